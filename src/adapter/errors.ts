@@ -1,0 +1,33 @@
+// Error codes the adapter reports to the user. A UserError is shown as is (it names
+// the problem and the fix); anything else is a bug and is reported with its stack.
+
+export enum ErrorCode {
+  ProgramMissing = 1001,
+  ProgramNotElf = 1002,
+  ProgramNoDebugInfo = 1003,
+  ArchMismatch = 1004,
+  KernelMissing = 1005,
+  InitrdMissing = 1006,
+  RootfsMissing = 1007,
+  QemuNotFound = 1008,
+  GdbNotFound = 1009,
+  AccelUnusable = 1010,
+  BadArgument = 1011,
+  TargetUnreachable = 1012,
+  QemuExited = 1013,
+  GdbExited = 1014,
+  GdbCommandFailed = 1015,
+  NotStopped = 1016,
+  UnknownReference = 1017,
+  Timeout = 1018,
+}
+
+export class UserError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
