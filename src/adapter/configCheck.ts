@@ -1,0 +1,279 @@
+// Validates a kernel-qemu launch/attach configuration and resolves its defaults, before
+// anything is started. Every problem becomes a UserError that names the fix. Used by
+// the adapter and by the extension's configuration provider (so F5 fails fast).
+import { constants } from 'node:fs';
+import { access, open, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { MACHINE_NAMES, NotElfError, readElfSummary } from '../elf/elf';
+import { findExecutable } from '../process/which';
+import { DEFAULT_QEMU, kernelCommandLine } from '../qemu/args';
+import { ErrorCode, UserError } from './errors';
+import {
+  attachSchema,
+  launchSchema,
+  type Accel,
+  type GuestArch,
+  type HardwareBreakpointsOption,
+  type PropertySchema,
+  type SetupCommand,
+} from './launchArgs';
+
+interface ResolvedCommon {
+  program: string;
+  arch: GuestArch;
+  gdbPath: string;
+  cwd: string | undefined;
+  setupCommands: SetupCommand[];
+  sourceFileMap: Record<string, string>;
+  sourceRoot: string | undefined;
+  stopAtEntry: boolean;
+  stopAtConnect: boolean;
+  hardwareBreakpoints: Required<HardwareBreakpointsOption>;
+  trace: boolean;
+}
+
+export interface ResolvedLaunch extends ResolvedCommon {
+  request: 'launch';
+  kernel: string;
+  initrd: string | undefined;
+  rootfs: { path: string; format: 'raw' | 'qcow2' } | undefined;
+  commandLine: string;
+  kaslr: boolean;
+  accel: Accel;
+  machine: string | undefined;
+  cpu: string | undefined;
+  memory: number;
+  smp: number;
+  qemuPath: string;
+  serverArgs: string[];
+}
+
+export interface ResolvedAttach extends ResolvedCommon {
+  request: 'attach';
+  target: string;
+}
+
+export type ResolvedConfig = ResolvedLaunch | ResolvedAttach;
+
+export const HOST_ARCH: GuestArch | undefined = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
+
+const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-system-aarch64': 'qemu-system-arm',
+  'gdb-multiarch': 'gdb-multiarch',
+  gdb: 'gdb',
+};
+
+/** The configuration's first problem, or undefined when it can be launched. */
+export async function checkConfig(request: 'launch' | 'attach', args: Record<string, unknown>): Promise<UserError | undefined> {
+  try {
+    await resolveConfig(request, args);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    return new UserError(ErrorCode.BadArgument, `Invalid kernel-qemu configuration: ${String(error)}`);
+  }
+}
+
+export async function resolveConfig(request: 'launch' | 'attach', args: Record<string, unknown>): Promise<ResolvedConfig> {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new UserError(ErrorCode.BadArgument, 'The kernel-qemu configuration must be an object.');
+  }
+  const schema = request === 'launch' ? launchSchema : attachSchema;
+  checkShapes(schema.properties, schema.required, args);
+  const cwd = optString(args.cwd);
+  const at = (value: string) => path.resolve(cwd ?? process.cwd(), value);
+
+  const program = at(args.program as string);
+  const elfArch = await checkProgram(program);
+  const arch = (optString(args.arch) as GuestArch | undefined) ?? elfArch;
+  if (arch !== elfArch) {
+    throw new UserError(
+      ErrorCode.ArchMismatch,
+      `'program' ${program} is an ${elfArch} kernel but 'arch' is "${arch}". Set "arch": "${elfArch}" or point 'program' at the ${arch} vmlinux.`,
+    );
+  }
+  const common: ResolvedCommon = {
+    program,
+    arch,
+    gdbPath: resolveGdb(optString(args.gdbPath), arch),
+    cwd,
+    setupCommands: (args.setupCommands as SetupCommand[] | undefined) ?? [],
+    sourceFileMap: (args.sourceFileMap as Record<string, string> | undefined) ?? {},
+    sourceRoot: optString(args.sourceRoot) === undefined ? undefined : at(args.sourceRoot as string),
+    stopAtEntry: (args.stopAtEntry as boolean | undefined) ?? true,
+    stopAtConnect: (args.stopAtConnect as boolean | undefined) ?? false,
+    hardwareBreakpoints: { require: false, limit: 0, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
+    trace: (args.trace as boolean | undefined) ?? false,
+  };
+  if (request === 'attach') return { ...common, request, target: args.target as string };
+
+  const kernel = at(args.kernel as string);
+  await checkFile(kernel, 'kernel', ErrorCode.KernelMissing, 'the bootable image (arch/x86/boot/bzImage or arch/arm64/boot/Image)');
+  const initrd = optString(args.initrd) === undefined ? undefined : at(args.initrd as string);
+  if (initrd) await checkFile(initrd, 'initrd', ErrorCode.InitrdMissing, 'an initramfs (cpio archive)');
+  const rootfsPath = optString(args.rootfs) === undefined ? undefined : at(args.rootfs as string);
+  if (rootfsPath) await checkFile(rootfsPath, 'rootfs', ErrorCode.RootfsMissing, 'a disk image (ext4/raw or qcow2)');
+  const accel = (optString(args.accel) as Accel | undefined) ?? 'auto';
+  if (accel === 'kvm') await checkKvm(arch);
+  const qemuPath = resolveTool(optString(args.qemuPath) ?? DEFAULT_QEMU[arch], 'qemuPath', ErrorCode.QemuNotFound);
+  const kaslr = (args.kaslr as boolean | undefined) ?? false;
+  return {
+    ...common,
+    request,
+    kernel,
+    initrd,
+    rootfs: rootfsPath ? { path: rootfsPath, format: await diskFormat(rootfsPath) } : undefined,
+    commandLine: kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined }),
+    kaslr,
+    accel,
+    machine: optString(args.machine),
+    cpu: optString(args.cpu),
+    memory: (args.memory as number | undefined) ?? 512,
+    smp: (args.smp as number | undefined) ?? 1,
+    qemuPath,
+    serverArgs: (args.serverArgs as string[] | undefined) ?? [],
+  };
+}
+
+function optString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Checks each known key against its schema type, so a typo'd value fails here and not deep in QEMU. */
+function checkShapes(properties: Record<string, PropertySchema>, required: readonly string[], args: Record<string, unknown>): void {
+  for (const key of required) {
+    if (typeof args[key] !== 'string' || (args[key] as string).trim() === '') {
+      throw new UserError(ErrorCode.BadArgument, `'${key}' is required: ${properties[key]!.description}`);
+    }
+  }
+  for (const [key, property] of Object.entries(properties)) {
+    const value = args[key];
+    if (value === undefined || value === null) continue;
+    const problem = shapeProblem(property, value);
+    if (problem) throw new UserError(ErrorCode.BadArgument, `'${key}' ${problem}. ${property.description}`);
+  }
+}
+
+function shapeProblem(property: PropertySchema, value: unknown): string | undefined {
+  switch (property.type) {
+    case 'string':
+      if (typeof value !== 'string') return `must be a string, not ${JSON.stringify(value)}`;
+      if (value.includes('\0')) return 'must not contain a NUL character';
+      if (property.enum && !property.enum.includes(value)) return `must be one of ${property.enum.map((v) => `"${v}"`).join(', ')}, not "${value}"`;
+      return undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `must be true or false, not ${JSON.stringify(value)}`;
+    case 'integer':
+    case 'number':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `must be an integer, not ${JSON.stringify(value)}`;
+      if (property.minimum !== undefined && value < property.minimum) return `must be at least ${property.minimum}, not ${value}`;
+      if (value > 1_048_576) return `is too large (${value})`;
+      return undefined;
+    case 'array':
+      if (!Array.isArray(value)) return `must be an array, not ${JSON.stringify(value)}`;
+      if ((property.items as { type?: string } | undefined)?.type === 'string') {
+        return value.every((item) => typeof item === 'string' && !item.includes('\0')) ? undefined : 'must be an array of strings';
+      }
+      return value.every((item) => typeof item === 'object' && item !== null && typeof (item as SetupCommand).text === 'string')
+        ? undefined
+        : 'must be an array of {"text": "..."} objects';
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) return `must be an object, not ${JSON.stringify(value)}`;
+      return undefined;
+  }
+}
+
+async function checkFile(file: string, key: string, code: ErrorCode, what: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new UserError(code, `'${key}' ${file} does not exist. Set '${key}' to ${what}.`);
+  }
+  if (!info.isFile()) throw new UserError(code, `'${key}' ${file} is not a file. Set '${key}' to ${what}.`);
+  try {
+    await access(file, constants.R_OK);
+  } catch {
+    throw new UserError(code, `'${key}' ${file} is not readable by this user.`);
+  }
+}
+
+async function checkProgram(program: string): Promise<GuestArch> {
+  await checkFile(program, 'program', ErrorCode.ProgramMissing, 'the vmlinux built with CONFIG_DEBUG_INFO (not the compressed bzImage)');
+  let elf;
+  try {
+    elf = await readElfSummary(program);
+  } catch (error) {
+    if (!(error instanceof NotElfError)) throw error;
+    throw new UserError(
+      ErrorCode.ProgramNotElf,
+      `'program' ${program} is not an ELF file. Point it at vmlinux (the uncompressed kernel at the top of the build tree), not at a bzImage/Image; put the bootable image in 'kernel'.`,
+    );
+  }
+  if (!elf.arch) {
+    throw new UserError(
+      ErrorCode.ArchMismatch,
+      `'program' ${program} is a ${MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`} ELF; kernel-qemu debugs x86_64 and aarch64 kernels.`,
+    );
+  }
+  if (!elf.hasDebugInfo) {
+    throw new UserError(
+      ErrorCode.ProgramNoDebugInfo,
+      `'program' ${program} has no debug info (.debug_info). Rebuild with CONFIG_DEBUG_INFO_DWARF5=y (or DWARF4) and CONFIG_DEBUG_INFO_REDUCED off (scripts/config -e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED && make olddefconfig), or on Debian/Ubuntu use the linux-image-*-dbg package's vmlinux.`,
+    );
+  }
+  return elf.arch;
+}
+
+function resolveTool(name: string, key: string, code: ErrorCode): string {
+  const found = findExecutable(name);
+  if (found) return found;
+  const pkg = DEBIAN_PACKAGE[path.basename(name)];
+  const install = pkg ? ` Install it (Debian/Ubuntu: sudo apt-get install ${pkg})` : ' Install it';
+  throw new UserError(code, `${name} was not found.${install} or set '${key}' to its path.`);
+}
+
+function resolveGdb(configured: string | undefined, arch: GuestArch): string {
+  if (configured) return resolveTool(configured, 'gdbPath', ErrorCode.GdbNotFound);
+  // The host's gdb only debugs the host's arch; gdb-multiarch debugs both.
+  if (arch === HOST_ARCH) {
+    const native = findExecutable('gdb') ?? findExecutable('gdb-multiarch');
+    if (native) return native;
+  }
+  return resolveTool('gdb-multiarch', 'gdbPath', ErrorCode.GdbNotFound);
+}
+
+async function checkKvm(arch: GuestArch): Promise<void> {
+  if (arch !== HOST_ARCH) {
+    throw new UserError(ErrorCode.AccelUnusable, `"accel": "kvm" needs the guest arch to match the host (${HOST_ARCH ?? process.arch}); an ${arch} guest runs under "tcg".`);
+  }
+  try {
+    await access('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    throw new UserError(
+      ErrorCode.AccelUnusable,
+      `"accel": "kvm" but /dev/kvm is missing or not accessible. Enable virtualization, add yourself to the kvm group (sudo usermod -aG kvm $USER), or use "accel": "auto".`,
+    );
+  }
+}
+
+export async function kvmDeviceUsable(): Promise<boolean> {
+  try {
+    await access('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function diskFormat(file: string): Promise<'raw' | 'qcow2'> {
+  const handle = await open(file, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    await handle.read(magic, 0, 4, 0);
+    return magic.toString('latin1') === 'QFI\xfb' ? 'qcow2' : 'raw';
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,155 @@
+// What a session debugs: gdb connected to a QEMU gdb stub, and the QEMU itself when we
+// launched it. Owns the processes and the private runtime directory, and tears all of it
+// down exactly once, however the session ends.
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { mi } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
+import { GdbProcess } from '../mi/gdbProcess';
+import type { QemuPlan } from '../qemu/args';
+import { QemuInstance } from '../qemu/process';
+import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
+import { ErrorCode, UserError } from './errors';
+
+export interface TargetEvents {
+  /** QEMU or gdb went away on its own; the text says which and why. */
+  died: [message: string];
+  serial: [text: string];
+  log: [text: string];
+}
+
+export class KernelTarget extends EventEmitter<TargetEvents> {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: ResolvedConfig,
+    readonly gdb: GdbProcess,
+    readonly qemu: QemuInstance | undefined,
+    private readonly runtimeDir: string | undefined,
+  ) {
+    super();
+    void gdb.process.exited.then(() => this.onDeath(gdb.process.describeExit()));
+    if (qemu) {
+      void qemu.process.exited.then(() => this.onDeath(qemu.process.describeExit()));
+      qemu.onSerialOutput((text) => this.emit('serial', text));
+    }
+  }
+
+  get mi(): MiConnection {
+    return this.gdb.connection;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Starts QEMU paused with its stub on a private unix socket, then gdb, loads symbols and connects. */
+  static async launch(config: ResolvedLaunch, accel: 'kvm' | 'tcg', log: (text: string) => void): Promise<KernelTarget> {
+    const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-'));
+    let qemu: QemuInstance | undefined;
+    let gdb: GdbProcess | undefined;
+    try {
+      const plan: QemuPlan = {
+        arch: config.arch,
+        accel,
+        kernel: config.kernel,
+        ...(config.initrd ? { initrd: config.initrd } : {}),
+        ...(config.rootfs ? { rootfs: config.rootfs } : {}),
+        commandLine: config.commandLine,
+        ...(config.machine ? { machine: config.machine } : {}),
+        ...(config.cpu ? { cpu: config.cpu } : {}),
+        memoryMiB: config.memory,
+        smp: config.smp,
+        gdbSocket: path.join(runtimeDir, 'gdb.sock'),
+        qmpSocket: path.join(runtimeDir, 'qmp.sock'),
+        extraArgs: config.serverArgs,
+      };
+      qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+      log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
+      gdb = GdbProcess.start({ gdbPath: config.gdbPath, ...(config.cwd ? { cwd: config.cwd } : {}) });
+      const target = new KernelTarget(config, gdb, qemu, runtimeDir);
+      await target.prepareGdb(log);
+      await target.connect(plan.gdbSocket);
+      return target;
+    } catch (error) {
+      await Promise.all([gdb?.stop(), qemu?.stop()]);
+      rmSync(runtimeDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** gdb against a QEMU gdb stub someone else started. */
+  static async attach(config: ResolvedAttach, log: (text: string) => void): Promise<KernelTarget> {
+    const gdb = GdbProcess.start({ gdbPath: config.gdbPath, ...(config.cwd ? { cwd: config.cwd } : {}) });
+    try {
+      const target = new KernelTarget(config, gdb, undefined, undefined);
+      await target.prepareGdb(log);
+      await target.connect(config.target);
+      return target;
+    } catch (error) {
+      await gdb.stop();
+      throw error;
+    }
+  }
+
+  private async prepareGdb(log: (text: string) => void): Promise<void> {
+    const { config } = this;
+    for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'print pretty off', 'breakpoint pending off']) {
+      await this.mi.send(mi.gdbSet(...splitSetting(setting)));
+    }
+    const started = Date.now();
+    try {
+      await this.mi.send(mi.fileExecAndSymbols(config.program));
+    } catch (error) {
+      throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
+    }
+    log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    for (const command of config.setupCommands) {
+      try {
+        const result = await this.mi.send(mi.consoleCommand(command.text));
+        if (result.console) log(result.console);
+      } catch (error) {
+        if (!command.ignoreFailures) {
+          throw new UserError(ErrorCode.GdbCommandFailed, `setupCommands: "${command.text}" failed: ${errorText(error)}`);
+        }
+        log(`setupCommands: "${command.text}" failed (ignored): ${errorText(error)}\n`);
+      }
+    }
+  }
+
+  private async connect(endpoint: string): Promise<void> {
+    try {
+      await this.mi.send(mi.targetSelectRemote(endpoint));
+    } catch (error) {
+      const hint = this.qemu ? '' : ' Is QEMU running with -gdb (e.g. -gdb tcp:127.0.0.1:1234) and is the address right?';
+      throw new UserError(ErrorCode.TargetUnreachable, `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`);
+    }
+  }
+
+  /** Ends everything; safe to call many times and from any path. */
+  stop(killQemu = true): Promise<void> {
+    this.stopping ??= (async () => {
+      const qemu = killQemu ? this.qemu : undefined;
+      if (!killQemu) await this.mi.send(mi.targetDisconnect()).catch(() => undefined);
+      await Promise.all([this.gdb.stop(), qemu?.stop()]);
+      if (this.runtimeDir) rmSync(this.runtimeDir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+
+  private onDeath(message: string): void {
+    if (this.stopping) return;
+    this.emit('died', message);
+  }
+}
+
+function splitSetting(setting: string): [string, string] {
+  const space = setting.indexOf(' ');
+  return [setting.slice(0, space), setting.slice(space + 1)];
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,147 @@
+// Run control: continue, step, pause and what a stop means. Stops the user did not ask
+// to see (the boot-phase entry breakpoint when stopAtEntry is off, logpoints) are
+// handled here and never reach VS Code.
+import { EventEmitter } from 'node:events';
+import { mi } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
+import type { AsyncRecord } from '../mi/records';
+import type { BreakpointService } from './breakpoints';
+import { errorText } from './kernelTarget';
+import { mapStop, type StopInfo } from './stopReasons';
+
+export const ENTRY_FUNCTION = 'start_kernel';
+
+export interface RunControlEvents {
+  stopped: [StopInfo];
+  /** byUs: the adapter resumed it; otherwise gdb did (e.g. `continue` typed in the Debug Console). */
+  resumed: [byUs: boolean];
+  output: [text: string];
+  /** gdb says the target is gone (remote closed, exited). */
+  targetExited: [reason: string];
+}
+
+export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'stepInstruction';
+
+export class RunControl extends EventEmitter<RunControlEvents> {
+  private running = false;
+  private pauseRequested = false;
+  private entryBreakpoint: string | undefined;
+  private stopAtEntry = true;
+  private lastThreadId = 1;
+
+  constructor(
+    private readonly mi: MiConnection,
+    private readonly breakpoints: BreakpointService,
+  ) {
+    super();
+    mi.on('exec', (record) => void this.onExec(record));
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** The thread of the last stop: the one VS Code shows first. */
+  get currentThreadId(): number {
+    return this.lastThreadId;
+  }
+
+  /** Boots the kernel to start_kernel (hardware breakpoint: it is not mapped yet), then stops there or runs on. */
+  async runToEntry(stopAtEntry: boolean): Promise<void> {
+    this.stopAtEntry = stopAtEntry;
+    try {
+      const result = await this.mi.send(mi.breakInsert({ location: ENTRY_FUNCTION, hardware: true, temporary: true }));
+      this.entryBreakpoint = result.results.tuple('bkpt').str('number');
+    } catch (error) {
+      this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
+      await this.breakpoints.leaveBootPhase();
+    }
+    await this.continue();
+  }
+
+  async continue(): Promise<void> {
+    this.markRunning();
+    await this.mi.send(mi.execContinue()).catch((error: unknown) => this.resumeFailed(error));
+  }
+
+  async step(kind: StepKind, threadId: number): Promise<void> {
+    const command = {
+      next: mi.execNext,
+      stepIn: mi.execStep,
+      stepOut: mi.execFinish,
+      nextInstruction: mi.execNextInstruction,
+      stepInstruction: mi.execStepInstruction,
+    }[kind](threadId);
+    this.markRunning();
+    await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+  }
+
+  async pause(): Promise<void> {
+    if (!this.running) return;
+    this.pauseRequested = true;
+    await this.mi.send(mi.execInterrupt());
+  }
+
+  private markRunning(): void {
+    this.running = true;
+    this.emit('resumed', true);
+  }
+
+  private resumeFailed(error: unknown): never {
+    this.running = false;
+    throw error;
+  }
+
+  private async onExec(record: AsyncRecord): Promise<void> {
+    if (record.asyncClass === 'running') {
+      if (!this.running) {
+        this.running = true;
+        this.emit('resumed', false);
+      }
+      return;
+    }
+    if (record.asyncClass !== 'stopped') return;
+    const reason = record.results.optStr('reason');
+    if (reason === 'exited' || reason === 'exited-normally' || reason === 'exited-signalled') {
+      this.running = false;
+      this.emit('targetExited', `the target exited (${reason})`);
+      return;
+    }
+    this.running = false;
+    const stop = mapStop(record.results, this.pauseRequested);
+    this.pauseRequested = false;
+    if (stop.threadId !== undefined) this.lastThreadId = stop.threadId;
+
+    if (this.entryBreakpoint !== undefined && stop.breakpointNumber === this.entryBreakpoint) {
+      this.entryBreakpoint = undefined;
+      await this.breakpoints.leaveBootPhase();
+      if (this.stopAtEntry) this.emit('stopped', { ...stop, reason: 'entry' });
+      else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      return;
+    }
+    const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;
+    if (logMessage !== undefined) {
+      this.emit('output', `${await this.formatLogMessage(logMessage, stop.threadId ?? this.lastThreadId)}\n`);
+      await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after logpoint: ${errorText(error)}\n`));
+      return;
+    }
+    this.emit('stopped', stop);
+  }
+
+  /** "{expr}" parts of a logpoint message are evaluated in the stopped frame. */
+  private async formatLogMessage(message: string, threadId: number): Promise<string> {
+    const parts = message.split(/(\{[^{}]+\})/);
+    const values = await Promise.all(
+      parts.map(async (part) => {
+        if (!/^\{[^{}]+\}$/.test(part)) return part;
+        try {
+          const result = await this.mi.send(mi.evaluate(part.slice(1, -1), { threadId, frameLevel: 0 }));
+          return result.results.str('value');
+        } catch (error) {
+          return `<${errorText(error)}>`;
+        }
+      }),
+    );
+    return values.join('');
+  }
+}

@@ -1,0 +1,371 @@
+// The DAP session: thin dispatch from requests to the services that do the work.
+import {
+  ContinuedEvent,
+  DebugSession,
+  InitializedEvent,
+  OutputEvent,
+  StoppedEvent,
+  TerminatedEvent,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { mi, type FrameContext } from '../mi/commands';
+import { MiCommandError } from '../mi/connection';
+import { chooseAccel } from '../qemu/accel';
+import { BreakpointService } from './breakpoints';
+import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
+import { ErrorCode, UserError } from './errors';
+import { errorText, KernelTarget } from './kernelTarget';
+import { RunControl, type StepKind } from './runControl';
+import { SourceMapper } from './sourceMap';
+import { StackService } from './stack';
+import type { StopInfo } from './stopReasons';
+import { VariableService } from './variables';
+
+/** Everything that exists once gdb is connected. */
+interface Connected {
+  target: KernelTarget;
+  breakpoints: BreakpointService;
+  stack: StackService;
+  variables: VariableService;
+  run: RunControl;
+}
+
+export class KernelQemuSession extends DebugSession {
+  private connected: Connected | undefined;
+  private ending: Promise<void> | undefined;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsEvaluateForHovers: true,
+      supportsTerminateRequest: true,
+      supportTerminateDebuggee: true,
+      supportsSteppingGranularity: true,
+    };
+    this.sendResponse(response);
+  }
+
+  protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    void this.handle(response, async () => {
+      const config = await resolveConfig('launch', args as Record<string, unknown>);
+      if (config.request !== 'launch') throw new Error('unreachable');
+      const choice = await chooseAccel({
+        accel: config.accel,
+        arch: config.arch,
+        qemuPath: config.qemuPath,
+        kernel: config.kernel,
+        hostArch: HOST_ARCH,
+        kvmDevice: kvmDeviceUsable,
+      });
+      this.print(`Accelerator: ${choice.reason}\n`);
+      this.print(`Kernel command line: ${config.commandLine}\n`);
+      const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));
+      await this.onConnected(target, config, choice.accel === 'kvm');
+    });
+  }
+
+  protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
+    void this.handle(response, async () => {
+      const config = await resolveConfig('attach', args as Record<string, unknown>);
+      if (config.request !== 'attach') throw new Error('unreachable');
+      const target = await KernelTarget.attach(config, (text) => this.print(text));
+      await this.onConnected(target, config, false);
+    });
+  }
+
+  private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
+    const sources = new SourceMapper(config.sourceFileMap, config.sourceRoot);
+    for (const [from, to] of sources.substitutions) {
+      await target.mi.send(mi.consoleCommand(`set substitute-path ${from} ${to}`)).catch(() => undefined);
+    }
+    const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm });
+    const run = new RunControl(target.mi, breakpoints);
+    const connected: Connected = { target, breakpoints, stack: new StackService(target.mi, sources), variables: new VariableService(target.mi), run };
+    this.connected = connected;
+    if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
+    target.mi.on('stream', (record, attributed) => {
+      if (!attributed && record.type !== 'target') this.print(record.text);
+    });
+    target.on('serial', (text) => this.sendEvent(new OutputEvent(text, 'console')));
+    target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
+    run.on('output', (text) => this.print(text));
+    run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));
+    run.on('resumed', (byUs) => {
+      connected.stack.reset();
+      connected.variables.reset();
+      if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
+    });
+    run.on('stopped', (stop) => this.reportStop(stop));
+    this.sendEvent(new InitializedEvent());
+  }
+
+  private reportStop(stop: StopInfo): void {
+    const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
+    event.body.allThreadsStopped = true;
+    if (stop.description) event.body.description = stop.description;
+    if (stop.breakpointNumber) event.body.text = `breakpoint ${stop.breakpointNumber}`;
+    this.sendEvent(event);
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    void this.handle(response, async () => {
+      const { target, run } = this.require();
+      const config = target.config;
+      if (config.request === 'attach' || config.stopAtConnect) {
+        // QEMU is halted (paused at reset, or wherever the attached VM was): show where.
+        this.reportStop({ reason: 'entry', threadId: undefined, breakpointNumber: undefined, frame: undefined });
+        return;
+      }
+      await run.runToEntry(config.stopAtEntry);
+    });
+  }
+
+  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    void this.handle(response, async () => {
+      const file = args.source.path;
+      if (!file) throw new UserError(ErrorCode.BadArgument, 'Breakpoints need a source file with a path.');
+      const breakpoints = await this.interrupting(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
+      response.body = { breakpoints };
+    });
+  }
+
+  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    void this.handle(response, async () => {
+      const breakpoints = await this.interrupting(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
+      response.body = { breakpoints };
+    });
+  }
+
+  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    void this.handle(response, async () => {
+      const { run, stack } = this.require();
+      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads()) };
+    });
+  }
+
+  private lastThreads: DebugProtocol.Thread[] = [{ id: 1, name: 'CPU 0' }];
+
+  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      response.body = await this.require().stack.stackTrace(args.threadId, args.startFrame ?? 0, args.levels ?? 0);
+    });
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    void this.handle(response, async () => {
+      const context = this.frameContext(args.frameId);
+      response.body = { scopes: this.require().variables.scopes(context) };
+    });
+  }
+
+  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    void this.handle(response, async () => {
+      const { variables } = this.require();
+      this.requireStopped();
+      if (!variables.isKnown(args.variablesReference)) {
+        throw new UserError(ErrorCode.UnknownReference, `Unknown variablesReference ${args.variablesReference} (the target ran since it was shown).`);
+      }
+      let list = await variables.variables(args.variablesReference);
+      if (args.start !== undefined || args.count !== undefined) {
+        const start = Math.max(0, args.start ?? 0);
+        list = list.slice(start, args.count ? start + args.count : undefined);
+      }
+      response.body = { variables: list };
+    });
+  }
+
+  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    void this.handle(response, async () => {
+      const { variables } = this.require();
+      const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
+      if (args.context === 'repl') {
+        response.body = await this.evaluateInRepl(args.expression, context);
+        return;
+      }
+      this.requireStopped();
+      try {
+        response.body = await variables.evaluate(args.expression, context);
+      } catch (error) {
+        if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Debug Console input: a gdb command (`info registers`, `p init_task.comm`, `lx-dmesg`) runs in
+   * gdb's CLI; what gdb does not know as a command is evaluated as an expression; `-…` is raw MI.
+   */
+  private async evaluateInRepl(text: string, context: FrameContext | undefined): Promise<{ result: string; variablesReference: number; type?: string }> {
+    const { target, variables, run } = this.require();
+    const trimmed = text.trim();
+    if (trimmed.startsWith('-')) {
+      const result = await target.mi.send(mi.raw(trimmed));
+      return { result: `^${result.resultClass}${Object.keys(result.results.fields).length ? ' ' + JSON.stringify(result.results.fields) : ''}`, variablesReference: 0 };
+    }
+    try {
+      const result = await target.mi.send(mi.consoleCommand(trimmed, ['done', 'running']));
+      return { result: result.console.replace(/\n$/, ''), variablesReference: 0 };
+    } catch (error) {
+      if (!(error instanceof MiCommandError) || !/^Undefined command/.test(error.message) || run.isRunning) {
+        throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
+      }
+    }
+    try {
+      return await variables.evaluate(trimmed, context);
+    } catch (error) {
+      throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
+    }
+  }
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+    void this.handle(response, async () => {
+      await this.require().run.continue();
+      response.body = { allThreadsContinued: true };
+    });
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'nextInstruction' : 'next');
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'stepInstruction' : 'stepIn');
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.stepRequest(response, args.threadId, 'stepOut');
+  }
+
+  private stepRequest(response: DebugProtocol.Response, threadId: number, kind: StepKind): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      await this.require().run.step(kind, threadId);
+    });
+  }
+
+  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+    void this.handle(response, () => this.require().run.pause());
+  }
+
+  protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    void this.handle(response, async () => {
+      await this.endWith('');
+    });
+  }
+
+  protected disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+    void (async () => {
+      const attached = this.connected?.target.config.request === 'attach';
+      await this.endSession(!attached || args.terminateDebuggee === true);
+      this.sendResponse(response);
+      this.shutdown();
+    })();
+  }
+
+  /** Custom request: text typed into the guest's serial console. */
+  protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    void this.handle(response, async () => {
+      if (command === 'kernelQemu.serialInput') {
+        const text = (args as { text?: unknown } | undefined)?.text;
+        if (typeof text !== 'string') throw new UserError(ErrorCode.BadArgument, 'serialInput needs a text string.');
+        const qemu = this.require().target.qemu;
+        if (!qemu) throw new UserError(ErrorCode.BadArgument, 'The serial console belongs to the QEMU that launched it; this session is attached.');
+        qemu.sendSerialInput(text);
+        return;
+      }
+      throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
+    });
+  }
+
+  /** Ends the session from any path: kills what we started, tells the user why, once. */
+  private async endWith(message: string): Promise<void> {
+    if (this.ending) return this.ending;
+    if (message) this.print(message);
+    await this.endSession(true);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  private endSession(killQemu: boolean): Promise<void> {
+    this.ending ??= (async () => {
+      const connected = this.connected;
+      this.connected = undefined;
+      await connected?.target.stop(killQemu);
+    })();
+    return this.ending;
+  }
+
+  /** Also runs when the client's stream closes: never leave QEMU or gdb behind. */
+  override shutdown(): void {
+    void this.endSession(true).finally(() => super.shutdown());
+  }
+
+  /** For a signal handler in the standalone adapter. */
+  async dispose(): Promise<void> {
+    await this.endSession(true);
+  }
+
+  /** gdb can only change breakpoints while the target is stopped: interrupt, apply, resume. */
+  private async interrupting<T>(work: () => Promise<T>): Promise<T> {
+    const { run, target } = this.require();
+    if (!run.isRunning) return work();
+    await new Promise<void>((resolve) => {
+      const listener = (record: { asyncClass: string }) => {
+        if (record.asyncClass !== 'stopped') return;
+        target.mi.off('exec', listener);
+        resolve();
+      };
+      target.mi.on('exec', listener);
+      void target.mi.send(mi.execInterrupt()).catch(() => resolve());
+    });
+    try {
+      return await work();
+    } finally {
+      await target.mi.send(mi.execContinue()).catch(() => undefined);
+    }
+  }
+
+  private require(): Connected {
+    if (!this.connected) throw new UserError(ErrorCode.NotStopped, 'No kernel-qemu session is running.');
+    return this.connected;
+  }
+
+  private requireStopped(): void {
+    if (this.require().run.isRunning) throw new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.');
+  }
+
+  private frameContext(frameId: number): FrameContext {
+    const frame = this.require().stack.frame(frameId);
+    if (!frame) throw new UserError(ErrorCode.UnknownReference, `Unknown frameId ${frameId} (the target ran since it was shown).`);
+    return { threadId: frame.threadId, frameLevel: frame.level };
+  }
+
+  private print(text: string): void {
+    this.sendEvent(new OutputEvent(text, 'console'));
+  }
+
+  /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */
+  private async handle(response: DebugProtocol.Response, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+      this.sendResponse(response);
+    } catch (error) {
+      if (error instanceof UserError) {
+        this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: true });
+      } else {
+        this.sendErrorResponse(response, { id: ErrorCode.GdbCommandFailed, format: errorText(error), variables: {}, showUser: true });
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Threads (one per vCPU, as QEMU's gdb stub reports them) and stack frames.
+import * as path from 'node:path';
+import { Handles, Source, StackFrame } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { mi } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
+import type { MiTuple } from '../mi/records';
+import type { SourceMapper } from './sourceMap';
+
+export interface FrameRef {
+  threadId: number;
+  level: number;
+}
+
+export class StackService {
+  /** Frame ids are valid for one stop; reset() drops them. */
+  private frames = new Handles<FrameRef>();
+
+  constructor(
+    private readonly mi: MiConnection,
+    private readonly sources: SourceMapper,
+  ) {}
+
+  reset(): void {
+    this.frames.reset();
+  }
+
+  frame(frameId: number): FrameRef | undefined {
+    return this.frames.get(frameId);
+  }
+
+  async threads(): Promise<DebugProtocol.Thread[]> {
+    const result = await this.mi.send(mi.threadInfo());
+    return result.results.tuples('threads').map((thread) => ({ id: thread.int('id'), name: threadName(thread) }));
+  }
+
+  async stackTrace(threadId: number, startFrame = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
+    // Ask for one frame more than shown: VS Code offers "load more" only when there are more.
+    const high = levels > 0 ? startFrame + levels : startFrame + 999;
+    const result = await this.mi.send(mi.stackListFrames(threadId, startFrame, high));
+    const frames = result.results.tuples('stack');
+    const shown = levels > 0 ? frames.slice(0, levels) : frames;
+    const stackFrames = shown.map((frame) => this.toStackFrame(threadId, frame));
+    const totalFrames = startFrame + frames.length;
+    return { stackFrames, totalFrames };
+  }
+
+  private toStackFrame(threadId: number, frame: MiTuple): DebugProtocol.StackFrame {
+    const level = frame.int('level');
+    const address = frame.optStr('addr');
+    const name = frame.optStr('func') ?? address ?? '??';
+    const fullname = frame.optStr('fullname') ?? frame.optStr('file');
+    const line = frame.optInt('line') ?? 0;
+    const source = fullname ? new Source(path.basename(fullname), this.sources.toLocal(fullname)) : undefined;
+    const stackFrame: DebugProtocol.StackFrame = new StackFrame(this.frames.create({ threadId, level }), name, source, line, 1);
+    if (address) stackFrame.instructionPointerReference = address;
+    if (!source) stackFrame.presentationHint = 'subtle';
+    return stackFrame;
+  }
+}
+
+/** "CPU#0 [running]" -> "CPU 0"; anything else is shown as gdb says it. */
+export function threadName(thread: MiTuple): string {
+  const details = thread.optStr('details') ?? '';
+  const cpu = /CPU#(\d+)/.exec(details);
+  if (cpu) return `CPU ${cpu[1]}`;
+  return thread.optStr('name') ?? thread.optStr('target-id') ?? `Thread ${thread.str('id')}`;
+}

@@ -1,0 +1,107 @@
+// One builder per MI command. Each command names the result classes it may end with,
+// so the connection can reject a surprise instead of the caller guessing.
+import type { ResultClass } from './records';
+
+export interface MiCommand {
+  /** The command without its token, e.g. `-exec-continue`. */
+  readonly text: string;
+  readonly expect: readonly ResultClass[];
+}
+
+const DONE: readonly ResultClass[] = ['done'];
+const RUNNING: readonly ResultClass[] = ['running'];
+
+/** Quotes a parameter as an MI c-string, so spaces, quotes and newlines stay one argument. */
+export function quote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+}
+
+function command(text: string, expect: readonly ResultClass[] = DONE): MiCommand {
+  return { text, expect };
+}
+
+/** `--thread N --frame M` context options; gdb takes them on most data commands. */
+export interface FrameContext {
+  threadId: number;
+  frameLevel?: number;
+}
+
+function contextOptions(context: FrameContext | undefined): string {
+  if (!context) return '';
+  const frame = context.frameLevel === undefined ? '' : ` --frame ${context.frameLevel}`;
+  return ` --thread ${context.threadId}${frame}`;
+}
+
+export const mi = {
+  gdbSet: (variable: string, value: string) => command(`-gdb-set ${variable} ${value}`),
+  gdbExit: () => command('-gdb-exit', ['exit']),
+  fileExecAndSymbols: (path: string) => command(`-file-exec-and-symbols ${quote(path)}`),
+  targetSelectRemote: (target: string) => command(`-target-select remote ${quote(target)}`, ['connected', 'done']),
+  targetDisconnect: () => command('-target-disconnect'),
+  /** A CLI command; one typed by the user may resume the target (`continue`). */
+  consoleCommand: (text: string, expect: readonly ResultClass[] = DONE) => command(`-interpreter-exec console ${quote(text)}`, expect),
+  /** Raw text typed by the user that is already an MI command. */
+  raw: (text: string) => command(text, ['done', 'running', 'connected', 'exit']),
+
+  breakInsert: (options: BreakInsertOptions) => {
+    const parts = ['-break-insert'];
+    if (options.temporary) parts.push('-t');
+    if (options.hardware) parts.push('-h');
+    if (options.pending) parts.push('-f');
+    if (options.condition) parts.push('-c', quote(options.condition));
+    if (options.ignoreCount !== undefined && options.ignoreCount > 0) parts.push('-i', String(options.ignoreCount));
+    if (options.threadId !== undefined) parts.push('-p', String(options.threadId));
+    parts.push('--', quote(options.location));
+    return command(parts.join(' '));
+  },
+  breakDelete: (numbers: readonly string[]) => command(`-break-delete ${numbers.join(' ')}`),
+  breakCondition: (number: string, condition: string) => command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),
+  breakAfter: (number: string, count: number) => command(`-break-after ${number} ${count}`),
+  breakWatch: (expression: string, access: 'write' | 'read' | 'readWrite') => {
+    const flag = access === 'read' ? ' -r' : access === 'readWrite' ? ' -a' : '';
+    return command(`-break-watch${flag} ${quote(expression)}`);
+  },
+
+  execContinue: () => command('-exec-continue', RUNNING),
+  execInterrupt: () => command('-exec-interrupt'),
+  execNext: (threadId: number) => command(`-exec-next --thread ${threadId}`, RUNNING),
+  execStep: (threadId: number) => command(`-exec-step --thread ${threadId}`, RUNNING),
+  execFinish: (threadId: number, frameLevel = 0) => command(`-exec-finish --thread ${threadId} --frame ${frameLevel}`, RUNNING),
+  execNextInstruction: (threadId: number) => command(`-exec-next-instruction --thread ${threadId}`, RUNNING),
+  execStepInstruction: (threadId: number) => command(`-exec-step-instruction --thread ${threadId}`, RUNNING),
+
+  threadInfo: () => command('-thread-info'),
+  threadSelect: (threadId: number) => command(`-thread-select ${threadId}`),
+  stackListFrames: (threadId: number, low?: number, high?: number) =>
+    command(`-stack-list-frames --thread ${threadId}${low !== undefined && high !== undefined ? ` ${low} ${high}` : ''}`),
+  stackInfoDepth: (threadId: number, maxDepth: number) => command(`-stack-info-depth --thread ${threadId} ${maxDepth}`),
+  stackListVariables: (context: FrameContext) => command(`-stack-list-variables${contextOptions(context)} --simple-values`),
+
+  varCreate: (expression: string, context?: FrameContext) =>
+    command(`-var-create${contextOptions(context)} - * ${quote(expression)}`),
+  varListChildren: (name: string) => command(`-var-list-children --simple-values ${quote(name)}`),
+  varDelete: (name: string) => command(`-var-delete ${quote(name)}`),
+  varAssign: (name: string, value: string) => command(`-var-assign ${quote(name)} ${quote(value)}`),
+  varInfoPathExpression: (name: string) => command(`-var-info-path-expression ${quote(name)}`),
+
+  evaluate: (expression: string, context?: FrameContext) =>
+    command(`-data-evaluate-expression${contextOptions(context)} ${quote(expression)}`),
+  listRegisterNames: () => command('-data-list-register-names'),
+  listRegisterValues: (context: FrameContext, format: 'x' | 'N' = 'x', registers: readonly number[] = []) =>
+    command(`-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}${registers.length ? ' ' + registers.join(' ') : ''}`),
+  readMemoryBytes: (address: string, count: number, offset = 0) =>
+    command(`-data-read-memory-bytes${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),
+  writeMemoryBytes: (address: string, hexBytes: string) => command(`-data-write-memory-bytes ${quote(address)} ${hexBytes}`),
+  disassemble: (startAddress: string, endAddress: string, mode: 0 | 2 | 4 | 5 = 5) =>
+    command(`-data-disassemble -s ${startAddress} -e ${endAddress} -- ${mode}`),
+} as const;
+
+export interface BreakInsertOptions {
+  location: string;
+  condition?: string;
+  ignoreCount?: number;
+  hardware?: boolean;
+  temporary?: boolean;
+  pending?: boolean;
+  threadId?: number;
+}

@@ -1,0 +1,147 @@
+// Correlates MI commands with their result records by token, checks the result class
+// each command expects, and rejects everything pending when gdb goes away.
+import { EventEmitter } from 'node:events';
+import type { MiCommand } from './commands';
+import { parseMiLine } from './parser';
+import type { AsyncRecord, MiRecord, MiTuple, ParseErrorRecord, ResultRecord, StreamRecord } from './records';
+
+export class MiCommandError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly miCode?: string,
+  ) {
+    super(message);
+    this.name = 'MiCommandError';
+  }
+}
+
+export class MiConnectionClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MiConnectionClosedError';
+  }
+}
+
+export interface MiResult {
+  results: MiTuple;
+  resultClass: ResultRecord['resultClass'];
+  /** Console stream text gdb printed while running this command (CLI output). */
+  console: string;
+}
+
+interface Pending {
+  command: MiCommand;
+  consoleText: string[];
+  resolve: (result: MiResult) => void;
+  reject: (error: Error) => void;
+  /** Created at the call site so a failure's stack shows who sent the command. */
+  callSite: Error;
+}
+
+export interface MiConnectionEvents {
+  exec: [AsyncRecord];
+  notify: [AsyncRecord];
+  status: [AsyncRecord];
+  /** attributed: the text is the output of a command we sent (it comes back in MiResult.console). */
+  stream: [StreamRecord, attributed: boolean];
+  parseError: [ParseErrorRecord];
+  trace: [direction: 'in' | 'out', line: string];
+}
+
+export class MiConnection extends EventEmitter<MiConnectionEvents> {
+  private nextToken = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedError: Error | undefined;
+
+  constructor(private readonly writeLine: (line: string) => void) {
+    super();
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  send(command: MiCommand): Promise<MiResult> {
+    const callSite = new Error(command.text);
+    if (this.closedError) return Promise.reject(this.closedError);
+    const token = this.nextToken++;
+    return new Promise<MiResult>((resolve, reject) => {
+      this.pending.set(token, { command, consoleText: [], resolve, reject, callSite });
+      const line = `${token}${command.text}`;
+      this.emit('trace', 'out', line);
+      try {
+        this.writeLine(line);
+      } catch (error) {
+        this.pending.delete(token);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  /** Feeds one line of gdb's stdout. */
+  handleLine(line: string): void {
+    this.emit('trace', 'in', line);
+    this.dispatch(parseMiLine(line));
+  }
+
+  /** gdb exited or its pipe broke: every pending and future command fails with this reason. */
+  close(reason: string): void {
+    if (this.closedError) return;
+    this.closedError = new MiConnectionClosedError(reason);
+    for (const pending of this.pending.values()) pending.reject(this.closedError);
+    this.pending.clear();
+  }
+
+  private dispatch(record: MiRecord): void {
+    switch (record.type) {
+      case 'result':
+        this.settle(record);
+        return;
+      case 'exec':
+      case 'notify':
+      case 'status':
+        this.emit(record.type, record);
+        return;
+      case 'console':
+      case 'target':
+      case 'log': {
+        const owner = record.type === 'console' ? this.oldestPending() : undefined;
+        owner?.consoleText.push(record.text);
+        this.emit('stream', record, owner !== undefined);
+        return;
+      }
+      case 'parseError':
+        this.emit('parseError', record);
+        return;
+      case 'prompt':
+        return;
+    }
+  }
+
+  private oldestPending(): Pending | undefined {
+    return this.pending.values().next().value;
+  }
+
+  private settle(record: ResultRecord): void {
+    if (record.token === undefined) return;
+    const pending = this.pending.get(record.token);
+    if (!pending) return;
+    this.pending.delete(record.token);
+    const { command, callSite } = pending;
+    if (record.resultClass === 'error') {
+      const message = record.results.optStr('msg') ?? 'gdb reported an error';
+      pending.reject(withStack(new MiCommandError(message, command.text, record.results.optStr('code')), callSite));
+    } else if (!command.expect.includes(record.resultClass)) {
+      const expected = command.expect.join(' or ');
+      pending.reject(withStack(new MiCommandError(`${command.text}: gdb answered ^${record.resultClass}, expected ^${expected}`, command.text), callSite));
+    } else {
+      pending.resolve({ results: record.results, resultClass: record.resultClass, console: pending.consoleText.join('') });
+    }
+  }
+}
+
+function withStack<T extends Error>(error: T, callSite: Error): T {
+  error.stack = `${error.name}: ${error.message}\n${(callSite.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return error;
+}

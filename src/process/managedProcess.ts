@@ -1,0 +1,111 @@
+// A child process the session owns: started from an argv array (never a shell), its
+// stdout framed into lines, the tail of its stderr kept for error messages, and killed
+// with its whole tree. On Linux it is started under `setpriv --pdeathsig KILL`, so the
+// kernel kills it even when the adapter itself is killed with SIGKILL.
+import { existsSync } from 'node:fs';
+import * as readline from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import treeKill from 'tree-kill';
+
+const SETPRIV = '/usr/bin/setpriv';
+const STDERR_TAIL_LINES = 20;
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class ManagedProcess {
+  readonly exited: Promise<ExitStatus>;
+  private readonly stderrLines: string[] = [];
+  private exitStatus: ExitStatus | undefined;
+  private readonly child: ResultPromise;
+
+  private constructor(
+    readonly name: string,
+    file: string,
+    args: readonly string[],
+    options: StartOptions,
+  ) {
+    const useSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
+    const [command, argv] = useSetpriv ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
+    this.child = execa(command, argv, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: true,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+      encoding: 'utf8',
+    });
+    this.child.stdin?.on('error', () => undefined);
+    readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      this.stderrLines.push(line);
+      if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
+    });
+    this.exited = this.child.then(
+      (result) => (this.exitStatus = { code: result.exitCode ?? null, signal: result.signal ?? null }),
+      () => (this.exitStatus = { code: null, signal: null }),
+    );
+  }
+
+  static start(name: string, file: string, args: readonly string[], options: StartOptions = {}): ManagedProcess {
+    return new ManagedProcess(name, file, args, options);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.exitStatus !== undefined;
+  }
+
+  /** Calls back for each line of stdout. */
+  onStdoutLine(listener: (line: string) => void): void {
+    readline.createInterface({ input: this.child.stdout! }).on('line', listener);
+  }
+
+  /** Raw stdout chunks (for a serial console, where partial lines matter). */
+  onStdoutData(listener: (chunk: string) => void): void {
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', listener);
+  }
+
+  write(text: string): void {
+    if (this.hasExited) throw new Error(`${this.name} has exited`);
+    this.child.stdin!.write(text);
+  }
+
+  stderrTail(): string {
+    return this.stderrLines.join('\n');
+  }
+
+  describeExit(): string {
+    const status = this.exitStatus;
+    if (!status) return `${this.name} is running`;
+    const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+    const tail = this.stderrTail();
+    return tail ? `${this.name} ${how}:\n${tail}` : `${this.name} ${how}`;
+  }
+
+  /** SIGTERM to the whole tree, SIGKILL if it is still there after graceMs. */
+  async kill(graceMs = 1500): Promise<void> {
+    const pid = this.child.pid;
+    if (this.hasExited || pid === undefined) return;
+    treeKill(pid, 'SIGTERM');
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+    if ((await Promise.race([this.exited, timer])) === 'timeout') {
+      treeKill(pid, 'SIGKILL');
+      await this.exited;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Pure: a resolved launch configuration -> QEMU's argv. No I/O, so every option is unit-tested.
+import type { GuestArch } from '../adapter/launchArgs';
+
+export interface QemuPlan {
+  arch: GuestArch;
+  accel: 'kvm' | 'tcg';
+  kernel: string;
+  initrd?: string;
+  rootfs?: { path: string; format: 'raw' | 'qcow2' };
+  commandLine: string;
+  machine?: string;
+  cpu?: string;
+  memoryMiB: number;
+  smp: number;
+  gdbSocket: string;
+  qmpSocket: string;
+  /** Start from this VM snapshot (`-loadvm`). */
+  loadSnapshot?: string;
+  extraArgs: readonly string[];
+}
+
+export const DEFAULT_QEMU: Readonly<Record<GuestArch, string>> = {
+  x86_64: 'qemu-system-x86_64',
+  aarch64: 'qemu-system-aarch64',
+};
+
+const CONSOLE: Readonly<Record<GuestArch, string>> = { x86_64: 'ttyS0', aarch64: 'ttyAMA0' };
+
+export function defaultMachine(arch: GuestArch): string | undefined {
+  return arch === 'aarch64' ? 'virt' : undefined;
+}
+
+export function defaultCpu(arch: GuestArch, accel: 'kvm' | 'tcg'): string | undefined {
+  if (accel === 'kvm') return 'host';
+  return arch === 'aarch64' ? 'max' : undefined;
+}
+
+export interface CommandLineInput {
+  arch: GuestArch;
+  append?: string;
+  kaslr?: boolean;
+  hasRootfs: boolean;
+}
+
+/** The kernel command line: the user's text plus what debugging needs and they did not say. */
+export function kernelCommandLine(input: CommandLineInput): string {
+  const words = (input.append ?? '').split(/\s+/).filter(Boolean);
+  const has = (key: string) => words.some((word) => word === key || word.startsWith(`${key}=`));
+  if (!has('console')) words.unshift(`console=${CONSOLE[input.arch]}`);
+  if (!input.kaslr && !has('nokaslr') && !has('kaslr')) words.push('nokaslr');
+  if (input.hasRootfs && !has('root')) words.push('root=/dev/vda', 'rw');
+  return words.join(' ');
+}
+
+export function buildQemuArgs(plan: QemuPlan): string[] {
+  const args = ['-name', 'kernel-qemu,debug-threads=on', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-S'];
+  args.push('-accel', plan.accel);
+  const machine = plan.machine ?? defaultMachine(plan.arch);
+  if (machine) args.push('-machine', machine);
+  const cpu = plan.cpu ?? defaultCpu(plan.arch, plan.accel);
+  if (cpu) args.push('-cpu', cpu);
+  args.push('-m', String(plan.memoryMiB), '-smp', String(plan.smp));
+  args.push('-kernel', plan.kernel);
+  if (plan.initrd) args.push('-initrd', plan.initrd);
+  args.push('-append', plan.commandLine);
+  if (plan.rootfs) args.push('-drive', `file=${escapeOptionValue(plan.rootfs.path)},format=${plan.rootfs.format},if=virtio`);
+  // Serial console on QEMU's stdio: the adapter streams it to the Debug Console and can type into it.
+  args.push('-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console');
+  // The gdb stub and QMP listen on unix sockets in a private 0700 directory: never on the network.
+  args.push('-chardev', `socket,id=gdbstub,path=${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`, '-gdb', 'chardev:gdbstub');
+  args.push('-qmp', `unix:${escapeOptionValue(plan.qmpSocket)},server=on,wait=off`);
+  if (plan.loadSnapshot) args.push('-loadvm', plan.loadSnapshot);
+  args.push(...plan.extraArgs);
+  return args;
+}
+
+/** QEMU's option syntax splits on commas; a literal comma is written twice. */
+export function escapeOptionValue(value: string): string {
+  return value.replace(/,/g, ',,');
+}

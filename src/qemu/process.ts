@@ -1,0 +1,45 @@
+// A running QEMU: started paused from an argv array, ready once QMP answers, its serial
+// console streamed out, and torn down (QMP quit, then the process tree) however the session ends.
+import { ManagedProcess } from '../process/managedProcess';
+import { buildQemuArgs, type QemuPlan } from './args';
+import { QmpClient } from './qmp';
+
+const READY_TIMEOUT_MS = 15_000;
+
+export class QemuInstance {
+  private constructor(
+    readonly process: ManagedProcess,
+    readonly qmp: QmpClient,
+    readonly argv: readonly string[],
+  ) {}
+
+  static async start(qemuPath: string, plan: QemuPlan, cwd: string | undefined): Promise<QemuInstance> {
+    const argv = buildQemuArgs(plan);
+    const process = ManagedProcess.start('QEMU', qemuPath, argv, { cwd });
+    try {
+      const qmp = await QmpClient.connect(plan.qmpSocket, READY_TIMEOUT_MS, process.exited);
+      return new QemuInstance(process, qmp, argv);
+    } catch (error) {
+      await process.kill();
+      const reason = process.hasExited ? process.describeExit() : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
+      throw new Error(`QEMU did not start: ${reason}`);
+    }
+  }
+
+  onSerialOutput(listener: (text: string) => void): void {
+    this.process.onStdoutData(listener);
+  }
+
+  sendSerialInput(text: string): void {
+    this.process.write(text);
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.hasExited) return;
+    const quit = this.qmp.execute('quit').catch(() => undefined);
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref());
+    await Promise.race([quit.then(() => this.process.exited), timer]);
+    await this.process.kill();
+    this.qmp.close();
+  }
+}
