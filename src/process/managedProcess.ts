@@ -2,9 +2,9 @@
 // stdout framed into lines, the tail of its stderr kept for error messages, and killed
 // with its whole tree. On Linux it is started under `setpriv --pdeathsig KILL`, so the
 // kernel kills it even when the adapter itself is killed with SIGKILL.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as readline from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
 import treeKill from 'tree-kill';
 
 const SETPRIV = '/usr/bin/setpriv';
@@ -24,7 +24,7 @@ export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   private readonly stderrLines: string[] = [];
   private exitStatus: ExitStatus | undefined;
-  private readonly child: ResultPromise;
+  private readonly child: ChildProcessWithoutNullStreams;
 
   private constructor(
     readonly name: string,
@@ -34,27 +34,20 @@ export class ManagedProcess {
   ) {
     const useSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
     const [command, argv] = useSetpriv ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
-    this.child = execa(command, argv, {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: true,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      cleanup: true,
-      encoding: 'utf8',
-    });
-    this.child.stdin?.on('error', () => undefined);
-    readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
+    // shell: false (the default) — argv elements reach the program literally.
+    this.child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'pipe', shell: false });
+    this.child.stdin.on('error', () => undefined);
+    readline.createInterface({ input: this.child.stderr }).on('line', (line) => {
       this.stderrLines.push(line);
       if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
     });
-    this.exited = this.child.then(
-      (result) => (this.exitStatus = { code: result.exitCode ?? null, signal: result.signal ?? null }),
-      () => (this.exitStatus = { code: null, signal: null }),
-    );
+    this.exited = new Promise<ExitStatus>((resolve) => {
+      this.child.once('error', (error) => {
+        this.stderrLines.push(`could not start ${file}: ${error.message}`);
+        resolve((this.exitStatus = { code: null, signal: null }));
+      });
+      this.child.once('close', (code, signal) => resolve((this.exitStatus = { code, signal })));
+    });
   }
 
   static start(name: string, file: string, args: readonly string[], options: StartOptions = {}): ManagedProcess {
@@ -71,18 +64,18 @@ export class ManagedProcess {
 
   /** Calls back for each line of stdout. */
   onStdoutLine(listener: (line: string) => void): void {
-    readline.createInterface({ input: this.child.stdout! }).on('line', listener);
+    readline.createInterface({ input: this.child.stdout }).on('line', listener);
   }
 
   /** Raw stdout chunks (for a serial console, where partial lines matter). */
   onStdoutData(listener: (chunk: string) => void): void {
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', listener);
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', listener);
   }
 
   write(text: string): void {
     if (this.hasExited) throw new Error(`${this.name} has exited`);
-    this.child.stdin!.write(text);
+    this.child.stdin.write(text);
   }
 
   stderrTail(): string {
@@ -100,7 +93,10 @@ export class ManagedProcess {
   /** SIGTERM to the whole tree, SIGKILL if it is still there after graceMs. */
   async kill(graceMs = 1500): Promise<void> {
     const pid = this.child.pid;
-    if (this.hasExited || pid === undefined) return;
+    if (this.hasExited || pid === undefined) {
+      await this.exited;
+      return;
+    }
     treeKill(pid, 'SIGTERM');
     const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') {

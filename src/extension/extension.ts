@@ -1,0 +1,29 @@
+// Extension entry: registration only. Everything else is loaded when a debug session
+// needs it, so activation costs next to nothing.
+import * as vscode from 'vscode';
+import { KernelQemuAdapterFactory } from './adapterFactory';
+import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
+import { DEBUG_TYPE } from './contributes';
+
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    // Initial: launch.json's first configuration; its resolve* methods run for every kernel-qemu launch.
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      new KernelQemuConfigurationProvider(),
+      vscode.DebugConfigurationProviderTriggerKind.Initial,
+    ),
+    // Dynamic: one entry per open kernel build tree in the Run and Debug list. It has no
+    // resolve* methods of its own (VS Code runs those of every provider of the type).
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      new DiscoveredConfigurationProvider(),
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KernelQemuAdapterFactory(context.extensionUri)),
+  );
+}
+
+export function deactivate(): void {
+  // Sessions end through their own disposal; nothing global to undo.
+}

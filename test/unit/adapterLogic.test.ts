@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseHitCondition } from '../../src/adapter/breakpoints';
+import { SourceMapper } from '../../src/adapter/sourceMap';
+import { threadName } from '../../src/adapter/stack';
+import { mapStop } from '../../src/adapter/stopReasons';
+import { parseMiLine } from '../../src/mi/parser';
+import { MiTuple } from '../../src/mi/records';
+
+function results(line: string): MiTuple {
+  const record = parseMiLine(line);
+  assert.ok(record.type === 'exec' || record.type === 'result', `not a record: ${line}`);
+  return record.results;
+}
+
+test('stop reasons: breakpoint, step, watchpoint, pause vs a real signal', () => {
+  assert.equal(mapStop(results('*stopped,reason="breakpoint-hit",bkptno="3",thread-id="2"'), false).reason, 'breakpoint');
+  assert.equal(mapStop(results('*stopped,reason="breakpoint-hit",bkptno="3",thread-id="2"'), false).threadId, 2);
+  assert.equal(mapStop(results('*stopped,reason="end-stepping-range",thread-id="1"'), false).reason, 'step');
+  assert.equal(mapStop(results('*stopped,reason="watchpoint-trigger",thread-id="1"'), false).reason, 'data breakpoint');
+  assert.equal(mapStop(results('*stopped,reason="signal-received",signal-name="SIGINT",thread-id="1"'), true).reason, 'pause');
+  const trap = mapStop(results('*stopped,reason="signal-received",signal-name="SIGSEGV",signal-meaning="Segmentation fault"'), false);
+  assert.equal(trap.reason, 'exception');
+  assert.equal(trap.description, 'SIGSEGV (Segmentation fault)');
+});
+
+test('hit conditions: N and >=N stop from the Nth hit; anything else is refused with a reason', () => {
+  assert.deepEqual(parseHitCondition('3'), { ignoreCount: 2 });
+  assert.deepEqual(parseHitCondition('>= 5'), { ignoreCount: 4 });
+  assert.deepEqual(parseHitCondition(undefined), { ignoreCount: 0 });
+  assert.match(parseHitCondition('% 2').error ?? '', /not a number/);
+});
+
+test('vCPU threads are named by CPU number', () => {
+  assert.equal(threadName(results('^done,x={id="1",target-id="Thread 1.1",details="CPU#0 [running]"}').tuple('x')), 'CPU 0');
+  assert.equal(threadName(results('^done,x={id="2",target-id="Thread 1.2",details="CPU#1 [halted ]"}').tuple('x')), 'CPU 1');
+  assert.equal(threadName(results('^done,x={id="7",target-id="Thread 7"}').tuple('x')), 'Thread 7');
+});
+
+test('source mapping: explicit map both ways, and sourceRoot found by path suffix', () => {
+  const exists = new Set(['/src/linux/init/main.c']);
+  const mapper = new SourceMapper({ '/build/reproducible-path/linux-6.1.176': '/home/me/linux' }, '/src/linux', (file) => exists.has(file));
+  assert.equal(mapper.toLocal('/build/reproducible-path/linux-6.1.176/init/main.c'), '/home/me/linux/init/main.c');
+  assert.equal(mapper.toDebugger('/home/me/linux/fs/open.c'), '/build/reproducible-path/linux-6.1.176/fs/open.c');
+  const byRoot = new SourceMapper({}, '/src/linux', (file) => exists.has(file));
+  assert.equal(byRoot.toLocal('/build/reproducible-path/linux-6.1.176/init/main.c'), '/src/linux/init/main.c');
+  assert.equal(byRoot.toDebugger('/src/linux/init/main.c'), 'init/main.c');
+  assert.equal(byRoot.toLocal('/elsewhere/x.c'), '/elsewhere/x.c');
+});
