@@ -1,0 +1,253 @@
+// The VS Code side (activate, configuration provider, adapter factory) against a
+// stand-in `vscode` module: registrations, F5 without launch.json, errors that stop a
+// launch, defaults from settings, inline vs process adapter.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, beforeEach, test } from 'node:test';
+
+type Folder = { name: string; index: number; uri: { fsPath: string; scheme: string } };
+
+const calls = {
+  providers: [] as Array<{ type: string; provider: Record<string, unknown>; trigger: number }>,
+  factories: [] as Array<{ type: string; factory: { createDebugAdapterDescriptor(session: unknown): Promise<unknown> } }>,
+  errors: [] as Array<{ message: string; items: string[] }>,
+  commands: [] as string[],
+};
+const state = {
+  folders: [] as Folder[],
+  settings: {} as Record<string, unknown>,
+  errorChoice: undefined as string | undefined,
+};
+
+class DebugAdapterExecutable {
+  constructor(
+    readonly command: string,
+    readonly args: string[],
+    readonly options: unknown,
+  ) {}
+}
+class DebugAdapterInlineImplementation {
+  constructor(readonly implementation: unknown) {}
+}
+
+const vscodeStub = {
+  DebugConfigurationProviderTriggerKind: { Initial: 1, Dynamic: 2 },
+  DebugAdapterExecutable,
+  DebugAdapterInlineImplementation,
+  Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: path.join(base.fsPath, ...parts) }) },
+  debug: {
+    registerDebugConfigurationProvider(type: string, provider: Record<string, unknown>, trigger: number) {
+      calls.providers.push({ type, provider, trigger });
+      return { dispose() {} };
+    },
+    registerDebugAdapterDescriptorFactory(type: string, factory: (typeof calls.factories)[number]['factory']) {
+      calls.factories.push({ type, factory });
+      return { dispose() {} };
+    },
+  },
+  workspace: {
+    get workspaceFolders() {
+      return state.folders.length ? state.folders : undefined;
+    },
+    getConfiguration(section: string) {
+      return { get: <T>(key: string, fallback: T): T => (state.settings[`${section}.${key}`] as T | undefined) ?? fallback };
+    },
+  },
+  window: {
+    async showErrorMessage(message: string, ...items: string[]) {
+      calls.errors.push({ message, items });
+      return state.errorChoice;
+    },
+  },
+  commands: {
+    async executeCommand(command: string) {
+      calls.commands.push(command);
+    },
+  },
+};
+
+// Serve the stand-in for `require('vscode')` before the extension modules load.
+const moduleInternals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+const realLoad = moduleInternals._load;
+moduleInternals._load = function (request: string, ...rest: unknown[]) {
+  return request === 'vscode' ? vscodeStub : realLoad.call(this, request, ...rest);
+};
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'kq-extension-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function folder(name: string, files: Record<string, Buffer | string>): Folder {
+  const dir = path.join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  return { name, index: 0, uri: { fsPath: dir, scheme: 'file' } };
+}
+
+/** An x86_64 ELF header without sections: a vmlinux with no debug info. */
+function vmlinuxWithoutDwarf(): Buffer {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x7f454c46, 0);
+  header[4] = 2;
+  header[5] = 1;
+  header[6] = 1;
+  header.writeUInt16LE(62, 18);
+  return header;
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+type Provider = {
+  provideDebugConfigurations(folder?: Folder): unknown;
+  resolveDebugConfiguration(folder: Folder | undefined, config: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  resolveDebugConfigurationWithSubstitutedVariables(folder: Folder | undefined, config: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+};
+
+async function activated(): Promise<{ initial: Provider; dynamic: Provider; factory: (typeof calls.factories)[number]['factory'] }> {
+  calls.providers.length = 0;
+  calls.factories.length = 0;
+  const extension = (await import('../../src/extension/extension')) as { activate(context: unknown): void };
+  const subscriptions: unknown[] = [];
+  extension.activate({ subscriptions, extensionUri: { fsPath: '/ext' } });
+  assert.equal(subscriptions.length, 3);
+  const initial = calls.providers.find((p) => p.trigger === 1)!;
+  const dynamic = calls.providers.find((p) => p.trigger === 2)!;
+  return {
+    initial: initial.provider as unknown as Provider,
+    dynamic: dynamic.provider as unknown as Provider,
+    factory: calls.factories[0]!.factory,
+  };
+}
+
+beforeEach(() => {
+  calls.errors.length = 0;
+  calls.commands.length = 0;
+  state.folders = [];
+  state.settings = {};
+  state.errorChoice = undefined;
+});
+
+test('activate registers an initial and a dynamic provider and the adapter factory for kernel-qemu', async () => {
+  await activated();
+  assert.deepEqual(
+    calls.providers.map((p) => [p.type, p.trigger]),
+    [
+      ['kernel-qemu', 1],
+      ['kernel-qemu', 2],
+    ],
+  );
+  assert.deepEqual(calls.factories.map((f) => f.type), ['kernel-qemu']);
+  // Only the initial provider resolves: VS Code runs the resolve* methods of every provider.
+  assert.equal((calls.providers[1]!.provider as Record<string, unknown>).resolveDebugConfiguration, undefined);
+});
+
+test('the initial configuration is an x86_64 launch of vmlinux + bzImage', async () => {
+  const { initial } = await activated();
+  const [config] = initial.provideDebugConfigurations() as Array<Record<string, unknown>>;
+  assert.equal(config!.type, 'kernel-qemu');
+  assert.equal(config!.request, 'launch');
+  assert.equal(config!.program, '${workspaceFolder}/vmlinux');
+  assert.equal(config!.kernel, '${workspaceFolder}/arch/x86/boot/bzImage');
+});
+
+test('F5 without launch.json in a kernel tree fills a launch configuration', async () => {
+  const { initial, dynamic } = await activated();
+  const tree = folder('linux', { vmlinux: vmlinuxWithoutDwarf(), 'arch/x86/boot/bzImage': 'bz' });
+  state.folders = [tree];
+  const config = await initial.resolveDebugConfiguration(tree, {});
+  assert.deepEqual(config, {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'Kernel (QEMU): linux (x86_64)',
+    arch: 'x86_64',
+    program: path.join(tree.uri.fsPath, 'vmlinux'),
+    kernel: path.join(tree.uri.fsPath, 'arch/x86/boot/bzImage'),
+    stopAtEntry: true,
+    cwd: tree.uri.fsPath,
+  });
+  assert.deepEqual(calls.errors, []);
+  const offered = (await dynamic.provideDebugConfigurations(undefined)) as Array<Record<string, unknown>>;
+  assert.deepEqual(offered.map((c) => c.name), ['Kernel (QEMU): linux (x86_64)']);
+});
+
+test('F5 without launch.json outside a kernel tree starts nothing and says what to open', async () => {
+  const { initial, dynamic } = await activated();
+  const plain = folder('notes', { 'README.md': '# notes' });
+  state.folders = [plain];
+  assert.equal(await initial.resolveDebugConfiguration(plain, {}), undefined);
+  await settle();
+  assert.equal(calls.errors.length, 1);
+  assert.match(calls.errors[0]!.message, /no vmlinux.*arch\/x86\/boot\/bzImage or arch\/arm64\/boot\/Image/);
+  assert.deepEqual(await dynamic.provideDebugConfigurations(plain), []);
+
+  state.folders = [];
+  assert.equal(await initial.resolveDebugConfiguration(undefined, {}), undefined);
+  await settle();
+  assert.match(calls.errors[1]!.message, /no folder is open/);
+  assert.deepEqual(calls.errors[1]!.items, ['Open Folder']);
+});
+
+test('a failing configuration check shows the error with Open launch.json and starts nothing', async () => {
+  const { initial } = await activated();
+  const tree = folder('nodwarf', { vmlinux: vmlinuxWithoutDwarf(), 'arch/x86/boot/bzImage': 'bz' });
+  state.errorChoice = 'Open launch.json';
+  const config = await initial.resolveDebugConfiguration(tree, {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'k',
+    program: 'vmlinux',
+    kernel: 'arch/x86/boot/bzImage',
+  });
+  assert.equal(config!.cwd, tree.uri.fsPath);
+  assert.equal(await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, config!), undefined);
+  await settle();
+  assert.equal(calls.errors.length, 1);
+  assert.match(calls.errors[0]!.message, /no debug info/);
+  assert.deepEqual(calls.errors[0]!.items, ['Open launch.json']);
+  assert.deepEqual(calls.commands, ['workbench.action.debug.configure']);
+});
+
+test('a missing required key is reported before anything starts', async () => {
+  const { initial } = await activated();
+  const config = { type: 'kernel-qemu', request: 'launch', name: 'k', program: '/nonexistent/vmlinux' };
+  assert.equal(await initial.resolveDebugConfigurationWithSubstitutedVariables(undefined, config), undefined);
+  await settle();
+  assert.match(calls.errors[0]!.message, /'kernel' is required/);
+});
+
+test('settings fill gdbPath and qemuPath before the check', async () => {
+  const { initial } = await activated();
+  state.settings = { 'kernelQemu.gdbPath': '/opt/gdb/bin/gdb', 'kernelQemu.qemuPath': '/opt/qemu/bin/qemu-system-x86_64' };
+  const config: Record<string, unknown> = { type: 'kernel-qemu', request: 'launch', name: 'k', program: '/nonexistent/vmlinux', kernel: '/k' };
+  await initial.resolveDebugConfigurationWithSubstitutedVariables(undefined, config);
+  assert.equal(config.gdbPath, '/opt/gdb/bin/gdb');
+  assert.equal(config.qemuPath, '/opt/qemu/bin/qemu-system-x86_64');
+});
+
+test('a configuration with a bad request is refused', async () => {
+  const { initial } = await activated();
+  assert.equal(await initial.resolveDebugConfiguration(undefined, { type: 'kernel-qemu', request: 'run', name: 'k' }), undefined);
+  await settle();
+  assert.match(calls.errors[0]!.message, /"request" must be "launch" or "attach"/);
+});
+
+test('the adapter runs inline by default and as dist/adapter.js in process mode', async () => {
+  const { factory } = await activated();
+  const session = { workspaceFolder: undefined };
+  const inline = (await factory.createDebugAdapterDescriptor(session)) as DebugAdapterInlineImplementation;
+  assert.ok(inline instanceof DebugAdapterInlineImplementation);
+  assert.equal((inline.implementation as object).constructor.name, 'KernelQemuSession');
+  (inline.implementation as { dispose(): void }).dispose();
+
+  state.settings = { 'kernelQemu.adapterMode': 'process' };
+  const executable = (await factory.createDebugAdapterDescriptor(session)) as DebugAdapterExecutable;
+  assert.ok(executable instanceof DebugAdapterExecutable);
+  assert.equal(executable.command, process.execPath);
+  assert.deepEqual(executable.args, [path.join('/ext', 'dist', 'adapter.js')]);
+  assert.deepEqual(executable.options, { env: { ELECTRON_RUN_AS_NODE: '1' } });
+});
