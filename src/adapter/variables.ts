@@ -57,14 +57,22 @@ export class VariableService {
 
   /** Evaluates an expression into a variable-like result, expandable when it has children. */
   async evaluate(expression: string, context: FrameContext | undefined): Promise<{ result: string; type?: string; variablesReference: number }> {
-    const result = await this.mi.send(mi.varCreate(expression, context));
-    const varobj = result.results;
+    // A var-object says whether the value expands; gdb's printed value reads better for
+    // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
+    const [created, printed] = await Promise.all([
+      this.mi.send(mi.varCreate(expression, context)),
+      this.mi.send(mi.evaluate(expression, context)).then(
+        (result) => result.results.optStr('value'),
+        () => undefined,
+      ),
+    ]);
+    const varobj = created.results;
     const name = varobj.str('name');
     this.varobjRoots.push(name);
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
     return {
-      result: varobj.optStr('value') ?? '',
+      result: (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '',
       ...(type ? { type } : {}),
       variablesReference: numchild > 0 || isPointerType(type) ? this.handles.create({ kind: 'varobj', name }) : 0,
     };

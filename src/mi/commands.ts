@@ -36,7 +36,8 @@ export const mi = {
   gdbSet: (variable: string, value: string) => command(`-gdb-set ${variable} ${value}`),
   gdbExit: () => command('-gdb-exit', ['exit']),
   fileExecAndSymbols: (path: string) => command(`-file-exec-and-symbols ${quote(path)}`),
-  targetSelectRemote: (target: string) => command(`-target-select remote ${quote(target)}`, ['connected', 'done']),
+  // gdb hands the target string to its CLI unparsed: quoting it would make the quotes part of the path.
+  targetSelectRemote: (target: string) => command(`-target-select remote ${target}`, ['connected', 'done']),
   targetDisconnect: () => command('-target-disconnect'),
   /** A CLI command; one typed by the user may resume the target (`continue`). */
   consoleCommand: (text: string, expect: readonly ResultClass[] = DONE) => command(`-interpreter-exec console ${quote(text)}`, expect),

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kernel-qemu's tests and demo need (QEMU for both arches,
+# gdb-multiarch, busybox for the initramfs). As root it uses apt-get; otherwise it says what to run.
+set -euo pipefail
+packages=(qemu-system-x86 qemu-system-arm qemu-utils gdb-multiarch busybox-static cpio socat util-linux)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "kernel-qemu needs these Debian/Ubuntu packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

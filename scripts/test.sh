@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# npm test: installs what the tests need, builds, fetches the test kernels, runs every layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+npm run build
+bash scripts/fetch-kernels.sh all
+node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/adapter/*.test.ts

@@ -1,0 +1,96 @@
+// Shared fixtures for adapter tests: the real adapter (dist/adapter.js) driven over DAP
+// against real QEMU, real gdb and Debian's real kernels (fetched by scripts/fetch-kernels.sh).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const ADAPTER = path.join(ROOT, 'dist/adapter.js');
+export const CACHE = process.env.KERNEL_QEMU_CACHE ?? path.join(os.homedir(), '.cache/kernel-qemu');
+
+export type Arch = 'x86_64' | 'aarch64';
+
+export interface TestKernel {
+  arch: Arch;
+  vmlinux: string;
+  kernel: string;
+  initrd: string;
+  dir: string;
+}
+
+/** The fetched kernel of an arch; fails loudly (never skips) when the fetch step did not run. */
+export function testKernel(arch: Arch): TestKernel {
+  const dir = path.join(CACHE, 'kernels', arch);
+  const kernel: TestKernel = { arch, dir, vmlinux: path.join(dir, 'vmlinux'), kernel: path.join(dir, 'kernel'), initrd: path.join(dir, 'initrd.gz') };
+  for (const file of [kernel.vmlinux, kernel.kernel, kernel.initrd]) {
+    assert.ok(existsSync(file), `${file} is missing: run 'npm run fetch-kernels' (npm test does it first)`);
+  }
+  return kernel;
+}
+
+export function launchConfig(kernel: TestKernel, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'kernel-qemu', request: 'launch', name: 'test', program: kernel.vmlinux, kernel: kernel.kernel, initrd: kernel.initrd, accel: 'tcg', ...extra };
+}
+
+export async function startClient(): Promise<DebugClient> {
+  assert.ok(existsSync(ADAPTER), `${ADAPTER} is missing: run 'npm run build'`);
+  const client = new DebugClient('node', ADAPTER, 'kernel-qemu');
+  client.defaultTimeout = 60_000;
+  await client.start();
+  return client;
+}
+
+/** initialize + launch; `configure` runs between `initialized` and configurationDone (set breakpoints there). */
+export async function launch(
+  client: DebugClient,
+  config: Record<string, unknown>,
+  configure: () => Promise<unknown> = async () => undefined,
+): Promise<DebugProtocol.StoppedEvent> {
+  const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
+  const configured = client
+    .waitForEvent('initialized', 120_000)
+    .then(configure)
+    .then(() => client.configurationDoneRequest());
+  await Promise.all([client.launch(config), configured]);
+  return stopped;
+}
+
+export async function topFrame(client: DebugClient, threadId: number): Promise<DebugProtocol.StackFrame> {
+  const trace = await client.stackTraceRequest({ threadId, startFrame: 0, levels: 20 });
+  const frame = trace.body.stackFrames[0];
+  assert.ok(frame, 'no stack frames');
+  return frame;
+}
+
+/** pids of QEMU and gdb processes on this machine (to prove a session left none behind). */
+export function debuggerPids(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (/^qemu-system|^gdb/.test(comm)) pids.add(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+/** Waits (bounded) until no QEMU/gdb beyond `before` exists; returns the leftovers. */
+export async function leftoverPids(before: Set<number>, withinMs = 5000): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const extra = [...debuggerPids()].filter((pid) => !before.has(pid));
+    if (extra.length === 0 || Date.now() > deadline) return extra;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function stopClient(client: DebugClient): Promise<void> {
+  await client.terminateRequest().catch(() => undefined);
+  await client.stop().catch(() => undefined);
+}
