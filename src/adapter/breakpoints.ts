@@ -135,6 +135,7 @@ export class BreakpointService {
         }),
       );
       const info = result.results.tuple('bkpt');
+      await disablePatchableEntryLocations(this.mi, info);
       bp.gdbNumber = info.str('number');
       bp.hardware = hardware;
       bp.hardwareForBoot = hardware && !this.policy.alwaysHardware;
@@ -147,8 +148,31 @@ export class BreakpointService {
   }
 }
 
+/**
+ * arm64 kernels built with ftrace's patchable function entry have NOPs between the ELF
+ * symbol and the DWARF start of each function, so gdb makes two locations a few bytes
+ * apart. Stopping at the first shows the previous function's line and no locals: keep
+ * only the later location of such a pair.
+ */
+export async function disablePatchableEntryLocations(connection: MiConnection, bkpt: MiTuple): Promise<void> {
+  const locations = bkpt.tuples('locations');
+  const addresses = locations.map((location) => parseAddress(location.optStr('addr')));
+  const shadowed = locations.filter((_location, index) => {
+    const address = addresses[index];
+    return address !== undefined && addresses.some((other) => other !== undefined && other > address && other - address <= PATCHABLE_ENTRY_MAX_BYTES);
+  });
+  if (shadowed.length > 0) await connection.send(mi.breakDisable(shadowed.map((location) => location.str('number'))));
+}
+
+const PATCHABLE_ENTRY_MAX_BYTES = 16n;
+
+function parseAddress(text: string | undefined): bigint | undefined {
+  return text && /^0x[0-9a-f]+$/i.test(text) ? BigInt(text) : undefined;
+}
+
 function describeLocation(bkpt: MiTuple): Partial<DebugProtocol.Breakpoint> {
-  const location = bkpt.optStr('line') ? bkpt : bkpt.tuples('locations')[0];
+  const locations = bkpt.tuples('locations');
+  const location = bkpt.optStr('line') ? bkpt : (locations[locations.length - 1] ?? bkpt);
   if (!location) return {};
   const line = location.optInt('line');
   const address = location.optStr('addr');

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
-import type { BreakpointService } from './breakpoints';
+import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
 import { errorText } from './kernelTarget';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -51,7 +51,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.stopAtEntry = stopAtEntry;
     try {
       const result = await this.mi.send(mi.breakInsert({ location: ENTRY_FUNCTION, hardware: true, temporary: true }));
-      this.entryBreakpoint = result.results.tuple('bkpt').str('number');
+      const bkpt = result.results.tuple('bkpt');
+      await disablePatchableEntryLocations(this.mi, bkpt);
+      this.entryBreakpoint = bkpt.str('number');
     } catch (error) {
       this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
       await this.breakpoints.leaveBootPhase();

@@ -4,16 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { debuggerPids, launch, launchConfig, leftoverPids, startClient, stopClient, testKernel, topFrame, type Arch } from './support';
+import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, type Arch } from './support';
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`${arch} guest`, () => {
     let client: DebugClient;
-    let before_: Set<number>;
+    let pids: number[] = [];
     let threadId = 1;
 
     before(async () => {
-      before_ = debuggerPids();
       client = await startClient();
     });
     after(async () => {
@@ -23,6 +22,8 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     test('launch stops at start_kernel in init/main.c', async () => {
       const stopped = await launch(client, launchConfig(testKernel(arch)));
       assert.equal(stopped.body.reason, 'entry');
+      pids = sessionPids();
+      assert.equal(pids.length, 2, 'one QEMU and one gdb run under the adapter');
       threadId = stopped.body.threadId ?? 1;
       const frame = await topFrame(client, threadId);
       assert.equal(frame.name, 'start_kernel');
@@ -91,7 +92,7 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const terminated = client.waitForEvent('terminated', 20_000);
       await client.terminateRequest();
       await terminated;
-      assert.deepEqual(await leftoverPids(before_), []);
+      assert.deepEqual(await survivors(pids), []);
     });
   });
 }

@@ -65,27 +65,43 @@ export async function topFrame(client: DebugClient, threadId: number): Promise<D
   return frame;
 }
 
-/** pids of QEMU and gdb processes on this machine (to prove a session left none behind). */
-export function debuggerPids(): Set<number> {
-  const pids = new Set<number>();
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+}
+
+function processes(): ProcInfo[] {
+  const list: ProcInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (/^qemu-system|^gdb/.test(comm)) pids.add(Number(entry));
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      list.push({ pid: Number(entry), ppid, comm, cmdline });
     } catch {
       // exited while we looked
     }
   }
-  return pids;
+  return list;
 }
 
-/** Waits (bounded) until no QEMU/gdb beyond `before` exists; returns the leftovers. */
-export async function leftoverPids(before: Set<number>, withinMs = 5000): Promise<number[]> {
+/** QEMU and gdb processes started by adapters that this test process runs. */
+export function sessionPids(): number[] {
+  const all = processes();
+  const adapters = new Set(all.filter((p) => p.ppid === process.pid && p.cmdline.includes('adapter.js')).map((p) => p.pid));
+  return all.filter((p) => adapters.has(p.ppid) && /^qemu-system|^gdb/.test(p.comm)).map((p) => p.pid);
+}
+
+/** Waits (bounded) until none of `pids` is alive; returns the ones still there. */
+export async function survivors(pids: readonly number[], withinMs = 5000): Promise<number[]> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const extra = [...debuggerPids()].filter((pid) => !before.has(pid));
-    if (extra.length === 0 || Date.now() > deadline) return extra;
+    const alive = pids.filter((pid) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+    if (alive.length === 0 || Date.now() > deadline) return alive;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
