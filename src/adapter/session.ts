@@ -12,6 +12,7 @@ import { mi, type FrameContext } from '../mi/commands';
 import { MiCommandError } from '../mi/connection';
 import { chooseAccel } from '../qemu/accel';
 import { BreakpointService } from './breakpoints';
+import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
 import { ErrorCode, UserError } from './errors';
 import { errorText, KernelTarget } from './kernelTarget';
@@ -21,14 +22,6 @@ import { StackService } from './stack';
 import type { StopInfo } from './stopReasons';
 import { VariableService } from './variables';
 
-/** Everything that exists once gdb is connected. */
-interface Connected {
-  target: KernelTarget;
-  breakpoints: BreakpointService;
-  stack: StackService;
-  variables: VariableService;
-  run: RunControl;
-}
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -38,6 +31,12 @@ export class KernelQemuSession extends DebugSession {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+  }
+
+  /** DAP's pathFormat defaults to "path"; the base class wrongly rejects clients that leave it out. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'initialize') request.arguments = { pathFormat: 'path', ...(request.arguments as object) };
+    super.dispatchRequest(request);
   }
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
@@ -274,18 +273,16 @@ export class KernelQemuSession extends DebugSession {
     })();
   }
 
-  /** Custom request: text typed into the guest's serial console. */
+  /** Custom requests from the extension's views and commands (see customRequests.ts). */
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     void this.handle(response, async () => {
-      if (command === 'kernelQemu.serialInput') {
-        const text = (args as { text?: unknown } | undefined)?.text;
-        if (typeof text !== 'string') throw new UserError(ErrorCode.BadArgument, 'serialInput needs a text string.');
-        const qemu = this.require().target.qemu;
-        if (!qemu) throw new UserError(ErrorCode.BadArgument, 'The serial console belongs to the QEMU that launched it; this session is attached.');
-        qemu.sendSerialInput(text);
-        return;
-      }
-      throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
+      const handler = customRequests[command];
+      if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
+      const body = await handler(
+        { ...this.require(), print: (text) => this.print(text), sendEvent: (event) => this.sendEvent(event) },
+        typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {},
+      );
+      if (body !== undefined) response.body = body;
     });
   }
 
