@@ -41,12 +41,13 @@ export async function probeKvm(input: ProbeInput, timeoutMs = KVM_PROBE_TIMEOUT_
     setTimeout(() => resolve(false), timeoutMs).unref();
   });
   const usable = await spoke;
+  const exitedOnItsOwn = probe.hasExited;
   await probe.kill(500);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const detail = usable
     ? `the kernel printed its banner under KVM in ${seconds} s`
-    : probe.hasExited && probe.stderrTail()
-      ? `QEMU could not use KVM: ${probe.stderrTail().split('\n').pop()}`
+    : exitedOnItsOwn
+      ? `QEMU could not use KVM: ${probe.stderrTail().split('\n').pop() ?? 'it exited'}`
       : `a KVM guest printed nothing in ${seconds} s (KVM present but not working, e.g. nested virtualization)`;
   writeCache({ usable, detail });
   return { usable, detail };

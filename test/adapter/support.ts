@@ -54,7 +54,9 @@ export async function launch(
     .waitForEvent('initialized', 120_000)
     .then(configure)
     .then(() => client.configurationDoneRequest());
-  await Promise.all([client.launch(config), configured]);
+  const started =
+    config.request === 'attach' ? client.initializeRequest().then(() => client.attachRequest(config as DebugProtocol.AttachRequestArguments)) : client.launch(config);
+  await Promise.all([started, configured]);
   return stopped;
 }
 
