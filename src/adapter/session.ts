@@ -92,8 +92,10 @@ export class KernelQemuSession extends DebugSession {
     const connected: Connected = { target, breakpoints, stack: new StackService(target.mi, sources), variables: new VariableService(target.mi), run };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
+    // gdb's log stream carries its warnings and errors; its unsolicited console text only
+    // repeats stops VS Code already shows (and "No such file" for unmapped sources).
     target.mi.on('stream', (record, attributed) => {
-      if (!attributed && record.type !== 'target') this.print(record.text);
+      if (!attributed && record.type === 'log') this.print(record.text);
     });
     target.on('serial', (text) => this.sendEvent(new OutputEvent(text, 'console')));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));

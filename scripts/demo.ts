@@ -1,0 +1,91 @@
+// npm run demo: a real kernel debug session through the adapter, printed as it happens,
+// then a workspace with a launch.json ready for F5 in VS Code.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+const root = path.resolve(__dirname, '..');
+const cache = process.env.KERNEL_QEMU_CACHE ?? path.join(os.homedir(), '.cache/kernel-qemu');
+const kernelDir = path.join(cache, 'kernels/x86_64');
+const config = {
+  type: 'kernel-qemu',
+  request: 'launch',
+  name: 'Debug the Debian x86_64 kernel',
+  program: path.join(kernelDir, 'vmlinux'),
+  kernel: path.join(kernelDir, 'kernel'),
+  initrd: path.join(kernelDir, 'initrd.gz'),
+  accel: 'auto',
+};
+
+function step(text: string): void {
+  console.log(`\n\x1b[1m== ${text}\x1b[0m`);
+}
+
+async function frames(client: DebugClient, threadId: number, levels: number): Promise<DebugProtocol.StackFrame[]> {
+  return (await client.stackTraceRequest({ threadId, startFrame: 0, levels })).body.stackFrames;
+}
+
+function describeFrame(frame: DebugProtocol.StackFrame): string {
+  const where = frame.source?.path ? `${frame.source.path}:${frame.line}` : frame.instructionPointerReference ?? '';
+  return `${frame.name} at ${where}`;
+}
+
+async function main(): Promise<void> {
+  const client = new DebugClient('node', path.join(root, 'dist/adapter.js'), 'kernel-qemu');
+  client.defaultTimeout = 120_000;
+  client.on('output', (event: DebugProtocol.OutputEvent) => {
+    process.stdout.write(event.body.output);
+  });
+  await client.start();
+  try {
+    step(`Launching ${config.kernel} in QEMU (paused), gdb on ${config.program}`);
+    const started = Date.now();
+    const entry = client.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+    const configured = client.waitForEvent('initialized').then(() => client.configurationDoneRequest());
+    await Promise.all([client.launch(config), configured]);
+    const atEntry = await entry;
+    const threadId = atEntry.body.threadId ?? 1;
+    const [top] = await frames(client, threadId, 1);
+    step(`Stopped (${atEntry.body.reason}) after ${((Date.now() - started) / 1000).toFixed(1)} s: ${top ? describeFrame(top) : '?'}`);
+
+    step('Breakpoint on do_sys_openat2, continue until userspace opens a file');
+    const set = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] });
+    console.log(`  breakpoint verified: ${set.body.breakpoints[0]?.verified} ${set.body.breakpoints[0]?.message ?? ''}`);
+    const hit = client.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+    await client.continueRequest({ threadId });
+    const atBreakpoint = await hit;
+    const stack = await frames(client, atBreakpoint.body.threadId ?? threadId, 12);
+    step('Backtrace');
+    stack.forEach((frame, level) => console.log(`  #${level} ${describeFrame(frame)}`));
+
+    step('Locals of do_sys_openat2');
+    const scopes = await client.scopesRequest({ frameId: stack[0]!.id });
+    const locals = await client.variablesRequest({ variablesReference: scopes.body.scopes[0]!.variablesReference });
+    for (const variable of locals.body.variables) console.log(`  ${variable.name} = ${variable.value}`);
+
+    step('Debug Console: p init_task.comm');
+    const comm = await client.evaluateRequest({ expression: 'p init_task.comm', context: 'repl', frameId: stack[0]!.id });
+    console.log(`  ${comm.body.result}`);
+
+    step('Terminating: QEMU and gdb are stopped');
+    await client.terminateRequest();
+  } finally {
+    await client.stop().catch(() => undefined);
+  }
+
+  const workspace = path.join(cache, 'demo-workspace');
+  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(path.join(workspace, '.vscode/launch.json'), `${JSON.stringify({ version: '0.2.0', configurations: [config] }, null, 2)}\n`);
+  step('Ready for F5');
+  console.log(`  A workspace with this launch configuration: ${workspace}`);
+  console.log(`  Open it in VS Code with the extension loaded from this checkout:`);
+  console.log(`    code --extensionDevelopmentPath=${root} ${workspace}`);
+  console.log('  then press F5.');
+}
+
+main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
