@@ -1,151 +1,261 @@
-// Source and function breakpoints, diffed by spec (unchanged ones stay in gdb), every
-// requested breakpoint answered in order, with gdb's reason when it was refused.
+// Source, function, instruction and data breakpoints, diffed by spec (unchanged ones stay
+// in gdb), every requested breakpoint answered in order, with gdb's reason when refused.
 // Boot-phase aware: before the kernel runs from its final mapping (and always under KVM)
-// software breakpoints would be overwritten or cannot be written, so hardware ones are used.
+// software breakpoints would be overwritten or cannot be written, so hardware ones are used,
+// within the target's hardware slot budget.
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { mi } from '../mi/commands';
+import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
-import { errorText } from './kernelTarget';
+import { errorText } from './errors';
+import type { HardwareSlots } from './hardwareSlots';
 import type { SourceMapper } from './sourceMap';
+
+export const HARDWARE_MODE = 'hardware';
 
 export interface BreakpointPolicy {
   /** Every breakpoint in hardware (hardwareBreakpoints.require, or KVM). */
   alwaysHardware: boolean;
+  slots: HardwareSlots;
+  /** Launched paused at reset: the kernel is not running from its final mapping yet. */
+  booting: boolean;
+}
+
+type Kind = 'source' | 'function' | 'instruction' | 'data';
+
+interface Spec {
+  kind: Kind;
+  location: string;
+  condition?: string | undefined;
+  hitCondition?: string | undefined;
+  logMessage?: string | undefined;
+  mode?: string | undefined;
+  access?: DebugProtocol.DataBreakpointAccessType | undefined;
+  source?: DebugProtocol.Source;
 }
 
 interface Installed {
+  spec: Spec;
   key: string;
   id: number;
   gdbNumber: string | undefined;
-  location: string;
-  condition: string | undefined;
   ignoreCount: number;
-  logMessage: string | undefined;
+  /** Holds a hardware slot (breakpoint or watchpoint). */
   hardware: boolean;
-  /** Inserted as hardware only because the kernel was still booting. */
+  /** In hardware only because the kernel was still booting. */
   hardwareForBoot: boolean;
   response: DebugProtocol.Breakpoint;
 }
 
 export class BreakpointService {
   private nextId = 1;
-  private readonly bySource = new Map<string, Installed[]>();
-  private functionBreakpoints: Installed[] = [];
-  private bootPhase = true;
+  private readonly sets = new Map<string, Installed[]>();
+  private bootPhase: boolean;
 
   constructor(
     private readonly mi: MiConnection,
     private readonly sources: SourceMapper,
     private readonly policy: BreakpointPolicy,
-  ) {}
+  ) {
+    this.bootPhase = policy.booting;
+  }
 
   get inBootPhase(): boolean {
     return this.bootPhase;
   }
 
-  async setSourceBreakpoints(file: string, requested: readonly DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+  setSourceBreakpoints(file: string, requested: readonly DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
     const debuggerPath = this.sources.toDebugger(file);
-    const specs = requested.map((bp) => ({
-      location: `${debuggerPath}:${bp.line}`,
-      condition: bp.condition,
-      hitCondition: bp.hitCondition,
-      logMessage: bp.logMessage,
-      source: { path: file, name: file.split('/').pop() ?? file },
-    }));
-    const next = await this.reconcile(this.bySource.get(file) ?? [], specs);
-    this.bySource.set(file, next);
-    return next.map((bp) => bp.response);
+    const source = { path: file, name: file.split('/').pop() ?? file };
+    return this.replace(
+      `source:${file}`,
+      requested.map((bp) => ({ kind: 'source', location: `${debuggerPath}:${bp.line}`, condition: bp.condition, hitCondition: bp.hitCondition, logMessage: bp.logMessage, mode: bp.mode, source })),
+    );
   }
 
-  async setFunctionBreakpoints(requested: readonly DebugProtocol.FunctionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
-    const specs = requested.map((bp) => ({ location: bp.name, condition: bp.condition, hitCondition: bp.hitCondition, logMessage: undefined }));
-    this.functionBreakpoints = await this.reconcile(this.functionBreakpoints, specs);
-    return this.functionBreakpoints.map((bp) => bp.response);
+  setFunctionBreakpoints(requested: readonly DebugProtocol.FunctionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    return this.replace(
+      'function',
+      requested.map((bp) => ({ kind: 'function', location: bp.name, condition: bp.condition, hitCondition: bp.hitCondition })),
+    );
+  }
+
+  setInstructionBreakpoints(requested: readonly DebugProtocol.InstructionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    return this.replace(
+      'instruction',
+      requested.map((bp) => ({
+        kind: 'instruction',
+        location: `*${addressPlusOffset(bp.instructionReference, bp.offset ?? 0)}`,
+        condition: bp.condition,
+        hitCondition: bp.hitCondition,
+        mode: bp.mode,
+      })),
+    );
+  }
+
+  setDataBreakpoints(requested: readonly DebugProtocol.DataBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    return this.replace(
+      'data',
+      requested.map((bp) => ({ kind: 'data', location: bp.dataId, condition: bp.condition, hitCondition: bp.hitCondition, access: bp.accessType ?? 'write' })),
+    );
+  }
+
+  /**
+   * A logpoint shares its address with a real breakpoint: gdb reports one stop with one
+   * number. gdb counts a hit on every breakpoint whose condition held, so a hit count that
+   * moved past what we have seen means a real breakpoint wants this stop too.
+   */
+  async realBreakpointAlsoHit(): Promise<boolean> {
+    const table = (await this.mi.send(mi.breakList())).results.tuple('BreakpointTable').tuples('body');
+    const ours = new Map(this.all().filter((bp) => bp.gdbNumber !== undefined).map((bp) => [bp.gdbNumber!, bp]));
+    let hit = false;
+    for (const row of table) {
+      const number = row.str('number');
+      const times = row.optInt('times') ?? 0;
+      const bp = ours.get(number);
+      // gdb counts hits it ignores for a hit condition too; those do not stop.
+      const stops = times > (this.seenHits.get(number) ?? 0) && times > (bp?.ignoreCount ?? 0);
+      if (stops && !bp?.spec.logMessage) hit = true;
+      this.seenHits.set(number, times);
+    }
+    return hit;
+  }
+
+  /** A reported stop on breakpoint N is one hit we have seen. */
+  noteHit(gdbNumber: string | undefined): void {
+    if (gdbNumber !== undefined) this.seenHits.set(gdbNumber, (this.seenHits.get(gdbNumber) ?? 0) + 1);
+  }
+
+  private readonly seenHits = new Map<string, number>();
+
+  /** Log messages of logpoints placed at `address` (they share a stop gdb reported for another breakpoint). */
+  logMessagesAt(address: string | undefined): string[] {
+    const at = parseAddress(address);
+    if (at === undefined) return [];
+    return this.all()
+      .filter((bp) => bp.spec.logMessage && bp.gdbNumber !== undefined && parseAddress(bp.response.instructionReference) === at)
+      .map((bp) => bp.spec.logMessage!);
   }
 
   /** The log message of a logpoint, by gdb breakpoint number. */
   logMessageFor(gdbNumber: string | undefined): string | undefined {
     if (gdbNumber === undefined) return undefined;
-    return this.all().find((bp) => bp.gdbNumber === gdbNumber)?.logMessage;
+    return this.all().find((bp) => bp.gdbNumber === gdbNumber)?.spec.logMessage;
   }
 
   /** The kernel now runs from its final mapping: boot-time hardware breakpoints become software ones. */
-  async leaveBootPhase(): Promise<void> {
-    if (!this.bootPhase) return;
+  async leaveBootPhase(): Promise<DebugProtocol.Breakpoint[]> {
+    if (!this.bootPhase) return [];
     this.bootPhase = false;
-    if (this.policy.alwaysHardware) return;
-    for (const bp of this.all().filter((candidate) => candidate.hardwareForBoot && candidate.gdbNumber)) {
-      await this.mi.send(mi.breakDelete([bp.gdbNumber!])).catch(() => undefined);
+    const changed: DebugProtocol.Breakpoint[] = [];
+    for (const bp of this.all()) {
+      const wasUnplaced = bp.gdbNumber === undefined && !bp.response.verified && bp.spec.kind !== 'data';
+      if (!bp.hardwareForBoot && !wasUnplaced) continue;
+      await this.remove(bp);
       await this.insert(bp);
+      changed.push(bp.response);
     }
+    return changed;
   }
 
   private all(): Installed[] {
-    return [...this.functionBreakpoints, ...[...this.bySource.values()].flat()];
+    return [...this.sets.values()].flat();
   }
 
-  private async reconcile(
-    current: readonly Installed[],
-    specs: ReadonlyArray<{ location: string; condition?: string | undefined; hitCondition?: string | undefined; logMessage?: string | undefined; source?: DebugProtocol.Source }>,
-  ): Promise<Installed[]> {
+  private async replace(setKey: string, specs: readonly Spec[]): Promise<DebugProtocol.Breakpoint[]> {
+    const current = this.sets.get(setKey) ?? [];
     const remaining = new Map(current.map((bp) => [bp.key, bp]));
+    const kept: Installed[] = [];
     const next: Installed[] = [];
     for (const spec of specs) {
-      const key = JSON.stringify([spec.location, spec.condition ?? '', spec.hitCondition ?? '', spec.logMessage ?? '']);
+      const key = JSON.stringify([spec.location, spec.condition ?? '', spec.hitCondition ?? '', spec.logMessage ?? '', spec.mode ?? '', spec.access ?? '']);
       const existing = remaining.get(key);
       if (existing) {
         remaining.delete(key);
+        kept.push(existing);
         next.push(existing);
-        continue;
+      } else {
+        next.push(this.create(spec, key));
       }
-      const hit = parseHitCondition(spec.hitCondition);
-      const bp: Installed = {
-        key,
-        id: this.nextId++,
-        gdbNumber: undefined,
-        location: spec.location,
-        condition: spec.condition || undefined,
-        ignoreCount: hit.ignoreCount,
-        logMessage: spec.logMessage || undefined,
-        hardware: false,
-        hardwareForBoot: false,
-        response: { id: 0, verified: false },
-      };
-      bp.response.id = bp.id;
-      if (spec.source) bp.response.source = spec.source;
-      if (hit.error) bp.response.message = hit.error;
-      else await this.insert(bp);
-      next.push(bp);
     }
-    const stale = [...remaining.values()].map((bp) => bp.gdbNumber).filter((n): n is string => n !== undefined);
-    if (stale.length > 0) await this.mi.send(mi.breakDelete(stale)).catch(() => undefined);
-    return next;
+    // Free the slots of removed breakpoints before placing the new ones.
+    for (const stale of remaining.values()) await this.remove(stale);
+    for (const bp of next) {
+      if (!kept.includes(bp) && !bp.response.message) await this.insert(bp);
+    }
+    this.sets.set(setKey, next);
+    return next.map((bp) => bp.response);
+  }
+
+  private create(spec: Spec, key: string): Installed {
+    const id = this.nextId++;
+    const hit = parseHitCondition(spec.hitCondition);
+    const response: DebugProtocol.Breakpoint = { id, verified: false };
+    if (spec.source) response.source = spec.source;
+    if (hit.error) response.message = hit.error;
+    return { spec, key, id, gdbNumber: undefined, ignoreCount: hit.ignoreCount, hardware: false, hardwareForBoot: false, response };
+  }
+
+  private async remove(bp: Installed): Promise<void> {
+    if (bp.gdbNumber !== undefined) await this.mi.send(mi.breakDelete([bp.gdbNumber])).catch(() => undefined);
+    if (bp.hardware) this.policy.slots.release(bp.spec.kind === 'data' ? 'watchpoint' : 'breakpoint');
+    bp.gdbNumber = undefined;
+    bp.hardware = false;
+    bp.hardwareForBoot = false;
   }
 
   private async insert(bp: Installed): Promise<void> {
-    const hardware = this.policy.alwaysHardware || this.bootPhase;
+    const { spec } = bp;
+    const isData = spec.kind === 'data';
+    const wantsHardware = isData || spec.mode === HARDWARE_MODE || this.policy.alwaysHardware || this.bootPhase;
+    const slotKind = isData ? 'watchpoint' : 'breakpoint';
+    if (wantsHardware && !this.policy.slots.take(slotKind)) {
+      const canFallBack = !isData && spec.mode !== HARDWARE_MODE && !this.policy.alwaysHardware;
+      bp.response = { ...bp.response, verified: false, message: this.policy.slots.exhaustedMessage(slotKind, canFallBack) };
+      return;
+    }
     try {
-      const result = await this.mi.send(
-        mi.breakInsert({
-          location: bp.location,
-          hardware,
-          ...(bp.condition ? { condition: bp.condition } : {}),
-          ...(bp.ignoreCount > 0 ? { ignoreCount: bp.ignoreCount } : {}),
-        }),
-      );
-      const info = result.results.tuple('bkpt');
-      await disablePatchableEntryLocations(this.mi, info);
+      const result = await this.mi.send(this.insertCommand(bp, wantsHardware));
+      const info = result.results.tuple(isData ? watchResultKey(result.results) : 'bkpt');
+      if (!isData) await disablePatchableEntryLocations(this.mi, info);
       bp.gdbNumber = info.str('number');
-      bp.hardware = hardware;
-      bp.hardwareForBoot = hardware && !this.policy.alwaysHardware;
-      bp.response = { ...bp.response, ...describeLocation(info), verified: true, message: undefined };
-      if (hardware) bp.response.message = this.bootPhase ? 'hardware breakpoint while the kernel boots' : 'hardware breakpoint';
+      bp.hardware = wantsHardware;
+      bp.hardwareForBoot = wantsHardware && !isData && spec.mode !== HARDWARE_MODE && !this.policy.alwaysHardware;
+      if (isData) await this.applyWatchOptions(bp);
+      const message = isData ? undefined : wantsHardware ? (bp.hardwareForBoot ? 'hardware breakpoint while the kernel boots' : 'hardware breakpoint') : undefined;
+      const { message: _old, ...rest } = bp.response;
+      bp.response = { ...rest, ...describeLocation(info), verified: true, ...(message ? { message } : {}) };
     } catch (error) {
+      if (wantsHardware) this.policy.slots.release(slotKind);
       bp.gdbNumber = undefined;
       bp.response = { ...bp.response, verified: false, message: errorText(error) };
     }
   }
+
+  private insertCommand(bp: Installed, hardware: boolean): MiCommand {
+    const { spec } = bp;
+    if (spec.kind === 'data') return mi.breakWatch(spec.location, spec.access ?? 'write');
+    return mi.breakInsert({
+      location: spec.location,
+      hardware,
+      ...(spec.condition ? { condition: spec.condition } : {}),
+      ...(bp.ignoreCount > 0 ? { ignoreCount: bp.ignoreCount } : {}),
+    });
+  }
+
+  /** -break-watch takes no condition or ignore count: set them afterwards. */
+  private async applyWatchOptions(bp: Installed): Promise<void> {
+    if (bp.spec.condition) await this.mi.send(mi.breakCondition(bp.gdbNumber!, bp.spec.condition));
+    if (bp.ignoreCount > 0) await this.mi.send(mi.breakAfter(bp.gdbNumber!, bp.ignoreCount));
+  }
+}
+
+function watchResultKey(results: MiTuple): string {
+  return ['hw-awpt', 'hw-rwpt', 'wpt'].find((key) => results.has(key)) ?? 'wpt';
+}
+
+function addressPlusOffset(reference: string, offset: number): string {
+  return `0x${(BigInt(reference) + BigInt(offset)).toString(16)}`;
 }
 
 /**
@@ -173,7 +283,6 @@ function parseAddress(text: string | undefined): bigint | undefined {
 function describeLocation(bkpt: MiTuple): Partial<DebugProtocol.Breakpoint> {
   const locations = bkpt.tuples('locations');
   const location = bkpt.optStr('line') ? bkpt : (locations[locations.length - 1] ?? bkpt);
-  if (!location) return {};
   const line = location.optInt('line');
   const address = location.optStr('addr');
   return {

@@ -2,8 +2,10 @@
 // adapter. Each handler gets the connected session's services and the request's arguments.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { BreakpointService } from './breakpoints';
+import type { DisassemblyService } from './disassembly';
 import { ErrorCode, UserError } from './errors';
 import type { KernelTarget } from './kernelTarget';
+import type { MemoryService } from './memory';
 import type { RunControl } from './runControl';
 import type { StackService } from './stack';
 import type { VariableService } from './variables';
@@ -14,6 +16,8 @@ export interface Connected {
   breakpoints: BreakpointService;
   stack: StackService;
   variables: VariableService;
+  memory: MemoryService;
+  disassembly: DisassemblyService;
   run: RunControl;
 }
 

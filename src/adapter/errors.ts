@@ -31,3 +31,7 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

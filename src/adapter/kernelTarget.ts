@@ -11,7 +11,8 @@ import { GdbProcess } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
 import { QemuInstance } from '../qemu/process';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
-import { ErrorCode, UserError } from './errors';
+import { cacheDirectory } from './cacheDirectory';
+import { ErrorCode, errorText, UserError } from './errors';
 
 export interface TargetEvents {
   /** QEMU or gdb went away on its own; the text says which and why. */
@@ -99,6 +100,10 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'print pretty off', 'breakpoint pending off']) {
       await this.mi.send(mi.gdbSet(...splitSetting(setting)));
     }
+    // gdb's index cache turns the next load of the same vmlinux from seconds into a fraction,
+    // and the first expansion of a big struct (task_struct) from seconds into milliseconds.
+    await this.mi.send(mi.consoleCommand(`set index-cache directory ${path.join(cacheDirectory(), 'gdb-index')}`)).catch(() => undefined);
+    await this.mi.send(mi.consoleCommand('set index-cache enabled on')).catch(() => undefined);
     const started = Date.now();
     try {
       await this.mi.send(mi.fileExecAndSymbols(config.program));
@@ -148,8 +153,4 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
 function splitSetting(setting: string): [string, string] {
   const space = setting.indexOf(' ');
   return [setting.slice(0, space), setting.slice(space + 1)];
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

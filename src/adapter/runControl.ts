@@ -2,11 +2,12 @@
 // to see (the boot-phase entry breakpoint when stopAtEntry is off, logpoints) are
 // handled here and never reach VS Code.
 import { EventEmitter } from 'node:events';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
-import { errorText } from './kernelTarget';
+import { errorText } from './errors';
 import { mapStop, type StopInfo } from './stopReasons';
 
 export const ENTRY_FUNCTION = 'start_kernel';
@@ -16,6 +17,8 @@ export interface RunControlEvents {
   /** byUs: the adapter resumed it; otherwise gdb did (e.g. `continue` typed in the Debug Console). */
   resumed: [byUs: boolean];
   output: [text: string];
+  /** Breakpoints whose placement changed (boot-time hardware ones became software). */
+  breakpointsChanged: [DebugProtocol.Breakpoint[]];
   /** gdb says the target is gone (remote closed, exited). */
   targetExited: [reason: string];
 }
@@ -46,8 +49,11 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     return this.lastThreadId;
   }
 
-  /** Boots the kernel to start_kernel (hardware breakpoint: it is not mapped yet), then stops there or runs on. */
-  async runToEntry(stopAtEntry: boolean): Promise<void> {
+  /**
+   * A temporary hardware breakpoint on start_kernel (it is not mapped yet, so software would
+   * fail) marks the end of the boot phase; it is reported only when stopAtEntry is set.
+   */
+  async armEntry(stopAtEntry: boolean): Promise<void> {
     this.stopAtEntry = stopAtEntry;
     try {
       const result = await this.mi.send(mi.breakInsert({ location: ENTRY_FUNCTION, hardware: true, temporary: true }));
@@ -56,8 +62,12 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       this.entryBreakpoint = bkpt.str('number');
     } catch (error) {
       this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
-      await this.breakpoints.leaveBootPhase();
+      this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
     }
+  }
+
+  async runToEntry(stopAtEntry: boolean): Promise<void> {
+    await this.armEntry(stopAtEntry);
     await this.continue();
   }
 
@@ -114,18 +124,29 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.pauseRequested = false;
     if (stop.threadId !== undefined) this.lastThreadId = stop.threadId;
 
-    if (this.entryBreakpoint !== undefined && stop.breakpointNumber === this.entryBreakpoint) {
+    if (this.entryBreakpoint !== undefined && (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)) {
+      // At start_kernel, whether gdb reported our entry breakpoint or a user's at the same place.
+      const entryWasReported = stop.breakpointNumber === this.entryBreakpoint;
+      if (!entryWasReported) await this.mi.send(mi.breakDelete([this.entryBreakpoint])).catch(() => undefined);
       this.entryBreakpoint = undefined;
-      await this.breakpoints.leaveBootPhase();
-      if (this.stopAtEntry) this.emit('stopped', { ...stop, reason: 'entry' });
+      this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+      if (!entryWasReported) this.breakpoints.noteHit(stop.breakpointNumber);
+      if (!entryWasReported || this.stopAtEntry) this.emit('stopped', entryWasReported ? { ...stop, reason: 'entry' } : stop);
       else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
       return;
     }
     const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;
     if (logMessage !== undefined) {
       this.emit('output', `${await this.formatLogMessage(logMessage, stop.threadId ?? this.lastThreadId)}\n`);
-      await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after logpoint: ${errorText(error)}\n`));
-      return;
+      if (!(await this.breakpoints.realBreakpointAlsoHit().catch(() => false))) {
+        await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after logpoint: ${errorText(error)}\n`));
+        return;
+      }
+    } else if (stop.reason === 'breakpoint') {
+      this.breakpoints.noteHit(stop.breakpointNumber);
+      for (const message of this.breakpoints.logMessagesAt(stop.frame?.optStr('addr'))) {
+        this.emit('output', `${await this.formatLogMessage(message, stop.threadId ?? this.lastThreadId)}\n`);
+      }
     }
     this.emit('stopped', stop);
   }

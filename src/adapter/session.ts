@@ -1,8 +1,10 @@
 // The DAP session: thin dispatch from requests to the services that do the work.
 import {
+  BreakpointEvent,
   ContinuedEvent,
   DebugSession,
   InitializedEvent,
+  InvalidatedEvent,
   OutputEvent,
   StoppedEvent,
   TerminatedEvent,
@@ -11,16 +13,19 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
 import { MiCommandError } from '../mi/connection';
 import { chooseAccel } from '../qemu/accel';
-import { BreakpointService } from './breakpoints';
+import { BreakpointService, HARDWARE_MODE } from './breakpoints';
+import { DisassemblyService } from './disassembly';
+import { HardwareSlots, slotLimits } from './hardwareSlots';
+import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, UserError } from './errors';
-import { errorText, KernelTarget } from './kernelTarget';
+import { ErrorCode, errorText, UserError } from './errors';
+import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
 import { SourceMapper } from './sourceMap';
 import { StackService } from './stack';
 import type { StopInfo } from './stopReasons';
-import { VariableService } from './variables';
+import { hasSideEffects, VariableService } from './variables';
 
 
 export class KernelQemuSession extends DebugSession {
@@ -50,6 +55,23 @@ export class KernelQemuSession extends DebugSession {
       supportsTerminateRequest: true,
       supportTerminateDebuggee: true,
       supportsSteppingGranularity: true,
+      supportsInstructionBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsSetVariable: true,
+      supportsSetExpression: true,
+      supportsClipboardContext: true,
+      breakpointModes: [
+        {
+          mode: HARDWARE_MODE,
+          label: 'Hardware',
+          description: 'A hardware breakpoint: hits before the kernel is relocated and under KVM; uses one of the target\'s few debug registers.',
+          appliesTo: ['source', 'instruction'],
+        },
+      ],
     };
     this.sendResponse(response);
   }
@@ -87,15 +109,26 @@ export class KernelQemuSession extends DebugSession {
     for (const [from, to] of sources.substitutions) {
       await target.mi.send(mi.consoleCommand(`set substitute-path ${from} ${to}`)).catch(() => undefined);
     }
-    const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm });
+    const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
+    const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));
+    const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const run = new RunControl(target.mi, breakpoints);
-    const connected: Connected = { target, breakpoints, stack: new StackService(target.mi, sources), variables: new VariableService(target.mi), run };
+    const connected: Connected = {
+      target,
+      breakpoints,
+      stack: new StackService(target.mi, sources),
+      variables: new VariableService(target.mi, config.arch),
+      memory: new MemoryService(target.mi),
+      disassembly: new DisassemblyService(target.mi, config.arch, sources),
+      run,
+    };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
     // gdb's log stream carries its warnings and errors; its unsolicited console text only
     // repeats stops VS Code already shows (and "No such file" for unmapped sources).
     target.mi.on('stream', (record, attributed) => {
-      if (!attributed && record.type === 'log') this.print(record.text);
+      if (attributed) return;
+      if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
     });
     target.on('serial', (text) => this.sendEvent(new OutputEvent(text, 'console')));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
@@ -107,7 +140,19 @@ export class KernelQemuSession extends DebugSession {
       if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
     });
     run.on('stopped', (stop) => this.reportStop(stop));
+    run.on('breakpointsChanged', (changed) => changed.forEach((breakpoint) => this.sendEvent(new BreakpointEvent('changed', breakpoint))));
     this.sendEvent(new InitializedEvent());
+  }
+
+  /** arm64 counts its hardware breakpoints in ID_AA64DFR0_EL1; QEMU exposes it to gdb. */
+  private async readDebugFeatures(target: KernelTarget, config: ResolvedConfig): Promise<{ idAa64dfr0?: bigint }> {
+    if (config.arch !== 'aarch64') return {};
+    try {
+      const value = (await target.mi.send(mi.evaluate('$ID_AA64DFR0_EL1'))).results.str('value');
+      return { idAa64dfr0: BigInt.asUintN(64, BigInt(value)) };
+    } catch {
+      return {};
+    }
   }
 
   private reportStop(stop: StopInfo): void {
@@ -122,12 +167,12 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const { target, run } = this.require();
       const config = target.config;
-      if (config.request === 'attach' || config.stopAtConnect) {
-        // QEMU is halted (paused at reset, or wherever the attached VM was): show where.
-        this.reportStop({ reason: 'entry', threadId: undefined, breakpointNumber: undefined, frame: undefined });
-        return;
-      }
-      await run.runToEntry(config.stopAtEntry);
+      // QEMU is halted (paused at reset, or wherever the attached VM was).
+      const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
+      if (config.request === 'attach') return this.reportStop(here);
+      if (!config.stopAtConnect) return run.runToEntry(config.stopAtEntry);
+      await run.armEntry(config.stopAtEntry);
+      this.reportStop(here);
     });
   }
 
@@ -145,6 +190,88 @@ export class KernelQemuSession extends DebugSession {
       const breakpoints = await this.interrupting(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
+  }
+
+  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    void this.handle(response, async () => {
+      const breakpoints = await this.interrupting(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
+      response.body = { breakpoints };
+    });
+  }
+
+  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    void this.handle(response, async () => {
+      const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
+      if (args.asAddress) {
+        const size = args.bytes && [1, 2, 4, 8].includes(args.bytes) ? args.bytes : 8;
+        const cType = { 1: 'unsigned char', 2: 'unsigned short', 4: 'unsigned int', 8: 'unsigned long' }[size as 1 | 2 | 4 | 8];
+        response.body = { dataId: `*(${cType} *)${args.name}`, description: `${size} bytes at ${args.name}`, accessTypes };
+        return;
+      }
+      const { variables } = this.require();
+      const expression = args.variablesReference ? variables.evaluateName(args.variablesReference, args.name) : args.name;
+      if (!expression || expression.startsWith('$')) {
+        response.body = { dataId: null, description: 'Only variables in memory can be watched (not registers or members shown by path).' };
+        return;
+      }
+      response.body = { dataId: expression, description: expression, accessTypes, canPersist: true };
+    });
+  }
+
+  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    void this.handle(response, async () => {
+      const breakpoints = await this.interrupting(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
+      response.body = { breakpoints };
+    });
+  }
+
+  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      response.body = await this.require().memory.read(args);
+    });
+  }
+
+  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      response.body = await this.require().memory.write(args);
+      this.sendEvent(new InvalidatedEvent(['variables']));
+    });
+  }
+
+  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      response.body = { instructions: await this.require().disassembly.disassemble(args) };
+    });
+  }
+
+  protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const result = await this.gdbErrorsForUser(() => this.require().variables.setVariable(args.variablesReference, args.name, args.value));
+      response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
+    });
+  }
+
+  protected setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
+      const result = await this.gdbErrorsForUser(() => this.require().variables.assign(args.expression, args.value, context));
+      response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
+    });
+  }
+
+  /** gdb's refusal (bad expression, wrong type) is the user's to read, not a crash. */
+  private async gdbErrorsForUser<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
+      throw error;
+    }
   }
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -195,12 +322,10 @@ export class KernelQemuSession extends DebugSession {
         return;
       }
       this.requireStopped();
-      try {
-        response.body = await variables.evaluate(args.expression, context);
-      } catch (error) {
-        if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
-        throw error;
+      if ((args.context === 'hover' || args.context === 'watch') && hasSideEffects(args.expression)) {
+        throw new UserError(ErrorCode.BadArgument, `Not evaluated for ${args.context}: '${args.expression}' could change the kernel (assignment, ++/--, or a call). Use the Debug Console to run it.`);
       }
+      response.body = await this.gdbErrorsForUser(() => variables.evaluate(args.expression, context));
     });
   }
 

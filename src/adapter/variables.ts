@@ -6,19 +6,33 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
+import { ErrorCode, UserError } from './errors';
+import type { GuestArch } from './launchArgs';
+import { groupRegisters, parseRegisterGroups, type RegisterGroup } from './registers';
 
 type VariableContainer =
   | { kind: 'locals'; context: FrameContext }
   | { kind: 'registers'; context: FrameContext }
+  | { kind: 'registerGroup'; context: FrameContext; group: RegisterGroup }
   | { kind: 'expression'; context: FrameContext; expression: string }
-  | { kind: 'varobj'; name: string };
+  | { kind: 'varobj'; name: string; context: FrameContext | undefined };
+
+export interface EvaluateResult {
+  result: string;
+  type?: string;
+  variablesReference: number;
+  memoryReference?: string;
+}
 
 export class VariableService {
   private handles = new Handles<VariableContainer>();
   private varobjRoots: string[] = [];
-  private registerNames: Promise<string[]> | undefined;
+  private registerGroups: Promise<RegisterGroup[]> | undefined;
 
-  constructor(private readonly mi: MiConnection) {}
+  constructor(
+    private readonly mi: MiConnection,
+    private readonly arch: GuestArch,
+  ) {}
 
   /** Called when the target resumes: var-objects of the last stop are deleted in the background. */
   reset(): void {
@@ -29,10 +43,10 @@ export class VariableService {
   }
 
   scopes(context: FrameContext): DebugProtocol.Scope[] {
-    const registers = new Scope('Registers', this.handles.create({ kind: 'registers', context }), true);
-    (registers as DebugProtocol.Scope).presentationHint = 'registers';
-    const locals = new Scope('Locals', this.handles.create({ kind: 'locals', context }), false);
-    (locals as DebugProtocol.Scope).presentationHint = 'locals';
+    const locals: DebugProtocol.Scope = new Scope('Locals', this.handles.create({ kind: 'locals', context }), false);
+    locals.presentationHint = 'locals';
+    const registers: DebugProtocol.Scope = new Scope('Registers', this.handles.create({ kind: 'registers', context }), true);
+    registers.presentationHint = 'registers';
     return [locals, registers];
   }
 
@@ -41,22 +55,28 @@ export class VariableService {
   }
 
   async variables(reference: number): Promise<DebugProtocol.Variable[]> {
-    const container = this.handles.get(reference);
-    if (!container) throw new Error(`unknown variablesReference ${reference}`);
+    const container = this.container(reference);
     switch (container.kind) {
       case 'locals':
         return this.locals(container.context);
       case 'registers':
-        return this.registers(container.context);
+        return (await this.groups()).map((group) => ({
+          name: group.name,
+          value: `${group.registers.length} registers`,
+          variablesReference: this.handles.create({ kind: 'registerGroup', context: container.context, group }),
+          presentationHint: { kind: 'virtual' },
+        }));
+      case 'registerGroup':
+        return this.registerValues(container.context, container.group);
       case 'expression':
-        return this.children(await this.createVarobj(container.expression, container.context));
+        return this.children(await this.createVarobj(container.expression, container.context), container.context);
       case 'varobj':
-        return this.children(container.name);
+        return this.children(container.name, container.context);
     }
   }
 
   /** Evaluates an expression into a variable-like result, expandable when it has children. */
-  async evaluate(expression: string, context: FrameContext | undefined): Promise<{ result: string; type?: string; variablesReference: number }> {
+  async evaluate(expression: string, context: FrameContext | undefined): Promise<EvaluateResult> {
     // A var-object says whether the value expands; gdb's printed value reads better for
     // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
     const [created, printed] = await Promise.all([
@@ -71,11 +91,63 @@ export class VariableService {
     this.varobjRoots.push(name);
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
+    const value = (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '';
+    const memoryReference = pointerValue(value, type);
     return {
-      result: (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '',
+      result: value,
       ...(type ? { type } : {}),
-      variablesReference: numchild > 0 || isPointerType(type) ? this.handles.create({ kind: 'varobj', name }) : 0,
+      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context }) : 0,
+      ...(memoryReference ? { memoryReference } : {}),
     };
+  }
+
+  /** setVariable: a local, a struct member or a register, in the frame it was shown for. */
+  async setVariable(reference: number, name: string, value: string): Promise<EvaluateResult> {
+    const container = this.container(reference);
+    switch (container.kind) {
+      case 'locals':
+        return this.assign(name, value, container.context);
+      case 'registerGroup':
+        return this.assign(`$${name}`, value, container.context);
+      case 'varobj':
+      case 'expression': {
+        const parent = container.kind === 'varobj' ? container.name : await this.createVarobj(container.expression, container.context);
+        const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
+        const child = children.find((candidate) => candidate.optStr('exp') === name);
+        if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
+        const assigned = await this.mi.send(mi.varAssign(child.str('name'), value));
+        return { result: assigned.results.optStr('value') ?? value, variablesReference: 0 };
+      }
+      case 'registers':
+        throw new UserError(ErrorCode.BadArgument, 'Expand a register group to edit a register.');
+    }
+  }
+
+  /** `expression = value` in the frame; gdb checks the types and prints the result. */
+  async assign(expression: string, value: string, context: FrameContext | undefined): Promise<EvaluateResult> {
+    await this.mi.send(mi.evaluate(`${expression} = ${value}`, context));
+    return this.evaluate(expression, context);
+  }
+
+  evaluateName(reference: number, name: string): string | undefined {
+    const container = this.handles.get(reference);
+    if (!container) return undefined;
+    if (container.kind === 'locals') return name;
+    if (container.kind === 'registerGroup') return `$${name}`;
+    return undefined;
+  }
+
+  private container(reference: number): VariableContainer {
+    const container = this.handles.get(reference);
+    if (!container) throw new UserError(ErrorCode.UnknownReference, `Unknown variablesReference ${reference} (the target ran since it was shown).`);
+    return container;
+  }
+
+  private groups(): Promise<RegisterGroup[]> {
+    this.registerGroups ??= this.mi
+      .send(mi.consoleCommand('maint print register-groups'))
+      .then((result) => groupRegisters(this.arch, parseRegisterGroups(result.console)));
+    return this.registerGroups;
   }
 
   private async locals(context: FrameContext): Promise<DebugProtocol.Variable[]> {
@@ -84,26 +156,27 @@ export class VariableService {
       const name = variable.str('name');
       const value = variable.optStr('value');
       const type = variable.optStr('type');
+      const memoryReference = value === undefined ? undefined : pointerValue(value, type);
       // --simple-values leaves out the value of structs, unions and arrays: expand them lazily.
-      const expandable = value === undefined || isPointerType(type);
+      const expandable = value === undefined || isExpandablePointer(type);
       return {
         name,
         value: value ?? (type ? `{${type}}` : '{...}'),
         ...(type ? { type } : {}),
-        ...(variable.optStr('arg') === '1' ? { presentationHint: { kind: 'property' as const } } : {}),
         variablesReference: expandable ? this.handles.create({ kind: 'expression', context, expression: name }) : 0,
         evaluateName: name,
+        ...(memoryReference ? { memoryReference } : {}),
       };
     });
   }
 
-  private async registers(context: FrameContext): Promise<DebugProtocol.Variable[]> {
-    this.registerNames ??= this.mi.send(mi.listRegisterNames()).then((result) => result.results.strings('register-names'));
-    const [names, values] = await Promise.all([this.registerNames, this.mi.send(mi.listRegisterValues(context, 'x'))]);
-    return values.results.tuples('register-values').flatMap((register) => {
-      const name = names[register.int('number')];
-      if (!name) return [];
-      return [{ name, value: register.str('value'), variablesReference: 0, evaluateName: `$${name}` }];
+  private async registerValues(context: FrameContext, group: RegisterGroup): Promise<DebugProtocol.Variable[]> {
+    const numbers = group.registers.map((register) => register.number);
+    const result = await this.mi.send(mi.listRegisterValues(context, 'x', numbers));
+    const names = new Map(group.registers.map((register) => [register.number, register.name]));
+    return result.results.tuples('register-values').flatMap((register) => {
+      const name = names.get(register.int('number'));
+      return name ? [{ name, value: register.str('value'), variablesReference: 0, evaluateName: `$${name}` }] : [];
     });
   }
 
@@ -114,28 +187,43 @@ export class VariableService {
     return name;
   }
 
-  private async children(varobjName: string): Promise<DebugProtocol.Variable[]> {
+  private async children(varobjName: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.varListChildren(varobjName));
-    const variables: DebugProtocol.Variable[] = [];
-    for (const child of result.results.tuples('children')) {
-      variables.push(this.childVariable(child));
-    }
-    return variables;
+    return result.results.tuples('children').map((child) => this.childVariable(child, context));
   }
 
-  private childVariable(child: MiTuple): DebugProtocol.Variable {
+  private childVariable(child: MiTuple, context: FrameContext | undefined): DebugProtocol.Variable {
     const name = child.str('name');
     const numchild = child.optInt('numchild') ?? 0;
     const type = child.optStr('type');
+    const value = child.optStr('value') ?? (type ? `{${type}}` : '{...}');
+    const memoryReference = pointerValue(value, type);
     return {
       name: child.optStr('exp') ?? name,
-      value: child.optStr('value') ?? (type ? `{${type}}` : '{...}'),
+      value,
       ...(type ? { type } : {}),
-      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name }) : 0,
+      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context }) : 0,
+      ...(memoryReference ? { memoryReference } : {}),
     };
   }
 }
 
-function isPointerType(type: string | undefined): boolean {
+function isExpandablePointer(type: string | undefined): boolean {
   return type !== undefined && /\*\s*$/.test(type) && !/^(const )?(unsigned )?char \*/.test(type) && !/void \*$/.test(type);
+}
+
+/** The address a pointer value holds ("0xffff... <sym>" or "0x7ffd... \"/init\""), as a memoryReference. */
+function pointerValue(value: string, type: string | undefined): string | undefined {
+  if (!type || !/\*\s*$/.test(type)) return undefined;
+  const match = /^(?:\([^)]*\)\s*)?(0x[0-9a-f]+)/i.exec(value);
+  return match ? match[1] : undefined;
+}
+
+/** Hover and watch must not change the kernel: no assignments, increments or calls. */
+export function hasSideEffects(expression: string): boolean {
+  const code = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+  if (/\+\+|--/.test(code)) return true;
+  if (/(^|[^=!<>])=(?!=)/.test(code.replace(/(<<|>>)=/g, '='))) return true;
+  const calls = code.match(/\b([A-Za-z_]\w*)\s*\(/g) ?? [];
+  return calls.some((call) => !/^(sizeof|typeof|__typeof__|_Alignof|alignof|__alignof__)\b/.test(call));
 }

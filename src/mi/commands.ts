@@ -55,6 +55,7 @@ export const mi = {
     parts.push('--', quote(options.location));
     return command(parts.join(' '));
   },
+  breakList: () => command('-break-list'),
   breakDisable: (numbers: readonly string[]) => command(`-break-disable ${numbers.join(' ')}`),
   breakDelete: (numbers: readonly string[]) => command(`-break-delete ${numbers.join(' ')}`),
   breakCondition: (number: string, condition: string) => command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),

@@ -3,6 +3,7 @@
 // early console and uses KVM only if the kernel speaks within a few seconds. The answer is
 // kept per host boot, so only the first launch pays for the probe.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GuestArch } from '../adapter/launchArgs';
@@ -92,6 +93,16 @@ export interface AccelRequest extends ProbeInput {
   accel: 'auto' | 'kvm' | 'tcg';
   hostArch: GuestArch | undefined;
   kvmDevice: () => Promise<boolean>;
+  /** x86: whether /proc/cpuinfo shows hardware virtualization (vmx or svm). */
+  hasVirtualizationFlags?: () => Promise<boolean>;
+}
+
+async function cpuHasVirtualization(): Promise<boolean> {
+  try {
+    return /^flags\s*:.*\b(vmx|svm)\b/m.test(await readFile('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return true; // cannot tell: let the probe decide
+  }
 }
 
 export async function chooseAccel(request: AccelRequest): Promise<AccelChoice> {
@@ -99,6 +110,10 @@ export async function chooseAccel(request: AccelRequest): Promise<AccelChoice> {
   if (request.accel === 'kvm') return { accel: 'kvm', reason: 'KVM, as configured' };
   if (request.arch !== request.hostArch) return { accel: 'tcg', reason: `TCG: an ${request.arch} guest on an ${request.hostArch ?? 'unknown'} host cannot use KVM` };
   if (!(await request.kvmDevice())) return { accel: 'tcg', reason: 'TCG: /dev/kvm is missing or not accessible to this user' };
+  if (request.arch === 'x86_64' && !(await (request.hasVirtualizationFlags ?? cpuHasVirtualization)())) {
+    // /dev/kvm without vmx/svm is a software KVM (e.g. kvm_pvm in cloud sandboxes): slower than TCG and it dies on some instructions.
+    return { accel: 'tcg', reason: 'TCG: /dev/kvm exists but the CPU has no vmx/svm, so it is a software KVM that is slower than TCG' };
+  }
   const probe = await probeKvm(request);
   return probe.usable
     ? { accel: 'kvm', reason: `KVM: ${probe.detail}` }

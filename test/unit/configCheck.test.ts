@@ -78,6 +78,8 @@ test('accel auto: a foreign-arch guest or a missing /dev/kvm means TCG, with the
   assert.deepEqual([foreign.accel, /aarch64 guest on an x86_64 host/.test(foreign.reason)], ['tcg', true]);
   const noDevice = await chooseAccel({ ...base, accel: 'auto', arch: 'x86_64', hostArch: 'x86_64', kvmDevice: async () => false });
   assert.deepEqual([noDevice.accel, /\/dev\/kvm/.test(noDevice.reason)], ['tcg', true]);
+  const softwareKvm = await chooseAccel({ ...base, accel: 'auto', arch: 'x86_64', hostArch: 'x86_64', hasVirtualizationFlags: async () => false });
+  assert.deepEqual([softwareKvm.accel, /no vmx\/svm/.test(softwareKvm.reason)], ['tcg', true]);
   assert.equal((await chooseAccel({ ...base, accel: 'tcg', arch: 'x86_64', hostArch: 'x86_64' })).accel, 'tcg');
   assert.equal((await chooseAccel({ ...base, accel: 'kvm', arch: 'x86_64', hostArch: 'x86_64' })).accel, 'kvm');
 });
