@@ -22,7 +22,7 @@ import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from '
 import { ErrorCode, errorText, UserError } from './errors';
 import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
-import { SourceMapper } from './sourceMap';
+import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
@@ -105,7 +105,9 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
-    const sources = new SourceMapper(config.sourceFileMap, config.sourceRoot);
+    const sourceRoot = config.sourceRoot ?? detectSourceRoot(config.cwd, config.program);
+    if (sourceRoot && !config.sourceRoot) this.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
+    const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
     for (const [from, to] of sources.substitutions) {
       await target.mi.send(mi.consoleCommand(`set substitute-path ${from} ${to}`)).catch(() => undefined);
     }

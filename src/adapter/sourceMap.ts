@@ -1,6 +1,6 @@
 // Maps source paths between the DWARF (where the kernel was built, e.g. Debian's
 // /build/reproducible-path/linux-6.1.176/...) and this machine.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 export class SourceMapper {
@@ -68,4 +68,33 @@ function trimSlash(text: string): string {
 function isUnder(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** A directory that holds a kernel source tree (init/main.c is in every one). */
+function isKernelTree(dir: string, fileExists: (file: string) => boolean): boolean {
+  return fileExists(path.join(dir, 'init/main.c'));
+}
+
+/**
+ * Where the sources probably are when the user did not say: the tree vmlinux was built in
+ * (vmlinux sits at its top), the workspace, or buildroot's output/build/linux-* under it.
+ */
+export function detectSourceRoot(cwd: string | undefined, program: string, fileExists: (file: string) => boolean = existsSync, listDir: (dir: string) => string[] = safeReadDir): string | undefined {
+  const candidates = [path.dirname(program)];
+  if (cwd) {
+    candidates.push(cwd);
+    const buildDir = path.join(cwd, 'output/build');
+    for (const entry of listDir(buildDir).filter((name) => /^linux-/.test(name) && !/^linux-(headers|firmware)/.test(name)).sort()) {
+      candidates.push(path.join(buildDir, entry));
+    }
+  }
+  return candidates.find((dir) => isKernelTree(dir, fileExists));
+}
+
+function safeReadDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHitCondition } from '../../src/adapter/breakpoints';
-import { SourceMapper } from '../../src/adapter/sourceMap';
+import { detectSourceRoot, SourceMapper } from '../../src/adapter/sourceMap';
 import { threadName } from '../../src/adapter/stack';
 import { mapStop } from '../../src/adapter/stopReasons';
 import { parseMiLine } from '../../src/mi/parser';
@@ -46,4 +46,14 @@ test('source mapping: explicit map both ways, and sourceRoot found by path suffi
   assert.equal(byRoot.toLocal('/build/reproducible-path/linux-6.1.176/init/main.c'), '/src/linux/init/main.c');
   assert.equal(byRoot.toDebugger('/src/linux/init/main.c'), 'init/main.c');
   assert.equal(byRoot.toLocal('/elsewhere/x.c'), '/elsewhere/x.c');
+});
+
+test('the source tree is found without configuration: beside vmlinux, the workspace, or buildroot output/build/linux-*', () => {
+  const files = new Set(['/tree/init/main.c', '/ws/init/main.c', '/br/output/build/linux-6.1.44/init/main.c']);
+  const exists = (file: string) => files.has(file);
+  const list = (dir: string) => (dir === '/br/output/build' ? ['linux-headers-6.1.44', 'linux-6.1.44', 'busybox-1.36'] : []);
+  assert.equal(detectSourceRoot('/ws', '/tree/vmlinux', exists, list), '/tree');
+  assert.equal(detectSourceRoot('/ws', '/elsewhere/vmlinux', exists, list), '/ws');
+  assert.equal(detectSourceRoot('/br', '/br/output/images/vmlinux', exists, list), '/br/output/build/linux-6.1.44');
+  assert.equal(detectSourceRoot(undefined, '/nowhere/vmlinux', exists, list), undefined);
 });
