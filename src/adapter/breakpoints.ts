@@ -251,7 +251,7 @@ export class BreakpointService {
 }
 
 function watchResultKey(results: MiTuple): string {
-  return ['hw-awpt', 'hw-rwpt', 'wpt'].find((key) => results.has(key)) ?? 'wpt';
+  return ['wpt', 'hw-wpt', 'hw-awpt', 'hw-rwpt'].find((key) => results.has(key)) ?? 'wpt';
 }
 
 function addressPlusOffset(reference: string, offset: number): string {
