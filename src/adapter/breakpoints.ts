@@ -44,6 +44,8 @@ interface Installed {
   hardware: boolean;
   /** In hardware only because the kernel was still booting. */
   hardwareForBoot: boolean;
+  /** Refused only for lack of a hardware slot: tried again when slots may have freed. */
+  waitingForSlot: boolean;
   response: DebugProtocol.Breakpoint;
 }
 
@@ -149,8 +151,7 @@ export class BreakpointService {
     this.bootPhase = false;
     const changed: DebugProtocol.Breakpoint[] = [];
     for (const bp of this.all()) {
-      const wasUnplaced = bp.gdbNumber === undefined && !bp.response.verified && bp.spec.kind !== 'data';
-      if (!bp.hardwareForBoot && !wasUnplaced) continue;
+      if (!bp.hardwareForBoot && !bp.waitingForSlot) continue;
       await this.remove(bp);
       await this.insert(bp);
       changed.push(bp.response);
@@ -181,7 +182,7 @@ export class BreakpointService {
     // Free the slots of removed breakpoints before placing the new ones.
     for (const stale of remaining.values()) await this.remove(stale);
     for (const bp of next) {
-      if (!kept.includes(bp) && !bp.response.message) await this.insert(bp);
+      if (kept.includes(bp) ? bp.waitingForSlot : !bp.response.message) await this.insert(bp);
     }
     this.sets.set(setKey, next);
     return next.map((bp) => bp.response);
@@ -193,7 +194,7 @@ export class BreakpointService {
     const response: DebugProtocol.Breakpoint = { id, verified: false };
     if (spec.source) response.source = spec.source;
     if (hit.error) response.message = hit.error;
-    return { spec, key, id, gdbNumber: undefined, ignoreCount: hit.ignoreCount, hardware: false, hardwareForBoot: false, response };
+    return { spec, key, id, gdbNumber: undefined, ignoreCount: hit.ignoreCount, hardware: false, hardwareForBoot: false, waitingForSlot: false, response };
   }
 
   private async remove(bp: Installed): Promise<void> {
@@ -212,8 +213,10 @@ export class BreakpointService {
     if (wantsHardware && !this.policy.slots.take(slotKind)) {
       const canFallBack = !isData && spec.mode !== HARDWARE_MODE && !this.policy.alwaysHardware;
       bp.response = { ...bp.response, verified: false, message: this.policy.slots.exhaustedMessage(slotKind, canFallBack) };
+      bp.waitingForSlot = true;
       return;
     }
+    bp.waitingForSlot = false;
     try {
       const result = await this.mi.send(this.insertCommand(bp, wantsHardware));
       const info = result.results.tuple(isData ? watchResultKey(result.results) : 'bkpt');
