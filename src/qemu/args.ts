@@ -1,5 +1,6 @@
 // Pure: a resolved launch configuration -> QEMU's argv. No I/O, so every option is unit-tested.
 import type { GuestArch } from '../adapter/launchArgs';
+import { STATE_DISK_NODE } from './vmSnapshots';
 
 export interface QemuPlan {
   arch: GuestArch;
@@ -16,6 +17,8 @@ export interface QemuPlan {
   qmpSocket: string;
   /** Start from this VM snapshot (`-loadvm`). */
   loadSnapshot?: string;
+  /** qcow2 file for VM snapshots, attached with no guest device (node STATE_DISK_NODE). */
+  stateDisk?: string;
   extraArgs: readonly string[];
 }
 
@@ -64,6 +67,9 @@ export function buildQemuArgs(plan: QemuPlan): string[] {
   if (plan.initrd) args.push('-initrd', plan.initrd);
   args.push('-append', plan.commandLine);
   if (plan.rootfs) args.push('-drive', `file=${escapeOptionValue(plan.rootfs.path)},format=${plan.rootfs.format},if=virtio`);
+  if (plan.stateDisk) {
+    args.push('-blockdev', `driver=qcow2,node-name=${STATE_DISK_NODE},file.driver=file,file.filename=${escapeOptionValue(plan.stateDisk)}`);
+  }
   // Serial console on QEMU's stdio: the adapter streams it to the Debug Console and can type into it.
   args.push('-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console');
   // The gdb stub and QMP listen on unix sockets in a private 0700 directory: never on the network.
