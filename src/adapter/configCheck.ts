@@ -2,12 +2,13 @@
 // anything is started. Every problem becomes a UserError that names the fix. Used by
 // the adapter and by the extension's configuration provider (so F5 fails fast).
 import { constants } from 'node:fs';
-import { access, open, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MACHINE_NAMES, NotElfError, readElfSummary } from '../elf/elf';
 import { findExecutable } from '../process/which';
 import { DEFAULT_QEMU, kernelCommandLine } from '../qemu/args';
-import { ErrorCode, UserError } from './errors';
+import { diskFormat, findQemuImg, listImageSnapshots, snapshotStorage, stateDiskDirectory } from '../qemu/qemuImg';
+import { ErrorCode, errorText, UserError } from './errors';
 import {
   attachSchema,
   launchSchema,
@@ -46,6 +47,14 @@ export interface ResolvedLaunch extends ResolvedCommon {
   smp: number;
   qemuPath: string;
   serverArgs: string[];
+  /** Start from this VM snapshot (checked to exist in `snapshotImage`). */
+  snapshot: string | undefined;
+  /** The image whose snapshots are the VM's: the qcow2 rootfs or the state disk, if any. */
+  snapshotImage: string | undefined;
+  /** The state disk to attach at launch (created when it does not exist yet). */
+  stateDisk: string | undefined;
+  /** Where a state disk is created when the user asks for one during the session. */
+  proposedStateDisk: string;
 }
 
 export interface ResolvedAttach extends ResolvedCommon {
@@ -118,12 +127,23 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   if (accel === 'kvm') await checkKvm(arch);
   const qemuPath = resolveTool(optString(args.qemuPath) ?? DEFAULT_QEMU[arch], 'qemuPath', ErrorCode.QemuNotFound);
   const kaslr = (args.kaslr as boolean | undefined) ?? false;
+  const rootfs = rootfsPath ? { path: rootfsPath, format: await diskFormat(rootfsPath) } : undefined;
+  const storage = snapshotStorage({
+    kernel,
+    initrd,
+    rootfs: rootfs?.path,
+    rootfsFormat: rootfs?.format,
+    stateDisk: optString(args.stateDisk) === undefined ? undefined : at(args.stateDisk as string),
+    stateDiskDirectory: stateDiskDirectory(),
+  });
+  const snapshot = optString(args.snapshot);
+  if (snapshot !== undefined) await checkLaunchSnapshot(snapshot, storage.image, qemuPath);
   return {
     ...common,
     request,
     kernel,
     initrd,
-    rootfs: rootfsPath ? { path: rootfsPath, format: await diskFormat(rootfsPath) } : undefined,
+    rootfs,
     commandLine: kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined }),
     kaslr,
     accel,
@@ -133,7 +153,40 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     smp: (args.smp as number | undefined) ?? 1,
     qemuPath,
     serverArgs: (args.serverArgs as string[] | undefined) ?? [],
+    snapshot,
+    snapshotImage: storage.image,
+    stateDisk: storage.attachStateDisk,
+    proposedStateDisk: storage.proposedStateDisk,
   };
+}
+
+/** A launch from a snapshot fails here, naming what exists, instead of QEMU exiting at start. */
+async function checkLaunchSnapshot(name: string, image: string | undefined, qemuPath: string): Promise<void> {
+  if (!image) {
+    throw new UserError(
+      ErrorCode.SnapshotNoStorage,
+      `'snapshot' "${name}": this configuration has no disk that holds VM snapshots. Set 'rootfs' to a qcow2 image, or save a snapshot in a session first (the Snapshots view offers a state disk).`,
+    );
+  }
+  const qemuImg = findQemuImg(qemuPath);
+  if (!qemuImg) return; // QEMU itself reports a missing snapshot
+  let snapshots;
+  try {
+    snapshots = await listImageSnapshots(qemuImg, image);
+  } catch (error) {
+    throw new UserError(ErrorCode.SnapshotMissing, `'snapshot' "${name}": cannot read the snapshots of ${image}: ${errorText(error)}`);
+  }
+  const found = snapshots.find((snapshot) => snapshot.name === name);
+  const names = snapshots.filter((snapshot) => snapshot.vmStateSize > 0).map((snapshot) => `"${snapshot.name}"`);
+  if (!found) {
+    throw new UserError(
+      ErrorCode.SnapshotMissing,
+      `'snapshot' "${name}" is not in ${image}. ${names.length ? `It has ${names.join(', ')}.` : 'It has no VM snapshots.'}`,
+    );
+  }
+  if (found.vmStateSize === 0) {
+    throw new UserError(ErrorCode.SnapshotMissing, `'snapshot' "${name}" in ${image} is a disk-only snapshot (no VM state to start from).`);
+  }
 }
 
 function optString(value: unknown): string | undefined {
@@ -264,16 +317,5 @@ export async function kvmDeviceUsable(): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function diskFormat(file: string): Promise<'raw' | 'qcow2'> {
-  const handle = await open(file, 'r');
-  try {
-    const magic = Buffer.alloc(4);
-    await handle.read(magic, 0, 4, 0);
-    return magic.toString('latin1') === 'QFI\xfb' ? 'qcow2' : 'raw';
-  } finally {
-    await handle.close();
   }
 }

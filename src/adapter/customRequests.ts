@@ -7,6 +7,7 @@ import { ErrorCode, UserError } from './errors';
 import type { KernelTarget } from './kernelTarget';
 import type { MemoryService } from './memory';
 import type { RunControl } from './runControl';
+import { snapshotRequests } from './snapshots';
 import type { StackService } from './stack';
 import type { VariableService } from './variables';
 
@@ -37,4 +38,5 @@ const serialInput: CustomRequestHandler = async ({ target }, args) => {
 
 export const customRequests: Readonly<Record<string, CustomRequestHandler>> = {
   'kernelQemu.serialInput': serialInput,
+  ...snapshotRequests,
 };

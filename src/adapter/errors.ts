@@ -20,6 +20,14 @@ export enum ErrorCode {
   NotStopped = 1016,
   UnknownReference = 1017,
   Timeout = 1018,
+  // VM snapshots (src/adapter/snapshots.ts)
+  SnapshotMissing = 1101,
+  SnapshotExists = 1102,
+  SnapshotNoStorage = 1103,
+  SnapshotBusy = 1104,
+  SnapshotIsOrigin = 1105,
+  SnapshotFailed = 1106,
+  SnapshotUnavailable = 1107,
 }
 
 export class UserError extends Error {

@@ -10,6 +10,7 @@ import type { MiConnection } from '../mi/connection';
 import { GdbProcess } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
 import { QemuInstance } from '../qemu/process';
+import { planSnapshotStart } from './snapshots';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
 import { cacheDirectory } from './cacheDirectory';
 import { ErrorCode, errorText, UserError } from './errors';
@@ -52,6 +53,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     let qemu: QemuInstance | undefined;
     let gdb: GdbProcess | undefined;
     try {
+      const snapshotStart = await planSnapshotStart(config);
       const plan: QemuPlan = {
         arch: config.arch,
         accel,
@@ -66,8 +68,10 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         gdbSocket: path.join(runtimeDir, 'gdb.sock'),
         qmpSocket: path.join(runtimeDir, 'qmp.sock'),
         extraArgs: config.serverArgs,
+        ...snapshotStart.plan,
       };
       qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+      await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
       gdb = GdbProcess.start({ gdbPath: config.gdbPath, ...(config.cwd ? { cwd: config.cwd } : {}) });
       const target = new KernelTarget(config, gdb, qemu, runtimeDir);
@@ -124,7 +128,20 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     }
   }
 
+  /**
+   * Drops gdb's connection to the stub and makes it again, so gdb reads the target's state
+   * afresh: registers, frames, memory, threads and where it stopped (after a VM snapshot load).
+   */
+  async reconnect(): Promise<void> {
+    if (!this.endpoint) throw new Error('gdb is not connected');
+    await this.mi.send(mi.targetDisconnect());
+    await this.connect(this.endpoint);
+  }
+
+  private endpoint: string | undefined;
+
   private async connect(endpoint: string): Promise<void> {
+    this.endpoint = endpoint;
     try {
       await this.mi.send(mi.targetSelectRemote(endpoint));
     } catch (error) {

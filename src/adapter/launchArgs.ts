@@ -46,6 +46,10 @@ export interface LaunchArgs extends CommonArgs {
   smp?: number;
   qemuPath?: string;
   serverArgs?: string[];
+  /** Start from this VM snapshot (QEMU -loadvm) instead of booting. */
+  snapshot?: string;
+  /** qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd-only, raw rootfs). */
+  stateDisk?: string;
 }
 
 export interface AttachArgs extends CommonArgs {
@@ -170,6 +174,16 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
     items: { type: 'string' },
     description: 'Extra QEMU arguments, one argv element each (no shell).',
     default: [],
+  },
+  snapshot: {
+    type: 'string',
+    description:
+      "Start from this VM snapshot (QEMU -loadvm) instead of booting: the session stops where the snapshot was saved (or runs on when stopAtEntry is false). It is read from the qcow2 rootfs, else from the state disk.",
+  },
+  stateDisk: {
+    type: 'string',
+    description:
+      "qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw rootfs, which is then not part of them): attached without a guest device, created when missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, used once the Snapshots view created it.",
   },
 };
 

@@ -31,6 +31,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private entryBreakpoint: string | undefined;
   private stopAtEntry = true;
   private lastThreadId = 1;
+  /** Takes the next *stopped in silence (see swallowNextStop). */
+  private swallow: ((stop: StopInfo) => void) | undefined;
 
   constructor(
     private readonly mi: MiConnection,
@@ -94,6 +96,47 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await this.mi.send(mi.execInterrupt());
   }
 
+  /**
+   * The next *stopped is not reported: the caller made gdb stop for its own work (saving or
+   * loading a VM snapshot) or re-report where the target is (gdb reconnecting after a load).
+   */
+  swallowNextStop(): { stopped: Promise<StopInfo>; cancel(): void } {
+    let cancel = () => undefined as void;
+    const stopped = new Promise<StopInfo>((resolve, reject) => {
+      this.swallow = resolve;
+      cancel = () => {
+        if (this.swallow === resolve) this.swallow = undefined;
+        reject(new Error('no stop came'));
+      };
+    });
+    stopped.catch(() => undefined);
+    return { stopped, cancel };
+  }
+
+  /** Stops a running target without telling VS Code; true when it was running. */
+  async haltSilently(): Promise<boolean> {
+    if (!this.running) return false;
+    const { stopped, cancel } = this.swallowNextStop();
+    await this.mi.send(mi.execInterrupt()).catch((error: unknown) => {
+      cancel();
+      throw error;
+    });
+    await stopped;
+    return true;
+  }
+
+  /**
+   * The target's whole state was replaced under gdb (a VM snapshot was loaded, gdb re-read it):
+   * the kernel is past its boot phase, and the new state is shown as a stop, or runs on.
+   */
+  async stateReplaced(show: { description: string; threadId?: number } | 'resume'): Promise<void> {
+    this.entryBreakpoint = undefined;
+    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+    if (show === 'resume') return this.continue();
+    if (show.threadId !== undefined) this.lastThreadId = show.threadId;
+    this.emit('stopped', { reason: 'entry', description: show.description, threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
+  }
+
   private markRunning(): void {
     this.running = true;
     this.emit('resumed', true);
@@ -123,6 +166,11 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     const stop = mapStop(record.results, this.pauseRequested);
     this.pauseRequested = false;
     if (stop.threadId !== undefined) this.lastThreadId = stop.threadId;
+    if (this.swallow) {
+      const swallow = this.swallow;
+      this.swallow = undefined;
+      return swallow(stop);
+    }
 
     if (this.entryBreakpoint !== undefined && (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)) {
       // At start_kernel, whether gdb reported our entry breakpoint or a user's at the same place.

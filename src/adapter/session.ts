@@ -172,6 +172,8 @@ export class KernelQemuSession extends DebugSession {
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
       if (config.request === 'attach') return this.reportStop(here);
+      // Started from a VM snapshot (-loadvm): the kernel is past booting; show where it was saved.
+      if (config.snapshot !== undefined) return run.stateReplaced(config.stopAtEntry ? { description: `Started from snapshot "${config.snapshot}"` } : 'resume');
       if (!config.stopAtConnect) return run.runToEntry(config.stopAtEntry);
       await run.armEntry(config.stopAtEntry);
       this.reportStop(here);

@@ -1,0 +1,334 @@
+// VM snapshots of the session's QEMU: list, save, load and delete over QMP (snapshot jobs),
+// with gdb kept coherent after a load, and how a launch starts from a snapshot.
+//
+// Every save and load happens with gdb stopped: gdb takes its breakpoints out of the target
+// when it stops, so no snapshot holds a breakpoint instruction (KVM writes them into guest
+// RAM) and no load pulls the VM from under a running gdb. After a load gdb reconnects to the
+// stub: that drops its register, frame and memory caches and also the per-thread stop PC,
+// which `maintenance flush register-cache` leaves stale (a continue would then re-hit the
+// breakpoint at the restored PC instead of stepping over it).
+import { existsSync } from 'node:fs';
+import { ContinuedEvent, Event } from '@vscode/debugadapter';
+import { mi } from '../mi/commands';
+import type { QemuPlan } from '../qemu/args';
+import { createStateDisk, findQemuImg } from '../qemu/qemuImg';
+import type { QmpClient } from '../qemu/qmp';
+import {
+  deleteSnapshot,
+  loadSnapshot,
+  queryNodes,
+  saveSnapshot,
+  snapshotLayout,
+  snapshotNameProblem,
+  STATE_DISK_NODE,
+  suggestSnapshotName,
+  type SnapshotLayout,
+  type VmSnapshot,
+} from '../qemu/vmSnapshots';
+import type { ResolvedLaunch } from './configCheck';
+import type { CustomRequestContext, CustomRequestHandler } from './customRequests';
+import { ErrorCode, errorText, UserError } from './errors';
+import type { KernelTarget } from './kernelTarget';
+import {
+  SNAPSHOT_REQUEST,
+  SNAPSHOTS_CHANGED_EVENT,
+  type SnapshotEntry,
+  type SnapshotListBody,
+  type SnapshotOperationBody,
+} from './snapshotProtocol';
+
+/** How long to wait for gdb's stop report after it reconnected (it comes before ^connected). */
+const RESYNC_STOP_TIMEOUT_MS = 5000;
+
+/** Per-session snapshot state: which snapshot the VM came from, and the one operation in flight. */
+class SnapshotState {
+  busy: string | undefined;
+  constructor(public origin: string | undefined) {}
+}
+
+const states = new WeakMap<KernelTarget, SnapshotState>();
+
+function stateOf(target: KernelTarget): SnapshotState {
+  let state = states.get(target);
+  if (!state) {
+    state = new SnapshotState(target.config.request === 'launch' ? target.config.snapshot : undefined);
+    states.set(target, state);
+  }
+  return state;
+}
+
+function qmpOf(target: KernelTarget): QmpClient {
+  if (!target.qemu) {
+    throw new UserError(
+      ErrorCode.SnapshotUnavailable,
+      'This session is attached to a QEMU it did not start, so it has no QMP connection for snapshots: launch the kernel with kernel-qemu, or use savevm/loadvm in that QEMU\'s monitor.',
+    );
+  }
+  return target.qemu.qmp;
+}
+
+async function layoutOf(target: KernelTarget): Promise<SnapshotLayout> {
+  return snapshotLayout(await queryNodes(qmpOf(target)));
+}
+
+/** The VM snapshots (with VM state) of the VM: those in its vmstate image. */
+function vmSnapshots(layout: SnapshotLayout): VmSnapshot[] {
+  return layout.vmstate?.snapshots ?? [];
+}
+
+function toEntry(snapshot: VmSnapshot): SnapshotEntry {
+  return { name: snapshot.name, id: snapshot.id, date: snapshot.date, vmClockNs: snapshot.vmClockNs, vmStateSize: snapshot.vmStateSize };
+}
+
+/** One snapshot operation at a time per VM: QEMU runs one snapshot job at a time anyway. */
+async function exclusive<T>(state: SnapshotState, what: string, work: () => Promise<T>): Promise<T> {
+  if (state.busy) throw new UserError(ErrorCode.SnapshotBusy, `QEMU is busy ${state.busy}: try again when that is done.`);
+  state.busy = what;
+  try {
+    return await work();
+  } finally {
+    state.busy = undefined;
+  }
+}
+
+/** QEMU's own words, as a user error that says what was being done. */
+function failed(what: string, error: unknown): UserError {
+  if (error instanceof UserError) return error;
+  return new UserError(ErrorCode.SnapshotFailed, `${what} failed: ${errorText(error)}`);
+}
+
+function requireName(args: Record<string, unknown>, request: string): string {
+  if (typeof args.name !== 'string') throw new UserError(ErrorCode.BadArgument, `${request} needs a "name" string.`);
+  return args.name;
+}
+
+function missing(name: string, layout: SnapshotLayout, running: boolean): UserError {
+  const names = vmSnapshots(layout)
+    .filter((snapshot) => snapshot.vmStateSize > 0)
+    .map((snapshot) => `"${snapshot.name}"`);
+  const there = names.length ? `The VM has ${names.join(', ')}.` : 'The VM has no snapshots.';
+  return new UserError(
+    ErrorCode.SnapshotMissing,
+    `There is no snapshot "${name}". ${there} Nothing was changed: the kernel ${running ? 'keeps running' : 'stays where it is'}.`,
+  );
+}
+
+async function suggestedName(context: CustomRequestContext, taken: readonly string[]): Promise<string> {
+  if (context.run.isRunning) return suggestSnapshotName(undefined, taken);
+  try {
+    const frames = await context.target.mi.send(mi.stackListFrames(context.run.currentThreadId, 0, 0));
+    return suggestSnapshotName(frames.results.tuples('stack')[0]?.optStr('func'), taken);
+  } catch {
+    return suggestSnapshotName(undefined, taken);
+  }
+}
+
+async function listBody(context: CustomRequestContext, layout?: SnapshotLayout): Promise<SnapshotListBody> {
+  const { target, run } = context;
+  layout ??= await layoutOf(target);
+  const state = stateOf(target);
+  const snapshots = vmSnapshots(layout);
+  const names = snapshots.map((snapshot) => snapshot.name);
+  if (state.origin !== undefined && !names.includes(state.origin)) state.origin = undefined;
+  const stateNode = layout.devices.find((node) => node.node === STATE_DISK_NODE);
+  return {
+    snapshots: snapshots.map(toEntry),
+    image: layout.vmstate?.file,
+    canSave: layout.vmstate !== undefined,
+    unsavedDisks: layout.unsaved.map((node) => node.file),
+    stateDisk: { attached: stateNode !== undefined, path: stateNode?.file ?? (target.config.request === 'launch' ? target.config.proposedStateDisk : undefined) },
+    origin: state.origin,
+    suggestedName: await suggestedName(context, names),
+    running: run.isRunning,
+  };
+}
+
+async function announceChange(context: CustomRequestContext): Promise<void> {
+  context.sendEvent(new Event(SNAPSHOTS_CHANGED_EVENT, await listBody(context)));
+}
+
+const list: CustomRequestHandler = (context) => listBody(context);
+
+/**
+ * A save, load or delete: the named snapshot, one operation at a time, timed, said in the
+ * Debug Console, and announced to the view. `work` returns how long QEMU's job took.
+ */
+function operation(request: string, doing: string, done: string, work: (context: CustomRequestContext, name: string, args: Record<string, unknown>) => Promise<number>): CustomRequestHandler {
+  return async (context, args) => {
+    const started = Date.now();
+    const name = requireName(args, request);
+    qmpOf(context.target);
+    const qemuMs = await exclusive(stateOf(context.target), `${doing} snapshot "${name}"`, () => work(context, name, args));
+    const body: SnapshotOperationBody = { qemuMs, totalMs: Date.now() - started };
+    context.print(`Snapshot "${name}" ${done} in ${body.totalMs} ms.\n`);
+    await announceChange(context);
+    return body;
+  };
+}
+
+const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context, name, args) => {
+  const problem = snapshotNameProblem(name);
+  if (problem) throw new UserError(ErrorCode.BadArgument, problem);
+  const { target, run } = context;
+  const qmp = qmpOf(target);
+  const layout = await layoutOf(target);
+  if (!layout.vmstate) throw noStorage(target);
+  const exists = layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name));
+  if (exists && args.overwrite !== true) {
+    throw new UserError(ErrorCode.SnapshotExists, `A snapshot named "${name}" exists already: save with overwrite to replace it, or choose another name.`);
+  }
+  const halted = await run.haltSilently();
+  const jobStarted = Date.now();
+  try {
+    if (exists) await deleteSnapshot(qmp, layout, name);
+    await saveSnapshot(qmp, layout, name);
+  } catch (error) {
+    throw failed(`Saving snapshot "${name}"`, error);
+  } finally {
+    if (halted) await run.continue().catch(() => undefined);
+  }
+  if (layout.unsaved.length) {
+    context.print(`Snapshot "${name}" holds the VM state only: ${layout.unsaved.map((node) => node.file).join(', ')} (raw) is not part of it.\n`);
+  }
+  return Date.now() - jobStarted;
+});
+
+const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (context, name, args) => {
+  const { target, run, stack, variables } = context;
+  const qmp = qmpOf(target);
+  const layout = await layoutOf(target);
+  if (!vmSnapshots(layout).some((snapshot) => snapshot.name === name && snapshot.vmStateSize > 0)) throw missing(name, layout, run.isRunning);
+  const wasRunning = run.isRunning;
+  const resume = typeof args.resume === 'boolean' ? args.resume : wasRunning;
+  await run.haltSilently();
+  const jobStarted = Date.now();
+  let loadError: unknown;
+  await loadSnapshot(qmp, layout, name).catch((error: unknown) => (loadError = error));
+  const qemuMs = Date.now() - jobStarted;
+  // Whatever QEMU did, gdb reads the target afresh before anyone looks at it again.
+  const { stopped, cancel } = run.swallowNextStop();
+  await target.reconnect();
+  const timer = setTimeout(cancel, RESYNC_STOP_TIMEOUT_MS);
+  const stop = await stopped.catch(() => undefined);
+  clearTimeout(timer);
+  stack.reset();
+  variables.reset();
+  if (loadError !== undefined) {
+    if (wasRunning) await run.continue().catch(() => undefined);
+    throw failed(`Loading snapshot "${name}"`, loadError);
+  }
+  stateOf(target).origin = name;
+  if (resume) {
+    await run.stateReplaced('resume');
+    if (!wasRunning) context.sendEvent(new ContinuedEvent(run.currentThreadId, true));
+  } else {
+    await run.stateReplaced({ description: `Snapshot "${name}" loaded`, ...(stop?.threadId !== undefined ? { threadId: stop.threadId } : {}) });
+  }
+  return qemuMs;
+});
+
+const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (context, name, args) => {
+  const { target, run } = context;
+  const state = stateOf(target);
+  const layout = await layoutOf(target);
+  if (!layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name))) throw missing(name, layout, run.isRunning);
+  if (name === state.origin && args.force !== true) {
+    const launchedFrom = target.config.request === 'launch' && target.config.snapshot === name;
+    throw new UserError(
+      ErrorCode.SnapshotIsOrigin,
+      launchedFrom
+        ? `The session started from snapshot "${name}" and its launch configuration names it ('snapshot'): after deleting it that configuration cannot start. Delete with force to do it anyway.`
+        : `The VM was last loaded from snapshot "${name}": after deleting it you cannot go back there. Delete with force to do it anyway.`,
+    );
+  }
+  const jobStarted = Date.now();
+  try {
+    await deleteSnapshot(qmpOf(target), layout, name);
+  } catch (error) {
+    throw failed(`Deleting snapshot "${name}"`, error);
+  }
+  if (state.origin === name) state.origin = undefined;
+  return Date.now() - jobStarted;
+});
+
+function noStorage(target: KernelTarget): UserError {
+  const raw = target.config.request === 'launch' && target.config.rootfs?.format === 'raw';
+  const why = raw
+    ? `the rootfs ${target.config.request === 'launch' ? target.config.rootfs?.path : ''} is raw, which cannot take snapshots`
+    : 'this VM has no disk (only an initrd)';
+  return new UserError(
+    ErrorCode.SnapshotNoStorage,
+    `No disk can hold a VM snapshot: ${why}. Attach a state disk for VM-state-only snapshots (${SNAPSHOT_REQUEST.attachStateDisk}; the Snapshots view offers it)` +
+      (raw ? ', or convert the rootfs to a new qcow2 file (qemu-img convert -O qcow2) and use it from the next launch.' : '.'),
+  );
+}
+
+/** Attaches the session's state disk (creating it in its private directory) without a guest device. */
+const attachStateDisk: CustomRequestHandler = async (context) => {
+  const { target } = context;
+  const qmp = qmpOf(target);
+  const state = stateOf(target);
+  const config = target.config;
+  if (config.request !== 'launch') throw new UserError(ErrorCode.SnapshotUnavailable, 'Only a launched session can get a state disk.');
+  const body = await exclusive(state, 'attaching a state disk', async () => {
+    const layout = await layoutOf(target);
+    const attached = layout.devices.find((node) => node.node === STATE_DISK_NODE);
+    if (attached) return { path: attached.file, created: false };
+    const file = config.proposedStateDisk;
+    const created = !existsSync(file);
+    try {
+      if (created) await createStateDisk(requireQemuImg(config), file);
+      await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': STATE_DISK_NODE, file: { driver: 'file', filename: file } });
+    } catch (error) {
+      throw failed(`Attaching the state disk ${file}`, error);
+    }
+    return { path: file, created };
+  });
+  context.print(`State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of snapshots goes there; the guest does not see it).\n`);
+  await announceChange(context);
+  return body;
+};
+
+function requireQemuImg(config: ResolvedLaunch): string {
+  const qemuImg = findQemuImg(config.qemuPath);
+  if (!qemuImg) throw new UserError(ErrorCode.QemuNotFound, 'qemu-img was not found. Install it (Debian/Ubuntu: sudo apt-get install qemu-utils).');
+  return qemuImg;
+}
+
+export const snapshotRequests: Readonly<Record<string, CustomRequestHandler>> = {
+  [SNAPSHOT_REQUEST.list]: list,
+  [SNAPSHOT_REQUEST.save]: save,
+  [SNAPSHOT_REQUEST.load]: load,
+  [SNAPSHOT_REQUEST.delete]: remove,
+  [SNAPSHOT_REQUEST.attachStateDisk]: attachStateDisk,
+};
+
+export interface SnapshotStart {
+  plan: Pick<QemuPlan, 'stateDisk' | 'loadSnapshot'>;
+  /** Runs once QMP answers, before gdb connects. */
+  afterStart(qmp: QmpClient): Promise<void>;
+}
+
+/**
+ * How a launch attaches its state disk and starts from its snapshot: `-loadvm`, except with a
+ * writable raw disk (which -loadvm refuses): then QMP loads the state-disk snapshot before gdb connects.
+ */
+export async function planSnapshotStart(config: ResolvedLaunch): Promise<SnapshotStart> {
+  if (config.stateDisk && !existsSync(config.stateDisk)) await createStateDisk(requireQemuImg(config), config.stateDisk);
+  const name = config.snapshot;
+  const viaQmp = name !== undefined && config.rootfs?.format === 'raw';
+  return {
+    plan: {
+      ...(config.stateDisk ? { stateDisk: config.stateDisk } : {}),
+      ...(name !== undefined && !viaQmp ? { loadSnapshot: name } : {}),
+    },
+    afterStart: async (qmp) => {
+      if (!viaQmp) return;
+      try {
+        await loadSnapshot(qmp, snapshotLayout(await queryNodes(qmp)), name);
+      } catch (error) {
+        throw failed(`Starting from snapshot "${name}"`, error);
+      }
+    },
+  };
+}
