@@ -2,6 +2,7 @@
 // src/adapter/launchArgs.ts. Pure (no vscode import): scripts/gen-contributes.ts writes
 // the result into package.json and test/unit/contributes.test.ts checks they agree.
 import { attachSchema, launchSchema } from '../adapter/launchArgs';
+import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
 
 export const DEBUG_TYPE = 'kernel-qemu';
 export const SETTINGS_SECTION = 'kernelQemu';
@@ -183,10 +184,21 @@ export function buildContributes(): Record<string, Json> {
       title: 'Kernel QEMU',
       properties: settings(),
     },
-    // Empty for now: VS Code registers a view container with `hideIfEmpty`, so it stays
-    // out of the activity bar until the Builds and Snapshots views are contributed to it.
+    // VS Code registers a view container with `hideIfEmpty`: it shows once a view is in it.
     viewsContainers: {
       activitybar: [{ id: VIEW_CONTAINER_ID, title: 'Kernel QEMU', icon: 'media/activity.svg' }],
     },
+    // Each view brings its views, welcome texts, commands and menus (src/extension/views/*Contributes.ts).
+    views: { [VIEW_CONTAINER_ID]: [...snapshotViews()] },
+    viewsWelcome: [...snapshotViewsWelcome()],
+    commands: [...snapshotCommands()],
+    menus: mergeMenus(snapshotMenus()),
   };
+}
+
+/** Menu contributions of several views, concatenated per menu id. */
+function mergeMenus(...parts: ReadonlyArray<Record<string, Json[]>>): Record<string, Json[]> {
+  const menus: Record<string, Json[]> = {};
+  for (const part of parts) for (const [menu, items] of Object.entries(part)) (menus[menu] ??= []).push(...items);
+  return menus;
 }

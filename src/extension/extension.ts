@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { KernelQemuAdapterFactory } from './adapterFactory';
 import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
 import { DEBUG_TYPE } from './contributes';
+import { registerSnapshotsView } from './views/snapshots';
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KernelQemuAdapterFactory(context.extensionUri)),
   );
+  registerSnapshotsView(context);
 }
 
 export function deactivate(): void {

@@ -33,8 +33,16 @@ class DebugAdapterInlineImplementation {
   constructor(readonly implementation: unknown) {}
 }
 
+const disposable = () => ({ dispose() {} });
+
 const vscodeStub = {
   DebugConfigurationProviderTriggerKind: { Initial: 1, Dynamic: 2 },
+  // What views register at activation (they are tested in their own files).
+  EventEmitter: class {
+    event = disposable;
+    fire() {}
+    dispose() {}
+  },
   DebugAdapterExecutable,
   DebugAdapterInlineImplementation,
   Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: path.join(base.fsPath, ...parts) }) },
@@ -47,8 +55,13 @@ const vscodeStub = {
       calls.factories.push({ type, factory });
       return { dispose() {} };
     },
+    registerDebugAdapterTrackerFactory: disposable,
+    onDidStartDebugSession: disposable,
+    onDidTerminateDebugSession: disposable,
+    onDidChangeActiveDebugSession: disposable,
   },
   workspace: {
+    onDidChangeConfiguration: disposable,
     get workspaceFolders() {
       return state.folders.length ? state.folders : undefined;
     },
@@ -57,12 +70,14 @@ const vscodeStub = {
     },
   },
   window: {
+    createTreeView: disposable,
     async showErrorMessage(message: string, ...items: string[]) {
       calls.errors.push({ message, items });
       return state.errorChoice;
     },
   },
   commands: {
+    registerCommand: disposable,
     async executeCommand(command: string) {
       calls.commands.push(command);
     },
@@ -114,7 +129,7 @@ async function activated(): Promise<{ initial: Provider; dynamic: Provider; fact
   const extension = (await import('../../src/extension/extension')) as { activate(context: unknown): void };
   const subscriptions: unknown[] = [];
   extension.activate({ subscriptions, extensionUri: { fsPath: '/ext' } });
-  assert.equal(subscriptions.length, 3);
+  assert.ok(subscriptions.length >= 3, `${subscriptions.length} subscriptions`);
   const initial = calls.providers.find((p) => p.trigger === 1)!;
   const dynamic = calls.providers.find((p) => p.trigger === 2)!;
   return {
