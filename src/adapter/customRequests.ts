@@ -3,7 +3,12 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { BreakpointService } from './breakpoints';
 import type { DisassemblyService } from './disassembly';
+import { mi } from '../mi/commands';
 import { ErrorCode, UserError } from './errors';
+import type { KernelLog } from './kernel/dmesg';
+import { resolveLocation } from './kernel/locations';
+import type { SerialConsole } from './kernel/serialConsole';
+import type { TaskInspector } from './kernel/tasks';
 import type { KernelTarget } from './kernelTarget';
 import type { MemoryService } from './memory';
 import type { RunControl } from './runControl';
@@ -20,6 +25,9 @@ export interface Connected {
   memory: MemoryService;
   disassembly: DisassemblyService;
   run: RunControl;
+  serial: SerialConsole;
+  tasks: TaskInspector;
+  kernelLog: KernelLog;
 }
 
 export interface CustomRequestContext extends Connected {
@@ -36,7 +44,38 @@ const serialInput: CustomRequestHandler = async ({ target }, args) => {
   return undefined;
 };
 
+/** Kernel data can only be read while the guest is stopped. */
+function requireStopped(run: RunControl): void {
+  if (run.isRunning) throw new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.');
+}
+
+const dmesg: CustomRequestHandler = async ({ run, target, kernelLog }) => {
+  requireStopped(run);
+  if (target.hasLinuxScripts) {
+    const result = await target.mi.send(mi.consoleCommand('lx-dmesg'));
+    if (result.console.trim()) return { text: result.console };
+  }
+  return { text: await kernelLog.read() };
+};
+
+const tasks: CustomRequestHandler = async ({ run, tasks: inspector }) => {
+  requireStopped(run);
+  const list = await inspector.list();
+  return { tasks: list.map(({ pid, comm, state }) => ({ pid, comm, state })) };
+};
+
+const location: CustomRequestHandler = async ({ run, target, disassembly }, args) => {
+  requireStopped(run);
+  if (typeof args.location !== 'string') throw new UserError(ErrorCode.BadArgument, 'kernelQemu.resolveLocation needs a "location" string.');
+  return resolveLocation(target.mi, disassembly, args.location);
+};
+
 export const customRequests: Readonly<Record<string, CustomRequestHandler>> = {
   'kernelQemu.serialInput': serialInput,
+  'kernelQemu.serialTerminal.open': async ({ serial }) => serial.openTerminal(),
+  'kernelQemu.serialTerminal.close': async ({ serial }) => serial.closeTerminal(),
+  'kernelQemu.dmesg': dmesg,
+  'kernelQemu.tasks': tasks,
+  'kernelQemu.resolveLocation': location,
   ...snapshotRequests,
 };

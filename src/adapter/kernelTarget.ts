@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
-import { GdbProcess } from '../mi/gdbProcess';
+import { GdbProcess, type GdbStartOptions } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
 import { QemuInstance } from '../qemu/process';
 import { planSnapshotStart } from './snapshots';
@@ -24,6 +24,8 @@ export interface TargetEvents {
 
 export class KernelTarget extends EventEmitter<TargetEvents> {
   private stopping: Promise<void> | undefined;
+  /** vmlinux-gdb.py (the kernel's lx-* commands) was auto-loaded. */
+  hasLinuxScripts = false;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -73,7 +75,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
       await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
-      gdb = GdbProcess.start({ gdbPath: config.gdbPath, ...(config.cwd ? { cwd: config.cwd } : {}) });
+      gdb = GdbProcess.start(gdbOptions(config));
       const target = new KernelTarget(config, gdb, qemu, runtimeDir);
       await target.prepareGdb(log);
       await target.connect(plan.gdbSocket);
@@ -87,7 +89,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
 
   /** gdb against a QEMU gdb stub someone else started. */
   static async attach(config: ResolvedAttach, log: (text: string) => void): Promise<KernelTarget> {
-    const gdb = GdbProcess.start({ gdbPath: config.gdbPath, ...(config.cwd ? { cwd: config.cwd } : {}) });
+    const gdb = GdbProcess.start(gdbOptions(config));
     try {
       const target = new KernelTarget(config, gdb, undefined, undefined);
       await target.prepareGdb(log);
@@ -115,6 +117,15 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
     }
     log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    this.hasLinuxScripts = await this.mi.send(mi.consoleCommand('help lx-version')).then(
+      () => true,
+      () => false,
+    );
+    log(
+      this.hasLinuxScripts
+        ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
+        : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
+    );
     for (const command of config.setupCommands) {
       try {
         const result = await this.mi.send(mi.consoleCommand(command.text));
@@ -165,6 +176,15 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     if (this.stopping) return;
     this.emit('died', message);
   }
+}
+
+/** The kernel tree's vmlinux-gdb.py sits beside vmlinux: let gdb auto-load it from there only. */
+function gdbOptions(config: ResolvedConfig): GdbStartOptions {
+  return {
+    gdbPath: config.gdbPath,
+    ...(config.cwd ? { cwd: config.cwd } : {}),
+    initCommands: [`add-auto-load-safe-path ${path.dirname(config.program)}`],
+  };
 }
 
 function splitSetting(setting: string): [string, string] {

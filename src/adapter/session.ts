@@ -26,6 +26,9 @@ import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
+import { KernelLog } from './kernel/dmesg';
+import { SerialConsole } from './kernel/serialConsole';
+import { TaskInspector } from './kernel/tasks';
 
 
 export class KernelQemuSession extends DebugSession {
@@ -123,6 +126,9 @@ export class KernelQemuSession extends DebugSession {
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,
+      serial: new SerialConsole((event) => this.sendEvent(event)),
+      tasks: new TaskInspector(target.mi, config.arch),
+      kernelLog: new KernelLog(target.mi),
     };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
@@ -132,7 +138,7 @@ export class KernelQemuSession extends DebugSession {
       if (attributed) return;
       if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
     });
-    target.on('serial', (text) => this.sendEvent(new OutputEvent(text, 'console')));
+    target.on('serial', (text) => connected.serial.output(text));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
     run.on('output', (text) => this.print(text));
     run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));
@@ -281,7 +287,8 @@ export class KernelQemuSession extends DebugSession {
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     void this.handle(response, async () => {
       const { run, stack } = this.require();
-      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads()) };
+      const { tasks } = this.require();
+      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads((cpu) => tasks.current(cpu))) };
     });
   }
 

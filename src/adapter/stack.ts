@@ -29,9 +29,17 @@ export class StackService {
     return this.frames.get(frameId);
   }
 
-  async threads(): Promise<DebugProtocol.Thread[]> {
+  /** Each vCPU, named with the task it runs when the kernel can tell ("CPU 0 · sh (pid 42)"). */
+  async threads(currentTask?: (cpu: number) => Promise<{ pid: number; comm: string } | undefined>): Promise<DebugProtocol.Thread[]> {
     const result = await this.mi.send(mi.threadInfo());
-    return result.results.tuples('threads').map((thread) => ({ id: thread.int('id'), name: threadName(thread) }));
+    return Promise.all(
+      result.results.tuples('threads').map(async (thread) => {
+        const name = threadName(thread);
+        const cpu = cpuNumber(thread);
+        const task = cpu !== undefined && currentTask ? await currentTask(cpu) : undefined;
+        return { id: thread.int('id'), name: task ? `${name} · ${task.comm} (pid ${task.pid})` : name };
+      }),
+    );
   }
 
   async stackTrace(threadId: number, startFrame = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
@@ -57,6 +65,11 @@ export class StackService {
     if (!source) stackFrame.presentationHint = 'subtle';
     return stackFrame;
   }
+}
+
+function cpuNumber(thread: MiTuple): number | undefined {
+  const cpu = /CPU#(\d+)/.exec(thread.optStr('details') ?? '');
+  return cpu ? Number(cpu[1]) : undefined;
 }
 
 /** "CPU#0 [running]" -> "CPU 0"; anything else is shown as gdb says it. */
