@@ -7,10 +7,13 @@ import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
+import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { errorText } from './errors';
 import { mapStop, type StopInfo } from './stopReasons';
 
 export const ENTRY_FUNCTION = 'start_kernel';
+const KASLR_POLL_MS = 100;
+const KASLR_GIVE_UP_MS = 120_000;
 
 export interface RunControlEvents {
   stopped: [StopInfo];
@@ -71,6 +74,41 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   async runToEntry(stopAtEntry: boolean): Promise<void> {
     await this.armEntry(stopAtEntry);
     await this.continue();
+  }
+
+  /**
+   * A randomized kernel: boot without an entry breakpoint (its address is unknown), stop
+   * silently every KASLR_POLL_MS until the kernel has set up its vector table, rebase the
+   * symbols, then stop at start_kernel if it has not run yet, or where the kernel is.
+   */
+  async bootWithKaslr(kaslr: KaslrDetector, program: string, stopAtEntry: boolean): Promise<void> {
+    this.stopAtEntry = stopAtEntry;
+    await this.continue();
+    void this.pollForKaslr(kaslr, program).catch((error: unknown) => this.emit('output', `KASLR detection failed: ${errorText(error)}\n`));
+  }
+
+  private async pollForKaslr(kaslr: KaslrDetector, program: string): Promise<void> {
+    const deadline = Date.now() + KASLR_GIVE_UP_MS;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, KASLR_POLL_MS));
+      if (this.mi.isClosed || !(await this.haltSilently())) return; // ended, or the user stopped it
+      const found = await kaslr.detect().catch(() => undefined);
+      if (found) return this.afterRebase(kaslr, program, found);
+      if (Date.now() > deadline) {
+        this.emit('output', `No KASLR offset found after ${KASLR_GIVE_UP_MS / 1000} s; symbols stay at vmlinux's addresses.\n`);
+        return this.continue();
+      }
+      await this.continue();
+    }
+  }
+
+  private async afterRebase(kaslr: KaslrDetector, program: string, found: KaslrOffset): Promise<void> {
+    await kaslr.rebase(program, found.offset);
+    this.emit('output', `KASLR: the kernel runs 0x${found.offset.toString(16)} above vmlinux's link address; symbols and breakpoints were moved there.\n`);
+    if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
+    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+    if (!this.stopAtEntry) return this.continue();
+    this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
   async continue(): Promise<void> {

@@ -27,6 +27,7 @@ import { StackService } from './stack';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
+import { KaslrDetector } from './kernel/kaslr';
 import { SerialConsole } from './kernel/serialConsole';
 import { TaskInspector } from './kernel/tasks';
 
@@ -180,6 +181,7 @@ export class KernelQemuSession extends DebugSession {
       if (config.request === 'attach') return this.reportStop(here);
       // Started from a VM snapshot (-loadvm): the kernel is past booting; show where it was saved.
       if (config.snapshot !== undefined) return run.stateReplaced(config.stopAtEntry ? { description: `Started from snapshot "${config.snapshot}"` } : 'resume');
+      if (config.kaslr && !config.stopAtConnect) return run.bootWithKaslr(new KaslrDetector(target.mi, config.arch, target.qemu?.qmp), config.program, config.stopAtEntry);
       if (!config.stopAtConnect) return run.runToEntry(config.stopAtEntry);
       await run.armEntry(config.stopAtEntry);
       this.reportStop(here);
