@@ -13,6 +13,9 @@ import type { SourceMapper } from './sourceMap';
 
 export const HARDWARE_MODE = 'hardware';
 
+/** gdb's words for a location that is not in the symbols it has. */
+const NOT_FOUND = /not defined|No symbol table is loaded|No source file named/;
+
 export interface BreakpointPolicy {
   /** Every breakpoint in hardware (hardwareBreakpoints.require, or KVM). */
   alwaysHardware: boolean;
@@ -232,7 +235,31 @@ export class BreakpointService {
       if (wantsHardware) this.policy.slots.release(slotKind);
       bp.gdbNumber = undefined;
       bp.response = { ...bp.response, verified: false, message: errorText(error) };
+      if (!isData && NOT_FOUND.test(errorText(error))) await this.insertPending(bp, errorText(error));
     }
+  }
+
+  /** Not in vmlinux: maybe in a module not loaded yet. gdb keeps it pending and places it when symbols appear. */
+  private async insertPending(bp: Installed, reason: string): Promise<void> {
+    try {
+      const result = await this.mi.send(
+        mi.breakInsert({ location: bp.spec.location, pending: true, ...(bp.spec.condition ? { condition: bp.spec.condition } : {}), ...(bp.ignoreCount > 0 ? { ignoreCount: bp.ignoreCount } : {}) }),
+      );
+      bp.gdbNumber = result.results.tuple('bkpt').str('number');
+      bp.response = { ...bp.response, verified: false, message: `${reason} Pending: placed when a module that defines it is loaded.` };
+    } catch {
+      // gdb refused even a pending breakpoint: the first reason stands
+    }
+  }
+
+  /** =breakpoint-modified: a pending breakpoint found its place (module symbols arrived). */
+  onModified(bkpt: MiTuple): DebugProtocol.Breakpoint | undefined {
+    const number = bkpt.optStr('number');
+    const bp = this.all().find((candidate) => candidate.gdbNumber === number);
+    if (!bp || bp.response.verified || bkpt.optStr('pending') !== undefined) return undefined;
+    const { message: _old, ...rest } = bp.response;
+    bp.response = { ...rest, ...describeLocation(bkpt), verified: true };
+    return bp.response;
   }
 
   private insertCommand(bp: Installed, hardware: boolean): MiCommand {

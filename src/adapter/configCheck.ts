@@ -31,6 +31,7 @@ interface ResolvedCommon {
   stopAtConnect: boolean;
   hardwareBreakpoints: Required<HardwareBreakpointsOption>;
   trace: boolean;
+  moduleSearchPath: string[];
 }
 
 export interface ResolvedLaunch extends ResolvedCommon {
@@ -114,6 +115,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     stopAtConnect: (args.stopAtConnect as boolean | undefined) ?? false,
     hardwareBreakpoints: { require: false, limit: 0, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
     trace: (args.trace as boolean | undefined) ?? false,
+    moduleSearchPath: [path.dirname(program), ...((args.moduleSearchPath as string[] | undefined) ?? []).map(at)],
   };
   if (request === 'attach') return { ...common, request, target: args.target as string };
 

@@ -7,6 +7,7 @@ import { mi } from '../mi/commands';
 import { ErrorCode, UserError } from './errors';
 import type { KernelLog } from './kernel/dmesg';
 import { resolveLocation } from './kernel/locations';
+import type { ModuleTracker } from './kernel/modules';
 import type { SerialConsole } from './kernel/serialConsole';
 import type { TaskInspector } from './kernel/tasks';
 import type { KernelTarget } from './kernelTarget';
@@ -28,6 +29,7 @@ export interface Connected {
   serial: SerialConsole;
   tasks: TaskInspector;
   kernelLog: KernelLog;
+  modules: ModuleTracker;
 }
 
 export interface CustomRequestContext extends Connected {

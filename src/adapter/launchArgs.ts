@@ -31,6 +31,8 @@ export interface CommonArgs {
   hardwareBreakpoints?: HardwareBreakpointsOption;
   /** Print every MI command and record to the Debug Console. */
   trace?: boolean;
+  /** Directories searched for module .ko files with debug info. */
+  moduleSearchPath?: string[];
 }
 
 export interface LaunchArgs extends CommonArgs {
@@ -131,6 +133,13 @@ const commonSchema: SchemaOf<CommonArgs> = {
     default: { require: false, limit: 0 },
   },
   trace: { type: 'boolean', description: 'Print the gdb/MI traffic to the Debug Console.', default: false },
+  moduleSearchPath: {
+    type: 'array',
+    items: { type: 'string' },
+    description:
+      "Directories searched (recursively) for the .ko files of modules the guest loads, to add their symbols so breakpoints in modules hit. The directory of 'program' (the kernel tree) is always searched.",
+    default: [],
+  },
 };
 
 const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {

@@ -8,6 +8,7 @@ import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
 import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
+import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
 import { errorText } from './errors';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -22,6 +23,8 @@ export interface RunControlEvents {
   output: [text: string];
   /** Breakpoints whose placement changed (boot-time hardware ones became software). */
   breakpointsChanged: [DebugProtocol.Breakpoint[]];
+  /** The guest loaded a module (symbols added when its .ko was found). */
+  moduleLoaded: [LoadedModule];
   /** gdb says the target is gone (remote closed, exited). */
   targetExited: [reason: string];
 }
@@ -37,9 +40,12 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   /** Takes the next *stopped in silence (see swallowNextStop). */
   private swallow: ((stop: StopInfo) => void) | undefined;
 
+  private moduleHook: string | undefined;
+
   constructor(
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
+    private readonly modules?: ModuleTracker,
   ) {
     super();
     mi.on('exec', (record) => void this.onExec(record));
@@ -67,7 +73,24 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       this.entryBreakpoint = bkpt.str('number');
     } catch (error) {
       this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
-      this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+      await this.bootFinished();
+    }
+  }
+
+  /** The kernel runs from its final mapping: breakpoints move to software, and module loads are watched. */
+  private async bootFinished(): Promise<void> {
+    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+    await this.armModuleHook();
+  }
+
+  /** An internal breakpoint where the kernel starts a freshly loaded module (attach arms it directly). */
+  async armModuleHook(): Promise<void> {
+    if (!this.modules || this.moduleHook !== undefined) return;
+    try {
+      const result = await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }));
+      this.moduleHook = result.results.tuple('bkpt').str('number');
+    } catch (error) {
+      this.emit('output', `Module symbols will not load automatically: no breakpoint on ${MODULE_LOAD_HOOK} (${errorText(error)}).\n`);
     }
   }
 
@@ -106,7 +129,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await kaslr.rebase(program, found.offset);
     this.emit('output', `KASLR: the kernel runs 0x${found.offset.toString(16)} above vmlinux's link address; symbols and breakpoints were moved there.\n`);
     if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
-    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+    await this.bootFinished();
     if (!this.stopAtEntry) return this.continue();
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
@@ -169,7 +192,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
    */
   async stateReplaced(show: { description: string; threadId?: number } | 'resume'): Promise<void> {
     this.entryBreakpoint = undefined;
-    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+    await this.bootFinished();
     if (show === 'resume') return this.continue();
     if (show.threadId !== undefined) this.lastThreadId = show.threadId;
     this.emit('stopped', { reason: 'entry', description: show.description, threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
@@ -215,10 +238,16 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       const entryWasReported = stop.breakpointNumber === this.entryBreakpoint;
       if (!entryWasReported) await this.mi.send(mi.breakDelete([this.entryBreakpoint])).catch(() => undefined);
       this.entryBreakpoint = undefined;
-      this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
+      await this.bootFinished();
       if (!entryWasReported) this.breakpoints.noteHit(stop.breakpointNumber);
       if (!entryWasReported || this.stopAtEntry) this.emit('stopped', entryWasReported ? { ...stop, reason: 'entry' } : stop);
       else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      return;
+    }
+    if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {
+      const module = await this.modules.onModuleLoad(stop.threadId ?? this.lastThreadId).catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
+      this.emit('moduleLoaded', module);
+      await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`));
       return;
     }
     const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;

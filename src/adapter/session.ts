@@ -5,7 +5,9 @@ import {
   DebugSession,
   InitializedEvent,
   InvalidatedEvent,
+  ModuleEvent,
   OutputEvent,
+  Response,
   StoppedEvent,
   TerminatedEvent,
 } from '@vscode/debugadapter';
@@ -28,6 +30,7 @@ import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
+import { ModuleTracker, type LoadedModule } from './kernel/modules';
 import { SerialConsole } from './kernel/serialConsole';
 import { TaskInspector } from './kernel/tasks';
 
@@ -45,6 +48,8 @@ export class KernelQemuSession extends DebugSession {
   /** DAP's pathFormat defaults to "path"; the base class wrongly rejects clients that leave it out. */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     if (request.command === 'initialize') request.arguments = { pathFormat: 'path', ...(request.arguments as object) };
+    // The base class has no case for 'modules' and would treat it as a custom request.
+    if (request.command === 'modules') return this.modulesRequest(new Response(request) as DebugProtocol.ModulesResponse, (request.arguments ?? {}) as DebugProtocol.ModulesArguments);
     super.dispatchRequest(request);
   }
 
@@ -68,6 +73,7 @@ export class KernelQemuSession extends DebugSession {
       supportsSetVariable: true,
       supportsSetExpression: true,
       supportsClipboardContext: true,
+      supportsModulesRequest: true,
       breakpointModes: [
         {
           mode: HARDWARE_MODE,
@@ -118,7 +124,8 @@ export class KernelQemuSession extends DebugSession {
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
     const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
-    const run = new RunControl(target.mi, breakpoints);
+    const modules = new ModuleTracker(target.mi, config.moduleSearchPath);
+    const run = new RunControl(target.mi, breakpoints, modules);
     const connected: Connected = {
       target,
       breakpoints,
@@ -130,6 +137,7 @@ export class KernelQemuSession extends DebugSession {
       serial: new SerialConsole((event) => this.sendEvent(event)),
       tasks: new TaskInspector(target.mi, config.arch),
       kernelLog: new KernelLog(target.mi),
+      modules,
     };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
@@ -149,8 +157,35 @@ export class KernelQemuSession extends DebugSession {
       if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
     });
     run.on('stopped', (stop) => this.reportStop(stop));
+    run.on('moduleLoaded', (module) => {
+      this.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
+      this.sendEvent(new ModuleEvent('new', toDapModule(module)));
+    });
+    target.mi.on('notify', (record) => {
+      if (record.asyncClass !== 'breakpoint-modified') return;
+      const changed = breakpoints.onModified(record.results.tuple('bkpt'));
+      if (changed) this.sendEvent(new BreakpointEvent('changed', changed));
+    });
     run.on('breakpointsChanged', (changed) => changed.forEach((breakpoint) => this.sendEvent(new BreakpointEvent('changed', breakpoint))));
     this.sendEvent(new InitializedEvent());
+  }
+
+  /** Attached to a kernel that already runs: the modules it has loaded get their symbols now. */
+  private async loadRunningModules(): Promise<void> {
+    const { modules } = this.require();
+    try {
+      for (const module of await modules.scanLoaded()) this.sendEvent(new ModuleEvent('new', toDapModule(module)));
+    } catch {
+      // early boot or no module support: nothing to load
+    }
+  }
+
+  protected modulesRequest(response: DebugProtocol.ModulesResponse, args: DebugProtocol.ModulesArguments): void {
+    void this.handle(response, async () => {
+      const all = this.require().modules.modules.map(toDapModule);
+      const start = args.startModule ?? 0;
+      response.body = { modules: all.slice(start, args.moduleCount ? start + args.moduleCount : undefined), totalModules: all.length };
+    });
   }
 
   /** arm64 counts its hardware breakpoints in ID_AA64DFR0_EL1; QEMU exposes it to gdb. */
@@ -178,7 +213,11 @@ export class KernelQemuSession extends DebugSession {
       const config = target.config;
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
-      if (config.request === 'attach') return this.reportStop(here);
+      if (config.request === 'attach') {
+        await this.loadRunningModules();
+        await run.armModuleHook();
+        return this.reportStop(here);
+      }
       // Started from a VM snapshot (-loadvm): the kernel is past booting; show where it was saved.
       if (config.snapshot !== undefined) return run.stateReplaced(config.stopAtEntry ? { description: `Started from snapshot "${config.snapshot}"` } : 'resume');
       if (config.kaslr && !config.stopAtConnect) return run.bootWithKaslr(new KaslrDetector(target.mi, config.arch, target.qemu?.qmp), config.program, config.stopAtEntry);
@@ -505,4 +544,14 @@ export class KernelQemuSession extends DebugSession {
       }
     }
   }
+}
+
+function toDapModule(module: LoadedModule): DebugProtocol.Module {
+  return {
+    id: module.name,
+    name: module.name,
+    ...(module.file ? { path: module.file, symbolFilePath: module.file } : {}),
+    symbolStatus: module.file ? 'Symbols loaded.' : `No symbols: ${module.problem ?? 'unknown'}`,
+    ...(module.textAddress ? { addressRange: module.textAddress } : {}),
+  };
 }

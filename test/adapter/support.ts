@@ -60,6 +60,15 @@ export async function launch(
   return stopped;
 }
 
+/** initialize + launch that returns once configurationDone is answered (the kernel runs; no stop awaited). */
+export async function launchRunning(client: DebugClient, config: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+  const configured = client
+    .waitForEvent('initialized', 120_000)
+    .then(configure)
+    .then(() => client.configurationDoneRequest());
+  await Promise.all([client.launch(config), configured]);
+}
+
 export async function topFrame(client: DebugClient, threadId: number): Promise<DebugProtocol.StackFrame> {
   const trace = await client.stackTraceRequest({ threadId, startFrame: 0, levels: 20 });
   const frame = trace.body.stackFrames[0];
