@@ -2,7 +2,7 @@
 # Installs the Debian packages kernel-qemu's tests and demo need (QEMU for both arches,
 # gdb-multiarch, busybox for the initramfs). As root it uses apt-get; otherwise it says what to run.
 set -euo pipefail
-packages=(qemu-system-x86 qemu-system-arm qemu-utils gdb-multiarch busybox-static cpio socat util-linux)
+packages=(qemu-system-x86 qemu-system-arm qemu-utils gdb-multiarch busybox-static cpio socat util-linux xz-utils)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

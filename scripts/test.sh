@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 npm run build
 bash scripts/fetch-kernels.sh all
+bash scripts/fetch-kernel-source.sh >/dev/null
 node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/adapter/*.test.ts
