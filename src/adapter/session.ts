@@ -329,7 +329,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const { run, stack } = this.require();
       const { tasks } = this.require();
-      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads((cpu) => tasks.current(cpu))) };
+      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads((cpu, threadId) => tasks.current(cpu, threadId))) };
     });
   }
 

@@ -30,13 +30,13 @@ export class StackService {
   }
 
   /** Each vCPU, named with the task it runs when the kernel can tell ("CPU 0 · sh (pid 42)"). */
-  async threads(currentTask?: (cpu: number) => Promise<{ pid: number; comm: string } | undefined>): Promise<DebugProtocol.Thread[]> {
+  async threads(currentTask?: (cpu: number, threadId: number) => Promise<{ pid: number; comm: string } | undefined>): Promise<DebugProtocol.Thread[]> {
     const result = await this.mi.send(mi.threadInfo());
     return Promise.all(
       result.results.tuples('threads').map(async (thread) => {
         const name = threadName(thread);
         const cpu = cpuNumber(thread);
-        const task = cpu !== undefined && currentTask ? await currentTask(cpu) : undefined;
+        const task = cpu !== undefined && currentTask ? await currentTask(cpu, thread.int('id')) : undefined;
         return { id: thread.int('id'), name: task ? `${name} · ${task.comm} (pid ${task.pid})` : name };
       }),
     );

@@ -32,9 +32,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.match(frame.instructionPointerReference ?? '', /^0xffff[0-9a-f]{12}$/, 'the 64-bit pc is kept intact as a string');
     });
 
-    test('threads are the vCPUs', async () => {
+    test('threads are the vCPUs, named with the task they run', async () => {
       const threads = await client.threadsRequest();
-      assert.deepEqual(threads.body.threads.map((thread) => thread.name), ['CPU 0']);
+      assert.equal(threads.body.threads.length, 1);
+      assert.match(threads.body.threads[0]!.name, /^CPU 0 · swapper(\/0)? \(pid 0\)$/);
     });
 
     test('the Debug Console evaluates init_task.comm and runs gdb commands', async () => {

@@ -26,7 +26,8 @@ describe('x86_64 guest with two vCPUs', () => {
     await client.continueRequest({ threadId: 1 });
     const event = await stopped;
     const threads = (await client.threadsRequest()).body.threads;
-    assert.deepEqual(threads.map((thread) => thread.name), ['CPU 0', 'CPU 1']);
+    assert.deepEqual(threads.map((thread) => thread.name.split(' · ')[0]), ['CPU 0', 'CPU 1']);
+    assert.ok(threads.every((thread) => / · \S+ \(pid \d+\)$/.test(thread.name)), threads.map((thread) => thread.name).join(', '));
     const hitThread = event.body.threadId!;
     const other = threads.find((thread) => thread.id !== hitThread)!.id;
     assert.equal((await topFrame(client, hitThread)).name, 'do_sys_openat2');

@@ -18,6 +18,7 @@ const CURRENT_POINTER: Readonly<Record<GuestArch, readonly string[]>> = {
 };
 
 const MAX_TASKS = 4096;
+const KERNEL_SPACE = 0xffff000000000000n;
 
 export class TaskInspector {
   private currentExpression: string | undefined | null = null;
@@ -28,13 +29,28 @@ export class TaskInspector {
   ) {}
 
   /** The task a vCPU runs (QEMU numbers gdb threads from 1 for CPU 0), or undefined before per-CPU data exists. */
-  async current(cpu: number): Promise<{ pid: number; comm: string } | undefined> {
+  async current(cpu: number, threadId: number): Promise<{ pid: number; comm: string } | undefined> {
+    // arm64 keeps `current` in SP_EL0 while in the kernel (from the first instruction of
+    // __primary_switched, earlier than any per-CPU data); at EL0 it is the user stack pointer.
+    if (this.arch === 'aarch64') {
+      const fromSpEl0 = await this.taskFields('((struct task_struct *)$SP_EL0)', threadId, (pointer) => pointer >= KERNEL_SPACE);
+      if (fromSpEl0) return fromSpEl0;
+    }
     const pointer = await this.currentPointerExpression();
     if (!pointer) return undefined;
-    const task = `((struct task_struct *)*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}]))`;
+    return this.taskFields(`((struct task_struct *)*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}]))`, threadId);
+  }
+
+  private async taskFields(task: string, threadId: number, plausible: (pointer: bigint) => boolean = () => true): Promise<{ pid: number; comm: string } | undefined> {
+    const context = { threadId, frameLevel: 0 };
     try {
-      const [pid, comm] = await Promise.all([this.value(`${task}->pid`), this.value(`${task}->comm`)]);
-      return { pid: Number(pid), comm: parseCString(comm) };
+      const pointer = BigInt.asUintN(64, BigInt((await this.mi.send(mi.evaluate(`(long)${task}`, context))).results.str('value')));
+      if (pointer === 0n || !plausible(pointer)) return undefined;
+      const [pid, comm] = await Promise.all([
+        this.mi.send(mi.evaluate(`${task}->pid`, context)),
+        this.mi.send(mi.evaluate(`${task}->comm`, context)),
+      ]);
+      return { pid: Number(pid.results.str('value')), comm: parseCString(comm.results.str('value')) };
     } catch {
       return undefined;
     }
