@@ -494,21 +494,13 @@ export class KernelQemuSession extends DebugSession {
 
   /** gdb can only change breakpoints while the target is stopped: interrupt, apply, resume. */
   private async interrupting<T>(work: () => Promise<T>): Promise<T> {
-    const { run, target } = this.require();
-    if (!run.isRunning) return work();
-    await new Promise<void>((resolve) => {
-      const listener = (record: { asyncClass: string }) => {
-        if (record.asyncClass !== 'stopped') return;
-        target.mi.off('exec', listener);
-        resolve();
-      };
-      target.mi.on('exec', listener);
-      void target.mi.send(mi.execInterrupt()).catch(() => resolve());
-    });
+    const { run } = this.require();
+    // Stopped without VS Code seeing a stop, changed, resumed: to the user the kernel never paused.
+    const wasRunning = await run.haltSilently();
     try {
       return await work();
     } finally {
-      await target.mi.send(mi.execContinue()).catch(() => undefined);
+      if (wasRunning) await run.continue().catch(() => undefined);
     }
   }
 

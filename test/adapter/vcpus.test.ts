@@ -60,4 +60,18 @@ describe('x86_64 guest with two vCPUs', () => {
       assert.equal((await stopped).body.reason, 'pause', `round ${round}`);
     }
   });
+
+  test('a breakpoint set while the kernel runs is placed without a visible stop, then hit', async () => {
+    const events: string[] = [];
+    client.on('stopped', (event: DebugProtocol.StoppedEvent) => events.push(event.body.reason));
+    await client.continueRequest({ threadId: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopped = client.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+    const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'vfs_read' }] });
+    assert.equal(placed.body.breakpoints[0]?.verified, true);
+    for (let i = 0; i < 30 && events.length === 0; i++) await client.customRequest('kernelQemu.serialInput', { text: 'cat /proc/version\n' }).then(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    assert.equal((await stopped).body.reason, 'breakpoint');
+    assert.deepEqual(events, ['breakpoint'], 'no pause or exception stop was shown while placing it');
+    await client.setFunctionBreakpointsRequest({ breakpoints: [] });
+  });
 });
