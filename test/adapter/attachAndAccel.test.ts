@@ -43,7 +43,7 @@ describe('attach to a running QEMU', () => {
       assert.deepEqual(await survivors(gdbPids), []);
       assert.equal(qemu.exitCode, null, 'the attached QEMU keeps running after disconnect');
     } finally {
-      await client.stop().catch(() => undefined);
+      await stopClient(client);
     }
   });
 });
@@ -70,7 +70,7 @@ describe('accelerator choice', () => {
       await stopClient(client);
       assert.deepEqual(await survivors(pids), []);
     } finally {
-      await client.stop().catch(() => undefined);
+      await stopClient(client);
     }
   });
 });

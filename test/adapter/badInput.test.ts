@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
-import { launchConfig, sessionPids, startClient, testKernel } from './support';
+import { launchConfig, sessionPids, startClient, stopClient, testKernel } from './support';
 
 describe('bad launch input', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'kq-bad-'));
@@ -17,7 +17,7 @@ describe('bad launch input', () => {
     client = await startClient();
   });
   after(async () => {
-    await client.stop().catch(() => undefined);
+    await stopClient(client);
   });
 
   async function launchFails(extra: Record<string, unknown>, expected: RegExp): Promise<void> {

@@ -37,9 +37,15 @@ export function launchConfig(kernel: TestKernel, extra: Record<string, unknown> 
 
 export async function startClient(): Promise<DebugClient> {
   assert.ok(existsSync(ADAPTER), `${ADAPTER} is missing: run 'npm run build'`);
-  const client = new DebugClient('node', ADAPTER, 'kernel-qemu');
+  const client = new DebugClient('node', ADAPTER, 'kernel-qemu', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
   client.defaultTimeout = 60_000;
   await client.start();
+  // An adapter that dies leaves requests unanswered: say so instead of a silent hang.
+  const adapter = (client as unknown as { _adapterProcess?: import('node:child_process').ChildProcess })._adapterProcess;
+  adapter?.on('exit', (code, signal) => {
+    exited.add(client);
+    if (code !== 0 || signal) console.error(`debug adapter exited: code ${code}, signal ${signal}`);
+  });
   return client;
 }
 
@@ -117,7 +123,16 @@ export async function survivors(pids: readonly number[], withinMs = 5000): Promi
   }
 }
 
+const exited = new WeakSet<DebugClient>();
+
+/** A request that the adapter may never answer (it may be gone) must not hang the test. */
+function bounded<T>(work: Promise<T>, ms = 10_000): Promise<T | undefined> {
+  return Promise.race([work.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+}
+
+/** Terminates the session and stops the adapter; safe to call again or after the adapter exited. */
 export async function stopClient(client: DebugClient): Promise<void> {
-  await client.terminateRequest().catch(() => undefined);
-  await client.stop().catch(() => undefined);
+  if (exited.has(client)) return;
+  await bounded(client.terminateRequest());
+  if (!exited.has(client)) await bounded(client.stop());
 }
