@@ -54,4 +54,25 @@ describe('source mapping, x86_64 guest', () => {
       await stopClient(client);
     }
   });
+
+  test('a source breakpoint in Hardware mode, set before boot, stays in hardware and is hit', async () => {
+    const client = await startClient();
+    try {
+      const openC = path.join(tree, 'fs/open.c');
+      const line = readFileSync(openC, 'utf8').split('\n').findIndex((text) => /^(static )?long do_sys_openat2\(/.test(text)) + 3;
+      let placed: DebugProtocol.Breakpoint | undefined;
+      const stopped = await launch(client, launchConfig(testKernel('x86_64'), { sourceRoot: tree, stopAtEntry: false }), async () => {
+        placed = (await client.setBreakpointsRequest({ source: { path: openC }, breakpoints: [{ line, mode: 'hardware' }] })).body.breakpoints[0];
+      });
+      assert.equal(placed?.verified, true, placed?.message);
+      assert.equal(placed?.message, 'hardware breakpoint');
+      assert.equal(stopped.body.reason, 'breakpoint');
+      const frame = await topFrame(client, stopped.body.threadId ?? 1);
+      assert.equal(frame.name, 'do_sys_openat2');
+      const table = await client.evaluateRequest({ expression: 'info breakpoints', context: 'repl', frameId: frame.id });
+      assert.match(table.body.result, /hw breakpoint\s+keep\s+y/);
+    } finally {
+      await stopClient(client);
+    }
+  });
 });
