@@ -2,14 +2,15 @@
 // launched it. Owns the processes and the private runtime directory, and tears all of it
 // down exactly once, however the session ends.
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import { GdbProcess, type GdbStartOptions } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
 import { QemuInstance } from '../qemu/process';
+import type { ManagedProcess } from '../process/managedProcess';
+import { createRuntimeDir, protectSockets } from '../process/runtimeDirs';
 import { planSnapshotStart } from './snapshots';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
 import { cacheDirectory } from './cacheDirectory';
@@ -51,7 +52,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
 
   /** Starts QEMU paused with its stub on a private unix socket, then gdb, loads symbols and connects. */
   static async launch(config: ResolvedLaunch, accel: 'kvm' | 'tcg', log: (text: string) => void): Promise<KernelTarget> {
-    const runtimeDir = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-'));
+    const runtimeDir = createRuntimeDir();
     let qemu: QemuInstance | undefined;
     let gdb: GdbProcess | undefined;
     try {
@@ -73,6 +74,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         ...snapshotStart.plan,
       };
       qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+      protectSockets(runtimeDir);
       await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
       gdb = GdbProcess.start(gdbOptions(config));
@@ -81,9 +83,10 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       await target.connect(plan.gdbSocket);
       return target;
     } catch (error) {
+      const cause = await deathDuringStartup(error, qemu?.process, gdb?.process);
       await Promise.all([gdb?.stop(), qemu?.stop()]);
       rmSync(runtimeDir, { recursive: true, force: true });
-      throw error;
+      throw cause;
     }
   }
 
@@ -96,8 +99,9 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       await target.connect(config.target);
       return target;
     } catch (error) {
+      const cause = await deathDuringStartup(error, undefined, gdb.process);
       await gdb.stop();
-      throw error;
+      throw cause;
     }
   }
 
@@ -154,7 +158,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   private async connect(endpoint: string): Promise<void> {
     this.endpoint = endpoint;
     try {
-      await this.mi.send(mi.targetSelectRemote(endpoint));
+      await withinConnectTimeout(this.mi.send(mi.targetSelectRemote(endpoint)), endpoint);
     } catch (error) {
       const hint = this.qemu ? '' : ' Is QEMU running with -gdb (e.g. -gdb tcp:127.0.0.1:1234) and is the address right?';
       throw new UserError(ErrorCode.TargetUnreachable, `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`);
@@ -185,6 +189,38 @@ function gdbOptions(config: ResolvedConfig): GdbStartOptions {
     ...(config.cwd ? { cwd: config.cwd } : {}),
     initCommands: [`add-auto-load-safe-path ${path.dirname(config.program)}`],
   };
+}
+
+/** gdb retries a refused port and waits out a peer that never answers (30 s); a session start does not. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+async function withinConnectTimeout<T>(connecting: Promise<T>, endpoint: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no gdb stub answered at ${endpoint} within ${CONNECT_TIMEOUT_MS / 1000} s (nothing listens there, or another program does)`)),
+      CONNECT_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([connecting, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * When QEMU or gdb died while the session started, that is the cause to show (with the tail of
+ * its stderr), not what gdb saw next ("Connection refused"). Waits briefly for the exit to land.
+ */
+async function deathDuringStartup(error: unknown, qemu: ManagedProcess | undefined, gdb: ManagedProcess | undefined): Promise<unknown> {
+  const watched = [qemu, gdb].filter((process): process is ManagedProcess => process !== undefined);
+  if (!watched.some((process) => process.hasExited)) {
+    await Promise.race([...watched.map((process) => process.exited), new Promise((resolve) => setTimeout(resolve, 250).unref())]);
+  }
+  if (qemu?.hasExited) return new UserError(ErrorCode.QemuExited, `QEMU stopped while the session started: ${qemu.describeExit()}`);
+  if (gdb?.hasExited) return new UserError(ErrorCode.GdbExited, `gdb stopped while the session started: ${gdb.describeExit()}`);
+  return error;
 }
 
 function splitSetting(setting: string): [string, string] {

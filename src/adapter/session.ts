@@ -87,7 +87,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
-    void this.handle(response, async () => {
+    void this.handle(response, () => this.startingUp(async () => {
       const config = await resolveConfig('launch', args as Record<string, unknown>);
       if (config.request !== 'launch') throw new Error('unreachable');
       const choice = await chooseAccel({
@@ -102,16 +102,16 @@ export class KernelQemuSession extends DebugSession {
       this.print(`Kernel command line: ${config.commandLine}\n`);
       const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));
       await this.onConnected(target, config, choice.accel === 'kvm');
-    });
+    }));
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
-    void this.handle(response, async () => {
+    void this.handle(response, () => this.startingUp(async () => {
       const config = await resolveConfig('attach', args as Record<string, unknown>);
       if (config.request !== 'attach') throw new Error('unreachable');
       const target = await KernelTarget.attach(config, (text) => this.print(text));
       await this.onConnected(target, config, false);
-    });
+    }));
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
@@ -473,8 +473,21 @@ export class KernelQemuSession extends DebugSession {
     this.sendEvent(new TerminatedEvent());
   }
 
+  /**
+   * A launch or attach in progress. Ending the session waits for it, so what it started is
+   * stopped too (a Stop pressed while QEMU boots must not leave it running).
+   */
+  private startup: Promise<unknown> | undefined;
+
+  private startingUp(work: () => Promise<void>): Promise<void> {
+    const run = work();
+    this.startup = run.catch(() => undefined);
+    return run;
+  }
+
   private endSession(killQemu: boolean): Promise<void> {
     this.ending ??= (async () => {
+      await this.startup;
       const connected = this.connected;
       this.connected = undefined;
       await connected?.target.stop(killQemu);
