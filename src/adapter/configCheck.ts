@@ -230,13 +230,38 @@ function shapeProblem(property: PropertySchema, value: unknown): string | undefi
       if ((property.items as { type?: string } | undefined)?.type === 'string') {
         return value.every((item) => typeof item === 'string' && !item.includes('\0')) ? undefined : 'must be an array of strings';
       }
-      return value.every((item) => typeof item === 'object' && item !== null && typeof (item as SetupCommand).text === 'string')
-        ? undefined
-        : 'must be an array of {"text": "..."} objects';
+      if (!value.every((item) => typeof item === 'object' && item !== null && typeof (item as SetupCommand).text === 'string')) {
+        return 'must be an array of {"text": "..."} objects';
+      }
+      return nestedProblem(property.items?.properties as NestedSchema | undefined, value);
     case 'object':
       if (typeof value !== 'object' || Array.isArray(value)) return `must be an object, not ${JSON.stringify(value)}`;
-      return undefined;
+      if (typeof property.additionalProperties === 'object') {
+        const type = (property.additionalProperties as { type?: string }).type;
+        const bad = Object.entries(value as Record<string, unknown>).find(([, item]) => typeof item !== type || (typeof item === 'string' && item.includes('\0')));
+        if (bad) return `must map each key to a ${type}; "${bad[0]}" maps to ${JSON.stringify(bad[1])}`;
+      }
+      return nestedProblem(property.properties as NestedSchema | undefined, [value]);
   }
+}
+
+type NestedSchema = Record<string, { type?: string }>;
+
+/** The known members of nested objects (hardwareBreakpoints, each setupCommands item) have their declared types. */
+function nestedProblem(properties: NestedSchema | undefined, objects: readonly unknown[]): string | undefined {
+  if (!properties) return undefined;
+  for (const object of objects) {
+    for (const [key, schema] of Object.entries(properties)) {
+      const member = (object as Record<string, unknown>)[key];
+      if (member === undefined || member === null) continue; // as at the top level: null is "not set"
+      const ok =
+        schema.type === 'integer' ? typeof member === 'number' && Number.isInteger(member) && member >= 0 && member <= 1_048_576
+        : schema.type === 'string' ? typeof member === 'string' && !member.includes('\0')
+        : typeof member === schema.type;
+      if (!ok) return `has '${key}': ${JSON.stringify(member)}, which must be ${schema.type === 'integer' ? 'a non-negative integer' : `a ${schema.type}`}`;
+    }
+  }
+  return undefined;
 }
 
 async function checkFile(file: string, key: string, code: ErrorCode, what: string): Promise<void> {

@@ -16,8 +16,16 @@ export function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
 }
 
+/** An MI command is one line: a newline in it would make gdb run a second command of the sender's choosing. */
 function command(text: string, expect: readonly ResultClass[] = DONE): MiCommand {
+  if (/[\r\n]/.test(text)) throw new RangeError(`An MI command must be one line: ${JSON.stringify(text.slice(0, 80))}`);
   return { text, expect };
+}
+
+/** Numbers spliced into a command (thread ids, frame levels, counts) are integers, never text that adds options. */
+function int(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`Expected an integer, not ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** `--thread N --frame M` context options; gdb takes them on most data commands. */
@@ -28,8 +36,8 @@ export interface FrameContext {
 
 function contextOptions(context: FrameContext | undefined): string {
   if (!context) return '';
-  const frame = context.frameLevel === undefined ? '' : ` --frame ${context.frameLevel}`;
-  return ` --thread ${context.threadId}${frame}`;
+  const frame = context.frameLevel === undefined ? '' : ` --frame ${int(context.frameLevel)}`;
+  return ` --thread ${int(context.threadId)}${frame}`;
 }
 
 export const mi = {
@@ -50,8 +58,8 @@ export const mi = {
     if (options.hardware) parts.push('-h');
     if (options.pending) parts.push('-f');
     if (options.condition) parts.push('-c', quote(options.condition));
-    if (options.ignoreCount !== undefined && options.ignoreCount > 0) parts.push('-i', String(options.ignoreCount));
-    if (options.threadId !== undefined) parts.push('-p', String(options.threadId));
+    if (options.ignoreCount !== undefined && options.ignoreCount > 0) parts.push('-i', String(int(options.ignoreCount)));
+    if (options.threadId !== undefined) parts.push('-p', String(int(options.threadId)));
     parts.push('--', quote(options.location));
     return command(parts.join(' '));
   },
@@ -59,7 +67,7 @@ export const mi = {
   breakDisable: (numbers: readonly string[]) => command(`-break-disable ${numbers.join(' ')}`),
   breakDelete: (numbers: readonly string[]) => command(`-break-delete ${numbers.join(' ')}`),
   breakCondition: (number: string, condition: string) => command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),
-  breakAfter: (number: string, count: number) => command(`-break-after ${number} ${count}`),
+  breakAfter: (number: string, count: number) => command(`-break-after ${number} ${int(count)}`),
   breakWatch: (expression: string, access: 'write' | 'read' | 'readWrite') => {
     const flag = access === 'read' ? ' -r' : access === 'readWrite' ? ' -a' : '';
     return command(`-break-watch${flag} ${quote(expression)}`);
@@ -67,17 +75,17 @@ export const mi = {
 
   execContinue: () => command('-exec-continue', RUNNING),
   execInterrupt: () => command('-exec-interrupt'),
-  execNext: (threadId: number) => command(`-exec-next --thread ${threadId}`, RUNNING),
-  execStep: (threadId: number) => command(`-exec-step --thread ${threadId}`, RUNNING),
-  execFinish: (threadId: number, frameLevel = 0) => command(`-exec-finish --thread ${threadId} --frame ${frameLevel}`, RUNNING),
-  execNextInstruction: (threadId: number) => command(`-exec-next-instruction --thread ${threadId}`, RUNNING),
-  execStepInstruction: (threadId: number) => command(`-exec-step-instruction --thread ${threadId}`, RUNNING),
+  execNext: (threadId: number) => command(`-exec-next --thread ${int(threadId)}`, RUNNING),
+  execStep: (threadId: number) => command(`-exec-step --thread ${int(threadId)}`, RUNNING),
+  execFinish: (threadId: number, frameLevel = 0) => command(`-exec-finish --thread ${int(threadId)} --frame ${int(frameLevel)}`, RUNNING),
+  execNextInstruction: (threadId: number) => command(`-exec-next-instruction --thread ${int(threadId)}`, RUNNING),
+  execStepInstruction: (threadId: number) => command(`-exec-step-instruction --thread ${int(threadId)}`, RUNNING),
 
   threadInfo: () => command('-thread-info'),
-  threadSelect: (threadId: number) => command(`-thread-select ${threadId}`),
+  threadSelect: (threadId: number) => command(`-thread-select ${int(threadId)}`),
   stackListFrames: (threadId: number, low?: number, high?: number) =>
-    command(`-stack-list-frames --thread ${threadId}${low !== undefined && high !== undefined ? ` ${low} ${high}` : ''}`),
-  stackInfoDepth: (threadId: number, maxDepth: number) => command(`-stack-info-depth --thread ${threadId} ${maxDepth}`),
+    command(`-stack-list-frames --thread ${int(threadId)}${low !== undefined && high !== undefined ? ` ${int(low)} ${int(high)}` : ''}`),
+  stackInfoDepth: (threadId: number, maxDepth: number) => command(`-stack-info-depth --thread ${int(threadId)} ${int(maxDepth)}`),
   stackListVariables: (context: FrameContext) => command(`-stack-list-variables${contextOptions(context)} --simple-values`),
 
   varCreate: (expression: string, context?: FrameContext) =>

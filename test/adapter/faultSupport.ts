@@ -206,3 +206,20 @@ export async function launchToStop(client: DebugClient, config: Record<string, u
 export function timeout(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
+
+/** A request's raw response (error ones too, with body.error.id), or undefined when none comes within `withinMs`. */
+export function rawRequest(client: DebugClient, command: string, args: unknown, withinMs = 20_000): Promise<DebugProtocol.Response | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), withinMs);
+    timer.unref();
+    (client as unknown as { doSend(command: string, args: unknown, callback: (response: DebugProtocol.Response) => void): void }).doSend(command, args, (response) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
+  });
+}
+
+/** The ErrorCode of an error response. */
+export function errorIdOf(response: DebugProtocol.Response): number | undefined {
+  return (response as DebugProtocol.ErrorResponse).body?.error?.id;
+}
