@@ -3,6 +3,7 @@
 // the result into package.json and test/unit/contributes.test.ts checks they agree.
 import { attachSchema, launchSchema } from '../adapter/launchArgs';
 import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
+import { kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
 
 export const DEBUG_TYPE = 'kernel-qemu';
 export const SETTINGS_SECTION = 'kernelQemu';
@@ -163,6 +164,7 @@ function settings(): Record<string, Json> {
   };
 }
 
+
 /** package.json's `contributes`, exactly as it must appear there. */
 export function buildContributes(): Record<string, Json> {
   return {
@@ -182,8 +184,10 @@ export function buildContributes(): Record<string, Json> {
     ],
     configuration: {
       title: 'Kernel QEMU',
-      properties: settings(),
+      properties: { ...settings(), ...kernelSettings() },
     },
+    languages: kernelLanguages(),
+    grammars: kernelGrammars(),
     // VS Code registers a view container with `hideIfEmpty`: it shows once a view is in it.
     viewsContainers: {
       activitybar: [{ id: VIEW_CONTAINER_ID, title: 'Kernel QEMU', icon: 'media/activity.svg' }],
@@ -191,8 +195,8 @@ export function buildContributes(): Record<string, Json> {
     // Each view brings its views, welcome texts, commands and menus (src/extension/views/*Contributes.ts).
     views: { [VIEW_CONTAINER_ID]: [...snapshotViews()] },
     viewsWelcome: [...snapshotViewsWelcome()],
-    commands: [...snapshotCommands()],
-    menus: mergeMenus(snapshotMenus()),
+    commands: [...snapshotCommands(), ...kernelCommands()],
+    menus: mergeMenus(snapshotMenus(), kernelMenus()),
   };
 }
 

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { KernelQemuAdapterFactory } from './adapterFactory';
 import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
 import { DEBUG_TYPE } from './contributes';
+import { registerKernelCommands } from './kernelCommands';
+import { registerSerialTerminal } from './serialTerminal';
 import { registerSnapshotsView } from './views/snapshots';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -24,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KernelQemuAdapterFactory(context.extensionUri)),
   );
   registerSnapshotsView(context);
+  registerSerialTerminal(context);
+  registerKernelCommands(context);
 }
 
 export function deactivate(): void {

@@ -105,12 +105,13 @@ test('snippet paths keep ${workspaceFolder} literal (escaped for snippet syntax)
   }
 });
 
-test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode', () => {
+test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, serialTerminal', () => {
   assert.deepEqual(Object.keys(manifest.contributes.configuration.properties).sort(), [
     'kernelQemu.adapterMode',
     'kernelQemu.cacheDirectory',
     'kernelQemu.gdbPath',
     'kernelQemu.qemuPath',
+    'kernelQemu.serialTerminal',
   ]);
 });
 

@@ -59,6 +59,7 @@ const vscodeStub = {
     onDidStartDebugSession: disposable,
     onDidTerminateDebugSession: disposable,
     onDidChangeActiveDebugSession: disposable,
+    onDidReceiveDebugSessionCustomEvent: disposable,
   },
   workspace: {
     onDidChangeConfiguration: disposable,

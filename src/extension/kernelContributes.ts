@@ -1,0 +1,49 @@
+// package.json contributions of the kernel-aware commands: the serial console terminal, the
+// kernel log and the task list, the kernel-log language and its grammar. Pure: merged into
+// `contributes` by src/extension/contributes.ts.
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const KERNEL_COMMAND = {
+  showSerialConsole: 'kernelQemu.showSerialConsole',
+  showDmesg: 'kernelQemu.showDmesg',
+  listTasks: 'kernelQemu.listTasks',
+} as const;
+
+export const KERNEL_LOG_LANGUAGE = 'kernel-log';
+
+const IN_SESSION = "debugType == 'kernel-qemu'";
+
+export function kernelCommands(): Json[] {
+  return [
+    { command: KERNEL_COMMAND.showSerialConsole, title: 'Show Serial Console', category: 'Kernel QEMU', enablement: IN_SESSION },
+    { command: KERNEL_COMMAND.showDmesg, title: 'Show Kernel Log (dmesg)', category: 'Kernel QEMU', enablement: IN_SESSION },
+    { command: KERNEL_COMMAND.listTasks, title: 'List Tasks', category: 'Kernel QEMU', enablement: IN_SESSION },
+  ];
+}
+
+export function kernelMenus(): Record<string, Json[]> {
+  return {
+    'debug/callstack/context': [{ command: KERNEL_COMMAND.showDmesg, when: IN_SESSION, group: 'kernelQemu@2' }],
+  };
+}
+
+export function kernelLanguages(): Json[] {
+  return [{ id: KERNEL_LOG_LANGUAGE, aliases: ['Kernel Log', 'dmesg'], extensions: ['.dmesg', '.kernel-log'] }];
+}
+
+export function kernelGrammars(): Json[] {
+  return [{ language: KERNEL_LOG_LANGUAGE, scopeName: 'text.log.kernel', path: './syntaxes/kernel-log.tmLanguage.json' }];
+}
+
+export function kernelSettings(): Record<string, Json> {
+  return {
+    'kernelQemu.serialTerminal': {
+      type: 'string',
+      enum: ['auto', 'never'],
+      enumDescriptions: ['Open a terminal on the guest serial console when a session launches', 'Keep the serial console in the Debug Console'],
+      default: 'auto',
+      description: "Where the guest's serial console goes while a kernel-qemu session runs: an interactive terminal (type into the guest shell) or the Debug Console.",
+    },
+  };
+}
