@@ -20,8 +20,9 @@ export class QemuInstance {
       const qmp = await QmpClient.connect(plan.qmpSocket, READY_TIMEOUT_MS, process.exited);
       return new QemuInstance(process, qmp, argv);
     } catch (error) {
+      const diedOnItsOwn = process.hasExited; // after kill() it has exited too, by our hand
       await process.kill();
-      const reason = process.hasExited ? process.describeExit() : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
+      const reason = diedOnItsOwn ? process.describeExit() : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
       throw new Error(`QEMU did not start: ${reason}`);
     }
   }
