@@ -5,6 +5,7 @@ import { KernelQemuAdapterFactory } from './adapterFactory';
 import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
 import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
+import { registerOopsLinks } from './oopsLinks';
 import { registerSerialTerminal } from './serialTerminal';
 import { registerSnapshotsView } from './views/snapshots';
 
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerSnapshotsView(context);
   registerSerialTerminal(context);
   registerKernelCommands(context);
+  registerOopsLinks(context);
 }
 
 export function deactivate(): void {

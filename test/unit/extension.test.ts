@@ -71,6 +71,7 @@ const vscodeStub = {
     },
   },
   window: {
+    registerTerminalLinkProvider: disposable,
     createTreeView: disposable,
     async showErrorMessage(message: string, ...items: string[]) {
       calls.errors.push({ message, items });
