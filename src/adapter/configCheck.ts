@@ -91,6 +91,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   }
   const schema = request === 'launch' ? launchSchema : attachSchema;
   checkShapes(schema.properties, schema.required, args);
+  checkSingleLines(args);
   const cwd = optString(args.cwd);
   const at = (value: string) => path.resolve(cwd ?? process.cwd(), value);
 
@@ -207,6 +208,27 @@ function checkShapes(properties: Record<string, PropertySchema>, required: reado
     if (value === undefined || value === null) continue;
     const problem = shapeProblem(property, value);
     if (problem) throw new UserError(ErrorCode.BadArgument, `'${key}' ${problem}. ${property.description}`);
+  }
+}
+
+/**
+ * What goes to gdb over MI (the program path, source maps, setup commands) cannot hold a
+ * newline: an MI command is one line and its c-strings have no newline escape. Refused here,
+ * rather than gdb opening a different file. (QEMU's paths and append take newlines: argv.)
+ */
+function checkSingleLines(args: Record<string, unknown>): void {
+  const texts: Array<[string, unknown]> = [
+    ['program', args.program],
+    ...Object.entries((args.sourceFileMap as Record<string, unknown> | undefined) ?? {}).flatMap(([from, to]): Array<[string, unknown]> => [
+      ['sourceFileMap', from],
+      ['sourceFileMap', to],
+    ]),
+    ...((args.setupCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => ['setupCommands', command.text]),
+  ];
+  for (const [key, text] of texts) {
+    if (typeof text === 'string' && /[\r\n]/.test(text)) {
+      throw new UserError(ErrorCode.BadArgument, `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb command or path per entry; rename a file whose name has one).`);
+    }
   }
 }
 

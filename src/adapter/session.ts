@@ -119,7 +119,7 @@ export class KernelQemuSession extends DebugSession {
     if (sourceRoot && !config.sourceRoot) this.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
     const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
     for (const [from, to] of sources.substitutions) {
-      await target.mi.send(mi.consoleCommand(`set substitute-path ${from} ${to}`)).catch(() => undefined);
+      await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => this.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
     }
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
     const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));

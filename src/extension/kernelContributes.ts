@@ -28,12 +28,21 @@ export function kernelMenus(): Record<string, Json[]> {
   };
 }
 
+export const KCONFIG_LANGUAGE = 'kconfig';
+
 export function kernelLanguages(): Json[] {
-  return [{ id: KERNEL_LOG_LANGUAGE, aliases: ['Kernel Log', 'dmesg'], extensions: ['.dmesg', '.kernel-log'] }];
+  return [
+    { id: KERNEL_LOG_LANGUAGE, aliases: ['Kernel Log', 'dmesg'], extensions: ['.dmesg', '.kernel-log'] },
+    // Kconfig files and the .config / defconfig files they produce; no generic "*.config" (web.config is not ours).
+    { id: KCONFIG_LANGUAGE, aliases: ['Kconfig', 'Kernel .config'], filenames: ['Kconfig', '.config', 'Config.in'], filenamePatterns: ['Kconfig.*', '*_defconfig', 'Config.in.*'] },
+  ];
 }
 
 export function kernelGrammars(): Json[] {
-  return [{ language: KERNEL_LOG_LANGUAGE, scopeName: 'text.log.kernel', path: './syntaxes/kernel-log.tmLanguage.json' }];
+  return [
+    { language: KERNEL_LOG_LANGUAGE, scopeName: 'text.log.kernel', path: './syntaxes/kernel-log.tmLanguage.json' },
+    { language: KCONFIG_LANGUAGE, scopeName: 'source.kconfig', path: './syntaxes/kconfig.tmLanguage.json' },
+  ];
 }
 
 export function kernelSettings(): Record<string, Json> {

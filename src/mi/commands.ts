@@ -11,12 +11,21 @@ export interface MiCommand {
 const DONE: readonly ResultClass[] = ['done'];
 const RUNNING: readonly ResultClass[] = ['running'];
 
-/** Quotes a parameter as an MI c-string, so spaces, quotes and newlines stay one argument. */
+/**
+ * Quotes a parameter as an MI c-string, so spaces and quotes stay one argument. gdb's MI reads
+ * `\\` and `\"` but turns any other escape into the bare letter (`\t` -> `t`): a tab goes as is.
+ * A newline cannot be sent at all (it ends the command); configCheck refuses it in paths.
+ */
 export function quote(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
 }
 
 /** An MI command is one line: a newline in it would make gdb run a second command of the sender's choosing. */
+/** One argument for a gdb CLI command that splits its arguments like a shell (buildargv): spaces, quotes and backslashes stay literal. */
+export function cliArgument(text: string): string {
+  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
+}
+
 function command(text: string, expect: readonly ResultClass[] = DONE): MiCommand {
   if (/[\r\n]/.test(text)) throw new RangeError(`An MI command must be one line: ${JSON.stringify(text.slice(0, 80))}`);
   return { text, expect };
@@ -49,6 +58,8 @@ export const mi = {
   targetDisconnect: () => command('-target-disconnect'),
   /** A CLI command; one typed by the user may resume the target (`continue`). */
   consoleCommand: (text: string, expect: readonly ResultClass[] = DONE) => command(`-interpreter-exec console ${quote(text)}`, expect),
+  /** Source path mapping; gdb splits its arguments like a shell (gdb_buildargv), so each is quoted for that. */
+  setSubstitutePath: (from: string, to: string) => command(`-interpreter-exec console ${quote(`set substitute-path ${cliArgument(from)} ${cliArgument(to)}`)}`),
   /** Raw text typed by the user that is already an MI command. */
   raw: (text: string) => command(text, ['done', 'running', 'connected', 'exit']),
 

@@ -85,13 +85,13 @@ function readProcess(pid: number): ProcessInfo | undefined {
 
 /** Every live process whose environment has TMPDIR=tmpdir: what an isolated adapter started, at any depth, orphaned or not. */
 export function processesOf(tmpdir: string): ProcessInfo[] {
-  const needle = `\0TMPDIR=${tmpdir}\0`;
+  const needle = Buffer.from(`\0TMPDIR=${tmpdir}\0`, 'utf8');
   const found: ProcessInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let environ: string;
+    let environ: Buffer;
     try {
-      environ = `\0${readFileSync(`/proc/${entry}/environ`, 'latin1')}`;
+      environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry}/environ`)]);
     } catch {
       continue;
     }

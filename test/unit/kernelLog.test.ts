@@ -39,3 +39,20 @@ test('oops frames and kernel addresses in a terminal line become links', () => {
   assert.deepEqual(findOopsLocations('RIP=ffffffff8134a350').map((link) => link.location), ['0xffffffff8134a350']);
   assert.deepEqual(findOopsLocations('no links here 0x1234'), []);
 });
+
+const kconfig = JSON.parse(readFileSync(path.join(__dirname, '../../syntaxes/kconfig.tmLanguage.json'), 'utf8')) as typeof grammar;
+
+function kconfigMatches(rule: string, text: string): string[] {
+  return [...text.matchAll(new RegExp(kconfig.repository[rule]!.match, 'gm'))].map((match) => match[0]);
+}
+
+test('the Kconfig grammar marks Kconfig blocks, types and attributes, and .config settings', () => {
+  const kconfigText = 'config DEBUG_INFO\n\tbool "Compile the kernel with debug info"\n\tdepends on DEBUG_KERNEL\n\tselect DEBUG_INFO_DWARF5\n\thelp\n\t  Text.\n';
+  assert.deepEqual(kconfigMatches('block', kconfigText), ['config']);
+  assert.deepEqual(kconfigMatches('type', kconfigText).map((text) => text.trim()), ['bool']);
+  assert.deepEqual(kconfigMatches('attribute', kconfigText).map((text) => text.trim()), ['depends on', 'select', 'help']);
+  const dotconfig = '#\n# Automatically generated file; DO NOT EDIT.\nCONFIG_DEBUG_INFO=y\n# CONFIG_RANDOMIZE_BASE is not set\nBR2_ENABLE_DEBUG=y\n';
+  assert.deepEqual(kconfigMatches('dotconfigSet', dotconfig), ['CONFIG_DEBUG_INFO=y', 'BR2_ENABLE_DEBUG=y']);
+  assert.deepEqual(kconfigMatches('dotconfigUnset', dotconfig), ['# CONFIG_RANDOMIZE_BASE is not set']);
+  assert.equal(kconfigMatches('comment', dotconfig).length, 2, 'plain comments, not the unset lines');
+});
