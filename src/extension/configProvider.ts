@@ -3,8 +3,12 @@
 // from settings, and a full check before anything starts, so a mistake is one error
 // message naming the fix instead of a failed session.
 import * as vscode from 'vscode';
+import { launchConfigFromOutputs, outputsLaunch } from '../build/artifacts';
+import { taskLabel } from '../build/targets';
+import { detectBuildTrees, detectTree, type BuildTree } from '../build/workspace';
 import { initialConfiguration, SETTINGS_SECTION } from './contributes';
 import { discoverKernelTree, launchConfigFor, type KernelTree } from './discovery';
+import { BUILD_COMMAND, TASK_TYPE } from './tasks/tasksContributes';
 import { applyToolSettings } from './toolSettings';
 
 const OPEN_LAUNCH_JSON = 'Open launch.json';
@@ -23,11 +27,19 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
       // F5 with no launch.json: use the kernel build tree that is open, if there is one.
       const found = await discoverInWorkspace(folder);
       if ('problem' in found) {
-        void showNoKernelTree(found.problem);
-        return undefined;
+        // No built tree at a folder's top: the outputs of a buildroot (or nested kernel) tree.
+        const built = await buildOutputConfigs(folder ? [folder] : fileFolders());
+        const [first] = built.configs;
+        if (!first) {
+          void showNoKernelTree(built.problem ? `kernel-qemu: ${built.problem}` : found.problem, built.buildable);
+          return undefined;
+        }
+        config = first.config;
+        folder = first.folder;
+      } else {
+        config = (await withBuildFirst(launchConfigFor(found.tree, found.folder.name), found.folder)) as vscode.DebugConfiguration;
+        folder = found.folder;
       }
-      config = launchConfigFor(found.tree, found.folder.name) as vscode.DebugConfiguration;
-      folder = found.folder;
     }
     if (config.request !== 'launch' && config.request !== 'attach') {
       void showConfigError(`"request" must be "launch" or "attach" in the kernel-qemu configuration "${String(config.name)}".`);
@@ -65,7 +77,11 @@ export class DiscoveredConfigurationProvider implements vscode.DebugConfiguratio
     const configs: vscode.DebugConfiguration[] = [];
     for (const candidate of folders) {
       const found = await discoverKernelTree(candidate.uri.fsPath);
-      if (!('problem' in found)) configs.push(launchConfigFor(found, candidate.name) as vscode.DebugConfiguration);
+      if (!('problem' in found)) configs.push((await withBuildFirst(launchConfigFor(found, candidate.name), candidate)) as vscode.DebugConfiguration);
+    }
+    // What the folders' kernel and buildroot builds produced (buildroot outputs, O= and nested trees).
+    for (const built of (await buildOutputConfigs(folders)).configs) {
+      if (!configs.some((config) => config.program === built.config.program)) configs.push(built.config);
     }
     return configs;
   }
@@ -90,12 +106,57 @@ async function discoverInWorkspace(folder: vscode.WorkspaceFolder | undefined): 
   return { problem: `kernel-qemu: ${first!}` };
 }
 
-async function showNoKernelTree(message: string): Promise<void> {
+async function showNoKernelTree(message: string, buildable = false): Promise<void> {
   const hasFolder = (vscode.workspace.workspaceFolders ?? []).length > 0;
   const action = hasFolder ? 'Add Configuration' : 'Open Folder';
-  const choice = await vscode.window.showErrorMessage(message, action);
+  const choice = await vscode.window.showErrorMessage(message, ...(buildable ? [BUILD_KERNEL] : []), action);
+  if (choice === BUILD_KERNEL) await vscode.commands.executeCommand(BUILD_COMMAND.buildKernel);
   if (choice === 'Add Configuration') await vscode.commands.executeCommand('workbench.action.debug.configure');
   if (choice === 'Open Folder') await vscode.commands.executeCommand('workbench.action.files.openFolder');
+}
+
+// Launch settings from build outputs (src/build): configurations for what a kernel or
+// buildroot build produced, and the tree's Build Kernel task run first (preLaunchTask).
+
+const BUILD_KERNEL = 'Build Kernel';
+
+function fileFolders(): vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+}
+
+/** The Build Kernel task to run before a launch of `tree`, when the setting asks for it. */
+function buildFirstTask(folder: vscode.WorkspaceFolder, tree: BuildTree, several: boolean): string | undefined {
+  if (!vscode.workspace.getConfiguration(SETTINGS_SECTION, folder).get<boolean>('buildBeforeLaunch', true)) return undefined;
+  if (tree.kind === 'buildroot' && !tree.makeDir) return undefined;
+  return `${TASK_TYPE}: ${taskLabel({ id: 'build-kernel' }, several ? tree.name : undefined)}`;
+}
+
+/** A discovered kernel tree's configuration, with its Build Kernel first when the folder is a kernel source tree. */
+async function withBuildFirst(config: Record<string, unknown>, folder: vscode.WorkspaceFolder): Promise<Record<string, unknown>> {
+  const tree = await detectTree(folder.uri.fsPath, folder.name);
+  const task = tree?.kind === 'kernel' ? buildFirstTask(folder, tree, false) : undefined;
+  return task ? { ...config, preLaunchTask: task } : config;
+}
+
+async function buildOutputConfigs(folders: readonly vscode.WorkspaceFolder[]): Promise<{ configs: Array<{ config: vscode.DebugConfiguration; folder: vscode.WorkspaceFolder }>; problem?: string; buildable: boolean }> {
+  const configs: Array<{ config: vscode.DebugConfiguration; folder: vscode.WorkspaceFolder }> = [];
+  let problem: string | undefined;
+  let buildable = false;
+  for (const folder of folders) {
+    const trees = await detectBuildTrees(folder.uri.fsPath);
+    for (const tree of trees) {
+      buildable ||= tree.kind === 'kernel' || tree.makeDir !== undefined;
+      const outputs = await outputsLaunch(tree);
+      if ('problem' in outputs) {
+        problem ??= outputs.problem;
+        continue;
+      }
+      const name = `Kernel (QEMU): ${tree.name} (${tree.kind === 'buildroot' ? 'buildroot, ' : ''}${outputs.arch})`;
+      const preLaunchTask = buildFirstTask(folder, tree, trees.length > 1);
+      configs.push({ config: launchConfigFromOutputs(outputs, name, preLaunchTask ? { preLaunchTask } : {}) as vscode.DebugConfiguration, folder });
+    }
+  }
+  return problem === undefined ? { configs, buildable } : { configs, problem, buildable };
 }
 
 async function showConfigError(message: string): Promise<void> {

@@ -2,6 +2,9 @@
 // src/adapter/launchArgs.ts. Pure (no vscode import): scripts/gen-contributes.ts writes
 // the result into package.json and test/unit/contributes.test.ts checks they agree.
 import { attachSchema, launchSchema } from '../adapter/launchArgs';
+import { doctorCommands, doctorMenus } from './doctorContributes';
+import { buildTaskCommands, problemMatchers, taskDefinitions } from './tasks/tasksContributes';
+import { buildsCommands, buildsMenus, buildsViews, buildsViewsWelcome } from './views/buildsContributes';
 import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
 import { kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
 
@@ -161,6 +164,12 @@ function settings(): Record<string, Json> {
       default: 'inline',
       description: 'How VS Code runs the kernel-qemu debug adapter.',
     },
+    [`${SETTINGS_SECTION}.buildBeforeLaunch`]: {
+      type: 'boolean',
+      default: true,
+      description:
+        "Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no launch.json, the Run and Debug list) run the tree's Build Kernel task first (preLaunchTask): make rebuilds only what changed. In launch.json, add \"preLaunchTask\": \"kernel-qemu: Build Kernel\" for the same.",
+    },
   };
 }
 
@@ -193,10 +202,13 @@ export function buildContributes(): Record<string, Json> {
       activitybar: [{ id: VIEW_CONTAINER_ID, title: 'Kernel QEMU', icon: 'media/activity.svg' }],
     },
     // Each view brings its views, welcome texts, commands and menus (src/extension/views/*Contributes.ts).
-    views: { [VIEW_CONTAINER_ID]: [...snapshotViews()] },
-    viewsWelcome: [...snapshotViewsWelcome()],
-    commands: [...snapshotCommands(), ...kernelCommands()],
-    menus: mergeMenus(snapshotMenus(), kernelMenus()),
+    views: { [VIEW_CONTAINER_ID]: [...buildsViews(), ...snapshotViews()] },
+    viewsWelcome: [...buildsViewsWelcome(), ...snapshotViewsWelcome()],
+    commands: [...buildTaskCommands(), ...doctorCommands(), ...buildsCommands(), ...snapshotCommands(), ...kernelCommands()],
+    menus: mergeMenus(buildsMenus(), doctorMenus(), snapshotMenus(), kernelMenus()),
+    // Build Kernel / Build Rootfs tasks (src/extension/tasks/tasksContributes.ts).
+    taskDefinitions: taskDefinitions(),
+    problemMatchers: problemMatchers(),
   };
 }
 

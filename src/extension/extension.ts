@@ -7,6 +7,7 @@ import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
 import { registerOopsLinks } from './oopsLinks';
 import { registerSerialTerminal } from './serialTerminal';
+import { registerBuildFeatures } from './tasks/register';
 import { registerSnapshotsView } from './views/snapshots';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -30,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerSerialTerminal(context);
   registerKernelCommands(context);
   registerOopsLinks(context);
+  // Build Kernel / Build Rootfs tasks, the Builds view and the config doctor.
+  registerBuildFeatures(context);
 }
 
 export function deactivate(): void {

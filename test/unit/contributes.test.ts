@@ -105,9 +105,10 @@ test('snippet paths keep ${workspaceFolder} literal (escaped for snippet syntax)
   }
 });
 
-test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, serialTerminal', () => {
+test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, buildBeforeLaunch, serialTerminal', () => {
   assert.deepEqual(Object.keys(manifest.contributes.configuration.properties).sort(), [
     'kernelQemu.adapterMode',
+    'kernelQemu.buildBeforeLaunch',
     'kernelQemu.cacheDirectory',
     'kernelQemu.gdbPath',
     'kernelQemu.qemuPath',

@@ -45,6 +45,10 @@ const vscodeStub = {
   },
   DebugAdapterExecutable,
   DebugAdapterInlineImplementation,
+  // What the build features register at activation (tested in test/unit/buildExtension.test.ts).
+  CodeActionKind: { QuickFix: 'quickfix' },
+  languages: { createDiagnosticCollection: () => ({ set() {}, delete() {}, dispose() {} }), registerCodeActionsProvider: disposable },
+  tasks: { registerTaskProvider: disposable, onDidStartTaskProcess: disposable, onDidEndTaskProcess: disposable },
   Uri: { joinPath: (base: { fsPath: string }, ...parts: string[]) => ({ fsPath: path.join(base.fsPath, ...parts) }) },
   debug: {
     registerDebugConfigurationProvider(type: string, provider: Record<string, unknown>, trigger: number) {
@@ -63,6 +67,9 @@ const vscodeStub = {
   },
   workspace: {
     onDidChangeConfiguration: disposable,
+    onDidChangeWorkspaceFolders: disposable,
+    onDidChangeTextDocument: disposable,
+    createFileSystemWatcher: () => ({ onDidChange: disposable, onDidCreate: disposable, onDidDelete: disposable, dispose() {} }),
     get workspaceFolders() {
       return state.folders.length ? state.folders : undefined;
     },
@@ -130,7 +137,7 @@ async function activated(): Promise<{ initial: Provider; dynamic: Provider; fact
   calls.factories.length = 0;
   const extension = (await import('../../src/extension/extension')) as { activate(context: unknown): void };
   const subscriptions: unknown[] = [];
-  extension.activate({ subscriptions, extensionUri: { fsPath: '/ext' } });
+  extension.activate({ subscriptions, extensionUri: { fsPath: '/ext' }, workspaceState: { get: <T>(_key: string, fallback: T) => fallback, update: async () => undefined } });
   assert.ok(subscriptions.length >= 3, `${subscriptions.length} subscriptions`);
   const initial = calls.providers.find((p) => p.trigger === 1)!;
   const dynamic = calls.providers.find((p) => p.trigger === 2)!;

@@ -1,0 +1,73 @@
+// A build task's terminal: runs the plan's steps with the build runner (argv, own process
+// group), shows their output, reports state to the Builds view, and kills the whole make
+// tree when the task is terminated (or Ctrl+C is typed in it).
+import * as vscode from 'vscode';
+import { BuildRun, type RunResult, type Step } from '../../build/runner';
+import { PlanError } from '../../build/targets';
+import type { BuildStates } from './buildState';
+
+export class BuildTerminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  private run: BuildRun | undefined;
+  private closed = false;
+
+  constructor(
+    /** Decides the steps when the task starts (the tree as it is then). */
+    private readonly plan: () => Promise<Step[]>,
+    private readonly states: BuildStates,
+    private readonly key: string,
+    private readonly onFinished: (result: RunResult) => void = () => undefined,
+  ) {}
+
+  open(): void {
+    void this.start();
+  }
+
+  /** The task was terminated or its terminal closed: stop make and everything it started. */
+  close(): void {
+    this.closed = true;
+    this.run?.cancel();
+  }
+
+  handleInput(data: string): void {
+    if (data === '\x03') {
+      this.write('^C\n');
+      this.run?.cancel();
+    }
+  }
+
+  private async start(): Promise<void> {
+    this.states.start(this.key);
+    let steps: Step[];
+    try {
+      steps = await this.plan();
+    } catch (error) {
+      const message = error instanceof PlanError || error instanceof Error ? error.message : String(error);
+      this.write(`${message}\n`);
+      this.finish({ ok: false, cancelled: false, durationMs: 0, firstError: message });
+      return;
+    }
+    this.run = new BuildRun(steps, {
+      output: (text) => this.write(text),
+      progress: (status) => this.states.progress(this.key, status),
+    });
+    if (this.closed) this.run.cancel();
+    this.finish(await this.run.start());
+  }
+
+  private finish(result: RunResult): void {
+    this.states.finish(this.key, result);
+    const seconds = (result.durationMs / 1000).toFixed(1);
+    this.write(result.ok ? `\nDone in ${seconds} s.\n` : result.cancelled ? `\nCancelled after ${seconds} s.\n` : `\nFailed after ${seconds} s: ${result.firstError ?? ''}\n`);
+    this.onFinished(result);
+    this.closeEmitter.fire(result.ok ? 0 : 1);
+  }
+
+  private write(text: string): void {
+    // A terminal needs CR LF.
+    this.writeEmitter.fire(text.replace(/\r?\n/g, '\r\n'));
+  }
+}

@@ -1,0 +1,91 @@
+// package.json contributions of the build tasks: the `kernel-qemu` task type (what a
+// tasks.json entry may say), the problem matcher its builds use, and the Build Kernel /
+// Build Rootfs commands. Pure: src/extension/contributes.ts merges them into `contributes`.
+import { TARGET_IDS, type TargetId } from '../../build/targets';
+
+export const TASK_TYPE = 'kernel-qemu';
+
+/** `$kernel-qemu-gcc`: gcc's pattern; the build runner prints every path absolute. */
+export const PROBLEM_MATCHER = 'kernel-qemu-gcc';
+
+export const BUILD_COMMAND = {
+  buildKernel: 'kernelQemu.build.kernel',
+  buildRootfs: 'kernelQemu.build.rootfs',
+} as const;
+
+/** A `kernel-qemu` task's definition (tasks.json). */
+export interface KernelQemuTaskDefinition {
+  type: typeof TASK_TYPE;
+  target: TargetId;
+  /** The tree, relative to the workspace folder ('.' or absent: the folder, or its only tree). */
+  tree?: string;
+  defconfig?: string;
+  arch?: 'x86_64' | 'aarch64';
+  jobs?: number;
+  crossCompile?: string;
+}
+
+const TARGET_DESCRIPTIONS: Readonly<Record<TargetId, string>> = {
+  defconfig: 'Kernel: make defconfig. buildroot: make <defconfig> (see "defconfig").',
+  tinyconfig: 'Kernel: make tinyconfig (the smallest kernel; add the debug options after).',
+  olddefconfig: 'make olddefconfig: new symbols get their defaults.',
+  menuconfig: 'make menuconfig, in a terminal.',
+  'linux-menuconfig': "buildroot: make linux-menuconfig (the kernel's menuconfig), in a terminal.",
+  'debug-config': "The config doctor's fixes: scripts/config (kernel) or utils/config + a kernel fragment (buildroot), then make olddefconfig.",
+  'build-kernel': 'Kernel: make -j<CPUs> (configures first when there is no .config). buildroot: make linux-rebuild.',
+  'build-rootfs': 'buildroot: make rootfs-ext2 (or the root file systems the configuration enables).',
+  'build-all': 'buildroot: make (toolchain, packages, kernel, images).',
+  'scripts-gdb': 'Kernel: make scripts_gdb (vmlinux-gdb.py for the lx-* commands).',
+};
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function taskDefinitions(): Json[] {
+  return [
+    {
+      type: TASK_TYPE,
+      required: ['target'],
+      properties: {
+        target: {
+          type: 'string',
+          enum: [...TARGET_IDS],
+          enumDescriptions: TARGET_IDS.map((id) => TARGET_DESCRIPTIONS[id]),
+          description: 'What to build or configure.',
+        },
+        tree: {
+          type: 'string',
+          description: "The kernel tree (Kconfig, arch/, scripts/config; or an O= build directory) or buildroot tree, relative to the workspace folder. Default: the folder itself, or the only tree in it.",
+        },
+        defconfig: { type: 'string', description: "buildroot 'defconfig' target: the configs/ file to start from. Default: qemu_x86_64_defconfig." },
+        arch: {
+          type: 'string',
+          enum: ['x86_64', 'aarch64'],
+          description: "Kernel trees: the arch to build for when .config does not say. Another arch than the host's adds ARCH= and CROSS_COMPILE=.",
+        },
+        jobs: { type: 'integer', minimum: 1, description: 'Kernel trees: make -j. Default: the number of CPUs.' },
+        crossCompile: { type: 'string', description: 'Kernel trees built for another arch: CROSS_COMPILE. Default: aarch64-linux-gnu- (or x86_64-linux-gnu-).' },
+      },
+    },
+  ];
+}
+
+export function problemMatchers(): Json[] {
+  return [
+    {
+      name: PROBLEM_MATCHER,
+      label: 'kernel-qemu: gcc errors and warnings of a kernel or buildroot build',
+      base: '$gcc',
+      owner: 'kernel-qemu',
+      source: 'gcc',
+      fileLocation: ['autoDetect', '${workspaceFolder}'],
+    },
+  ];
+}
+
+export function buildTaskCommands(): Json[] {
+  const category = 'Kernel QEMU';
+  return [
+    { command: BUILD_COMMAND.buildKernel, title: 'Build Kernel', category, icon: '$(tools)' },
+    { command: BUILD_COMMAND.buildRootfs, title: 'Build Rootfs', category, icon: '$(package)' },
+  ];
+}
