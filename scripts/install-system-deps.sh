@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kernel-qemu's tests and demo need (QEMU for both arches,
-# gdb-multiarch, busybox for the initramfs). As root it uses apt-get; otherwise it says what to run.
+# gdb-multiarch, busybox for the initramfs, the toolchain to build a kernel). As root it uses apt-get; otherwise it says what to run.
 set -euo pipefail
 packages=(qemu-system-x86 qemu-system-arm qemu-utils gdb-multiarch busybox-static cpio socat util-linux xz-utils)
+# Building a kernel from source (test/adapter/kernelBuild.test.ts, the Build Kernel task).
+packages+=(make gcc flex bison bc libelf-dev libssl-dev dwarves)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
