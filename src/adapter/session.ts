@@ -200,6 +200,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private reportStop(stop: StopInfo): void {
+    this.connected?.serial.flush(); // what the guest printed before it stopped comes first
     const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
     if (stop.description) event.body.description = stop.description;
@@ -468,6 +469,7 @@ export class KernelQemuSession extends DebugSession {
   /** Ends the session from any path: kills what we started, tells the user why, once. */
   private async endWith(message: string): Promise<void> {
     if (this.ending) return this.ending;
+    this.connected?.serial.flush();
     if (message) this.print(message);
     await this.endSession(true);
     this.sendEvent(new TerminatedEvent());
