@@ -32,6 +32,7 @@ interface ResolvedCommon {
   hardwareBreakpoints: Required<HardwareBreakpointsOption>;
   trace: boolean;
   moduleSearchPath: string[];
+  breakOnPanic: boolean;
 }
 
 export interface ResolvedLaunch extends ResolvedCommon {
@@ -117,6 +118,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     hardwareBreakpoints: { require: false, limit: 0, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
     trace: (args.trace as boolean | undefined) ?? false,
     moduleSearchPath: [path.dirname(program), ...((args.moduleSearchPath as string[] | undefined) ?? []).map(at)],
+    breakOnPanic: (args.breakOnPanic as boolean | undefined) ?? true,
   };
   if (request === 'attach') return { ...common, request, target: args.target as string };
 

@@ -33,6 +33,8 @@ export interface CommonArgs {
   trace?: boolean;
   /** Directories searched for module .ko files with debug info. */
   moduleSearchPath?: string[];
+  /** Stop at panic() when the kernel panics. */
+  breakOnPanic?: boolean;
 }
 
 export interface LaunchArgs extends CommonArgs {
@@ -139,6 +141,12 @@ const commonSchema: SchemaOf<CommonArgs> = {
     description:
       "Directories searched (recursively) for the .ko files of modules the guest loads, to add their symbols so breakpoints in modules hit. The directory of 'program' (the kernel tree) is always searched.",
     default: [],
+  },
+  breakOnPanic: {
+    type: 'boolean',
+    description:
+      'Stop when the kernel panics (a breakpoint on panic()): the panicking stack is shown, with the panic message. Off: the kernel halts and the panic is reported from the serial console.',
+    default: true,
   },
 };
 

@@ -9,6 +9,7 @@ import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
 import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
+import type { PanicWatch } from './kernel/panic';
 import { errorText } from './errors';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -46,6 +47,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
     private readonly modules?: ModuleTracker,
+    private readonly panic?: PanicWatch,
   ) {
     super();
     mi.on('exec', (record) => void this.onExec(record));
@@ -83,8 +85,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await this.armModuleHook();
   }
 
-  /** An internal breakpoint where the kernel starts a freshly loaded module (attach arms it directly). */
+  /** Internal breakpoints of a running kernel: where it starts a freshly loaded module, and panic() (attach arms them directly). */
   async armModuleHook(): Promise<void> {
+    const panicWarning = await this.panic?.arm();
+    if (panicWarning) this.emit('output', panicWarning);
     if (!this.modules || this.moduleHook !== undefined) return;
     try {
       const result = await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }));
@@ -248,6 +252,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       const module = await this.modules.onModuleLoad(stop.threadId ?? this.lastThreadId).catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
       this.emit('moduleLoaded', module);
       await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`));
+      return;
+    }
+    if (this.panic?.isPanicStop(stop)) {
+      this.emit('stopped', { ...stop, reason: 'exception', description: await this.panic.describe(stop.threadId ?? this.lastThreadId) });
       return;
     }
     const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;

@@ -31,6 +31,7 @@ import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
+import { PanicWatch, SerialPanicDetector } from './kernel/panic';
 import { SerialConsole } from './kernel/serialConsole';
 import { TaskInspector } from './kernel/tasks';
 
@@ -125,7 +126,7 @@ export class KernelQemuSession extends DebugSession {
     const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const modules = new ModuleTracker(target.mi, config.moduleSearchPath);
-    const run = new RunControl(target.mi, breakpoints, modules);
+    const run = new RunControl(target.mi, breakpoints, modules, config.breakOnPanic ? new PanicWatch(target.mi) : undefined);
     const connected: Connected = {
       target,
       breakpoints,
@@ -147,7 +148,13 @@ export class KernelQemuSession extends DebugSession {
       if (attributed) return;
       if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
     });
-    target.on('serial', (text) => connected.serial.output(text));
+    const panics = new SerialPanicDetector();
+    target.on('serial', (text) => {
+      connected.serial.output(text);
+      const panic = panics.feed(text);
+      // With breakOnPanic the session stopped at panic() before this line was printed.
+      if (panic !== undefined && !config.breakOnPanic) this.print(`The guest kernel panicked: ${panic}. It is halted; pause to see where (or set "breakOnPanic": true to stop at panic()).\n`);
+    });
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
     run.on('output', (text) => this.print(text));
     run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));
