@@ -26,6 +26,7 @@ import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
+import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
@@ -164,6 +165,8 @@ export class KernelQemuSession extends DebugSession {
       if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
     });
     run.on('stopped', (stop) => this.reportStop(stop));
+    const stopCache = new StopCache(target.mi);
+    run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
     run.on('moduleLoaded', (module) => {
       this.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
       this.sendEvent(new ModuleEvent('new', toDapModule(module)));

@@ -161,7 +161,8 @@ function operation(request: string, doing: string, done: string, work: (context:
     const qemuMs = await exclusive(stateOf(context.target), `${doing} snapshot "${name}"`, () => work(context, name, args));
     const body: SnapshotOperationBody = { qemuMs, totalMs: Date.now() - started };
     context.print(`Snapshot "${name}" ${done} in ${body.totalMs} ms.\n`);
-    await announceChange(context);
+    // The view's refresh needs another QMP query: it follows the answer instead of delaying it.
+    announceChange(context).catch((error: unknown) => context.print(`Snapshots view not refreshed: ${errorText(error)}\n`));
     return body;
   };
 }

@@ -39,6 +39,9 @@ interface Pending {
   callSite: Error;
 }
 
+/** In front of gdb (the adapter's per-stop read cache): answers `command`, usually with `toGdb(command)`. */
+export type MiSendHook = (command: MiCommand, toGdb: (command: MiCommand) => Promise<MiResult>) => Promise<MiResult>;
+
 export interface MiConnectionEvents {
   exec: [AsyncRecord];
   notify: [AsyncRecord];
@@ -62,7 +65,18 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     return this.closedError !== undefined;
   }
 
+  private hook: MiSendHook | undefined;
+
+  /** Puts `hook` in front of gdb: it sees every command and may answer one itself. */
+  setSendHook(hook: MiSendHook | undefined): void {
+    this.hook = hook;
+  }
+
   send(command: MiCommand): Promise<MiResult> {
+    return this.hook ? this.hook(command, (toSend) => this.sendToGdb(toSend)) : this.sendToGdb(command);
+  }
+
+  private sendToGdb(command: MiCommand): Promise<MiResult> {
     const callSite = new Error(command.text);
     if (this.closedError) return Promise.reject(this.closedError);
     const token = this.nextToken++;

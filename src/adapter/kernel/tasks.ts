@@ -20,8 +20,16 @@ const CURRENT_POINTER: Readonly<Record<GuestArch, readonly string[]>> = {
 const MAX_TASKS = 4096;
 const KERNEL_SPACE = 0xffff000000000000n;
 
+/** Where a task_struct keeps what a thread's name shows. */
+interface TaskLayout {
+  pid: number;
+  comm: number;
+  commLength: number;
+}
+
 export class TaskInspector {
   private currentExpression: string | undefined | null = null;
+  private layout: Promise<TaskLayout | undefined> | undefined;
 
   constructor(
     private readonly mi: MiConnection,
@@ -30,30 +38,56 @@ export class TaskInspector {
 
   /** The task a vCPU runs (QEMU numbers gdb threads from 1 for CPU 0), or undefined before per-CPU data exists. */
   async current(cpu: number, threadId: number): Promise<{ pid: number; comm: string } | undefined> {
+    const layout = await this.taskLayout();
+    if (!layout) return undefined;
     // arm64 keeps `current` in SP_EL0 while in the kernel (from the first instruction of
     // __primary_switched, earlier than any per-CPU data); at EL0 it is the user stack pointer.
     if (this.arch === 'aarch64') {
-      const fromSpEl0 = await this.taskFields('((struct task_struct *)$SP_EL0)', threadId, (pointer) => pointer >= KERNEL_SPACE);
+      const fromSpEl0 = await this.taskFields('$SP_EL0', layout, threadId, (pointer) => pointer >= KERNEL_SPACE);
       if (fromSpEl0) return fromSpEl0;
     }
     const pointer = await this.currentPointerExpression();
     if (!pointer) return undefined;
-    return this.taskFields(`((struct task_struct *)*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}]))`, threadId);
+    return this.taskFields(`*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}])`, layout, threadId);
   }
 
-  private async taskFields(task: string, threadId: number, plausible: (pointer: bigint) => boolean = () => true): Promise<{ pid: number; comm: string } | undefined> {
+  /**
+   * pid and comm of the task at `task` (an address expression), read at their offsets: no
+   * `struct task_struct` in the expressions, whose lookup costs gdb ~20 ms each time in a
+   * big vmlinux, and all of it sent at once. This runs for every vCPU at every stop.
+   */
+  private async taskFields(task: string, layout: TaskLayout, threadId: number, plausible?: (pointer: bigint) => boolean): Promise<{ pid: number; comm: string } | undefined> {
     const context = { threadId, frameLevel: 0 };
-    try {
-      const pointer = BigInt.asUintN(64, BigInt((await this.mi.send(mi.evaluate(`(long)${task}`, context))).results.str('value')));
-      if (pointer === 0n || !plausible(pointer)) return undefined;
-      const [pid, comm] = await Promise.all([
-        this.mi.send(mi.evaluate(`${task}->pid`, context)),
-        this.mi.send(mi.evaluate(`${task}->comm`, context)),
-      ]);
-      return { pid: Number(pid.results.str('value')), comm: parseCString(comm.results.str('value')) };
-    } catch {
-      return undefined;
+    const read = (expression: string) =>
+      this.mi.send(mi.evaluate(expression, context)).then(
+        (result) => result.results.str('value'),
+        () => undefined,
+      );
+    const [pointer, pid, comm] = await Promise.all([
+      plausible ? read(`(unsigned long)(${task})`) : undefined,
+      read(`*(int *)((${task}) + ${layout.pid})`),
+      read(`*(char (*)[${layout.commLength}])((${task}) + ${layout.comm})`),
+    ]);
+    if (pid === undefined || comm === undefined) return undefined;
+    if (plausible) {
+      if (pointer === undefined) return undefined;
+      const address = BigInt.asUintN(64, BigInt(pointer));
+      if (address === 0n || !plausible(address)) return undefined;
     }
+    return { pid: Number(pid), comm: parseCString(comm) };
+  }
+
+  /** Offsets of pid and comm, once per session, from init_task (the layout does not move with KASLR). */
+  private taskLayout(): Promise<TaskLayout | undefined> {
+    this.layout ??= Promise.all([
+      this.value('(unsigned long)&init_task.pid - (unsigned long)&init_task'),
+      this.value('(unsigned long)&init_task.comm - (unsigned long)&init_task'),
+      this.value('sizeof(init_task.comm)'),
+    ]).then(
+      ([pid, comm, commLength]) => ({ pid: Number(pid), comm: Number(comm), commLength: Number(commLength) }),
+      () => undefined,
+    );
+    return this.layout;
   }
 
   /** Every task, walking init_task.tasks. */
