@@ -3,6 +3,7 @@ import {
   BreakpointEvent,
   ContinuedEvent,
   DebugSession,
+  Event,
   InitializedEvent,
   InvalidatedEvent,
   ModuleEvent,
@@ -26,6 +27,7 @@ import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
+import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
 import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
@@ -124,6 +126,7 @@ export class KernelQemuSession extends DebugSession {
       await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => this.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
     }
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
+    this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
     const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const modules = new ModuleTracker(target.mi, config.moduleSearchPath);

@@ -6,6 +6,7 @@ import { doctorCommands, doctorMenus } from './doctorContributes';
 import { buildTaskCommands, problemMatchers, taskDefinitions } from './tasks/tasksContributes';
 import { buildsCommands, buildsMenus, buildsViews, buildsViewsWelcome } from './views/buildsContributes';
 import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
+import { walkthroughCommands, walkthroughs } from './walkthroughContributes';
 import { kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
 
 export const DEBUG_TYPE = 'kernel-qemu';
@@ -204,11 +205,12 @@ export function buildContributes(): Record<string, Json> {
     // Each view brings its views, welcome texts, commands and menus (src/extension/views/*Contributes.ts).
     views: { [VIEW_CONTAINER_ID]: [...buildsViews(), ...snapshotViews()] },
     viewsWelcome: [...buildsViewsWelcome(), ...snapshotViewsWelcome()],
-    commands: [...buildTaskCommands(), ...doctorCommands(), ...buildsCommands(), ...snapshotCommands(), ...kernelCommands()],
+    commands: [...buildTaskCommands(), ...doctorCommands(), ...buildsCommands(), ...snapshotCommands(), ...kernelCommands(), ...walkthroughCommands()],
     menus: mergeMenus(buildsMenus(), doctorMenus(), snapshotMenus(), kernelMenus()),
     // Build Kernel / Build Rootfs tasks (src/extension/tasks/tasksContributes.ts).
     taskDefinitions: taskDefinitions(),
     problemMatchers: problemMatchers(),
+    walkthroughs: walkthroughs(),
   };
 }
 

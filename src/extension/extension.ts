@@ -6,7 +6,9 @@ import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from
 import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
 import { registerOopsLinks } from './oopsLinks';
+import { registerPrerequisitesCommand } from './prerequisitesCommand';
 import { registerSerialTerminal } from './serialTerminal';
+import { registerStatusBar } from './statusBar';
 import { registerBuildFeatures } from './tasks/register';
 import { registerSnapshotsView } from './views/snapshots';
 
@@ -29,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerSnapshotsView(context);
   registerSerialTerminal(context);
+  registerStatusBar(context);
+  registerPrerequisitesCommand(context);
   registerKernelCommands(context);
   registerOopsLinks(context);
   // Build Kernel / Build Rootfs tasks, the Builds view and the config doctor.

@@ -77,8 +77,10 @@ const vscodeStub = {
       return { get: <T>(key: string, fallback: T): T => (state.settings[`${section}.${key}`] as T | undefined) ?? fallback };
     },
   },
+  StatusBarAlignment: { Left: 1, Right: 2 },
   window: {
     registerTerminalLinkProvider: disposable,
+    createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
     createTreeView: disposable,
     async showErrorMessage(message: string, ...items: string[]) {
       calls.errors.push({ message, items });
