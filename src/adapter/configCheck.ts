@@ -55,6 +55,8 @@ export interface ResolvedLaunch extends ResolvedCommon {
   snapshotImage: string | undefined;
   /** The state disk to attach at launch (created when it does not exist yet). */
   stateDisk: string | undefined;
+  /** True when `stateDisk` was found beside the kernel's earlier sessions, not named in the configuration. */
+  stateDiskFound: boolean;
   /** Where a state disk is created when the user asks for one during the session. */
   proposedStateDisk: string;
 }
@@ -161,6 +163,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     snapshot,
     snapshotImage: storage.image,
     stateDisk: storage.attachStateDisk,
+    stateDiskFound: storage.attachStateDisk !== undefined && optString(args.stateDisk) === undefined,
     proposedStateDisk: storage.proposedStateDisk,
   };
 }

@@ -20,6 +20,7 @@ export enum ErrorCode {
   NotStopped = 1016,
   UnknownReference = 1017,
   Timeout = 1018,
+  DiskInUse = 1019,
   // VM snapshots (src/adapter/snapshots.ts)
   SnapshotMissing = 1101,
   SnapshotExists = 1102,

@@ -56,7 +56,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     let qemu: QemuInstance | undefined;
     let gdb: GdbProcess | undefined;
     try {
-      const snapshotStart = await planSnapshotStart(config);
+      let snapshotStart = await planSnapshotStart(config);
       const plan: QemuPlan = {
         arch: config.arch,
         accel,
@@ -73,7 +73,21 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         extraArgs: config.serverArgs,
         ...snapshotStart.plan,
       };
-      qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+      try {
+        qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+      } catch (error) {
+        const busy = diskInUse(error, plan);
+        if (!busy) throw error;
+        // A state disk found (not asked for) that another session holds: this one runs without it.
+        if (busy === plan.stateDisk && config.stateDiskFound && config.snapshot === undefined) {
+          log(`The state disk ${busy} is in use by another QEMU (another session of this kernel?): this session runs without it, so it cannot save VM snapshots.\n`);
+          snapshotStart = await planSnapshotStart({ ...config, stateDisk: undefined, stateDiskFound: false });
+          delete plan.stateDisk;
+          qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+        } else {
+          throw new UserError(ErrorCode.DiskInUse, `${busy} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`);
+        }
+      }
       protectSockets(runtimeDir);
       await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
@@ -170,7 +184,10 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     this.stopping ??= (async () => {
       const qemu = killQemu ? this.qemu : undefined;
       if (!killQemu) await this.mi.send(mi.targetDisconnect()).catch(() => undefined);
-      await Promise.all([this.gdb.stop(), qemu?.stop()]);
+      // gdb first: it finishes the commands it was sent while the stub is still there (gdb 13
+      // aborts with an internal error, and dumps core, when the target vanishes mid-command).
+      await this.gdb.stop();
+      await qemu?.stop();
       if (this.runtimeDir) rmSync(this.runtimeDir, { recursive: true, force: true });
     })();
     return this.stopping;
@@ -226,4 +243,11 @@ async function deathDuringStartup(error: unknown, qemu: ManagedProcess | undefin
 function splitSetting(setting: string): [string, string] {
   const space = setting.indexOf(' ');
   return [setting.slice(0, space), setting.slice(space + 1)];
+}
+
+/** The disk of `plan` that QEMU could not lock because another process holds it, if that is why it failed. */
+function diskInUse(error: unknown, plan: QemuPlan): string | undefined {
+  const text = errorText(error);
+  if (!/Failed to get "write" lock/.test(text)) return undefined;
+  return [plan.stateDisk, plan.rootfs?.path].find((disk): disk is string => disk !== undefined && text.includes(disk));
 }

@@ -225,6 +225,26 @@ describe('launch from a snapshot (-loadvm)', () => {
     assert.equal((await topFrame(client, (await next).body.threadId ?? threadId)).name, LATER);
   });
 
+  test('a second session of the same kernel runs without the state disk the first holds, and says so; asking for its snapshot is a clear error', async () => {
+    const second = await startClient();
+    const output: string[] = [];
+    second.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    try {
+      const stopped = await launch(second, launchConfig(kernel));
+      assert.equal((await topFrame(second, stopped.body.threadId ?? 1)).name, 'start_kernel');
+      assert.match(output.join(''), /state disk \S+ is in use by another QEMU .*runs without it/);
+      assert.equal((await request<SnapshotListBody>(second, SNAPSHOT_REQUEST.list)).stateDisk.attached, false);
+    } finally {
+      await stopClient(second);
+    }
+    const third = await startClient();
+    try {
+      await assert.rejects(third.launch(launchConfig(kernel, { snapshot: 'a' })), /\S+\.qcow2 is in use by another QEMU \(another kernel-qemu session\?\)/);
+    } finally {
+      await stopClient(third);
+    }
+  });
+
   test('deleting the snapshot the session started from asks for force, then deletes it everywhere', async () => {
     const listed = await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list);
     assert.equal(listed.origin, 'a');
