@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(qemu-system-x86 qemu-system-arm qemu-utils gdb-multiarch busybox-static cpio socat util-linux xz-utils)
 # Building a kernel from source (test/adapter/kernelBuild.test.ts, the Build Kernel task).
 packages+=(make gcc flex bison bc libelf-dev libssl-dev dwarves)
+# node-gyp, for the native parts of dev-only npm packages (cdt-gdb-adapter, the bench's peer).
+packages+=(g++ python3)
 # A DAP client that is not ours: Emacs dap-mode in batch mode (test/adapter/otherEditor.test.ts).
 packages+=(emacs-nox elpa-dap-mode)
 missing=()

@@ -1,0 +1,197 @@
+// The bench's table: medians per scenario and tool, ratios, and each target of the
+// performance issue as PASS or MISS (never relaxed here: change the issue, not this file).
+import type { ToolName } from './tools';
+
+export interface TargetResult {
+  target: string;
+  value: string;
+  limit: string;
+  pass: boolean | undefined;
+}
+
+export interface Results {
+  arch: string;
+  date: string;
+  versions: Record<string, string>;
+  options: Record<string, number>;
+  /** metric -> tool -> samples (ms, or KiB / MiB for the static ones). */
+  samples: Record<string, Partial<Record<ToolName, number[]>>>;
+  medians: Record<string, Partial<Record<ToolName, number>>>;
+  notes: Record<string, string>;
+  /** Where each step cycle stopped, per tool: the same lines for all, or the comparison is off. */
+  stepLines: Partial<Record<ToolName, string[]>>;
+  targets: TargetResult[];
+  durationS: number;
+}
+
+type Unit = 'ms' | 'KiB' | 'MiB';
+
+interface Row {
+  scenario: string;
+  metric: string;
+  label: string;
+  unit: Unit;
+  /** Text instead of a number where a tool does not take part. */
+  missing?: Partial<Record<ToolName, string>>;
+}
+
+const ROWS: readonly Row[] = [
+  { scenario: '1', metric: 'launch.cold', label: 'launch -> start_kernel, cold index', unit: 'ms' },
+  { scenario: '1', metric: 'launch.warm', label: 'launch -> start_kernel, warm index', unit: 'ms' },
+  { scenario: '2', metric: 'step.cycle', label: 'step cycle (next..variables)', unit: 'ms' },
+  { scenario: '3', metric: 'expand.total', label: 'init_task: evaluate + children', unit: 'ms' },
+  { scenario: '3', metric: 'expand.first', label: '  first time in the session', unit: 'ms' },
+  { scenario: '3', metric: 'expand.nested', label: '  nested child init_task.se', unit: 'ms' },
+  { scenario: '3', metric: 'expand.varobjs', label: '  raw with var-objects (ref.)', unit: 'ms', missing: { kq: '', cdt: '' } },
+  { scenario: '4', metric: 'data.registers', label: 'registers scope', unit: 'ms' },
+  { scenario: '4', metric: 'data.memory', label: 'readMemory 4 KiB', unit: 'ms' },
+  { scenario: '4', metric: 'data.disassemble', label: 'disassemble 50 instructions', unit: 'ms' },
+  { scenario: '5', metric: 'snapshot.save', label: 'snapshot save (raw: QMP job)', unit: 'ms', missing: { cdt: 'n/a' } },
+  { scenario: '5', metric: 'snapshot.load', label: 'snapshot load (raw: QMP job)', unit: 'ms', missing: { cdt: 'n/a' } },
+  { scenario: '6', metric: 'static.activation', label: 'extension activation', unit: 'ms', missing: { raw: '', cdt: 'n/a' } },
+  { scenario: '6', metric: 'static.vsix', label: '.vsix size', unit: 'KiB', missing: { raw: '', cdt: 'n/a' } },
+  { scenario: '6', metric: 'static.rss', label: 'adapter peak RSS', unit: 'MiB', missing: { raw: '' } },
+];
+
+const TOOLS: readonly ToolName[] = ['raw', 'kq', 'cdt'];
+const TOOL_LABEL: Readonly<Record<ToolName, string>> = { raw: 'raw gdb/MI', kq: 'kernel-qemu', cdt: 'cdt-gdb-adapter' };
+
+function med(results: Results, metric: string, tool: ToolName): number | undefined {
+  const value = results.medians[metric]?.[tool];
+  return value === undefined || Number.isNaN(value) ? undefined : value;
+}
+
+function format(value: number, unit: Unit): string {
+  if (unit === 'ms') return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+  return `${value.toFixed(unit === 'KiB' ? 0 : 1)} ${unit}`;
+}
+
+export interface Target {
+  label: string;
+  evaluate(results: Results): Omit<TargetResult, 'target'>;
+}
+
+function check(value: number | undefined, limit: number, show: (value: number) => string, limitText: string): Omit<TargetResult, 'target'> {
+  if (value === undefined) return { value: 'not measured', limit: limitText, pass: undefined };
+  return { value: show(value), limit: limitText, pass: value <= limit };
+}
+
+const ratio = (value: number) => `${value.toFixed(2)}x`;
+
+/** The targets of the performance issue, as written there. */
+export const TARGETS: readonly Target[] = [
+  {
+    label: 'launch -> start_kernel warm <= 1.10x raw MI',
+    evaluate: (r) => {
+      const kq = med(r, 'launch.warm', 'kq');
+      const raw = med(r, 'launch.warm', 'raw');
+      return check(kq !== undefined && raw ? kq / raw : undefined, 1.1, ratio, '<= 1.10x');
+    },
+  },
+  {
+    label: 'second launch >= 2x faster than the first (cold/warm)',
+    evaluate: (r) => {
+      const cold = med(r, 'launch.cold', 'kq');
+      const warm = med(r, 'launch.warm', 'kq');
+      if (cold === undefined || !warm) return { value: 'not measured', limit: '>= 2.00x', pass: undefined };
+      return { value: ratio(cold / warm), limit: '>= 2.00x', pass: cold / warm >= 2 };
+    },
+  },
+  {
+    label: 'step cycle <= raw MI + 5 ms',
+    evaluate: (r) => {
+      const kq = med(r, 'step.cycle', 'kq');
+      const raw = med(r, 'step.cycle', 'raw');
+      return check(kq !== undefined && raw !== undefined ? kq - raw : undefined, 5, (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms`, '<= +5 ms');
+    },
+  },
+  {
+    label: 'step cycle faster than cdt-gdb-adapter',
+    evaluate: (r) => {
+      const kq = med(r, 'step.cycle', 'kq');
+      const cdt = med(r, 'step.cycle', 'cdt');
+      if (kq === undefined || cdt === undefined) return { value: 'not measured', limit: '< 1.00x', pass: undefined };
+      return { value: ratio(kq / cdt), limit: '< 1.00x', pass: kq < cdt };
+    },
+  },
+  {
+    label: 'expand task_struct (warm) <= 100 ms, editing + deeper expansion work',
+    evaluate: (r) => {
+      const result = check(med(r, 'expand.total', 'kq'), 100, (value) => format(value, 'ms'), '<= 100 ms');
+      const editing = r.notes['editing.kq'];
+      if (!editing || /^FAILED/.test(editing)) return { ...result, value: `${result.value}; editing: ${editing ?? 'not checked'}`, pass: false };
+      return result;
+    },
+  },
+  {
+    label: 'snapshot save <= 1.1x raw QMP',
+    evaluate: (r) => {
+      const kq = med(r, 'snapshot.save', 'kq');
+      const raw = med(r, 'snapshot.save', 'raw');
+      return check(kq !== undefined && raw ? kq / raw : undefined, 1.1, ratio, '<= 1.10x');
+    },
+  },
+  {
+    label: 'snapshot load <= 1.1x raw QMP',
+    evaluate: (r) => {
+      const kq = med(r, 'snapshot.load', 'kq');
+      const raw = med(r, 'snapshot.load', 'raw');
+      return check(kq !== undefined && raw ? kq / raw : undefined, 1.1, ratio, '<= 1.10x');
+    },
+  },
+  { label: 'extension activation <= 30 ms', evaluate: (r) => check(med(r, 'static.activation', 'kq'), 30, (value) => format(value, 'ms'), '<= 30 ms') },
+  { label: '.vsix <= 1 MB', evaluate: (r) => check(med(r, 'static.vsix', 'kq'), 1024, (value) => format(value, 'KiB'), '<= 1024 KiB') },
+  { label: 'adapter peak RSS <= 80 MB', evaluate: (r) => check(med(r, 'static.rss', 'kq'), 80, (value) => format(value, 'MiB'), '<= 80 MiB') },
+];
+
+export function evaluateTargets(results: Results, targets: readonly Target[]): TargetResult[] {
+  return targets.map((target) => ({ target: target.label, ...target.evaluate(results) }));
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function formatReport(results: Results): string {
+  const rows = ROWS.filter((row) => results.samples[row.metric]).map((row) => {
+    const cells = TOOLS.map((tool) => {
+      const value = med(results, row.metric, tool);
+      if (value !== undefined) return format(value, row.unit);
+      return row.missing?.[tool] ?? '-';
+    });
+    const kq = med(results, row.metric, 'kq');
+    const raw = med(results, row.metric, 'raw');
+    const cdt = med(results, row.metric, 'cdt');
+    return [row.scenario, row.label, ...cells, kq !== undefined && raw ? ratio(kq / raw) : '', kq !== undefined && cdt ? ratio(kq / cdt) : ''];
+  });
+  const counts = results.options;
+  const lines = [
+    '',
+    `kernel-qemu bench, ${results.arch}: medians (launch x${counts.reps} per cache state, ${counts.steps} step cycles, ${counts.dataReps} stops for 3-4, ${counts.snapshotReps} snapshots)`,
+    `${results.versions.gdb}; ${results.versions.qemu}; node ${results.versions.node}; cdt-gdb-adapter ${results.versions.cdtGdbAdapter}; ${results.versions.cpus}`,
+    '',
+    table(['#', 'scenario', ...TOOLS.map((tool) => TOOL_LABEL[tool]), 'kq/raw', 'kq/cdt'], rows),
+    '',
+    table(
+      ['target', 'measured', 'limit', 'result'],
+      results.targets.map((target) => [target.target, target.value, target.limit, target.pass === undefined ? 'n/a' : target.pass ? 'PASS' : 'MISS']),
+    ),
+    '',
+    ...Object.entries(results.notes).map(([key, note]) => `note ${key}: ${note}`),
+    stepLinesNote(results),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The step cycles compare only when every tool stopped at the same lines. */
+function stepLinesNote(results: Results): string {
+  const runs = Object.entries(results.stepLines);
+  if (runs.length < 2) return '';
+  const [first, ...others] = runs;
+  const differing = others.filter(([, lines]) => lines.join() !== first![1].join()).map(([tool]) => tool);
+  if (differing.length === 0) return `step cycles: every tool stopped at the same ${first![1].length} lines`;
+  return `WARNING step cycles: ${differing.join(', ')} stopped at other lines than ${first![0]} (see stepLines in the JSON)`;
+}
