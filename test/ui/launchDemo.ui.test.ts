@@ -12,6 +12,7 @@ import { VsCode } from './harness/fixture';
 import { ROOT } from './harness/tools';
 import { DebugViews } from './harness/debugViews';
 import { until } from './harness/waitFor';
+import { SELECTORS } from './harness/workbench';
 
 const SOURCE_TREE = execFileSync('bash', [path.join(ROOT, 'scripts/fetch-kernel-source.sh')], { encoding: 'utf8' }).trim();
 const folder = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-ui-demo-'));
@@ -56,7 +57,7 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
   });
 
   await vscode.step('editor shows init/main.c at start_kernel', async () => {
-    await workbench.waitForText('.editor-group-container .tab.active', /main\.c/, 'init/main.c as the active editor tab');
+    await workbench.waitForText(SELECTORS.activeTab, /main\.c/, 'init/main.c as the active editor tab');
     const frameLine = await debug.topFrameLine();
     const declared = startKernelLine();
     assert.ok(frameLine === declared || frameLine === declared + 1, `the top frame is at line ${frameLine}; start_kernel is declared at line ${declared}`);
@@ -80,7 +81,7 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
   await vscode.step('Continue stops at do_sys_openat2', async () => {
     await workbench.press('F5');
     await debug.waitForTopFrame(/^do_sys_openat2$/, 180_000);
-    await workbench.waitForText('.editor-group-container .tab.active', /open\.c/, 'fs/open.c as the active editor tab');
+    await workbench.waitForText(SELECTORS.activeTab, /open\.c/, 'fs/open.c as the active editor tab');
   });
 
   const before = await debug.topFrameLine();
