@@ -82,8 +82,8 @@ export class Workbench {
 
   /** The view pane (in any side bar or panel) whose header title is `title`, e.g. "Call Stack". */
   pane(title: string): Locator {
-    const header = this.page.locator('.pane-header').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\b`, 'i') });
-    return this.page.locator('.pane').filter({ has: header });
+    const heading = this.page.locator('.pane-header .title').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`, 'i') });
+    return this.page.locator('.pane').filter({ has: heading });
   }
 
   paneBody(title: string): Locator {
