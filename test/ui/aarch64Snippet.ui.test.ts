@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeLaunchJson } from '../../scripts/demoWorkspace';
 import { DebugViews } from './harness/debugViews';
-import { KERNEL_CACHE, VsCode } from './harness/fixture';
+import { VsCode } from './harness/fixture';
+import { fetchedKernel } from './harness/kernels';
 import { until } from './harness/waitFor';
 import { SELECTORS } from './harness/workbench';
 
@@ -19,11 +20,11 @@ let vscode: VsCode;
 
 before(async () => {
   // The paths the snippet expects, pointing at the fetched arm64 kernel (scripts/fetch-kernels.sh).
-  const kernels = path.join(KERNEL_CACHE, 'kernels/aarch64');
+  const kernel = fetchedKernel('aarch64');
   mkdirSync(path.join(folder, 'arch/arm64/boot'), { recursive: true });
-  symlinkSync(path.join(kernels, 'vmlinux'), path.join(folder, 'vmlinux'));
-  symlinkSync(path.join(kernels, 'kernel'), path.join(folder, 'arch/arm64/boot/Image'));
-  symlinkSync(path.join(kernels, 'initrd.gz'), path.join(folder, 'initramfs.cpio.gz'));
+  symlinkSync(kernel.vmlinux, path.join(folder, 'vmlinux'));
+  symlinkSync(kernel.kernel, path.join(folder, 'arch/arm64/boot/Image'));
+  symlinkSync(kernel.initrd, path.join(folder, 'initramfs.cpio.gz'));
   writeLaunchJson(folder, []);
   vscode = await VsCode.open({ name: 'aarch64-snippet', folder, extension: 'vsix' });
 });

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { demoConfig, writeLaunchJson } from '../../scripts/demoWorkspace';
 import { VsCode } from './harness/fixture';
+import { fetchedKernel } from './harness/kernels';
 import { ROOT } from './harness/tools';
 import { DebugViews } from './harness/debugViews';
 import { until } from './harness/waitFor';
@@ -20,6 +21,7 @@ let vscode: VsCode;
 
 before(async () => {
   // The demo's configuration, with the kernel's sources and two vCPUs (so the Call Stack lists threads).
+  fetchedKernel('x86_64');
   writeLaunchJson(folder, [{ ...demoConfig(), sourceRoot: SOURCE_TREE, smp: 2 }]);
   vscode = await VsCode.open({ name: 'launch-demo', folder, extension: 'vsix' });
 });
