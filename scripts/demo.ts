@@ -1,23 +1,13 @@
 // npm run demo: a real kernel debug session through the adapter, printed as it happens,
 // then a workspace with a launch.json ready for F5 in VS Code.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DEMO_CACHE, demoConfig, writeLaunchJson } from './demoWorkspace';
 
 const root = path.resolve(__dirname, '..');
-const cache = process.env.KERNEL_QEMU_CACHE ?? path.join(os.homedir(), '.cache/kernel-qemu');
-const kernelDir = path.join(cache, 'kernels/x86_64');
-const config = {
-  type: 'kernel-qemu',
-  request: 'launch',
-  name: 'Debug the Debian x86_64 kernel',
-  program: path.join(kernelDir, 'vmlinux'),
-  kernel: path.join(kernelDir, 'kernel'),
-  initrd: path.join(kernelDir, 'initrd.gz'),
-  accel: 'auto',
-};
+const cache = DEMO_CACHE;
+const config = demoConfig(cache) as { kernel: string; program: string } & Record<string, unknown>;
 
 function step(text: string): void {
   console.log(`\n\x1b[1m== ${text}\x1b[0m`);
@@ -76,8 +66,7 @@ async function main(): Promise<void> {
   }
 
   const workspace = path.join(cache, 'demo-workspace');
-  mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(path.join(workspace, '.vscode/launch.json'), `${JSON.stringify({ version: '0.2.0', configurations: [config] }, null, 2)}\n`);
+  writeLaunchJson(workspace, [config]);
   step('Ready for F5');
   console.log(`  A workspace with this launch configuration: ${workspace}`);
   console.log(`  Open it in VS Code with the extension loaded from this checkout:`);

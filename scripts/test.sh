@@ -7,3 +7,7 @@ npm run build
 bash scripts/fetch-kernels.sh all
 bash scripts/fetch-kernel-source.sh >/dev/null
 node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/adapter/*.test.ts
+# UI tests in a real VS Code (code-server + headless chromium) with the packaged .vsix.
+npm run package
+bash scripts/install-code-server.sh >/dev/null
+node --import tsx --test --test-concurrency=1 --test-reporter=spec test/ui/*.ui.test.ts

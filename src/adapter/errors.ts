@@ -31,6 +31,16 @@ export enum ErrorCode {
   SnapshotUnavailable = 1107,
 }
 
+/**
+ * Whether VS Code should show the error as a notification. A stale frame or variables reference
+ * is not the user's doing: VS Code asks for the scopes of the frame it had focused before a step
+ * right after the stop, then fetches the new stack and asks again. Its Variables view shows the
+ * answer; a notification on every step would be noise.
+ */
+export function showsUser(code: ErrorCode): boolean {
+  return code !== ErrorCode.UnknownReference;
+}
+
 export class UserError extends Error {
   constructor(
     readonly code: ErrorCode,

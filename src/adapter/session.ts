@@ -22,7 +22,7 @@ import { HardwareSlots, slotLimits } from './hardwareSlots';
 import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, errorText, UserError } from './errors';
+import { ErrorCode, errorText, showsUser, UserError } from './errors';
 import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
@@ -558,7 +558,7 @@ export class KernelQemuSession extends DebugSession {
       this.sendResponse(response);
     } catch (error) {
       if (error instanceof UserError) {
-        this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: true });
+        this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: showsUser(error.code) });
       } else {
         this.sendErrorResponse(response, { id: ErrorCode.GdbCommandFailed, format: errorText(error), variables: {}, showUser: true });
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHitCondition } from '../../src/adapter/breakpoints';
+import { ErrorCode, showsUser } from '../../src/adapter/errors';
 import { detectSourceRoot, SourceMapper } from '../../src/adapter/sourceMap';
 import { threadName } from '../../src/adapter/stack';
 import { mapStop } from '../../src/adapter/stopReasons';
@@ -56,4 +57,11 @@ test('the source tree is found without configuration: beside vmlinux, the worksp
   assert.equal(detectSourceRoot('/ws', '/elsewhere/vmlinux', exists, list), '/ws');
   assert.equal(detectSourceRoot('/br', '/br/output/images/vmlinux', exists, list), '/br/output/build/linux-6.1.44');
   assert.equal(detectSourceRoot(undefined, '/nowhere/vmlinux', exists, list), undefined);
+});
+
+test('a stale frame or variables reference is answered without a notification; other user errors are shown', () => {
+  // VS Code asks for the scopes of the frame it focused before a step right after the stop (seen in test/ui).
+  assert.equal(showsUser(ErrorCode.UnknownReference), false);
+  assert.equal(showsUser(ErrorCode.ProgramMissing), true);
+  assert.equal(showsUser(ErrorCode.NotStopped), true);
 });

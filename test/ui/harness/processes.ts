@@ -1,0 +1,74 @@
+// Processes by pid, from /proc: the descendants of a process, and killing a tree.
+import { readdirSync, readFileSync } from 'node:fs';
+import treeKill from 'tree-kill';
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+}
+
+export function listProcesses(): ProcessInfo[] {
+  const list: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue; // exited, waiting for its parent
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      list.push({ pid: Number(entry), ppid: Number(fields[1]), comm, cmdline });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return list;
+}
+
+/** Every live process below `root` (not `root` itself). */
+export function descendants(root: number, all: readonly ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const below = new Set([root]);
+  const found: ProcessInfo[] = [];
+  // Parents may have higher pids than children (pid reuse): iterate to a fixed point.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (!below.has(p.pid) && below.has(p.ppid)) {
+        below.add(p.pid);
+        found.push(p);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+/** A kernel-qemu session's processes: QEMU and gdb. */
+export function isSessionProcess(p: ProcessInfo): boolean {
+  return /^qemu-system-/.test(p.comm) || /^gdb(-multiarch)?$/.test(p.comm);
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function killTree(pid: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
+}
+
+/** Waits (bounded) until none of `pids` is alive; returns those still alive. */
+export async function waitGone(pids: readonly number[], withinMs: number): Promise<number[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
