@@ -42,6 +42,8 @@ import { TaskInspector } from './kernel/tasks';
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
   private ending: Promise<void> | undefined;
+  /** Breakpoint changes not answered yet (continue and steps wait for them). */
+  private readonly breakpointChanges = new Set<Promise<unknown>>();
 
   constructor() {
     super();
@@ -245,21 +247,21 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const file = args.source.path;
       if (!file) throw new UserError(ErrorCode.BadArgument, 'Breakpoints need a source file with a path.');
-      const breakpoints = await this.interrupting(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
+      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
       response.body = { breakpoints };
     });
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.interrupting(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
+      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.interrupting(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
+      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
@@ -285,7 +287,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.interrupting(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
+      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
@@ -423,6 +425,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {
     void this.handle(response, async () => {
+      await this.breakpointChangesDone();
       await this.require().run.continue();
       response.body = { allThreadsContinued: true };
     });
@@ -442,6 +445,7 @@ export class KernelQemuSession extends DebugSession {
 
   private stepRequest(response: DebugProtocol.Response, threadId: number, kind: StepKind): void {
     void this.handle(response, async () => {
+      await this.breakpointChangesDone();
       this.requireStopped();
       await this.require().run.step(kind, threadId);
     });
@@ -518,6 +522,24 @@ export class KernelQemuSession extends DebugSession {
   /** For a signal handler in the standalone adapter. */
   async dispose(): Promise<void> {
     await this.endSession(true);
+  }
+
+  /**
+   * A breakpoint change, which a resume waits for: VS Code sends setFunctionBreakpoints and,
+   * when F5 follows quickly, continue without waiting for the answer. Had continue run first,
+   * gdb would get -break-insert while the target runs and refuse it (an unverified breakpoint
+   * that never hits; seen in test/ui).
+   */
+  private changingBreakpoints<T>(work: () => Promise<T>): Promise<T> {
+    const change = this.interrupting(work);
+    this.breakpointChanges.add(change);
+    const settled = () => this.breakpointChanges.delete(change);
+    change.then(settled, settled);
+    return change;
+  }
+
+  private async breakpointChangesDone(): Promise<void> {
+    await Promise.allSettled([...this.breakpointChanges]);
   }
 
   /** gdb can only change breakpoints while the target is stopped: interrupt, apply, resume. */

@@ -27,20 +27,35 @@ export class DebugViews {
     await this.workbench.waitForText('select[aria-label="Debug Launch Configurations"]', new RegExp(escapeRegExp(configName)), `"${configName}" in the Run and Debug launch list`, timeoutMs);
   }
 
-  /** The frame VS Code focused at the stop (the stopped thread's top frame): the selected row. */
-  private topFrame(): Locator {
-    return this.callStack().locator('.monaco-list-row.selected .stack-frame').first();
+  /**
+   * The top frame of the thread that stopped: with one thread VS Code lists only its frames;
+   * with several, the frames follow the thread row that says "Paused on ...". (Not the
+   * selected row: VS Code focuses the first frame whose source it can open.)
+   */
+  private async topFrame(): Promise<Locator | undefined> {
+    const page = this.workbench.page;
+    const rows = this.callStack().locator('.monaco-list-row');
+    const threads = rows.filter({ has: page.locator('.thread') });
+    if ((await threads.count()) === 0) {
+      const first = rows.filter({ has: page.locator('.stack-frame') }).first();
+      return (await first.count()) > 0 ? first.locator('.stack-frame') : undefined;
+    }
+    const stopped = threads.filter({ hasText: /paused on/i }).first();
+    if ((await stopped.count()) === 0) return undefined;
+    const index = Number(await stopped.getAttribute('data-index', { timeout: 5_000 }));
+    const next = this.callStack().locator(`.monaco-list-row[data-index="${index + 1}"] .stack-frame`);
+    return (await next.count()) > 0 ? next : undefined;
   }
 
   async topFrameName(): Promise<string | undefined> {
-    if ((await this.topFrame().count()) === 0) return undefined;
-    return (await this.topFrame().locator('.label.expression').innerText({ timeout: 5_000 })).trim();
+    const frame = await this.topFrame();
+    return frame ? (await frame.locator('.label.expression').innerText({ timeout: 5_000 })).trim() : undefined;
   }
 
   /** The line in the top frame's badge ("913:1" -> 913). */
   async topFrameLine(): Promise<number | undefined> {
-    const badge = this.topFrame().locator('.line-number');
-    if ((await badge.count()) === 0) return undefined;
+    const badge = (await this.topFrame())?.locator('.line-number');
+    if (!badge || (await badge.count()) === 0) return undefined;
     const match = /^(\d+)/.exec((await badge.innerText({ timeout: 5_000 })).trim());
     return match?.[1] ? Number(match[1]) : undefined;
   }

@@ -39,6 +39,8 @@ const DEFAULT_SETTINGS: Record<string, unknown> = {
   'git.enabled': false,
   'editor.minimap.enabled': false,
   'chat.commandCenter.enabled': false,
+  // xterm's DOM renderer: terminal text is in the DOM (.xterm-rows), where the tests read it.
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 export class VsCode {

@@ -30,6 +30,15 @@ export class Workbench {
     return this.page.locator(`.part.activitybar .action-label[aria-label^="${title}"]`);
   }
 
+  /** Shows a view container of the activity bar (a click on the active one would hide it). */
+  async openViewContainer(title: string): Promise<void> {
+    const label = this.page.locator(`.action-label[aria-label^="${title}"]`);
+    const item = this.page.locator('.part.activitybar .action-item').filter({ has: label }).first();
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    if (!/\bchecked\b/.test((await item.getAttribute('class')) ?? '')) await item.click();
+    await until(`the ${title} view container`, async () => (/\bchecked\b/.test((await item.getAttribute('class')) ?? '') ? true : undefined), 15_000);
+  }
+
   /** A key (or chord, "Shift+F5") to whatever has the focus, as a person would press it. */
   async press(key: string): Promise<void> {
     await this.page.keyboard.press(key);
