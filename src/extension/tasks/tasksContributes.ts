@@ -74,10 +74,19 @@ export function problemMatchers(): Json[] {
     {
       name: PROBLEM_MATCHER,
       label: 'kernel-qemu: gcc errors and warnings of a kernel or buildroot build',
-      base: '$gcc',
       owner: 'kernel-qemu',
       source: 'gcc',
       fileLocation: ['autoDetect', '${workspaceFolder}'],
+      // Our own pattern: VS Code has no built-in $gcc (the C/C++ extension brings it), and a
+      // matcher whose base is missing is dropped. `file:line:col: error|warning: message`.
+      pattern: {
+        regexp: '^(.+?):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(.*)$',
+        file: 1,
+        line: 2,
+        column: 3,
+        severity: 4,
+        message: 5,
+      },
     },
   ];
 }

@@ -1,0 +1,66 @@
+// Issue 6's problem matcher in a real VS Code: Build Kernel on a kernel tree stand-in whose
+// init/main.c has a deliberate compile error; gcc's error shows in the Problems view with
+// its file and message, and the Builds view says the build failed.
+import assert from 'node:assert/strict';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { VsCode } from './harness/fixture';
+import { ROOT } from './harness/tools';
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-ui-broken-'));
+let vscode: VsCode;
+
+function write(file: string, text: string, mode?: number): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  if (mode !== undefined) chmodSync(file, mode);
+}
+
+/** A kernel tree the extension recognizes, whose Makefile really runs gcc on a file with an error. */
+function brokenKernelTree(dir: string): void {
+  write(path.join(dir, 'Kconfig'), '# test stand-in\n');
+  write(path.join(dir, 'arch/x86/Kconfig'), '');
+  write(path.join(dir, 'scripts/config'), '#!/bin/sh\n# test stand-in\nexit 0\n', 0o755);
+  write(path.join(dir, 'init/main.c'), 'int start_kernel(void)\n{\n\treturn undeclared_in_start_kernel;\n}\n');
+  write(path.join(dir, 'Makefile'), ['all:', '\t@echo "  CC      init/main.o"', '\tgcc -c init/main.c -o init/main.o', ''].join('\n'));
+  cpSync(path.join(ROOT, 'test/fixtures/kconfig/x86_64-defconfig.config'), path.join(dir, '.config'));
+}
+
+before(async () => {
+  brokenKernelTree(folder);
+  vscode = await VsCode.open({ name: 'problem-matcher', folder, extension: 'development' });
+});
+
+after(async () => {
+  try {
+    await vscode?.close();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a compile error of Build Kernel shows in the Problems view with its file and message', { timeout: 300_000 }, async () => {
+  const { workbench } = vscode;
+  await vscode.step('Build Kernel runs and gcc fails', async () => {
+    await workbench.openViewContainer('Kernel QEMU');
+    await workbench.expandPane('Builds');
+    await workbench.waitForText(workbench.paneBody('Builds'), /Build Kernel/, 'Build Kernel in the Builds view', 60_000);
+    await workbench.runCommand('Kernel QEMU: Build Kernel');
+    await workbench.waitForText('.terminal-wrapper.active .xterm-rows', /undeclared_in_start_kernel/, "gcc's error in the task terminal", 60_000);
+  });
+
+  await vscode.step('the Problems view lists the error at init/main.c', async () => {
+    await workbench.runCommand('Problems: Focus on Problems View');
+    const problems = await workbench.waitForText('.markers-panel', /undeclared_in_start_kernel/, 'the error in the Problems view', 60_000);
+    assert.match(problems, /main\.c/, 'the problem names its file');
+    assert.match(problems, /gcc/, 'the problem comes from the gcc matcher');
+  });
+
+  await vscode.step('the Builds view says the build failed', async () => {
+    await workbench.openViewContainer('Kernel QEMU');
+    const row = workbench.paneBody('Builds').locator('.monaco-list-row').filter({ hasText: 'Build Kernel' }).first();
+    await workbench.waitForText(row, /failed/, 'Build Kernel shown as failed', 30_000);
+  });
+});
