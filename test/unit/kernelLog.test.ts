@@ -50,7 +50,7 @@ test('the Kconfig grammar marks Kconfig blocks, types and attributes, and .confi
   const kconfigText = 'config DEBUG_INFO\n\tbool "Compile the kernel with debug info"\n\tdepends on DEBUG_KERNEL\n\tselect DEBUG_INFO_DWARF5\n\thelp\n\t  Text.\n';
   assert.deepEqual(kconfigMatches('block', kconfigText), ['config']);
   assert.deepEqual(kconfigMatches('type', kconfigText).map((text) => text.trim()), ['bool']);
-  assert.deepEqual(kconfigMatches('attribute', kconfigText).map((text) => text.trim()), ['depends on', 'select', 'help']);
+  assert.deepEqual(kconfigMatches('attribute', kconfigText).map((text) => text.trim()), ['depends on', 'select']);
   const dotconfig = '#\n# Automatically generated file; DO NOT EDIT.\nCONFIG_DEBUG_INFO=y\n# CONFIG_RANDOMIZE_BASE is not set\nBR2_ENABLE_DEBUG=y\n';
   assert.deepEqual(kconfigMatches('dotconfigSet', dotconfig), ['CONFIG_DEBUG_INFO=y', 'BR2_ENABLE_DEBUG=y']);
   assert.deepEqual(kconfigMatches('dotconfigUnset', dotconfig), ['# CONFIG_RANDOMIZE_BASE is not set']);
