@@ -2,46 +2,28 @@
 // Makefile compiles init/main.c with gcc, then waits for the test's go-ahead): the task runs
 // in a terminal that shows make's output, and the Builds view shows it running, then done.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { VsCode } from './harness/fixture';
-import { ROOT } from './harness/tools';
+import { kernelTreeStandIn } from './harness/kernelTree';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-ui-linux-'));
 const RELEASE = path.join(folder, '.release-build');
 let vscode: VsCode;
 
-function write(file: string, text: string, mode?: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  if (mode !== undefined) chmodSync(file, mode);
-}
-
-/** What the extension recognizes as a kernel tree (Kconfig, arch/, scripts/config) with a .config, and a Makefile that really runs. */
-function kernelTreeStandIn(dir: string): void {
-  write(path.join(dir, 'Kconfig'), '# test stand-in\n');
-  write(path.join(dir, 'arch/x86/Kconfig'), '');
-  write(path.join(dir, 'scripts/config'), '#!/bin/sh\n# test stand-in\nexit 0\n', 0o755);
-  write(path.join(dir, 'init/main.c'), 'int start_kernel(void) { return 0; }\n');
-  write(
-    path.join(dir, 'Makefile'),
-    [
-      'all:',
-      '\t@echo "  CC      init/main.o"',
-      '\tgcc -c init/main.c -o init/main.o',
-      // Held until the test has seen the running state (at most 60 s).
-      '\t@i=0; while [ ! -e .release-build ] && [ $$i -lt 600 ]; do sleep 0.1; i=$$((i+1)); done',
-      '\t@echo "  LD      vmlinux (stand-in)"',
-      '',
-    ].join('\n'),
-  );
-  cpSync(path.join(ROOT, 'test/fixtures/kconfig/x86_64-defconfig.config'), path.join(dir, '.config'));
-}
+/** The stand-in's Makefile compiles init/main.c, then waits for the test's go-ahead (at most 60 s). */
+const MAKEFILE = [
+  'all:',
+  '\t@echo "  CC      init/main.o"',
+  '\tgcc -c init/main.c -o init/main.o',
+  '\t@i=0; while [ ! -e .release-build ] && [ $$i -lt 600 ]; do sleep 0.1; i=$$((i+1)); done',
+  '\t@echo "  LD      vmlinux (stand-in)"',
+];
 
 before(async () => {
-  kernelTreeStandIn(folder);
+  kernelTreeStandIn(folder, { mainC: 'int start_kernel(void) { return 0; }\n', makefile: MAKEFILE });
   vscode = await VsCode.open({ name: 'build-kernel', folder, extension: 'development' });
 });
 

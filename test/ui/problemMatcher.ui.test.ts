@@ -2,34 +2,21 @@
 // init/main.c has a deliberate compile error; gcc's error shows in the Problems view with
 // its file and message, and the Builds view says the build failed.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { VsCode } from './harness/fixture';
-import { ROOT } from './harness/tools';
+import { kernelTreeStandIn } from './harness/kernelTree';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-ui-broken-'));
 let vscode: VsCode;
 
-function write(file: string, text: string, mode?: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  if (mode !== undefined) chmodSync(file, mode);
-}
-
-/** A kernel tree the extension recognizes, whose Makefile really runs gcc on a file with an error. */
-function brokenKernelTree(dir: string): void {
-  write(path.join(dir, 'Kconfig'), '# test stand-in\n');
-  write(path.join(dir, 'arch/x86/Kconfig'), '');
-  write(path.join(dir, 'scripts/config'), '#!/bin/sh\n# test stand-in\nexit 0\n', 0o755);
-  write(path.join(dir, 'init/main.c'), 'int start_kernel(void)\n{\n\treturn undeclared_in_start_kernel;\n}\n');
-  write(path.join(dir, 'Makefile'), ['all:', '\t@echo "  CC      init/main.o"', '\tgcc -c init/main.c -o init/main.o', ''].join('\n'));
-  cpSync(path.join(ROOT, 'test/fixtures/kconfig/x86_64-defconfig.config'), path.join(dir, '.config'));
-}
-
 before(async () => {
-  brokenKernelTree(folder);
+  kernelTreeStandIn(folder, {
+    mainC: 'int start_kernel(void)\n{\n\treturn undeclared_in_start_kernel;\n}\n',
+    makefile: ['all:', '\t@echo "  CC      init/main.o"', '\tgcc -c init/main.c -o init/main.o'],
+  });
   vscode = await VsCode.open({ name: 'problem-matcher', folder, extension: 'development' });
 });
 

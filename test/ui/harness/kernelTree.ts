@@ -1,0 +1,20 @@
+// A small stand-in for a kernel tree: what the extension recognizes as one (Kconfig, arch/,
+// scripts/config, a .config) with an init/main.c and a Makefile that really runs.
+import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './tools';
+
+function write(file: string, text: string, mode?: number): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  if (mode !== undefined) chmodSync(file, mode);
+}
+
+export function kernelTreeStandIn(dir: string, files: { mainC: string; makefile: readonly string[] }): void {
+  write(path.join(dir, 'Kconfig'), '# test stand-in\n');
+  write(path.join(dir, 'arch/x86/Kconfig'), '');
+  write(path.join(dir, 'scripts/config'), '#!/bin/sh\n# test stand-in\nexit 0\n', 0o755);
+  write(path.join(dir, 'init/main.c'), files.mainC);
+  write(path.join(dir, 'Makefile'), [...files.makefile, ''].join('\n'));
+  cpSync(path.join(ROOT, 'test/fixtures/kconfig/x86_64-defconfig.config'), path.join(dir, '.config'));
+}
