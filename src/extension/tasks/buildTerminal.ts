@@ -5,6 +5,16 @@ import * as vscode from 'vscode';
 import { BuildRun, type RunResult, type Step } from '../../build/runner';
 import { PlanError } from '../../build/targets';
 import type { BuildStates } from './buildState';
+import { DIAGNOSTIC_PATTERN } from './tasksContributes';
+
+const DIAGNOSTIC_LINE = new RegExp(DIAGNOSTIC_PATTERN, 'm');
+
+/**
+ * How long the task stays open after a line the problem matcher reads. VS Code stops
+ * matching 100 ms after a custom task ends, and it may not have read the last lines by
+ * then (microsoft/vscode#92868): an error printed just before make fails would be lost.
+ */
+const MATCHER_SETTLE_MS = 1000;
 
 export class BuildTerminal implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
@@ -13,6 +23,7 @@ export class BuildTerminal implements vscode.Pseudoterminal {
   readonly onDidClose = this.closeEmitter.event;
   private run: BuildRun | undefined;
   private closed = false;
+  private lastDiagnosticAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     /** Decides the steps when the task starts (the tree as it is then). */
@@ -63,10 +74,14 @@ export class BuildTerminal implements vscode.Pseudoterminal {
     const seconds = (result.durationMs / 1000).toFixed(1);
     this.write(result.ok ? `\nDone in ${seconds} s.\n` : result.cancelled ? `\nCancelled after ${seconds} s.\n` : `\nFailed after ${seconds} s: ${result.firstError ?? ''}\n`);
     this.onFinished(result);
-    this.closeEmitter.fire(result.ok ? 0 : 1);
+    const settle = this.closed ? 0 : this.lastDiagnosticAt + MATCHER_SETTLE_MS - Date.now();
+    const close = (): void => this.closeEmitter.fire(result.ok ? 0 : 1);
+    if (settle > 0) setTimeout(close, settle);
+    else close();
   }
 
   private write(text: string): void {
+    if (DIAGNOSTIC_LINE.test(text)) this.lastDiagnosticAt = Date.now();
     // A terminal needs CR LF.
     this.writeEmitter.fire(text.replace(/\r?\n/g, '\r\n'));
   }

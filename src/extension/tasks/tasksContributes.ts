@@ -69,6 +69,9 @@ export function taskDefinitions(): Json[] {
   ];
 }
 
+/** The matcher's line pattern: `file:line:col: error|warning: message`. */
+export const DIAGNOSTIC_PATTERN = '^(.+?):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(.*)$';
+
 export function problemMatchers(): Json[] {
   return [
     {
@@ -76,11 +79,13 @@ export function problemMatchers(): Json[] {
       label: 'kernel-qemu: gcc errors and warnings of a kernel or buildroot build',
       owner: 'kernel-qemu',
       source: 'gcc',
-      fileLocation: ['autoDetect', '${workspaceFolder}'],
+      // Absolute: the runner prints every diagnostic's path absolute, and autoDetect would ask
+      // the file system about each one after the task may already have ended.
+      fileLocation: 'absolute',
       // Our own pattern: VS Code has no built-in $gcc (the C/C++ extension brings it), and a
       // matcher whose base is missing is dropped. `file:line:col: error|warning: message`.
       pattern: {
-        regexp: '^(.+?):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(.*)$',
+        regexp: DIAGNOSTIC_PATTERN,
         file: 1,
         line: 2,
         column: 3,
