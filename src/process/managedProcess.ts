@@ -1,13 +1,16 @@
 // A child process the session owns: started from an argv array (never a shell), its
 // stdout framed into lines, the tail of its stderr kept for error messages, and killed
 // with its whole tree. On Linux it is started under `setpriv --pdeathsig KILL`, so the
-// kernel kills it even when the adapter itself is killed with SIGKILL.
+// kernel kills it even when the adapter itself is killed with SIGKILL, and under
+// `prlimit --core=0`: a crashing QEMU (a core as big as guest RAM) or gdb would otherwise
+// drop a core file into the user's folder.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as readline from 'node:readline';
 import treeKill from 'tree-kill';
 
 const SETPRIV = '/usr/bin/setpriv';
+const PRLIMIT = '/usr/bin/prlimit';
 const STDERR_TAIL_LINES = 20;
 
 export interface ExitStatus {
@@ -32,8 +35,7 @@ export class ManagedProcess {
     args: readonly string[],
     options: StartOptions,
   ) {
-    const useSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
-    const [command, argv] = useSetpriv ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
+    const [command, ...argv] = wrapped(file, args);
     // shell: false (the default) — argv elements reach the program literally.
     this.child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'pipe', shell: false });
     this.child.stdin.on('error', () => undefined);
@@ -104,4 +106,13 @@ export class ManagedProcess {
       await this.exited;
     }
   }
+}
+
+/** The argv that starts `file`: under setpriv and prlimit when the system has them (both exec it). */
+function wrapped(file: string, args: readonly string[]): [string, ...string[]] {
+  let argv: [string, ...string[]] = [file, ...args];
+  if (process.platform !== 'linux') return argv;
+  if (existsSync(PRLIMIT)) argv = [PRLIMIT, '--core=0', '--', ...argv];
+  if (existsSync(SETPRIV)) argv = [SETPRIV, '--pdeathsig', 'KILL', '--', ...argv];
+  return argv;
 }
