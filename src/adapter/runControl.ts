@@ -43,6 +43,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   private moduleHook: string | undefined;
 
+  /** Work owed to gdb before the target runs again (see resyncBeforeNextResume). */
+  private pendingResync: (() => Promise<void>) | undefined;
+
   constructor(
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
@@ -139,6 +142,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   async continue(): Promise<void> {
+    await this.settleResync();
     this.markRunning();
     await this.mi.send(mi.execContinue()).catch((error: unknown) => this.resumeFailed(error));
   }
@@ -151,6 +155,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       nextInstruction: mi.execNextInstruction,
       stepInstruction: mi.execStepInstruction,
     }[kind](threadId);
+    await this.settleResync();
     this.markRunning();
     await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
   }
@@ -176,6 +181,22 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     });
     stopped.catch(() => undefined);
     return { stopped, cancel };
+  }
+
+  /**
+   * The target's state was replaced under a stopped gdb and gdb still has to be brought in
+   * line before it resumes it (a VM snapshot load: see snapshots.ts). `resync` runs once,
+   * before the next continue, step or Debug Console command, whichever comes first.
+   */
+  resyncBeforeNextResume(resync: () => Promise<void>): void {
+    this.pendingResync = resync;
+  }
+
+  /** Runs the owed resync, if any (also before a Debug Console command: it may resume gdb). */
+  async settleResync(): Promise<void> {
+    const resync = this.pendingResync;
+    this.pendingResync = undefined;
+    await resync?.();
   }
 
   /** Stops a running target without telling VS Code; true when it was running. */

@@ -404,6 +404,8 @@ export class KernelQemuSession extends DebugSession {
   private async evaluateInRepl(text: string, context: FrameContext | undefined): Promise<{ result: string; variablesReference: number; type?: string }> {
     const { target, variables, run } = this.require();
     const trimmed = text.trim();
+    // The command may resume gdb (`continue`, `next`): gdb must be in line with a loaded snapshot first.
+    await run.settleResync();
     if (trimmed.startsWith('-')) {
       const result = await target.mi.send(mi.raw(trimmed));
       return { result: `^${result.resultClass}${Object.keys(result.results.fields).length ? ' ' + JSON.stringify(result.results.fields) : ''}`, variablesReference: 0 };

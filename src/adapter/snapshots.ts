@@ -3,10 +3,12 @@
 //
 // Every save and load happens with gdb stopped: gdb takes its breakpoints out of the target
 // when it stops, so no snapshot holds a breakpoint instruction (KVM writes them into guest
-// RAM) and no load pulls the VM from under a running gdb. After a load gdb reconnects to the
-// stub: that drops its register, frame and memory caches and also the per-thread stop PC,
-// which `maintenance flush register-cache` leaves stale (a continue would then re-hit the
-// breakpoint at the restored PC instead of stepping over it).
+// RAM) and no load pulls the VM from under a running gdb. After a load gdb drops its
+// register, frame and memory caches, so what VS Code reads next is the loaded state. One
+// thing stays stale: each thread's stop PC. When a thread now sits on a breakpoint, gdb
+// would not step over it on resume (it re-hits it at once), and a watchpoint keeps its old
+// value; then, before the next resume, gdb reconnects to the stub, which resets both. That
+// costs 5 ms plus ~30 ms per breakpoint gdb re-resolves, paid only when it is needed.
 import { existsSync } from 'node:fs';
 import { ContinuedEvent, Event } from '@vscode/debugadapter';
 import { mi } from '../mi/commands';
@@ -29,6 +31,7 @@ import type { ResolvedLaunch } from './configCheck';
 import type { CustomRequestContext, CustomRequestHandler } from './customRequests';
 import { ErrorCode, errorText, UserError } from './errors';
 import type { KernelTarget } from './kernelTarget';
+import type { RunControl } from './runControl';
 import {
   SNAPSHOT_REQUEST,
   SNAPSHOTS_CHANGED_EVENT,
@@ -207,13 +210,10 @@ const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (contex
   await loadSnapshot(qmp, layout, name).catch((error: unknown) => (loadError = error));
   const qemuMs = Date.now() - jobStarted;
   // Whatever QEMU did, gdb reads the target afresh before anyone looks at it again.
-  const { stopped, cancel } = run.swallowNextStop();
-  await target.reconnect();
-  const timer = setTimeout(cancel, RESYNC_STOP_TIMEOUT_MS);
-  const stop = await stopped.catch(() => undefined);
-  clearTimeout(timer);
+  await forgetTargetState(target);
   stack.reset();
   variables.reset();
+  run.resyncBeforeNextResume(() => resyncStopPcs(target, run));
   if (loadError !== undefined) {
     if (wasRunning) await run.continue().catch(() => undefined);
     throw failed(`Loading snapshot "${name}"`, loadError);
@@ -223,10 +223,56 @@ const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (contex
     await run.stateReplaced('resume');
     if (!wasRunning) context.sendEvent(new ContinuedEvent(run.currentThreadId, true));
   } else {
-    await run.stateReplaced({ description: `Snapshot "${name}" loaded`, ...(stop?.threadId !== undefined ? { threadId: stop.threadId } : {}) });
+    await run.stateReplaced({ description: `Snapshot "${name}" loaded` });
   }
   return qemuMs;
 });
+
+/** gdb's caches of the target (registers, frames, memory) go: the next reads are of the loaded state. */
+async function forgetTargetState(target: KernelTarget): Promise<void> {
+  await target.mi.send(mi.consoleCommand('maintenance flush register-cache'));
+  await target.mi.send(mi.consoleCommand('maintenance flush dcache'));
+}
+
+/**
+ * Before the first resume after a load: when a thread's restored PC holds a breakpoint, or a
+ * watchpoint exists, gdb's per-thread stop state is wrong for the loaded VM (see the file
+ * comment) and gdb reconnects to the stub; otherwise nothing is needed.
+ */
+async function resyncStopPcs(target: KernelTarget, run: RunControl): Promise<void> {
+  if (!(await stopStateMatters(target))) return;
+  const { stopped, cancel } = run.swallowNextStop();
+  await target.reconnect();
+  // gdb reports where the target is (a *stopped before ^connected); it is not shown again.
+  const timer = setTimeout(cancel, RESYNC_STOP_TIMEOUT_MS);
+  await stopped.catch(() => undefined);
+  clearTimeout(timer);
+}
+
+async function stopStateMatters(target: KernelTarget): Promise<boolean> {
+  const [threads, table] = await Promise.all([target.mi.send(mi.threadInfo()), target.mi.send(mi.breakList())]);
+  const pcs = new Set<string>();
+  for (const thread of threads.results.tuples('threads')) {
+    const pc = normalizedAddress(thread.optTuple('frame')?.optStr('addr'));
+    if (pc !== undefined) pcs.add(pc);
+  }
+  for (const bkpt of table.results.tuple('BreakpointTable').tuples('body')) {
+    if (/watchpoint/.test(bkpt.optStr('type') ?? '')) return true;
+    if (bkpt.optStr('enabled') !== 'y') continue;
+    const locations = bkpt.tuples('locations');
+    for (const location of locations.length ? locations : [bkpt]) {
+      const address = normalizedAddress(location.optStr('addr'));
+      if (location.optStr('enabled') !== 'n' && address !== undefined && pcs.has(address)) return true;
+    }
+  }
+  return false;
+}
+
+/** gdb's "0xffffffff8134a472" as a BigInt's hex, so differently padded forms compare equal. */
+function normalizedAddress(text: string | undefined): string | undefined {
+  if (!text || !/^0x[0-9a-f]+$/i.test(text)) return undefined;
+  return BigInt(text).toString(16);
+}
 
 const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (context, name, args) => {
   const { target, run } = context;

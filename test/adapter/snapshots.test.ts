@@ -172,6 +172,20 @@ describe('snapshots of an initrd-only VM (x86_64)', () => {
     assert.equal((await topFrame(client, event.body.threadId ?? threadId)).name, LATER);
   });
 
+  test('Step Over right after loading "a" (on its breakpoint) moves on to the next line, like any step from a breakpoint', async () => {
+    let stopped = stoppedEvent(client, 30_000);
+    await request(client, SNAPSHOT_REQUEST.load, { name: 'a' });
+    threadId = (await stopped).body.threadId ?? threadId;
+    assert.equal((await topFrame(client, threadId)).line, atSave.line);
+    stopped = stoppedEvent(client);
+    await client.nextRequest({ threadId });
+    const event = await stopped;
+    assert.equal(event.body.reason, 'step', `stopped for ${event.body.reason}, not by the step`);
+    const after = await topFrame(client, event.body.threadId ?? threadId);
+    assert.equal(after.name, 'do_sys_openat2');
+    assert.notEqual(after.line, atSave.line, 'the step left the breakpoint line');
+  });
+
   test('loading a missing snapshot is a clear error and the kernel keeps running', async () => {
     await client.setFunctionBreakpointsRequest({ breakpoints: [] });
     await client.continueRequest({ threadId });
