@@ -115,8 +115,10 @@ async function sessionScenarios(tools: readonly Tool[], options: Options, result
   try {
     for (const tool of tools) {
       const { session } = await tool.launch({ cacheRoot: cacheRoot(tool), snapshots: true });
-      running.push({ tool, session, lines: [] });
+      const run: Running = { tool, session, lines: [] };
+      running.push(run);
       await session.continueToStopFunction();
+      run.lines.push(session.location);
       log(`${tool.label}: stopped in ${STOP_FUNCTION}`);
     }
     await rounds(running, options.steps, async ({ tool, session, lines }) => {

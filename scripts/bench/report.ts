@@ -186,12 +186,19 @@ export function formatReport(results: Results): string {
   return lines.join('\n');
 }
 
-/** The step cycles compare only when every tool stopped at the same lines. */
+/**
+ * The step cycles compare only when every tool walked the same lines. A `next` may end on
+ * the line it started from (a timer interrupt that was pending while the VM sat stopped
+ * for another tool's turn): the walk is the same, one cycle later, so such repeats are
+ * dropped and the walks compared over their common length.
+ */
 function stepLinesNote(results: Results): string {
-  const runs = Object.entries(results.stepLines);
+  const runs = Object.entries(results.stepLines).map(([tool, lines]) => [tool, lines.filter((line, index) => line !== lines[index - 1])] as const);
   if (runs.length < 2) return '';
+  const length = Math.min(...runs.map(([, lines]) => lines.length));
   const [first, ...others] = runs;
-  const differing = others.filter(([, lines]) => lines.join() !== first![1].join()).map(([tool]) => tool);
-  if (differing.length === 0) return `step cycles: every tool stopped at the same ${first![1].length} lines`;
+  const walk = (lines: readonly string[]) => lines.slice(0, length).join();
+  const differing = others.filter(([, lines]) => walk(lines) !== walk(first![1])).map(([tool]) => tool);
+  if (differing.length === 0) return `step cycles: every tool walked the same ${length} lines`;
   return `WARNING step cycles: ${differing.join(', ')} stopped at other lines than ${first![0]} (see stepLines in the JSON)`;
 }
