@@ -84,6 +84,20 @@ test('boot-raw.log (dmesg -r): the <level> prefix, facility included, then the t
   assert.deepEqual(lineWith(lines, 'crng init'), [['<7>', LEVEL], ['[    3.004511]', TS]]);
 });
 
+test('boot-decoded.log (dmesg -x): the facility:level prefix, then the timestamp; the cut-here line opens a report', () => {
+  const lines = tokenize(kernelLog, fixture('logs', 'boot-decoded.log'));
+  assert.deepEqual(lineWith(lines, 'Linux version'), [['kern  :notice:', LEVEL], ['[    0.000000]', TS]]);
+  assert.deepEqual(lineWith(lines, 'ACPI Error'), [['kern  :err   :', LEVEL], ['[    0.701234]', TS]], 'an error message is no oops');
+  assert.deepEqual(lineWith(lines, 'systemd[1]'), [['daemon:info  :', LEVEL], ['[    2.054816]', TS]]);
+  assert.deepEqual(lineWith(lines, 'no TERM'), [['user  :warn  :', LEVEL], ['[    2.611204]', TS]]);
+  assert.deepEqual(lineWith(lines, 'cut here'), [['kern  :warn  :', LEVEL], ['[   42.318205]', TS], ['------------[ cut here ]------------', PANIC]]);
+  assert.deepEqual(lineWith(lines, 'WARNING: CPU'), [['kern  :warn  :', LEVEL], ['[   42.318730]', TS], ['WARNING:', PANIC], ...frame('__flush_work', '0x2e1', '0x300')]);
+  assert.deepEqual(lineWith(lines, 'crng init'), [['kern  :debug :', LEVEL], ['[   42.401100]', TS]]);
+  const line = (text: string) => scoped(tokenize(kernelLog, text)[0]!);
+  assert.deepEqual(line('kern  :info  : Freeing unused kernel memory: 2560K'), [['kern  :info  :', LEVEL]], 'dmesg -x -t: a prefix without a timestamp');
+  assert.deepEqual(line('kernel:info: [    1.000000] x'), [], 'no facility is called kernel');
+});
+
 test('kernel log: a level without a timestamp, and words that only look like oops markers', () => {
   const line = (text: string) => scoped(tokenize(kernelLog, text)[0]!);
   assert.deepEqual(line('<6>Freeing unused kernel memory: 2560K'), [['<6>', LEVEL]]);
