@@ -93,9 +93,14 @@ interface Running {
   lines: string[];
 }
 
-/** Stays in STOP_FUNCTION: once a step leaves it, the next open's hit is where stepping goes on. */
-async function advance(session: ToolSession): Promise<void> {
-  if (session.func !== STOP_FUNCTION) await session.continueToStopFunction();
+/**
+ * Stays in STOP_FUNCTION: once a step leaves it, the next open's hit is where stepping goes
+ * on. True when it continued there.
+ */
+async function advance(session: ToolSession): Promise<boolean> {
+  if (session.func === STOP_FUNCTION) return false;
+  await session.continueToStopFunction();
+  return true;
 }
 
 /** Each round runs every tool once, in alternating order, so a noisy moment hits all of them. */
@@ -122,7 +127,7 @@ async function sessionScenarios(tools: readonly Tool[], options: Options, result
       log(`${tool.label}: stopped in ${STOP_FUNCTION}`);
     }
     await rounds(running, options.steps, async ({ tool, session, lines }) => {
-      await advance(session);
+      if (await advance(session)) lines.push(session.location);
       add(results, 'step.cycle', tool.name, await session.stepCycle());
       lines.push(session.location);
     });

@@ -187,13 +187,20 @@ export function formatReport(results: Results): string {
 }
 
 /**
- * The step cycles compare only when every tool walked the same lines. A `next` may end on
- * the line it started from (a timer interrupt that was pending while the VM sat stopped
- * for another tool's turn): the walk is the same, one cycle later, so such repeats are
- * dropped and the walks compared over their common length.
+ * The step cycles compare only when every tool walked the same lines (each walk: where the
+ * breakpoint stopped, then where each step ended). On arm64 kernel-qemu's function
+ * breakpoint skips ftrace's patchable entry, where the others stop first, so only lines
+ * every tool reached count. A `next` may end on the line it started from (a timer
+ * interrupt that was pending while the VM sat stopped for another tool's turn): the walk is
+ * the same, one cycle later, so such repeats are dropped. Walks compare over their common length.
  */
 function stepLinesNote(results: Results): string {
-  const runs = Object.entries(results.stepLines).map(([tool, lines]) => [tool, lines.filter((line, index) => line !== lines[index - 1])] as const);
+  const walks = Object.entries(results.stepLines);
+  const reachedByAll = (line: string) => walks.every(([, lines]) => lines.includes(line));
+  const runs = walks.map(([tool, lines]) => {
+    const walk = lines.filter(reachedByAll);
+    return [tool, walk.filter((line, index) => line !== walk[index - 1])] as const;
+  });
   if (runs.length < 2) return '';
   const length = Math.min(...runs.map(([, lines]) => lines.length));
   const [first, ...others] = runs;
