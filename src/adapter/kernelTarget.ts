@@ -73,8 +73,9 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         extraArgs: config.serverArgs,
         ...snapshotStart.plan,
       };
+      const serialPipe = path.join(runtimeDir, 'serial');
       try {
-        qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+        qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd, serialPipe);
       } catch (error) {
         const busy = diskInUse(error, plan);
         if (!busy) throw error;
@@ -83,7 +84,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
           log(`The state disk ${busy} is in use by another QEMU (another session of this kernel?): this session runs without it, so it cannot save VM snapshots.\n`);
           snapshotStart = await planSnapshotStart({ ...config, stateDisk: undefined, stateDiskFound: false });
           delete plan.stateDisk;
-          qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd);
+          qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd, serialPipe);
         } else {
           throw new UserError(ErrorCode.DiskInUse, `${busy} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`);
         }

@@ -133,6 +133,7 @@ export class KernelQemuSession extends DebugSession {
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const modules = new ModuleTracker(target.mi, config.moduleSearchPath);
     const run = new RunControl(target.mi, breakpoints, modules, config.breakOnPanic ? new PanicWatch(target.mi) : undefined);
+    const panics = new SerialPanicDetector();
     const connected: Connected = {
       target,
       breakpoints,
@@ -141,7 +142,14 @@ export class KernelQemuSession extends DebugSession {
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,
-      serial: new SerialConsole((event) => this.sendEvent(event)),
+      serial: new SerialConsole(
+        (event) => this.sendEvent(event),
+        (text) => {
+          const panic = panics.feed(text);
+          // With breakOnPanic the session stopped at panic() before this line was printed.
+          if (panic !== undefined && !config.breakOnPanic) this.print(`The guest kernel panicked: ${panic}. It is halted; pause to see where (or set "breakOnPanic": true to stop at panic()).\n`);
+        },
+      ),
       tasks: new TaskInspector(target.mi, config.arch),
       kernelLog: new KernelLog(target.mi),
       modules,
@@ -154,13 +162,7 @@ export class KernelQemuSession extends DebugSession {
       if (attributed) return;
       if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
     });
-    const panics = new SerialPanicDetector();
-    target.on('serial', (text) => {
-      connected.serial.output(text);
-      const panic = panics.feed(text);
-      // With breakOnPanic the session stopped at panic() before this line was printed.
-      if (panic !== undefined && !config.breakOnPanic) this.print(`The guest kernel panicked: ${panic}. It is halted; pause to see where (or set "breakOnPanic": true to stop at panic()).\n`);
-    });
+    target.on('serial', (text) => connected.serial.output(text));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
     run.on('output', (text) => this.print(text));
     run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));

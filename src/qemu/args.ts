@@ -15,6 +15,8 @@ export interface QemuPlan {
   smp: number;
   gdbSocket: string;
   qmpSocket: string;
+  /** Serial console on the FIFOs BASE.in/BASE.out (src/qemu/serialPipe.ts); QEMU's stdio without it. */
+  serialPipe?: string;
   /** Start from this VM snapshot (`-loadvm`). */
   loadSnapshot?: string;
   /** qcow2 file for VM snapshots, attached with no guest device (node STATE_DISK_NODE). */
@@ -70,8 +72,8 @@ export function buildQemuArgs(plan: QemuPlan): string[] {
   if (plan.stateDisk) {
     args.push('-blockdev', `driver=qcow2,node-name=${STATE_DISK_NODE},file.driver=file,file.filename=${escapeOptionValue(plan.stateDisk)}`);
   }
-  // Serial console on QEMU's stdio: the adapter streams it to the Debug Console and can type into it.
-  args.push('-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console');
+  // The serial console: the adapter streams it to the Debug Console and types into it.
+  args.push('-chardev', plan.serialPipe ? `pipe,id=console,path=${escapeOptionValue(plan.serialPipe)}` : 'stdio,id=console,signal=off', '-serial', 'chardev:console');
   // The gdb stub and QMP listen on unix sockets in a private 0700 directory: never on the network.
   args.push('-chardev', `socket,id=gdbstub,path=${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`, '-gdb', 'chardev:gdbstub');
   args.push('-qmp', `unix:${escapeOptionValue(plan.qmpSocket)},server=on,wait=off`);

@@ -3,6 +3,7 @@
 import { ManagedProcess } from '../process/managedProcess';
 import { buildQemuArgs, type QemuPlan } from './args';
 import { QmpClient } from './qmp';
+import { SerialPipe } from './serialPipe';
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -11,36 +12,45 @@ export class QemuInstance {
     readonly process: ManagedProcess,
     readonly qmp: QmpClient,
     readonly argv: readonly string[],
+    private readonly serial: SerialPipe | undefined,
   ) {}
 
-  static async start(qemuPath: string, plan: QemuPlan, cwd: string | undefined): Promise<QemuInstance> {
-    const argv = buildQemuArgs(plan);
+  /** `serialPipe`: where the console's FIFOs go (the session's private directory); QEMU's stdio if they cannot be made. */
+  static async start(qemuPath: string, plan: QemuPlan, cwd: string | undefined, serialPipe?: string): Promise<QemuInstance> {
+    const serial = serialPipe ? SerialPipe.create(serialPipe) : undefined;
+    const argv = buildQemuArgs({ ...plan, ...(serial ? { serialPipe: serial.basePath } : {}) });
     const process = ManagedProcess.start('QEMU', qemuPath, argv, { cwd });
     try {
       const qmp = await QmpClient.connect(plan.qmpSocket, READY_TIMEOUT_MS, process.exited);
-      return new QemuInstance(process, qmp, argv);
+      return new QemuInstance(process, qmp, argv, serial);
     } catch (error) {
       const diedOnItsOwn = process.hasExited; // after kill() it has exited too, by our hand
       await process.kill();
+      serial?.close();
       const reason = diedOnItsOwn ? process.describeExit() : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
       throw new Error(`QEMU did not start: ${reason}`);
     }
   }
 
   onSerialOutput(listener: (text: string) => void): void {
-    this.process.onStdoutData(listener);
+    this.serial?.onOutput(listener);
+    this.process.onStdoutData(listener); // the console without FIFOs; otherwise anything QEMU itself prints there
   }
 
   sendSerialInput(text: string): void {
-    this.process.write(text);
+    if (this.process.hasExited) throw new Error('QEMU has exited');
+    if (this.serial) this.serial.write(text);
+    else this.process.write(text);
   }
 
   async stop(): Promise<void> {
-    if (this.process.hasExited) return;
-    const quit = this.qmp.execute('quit').catch(() => undefined);
-    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref());
-    await Promise.race([quit.then(() => this.process.exited), timer]);
-    await this.process.kill();
+    if (!this.process.hasExited) {
+      const quit = this.qmp.execute('quit').catch(() => undefined);
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref());
+      await Promise.race([quit.then(() => this.process.exited), timer]);
+      await this.process.kill();
+    }
     this.qmp.close();
+    this.serial?.close();
   }
 }

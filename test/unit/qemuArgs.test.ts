@@ -67,3 +67,9 @@ test('kernel command line: console per arch, nokaslr unless kaslr, root for a di
   assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'console=tty0 quiet', hasRootfs: true }), 'console=tty0 quiet nokaslr root=/dev/vda rw');
   assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'root=/dev/sda nokaslr', hasRootfs: true }), 'console=ttyS0 root=/dev/sda nokaslr');
 });
+
+test('the serial console is on the session FIFOs when given (their path escaped), else on QEMU stdio', () => {
+  assert.equal(valueAfter(buildQemuArgs({ ...base, serialPipe: '/tmp/kq,x/serial' }), '-chardev'), 'pipe,id=console,path=/tmp/kq,,x/serial');
+  assert.equal(valueAfter(buildQemuArgs(base), '-chardev'), 'stdio,id=console,signal=off');
+  assert.equal(valueAfter(buildQemuArgs(base), '-serial'), 'chardev:console');
+});

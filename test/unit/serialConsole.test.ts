@@ -66,3 +66,30 @@ test('the backlog stays bounded and recent() includes text not sent yet', () => 
   assert.equal(console.recent(4), 'tail');
   console.flush();
 });
+
+test('the watcher sees each flushed text once, after it was sent', async () => {
+  const events: DebugProtocol.Event[] = [];
+  const watched: string[] = [];
+  const console = new SerialConsole(
+    (event) => events.push(event),
+    (text) => watched.push(`${text}@${events.length}`),
+  );
+  for (const chunk of 'Kernel panic - not syncing: VFS\n'.split('')) console.output(chunk);
+  assert.deepEqual(watched, [], 'not per chunk');
+  await sleep(50);
+  assert.deepEqual(watched, ['Kernel panic - not syncing: VFS\n@1']);
+});
+
+test('a long flood keeps the newest 256 KiB in the backlog, whole', () => {
+  const { console } = recorder();
+  let all = '';
+  for (let i = 0; i < 8000; i++) {
+    const text = `line ${i} ${'y'.repeat(i % 97)}\n`;
+    all += text;
+    console.output(text);
+    if (i % 7 === 0) console.flush();
+  }
+  console.flush();
+  assert.ok(all.length > 400 * 1024);
+  assert.equal(console.openTerminal().backlog, all.slice(-256 * 1024));
+});

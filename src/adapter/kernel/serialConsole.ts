@@ -3,7 +3,9 @@
 //
 // QEMU writes the UART's output a byte or a few at a time, so a guest printing fast hands us
 // tens of thousands of tiny chunks a second. They are coalesced: one event per FLUSH_DELAY_MS
-// (or per FLUSH_CHARS), and the backlog is trimmed once per event, not once per chunk.
+// (or per FLUSH_CHARS). The backlog is a list of flushed texts, trimmed by whole texts and
+// joined only when read: slicing one 256 KiB string per flush took most of the adapter's time
+// in a flood.
 import { Event, OutputEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
@@ -15,13 +17,18 @@ const FLUSH_CHARS = 64 * 1024;
 export const SERIAL_OUTPUT_EVENT = 'kernelQemu.serialOutput';
 
 export class SerialConsole {
-  private backlog = '';
+  private backlog: string[] = [];
+  private backlogChars = 0;
   private toTerminal = false;
   private pending: string[] = [];
   private pendingChars = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly sendEvent: (event: DebugProtocol.Event) => void) {}
+  /** `watch` sees each flushed text once, after it was sent (the panic detector reads the console there, not per chunk). */
+  constructor(
+    private readonly sendEvent: (event: DebugProtocol.Event) => void,
+    private readonly watch: (text: string) => void = () => undefined,
+  ) {}
 
   output(text: string): void {
     if (!text) return;
@@ -39,15 +46,28 @@ export class SerialConsole {
     const text = this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
-    this.backlog = this.backlog.length + text.length > BACKLOG_CHARS ? (this.backlog + text).slice(-BACKLOG_CHARS) : this.backlog + text;
+    this.keep(text);
     this.sendEvent(this.toTerminal ? new Event(SERIAL_OUTPUT_EVENT, { text }) : new OutputEvent(text, 'console'));
+    this.watch(text);
+  }
+
+  private keep(text: string): void {
+    this.backlog.push(text);
+    this.backlogChars += text.length;
+    while (this.backlog.length > 1 && this.backlogChars - this.backlog[0]!.length >= BACKLOG_CHARS) {
+      this.backlogChars -= this.backlog.shift()!.length;
+    }
+  }
+
+  private backlogText(): string {
+    return this.backlog.join('').slice(-BACKLOG_CHARS);
   }
 
   /** A terminal took over: it gets what was printed so far, and everything from now on. */
   openTerminal(): { backlog: string } {
     this.flush();
     this.toTerminal = true;
-    return { backlog: this.backlog };
+    return { backlog: this.backlogText() };
   }
 
   closeTerminal(): void {
@@ -57,6 +77,6 @@ export class SerialConsole {
 
   /** The last `chars` of console output (for oops reports and tests). */
   recent(chars = 4096): string {
-    return (this.backlog + this.pending.join('')).slice(-chars);
+    return (this.backlogText() + this.pending.join('')).slice(-chars);
   }
 }
