@@ -59,6 +59,11 @@ test('stream records decode C escapes, octal bytes as UTF-8', () => {
   assert.deepEqual(parseMiLine('&"warning: x\\n"'), { type: 'log', text: 'warning: x\n' });
 });
 
+test('strings mix plain runs, raw UTF-8 and escaped bytes in order; an invalid escaped byte becomes U+FFFD', () => {
+  assert.deepEqual(parseMiLine('~"é\\303\\251✓ \\101\\102C \\377 😀\\\\"'), { type: 'console', text: 'éé✓ ABC \ufffd 😀\\' });
+  assert.deepEqual(parseMiLine('~""'), { type: 'console', text: '' });
+});
+
 test('notify and status records', () => {
   const notify = parseMiLine('=thread-created,id="2",group-id="i1"');
   assert.equal(notify.type, 'notify');
