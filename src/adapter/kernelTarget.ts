@@ -50,11 +50,15 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     return this.stopping !== undefined;
   }
 
-  /** Starts QEMU paused with its stub on a private unix socket, then gdb, loads symbols and connects. */
+  /** Starts QEMU paused with its stub on a private unix socket and gdb beside it, loads symbols and connects. */
   static async launch(config: ResolvedLaunch, accel: 'kvm' | 'tcg', log: (text: string) => void): Promise<KernelTarget> {
     const runtimeDir = createRuntimeDir();
     let qemu: QemuInstance | undefined;
-    let gdb: GdbProcess | undefined;
+    // gdb loads vmlinux (the longest part of a start) while QEMU starts: neither needs the other
+    // until gdb connects to the stub.
+    const gdb = GdbProcess.start(gdbOptions(config));
+    const gdbReady = prepareGdb(gdb.connection, config, log);
+    gdbReady.catch(() => undefined); // awaited below, or the start failed on QEMU's side first
     try {
       let snapshotStart = await planSnapshotStart(config);
       const plan: QemuPlan = {
@@ -92,14 +96,14 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       protectSockets(runtimeDir);
       await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
-      gdb = GdbProcess.start(gdbOptions(config));
+      const hasLinuxScripts = await gdbReady;
       const target = new KernelTarget(config, gdb, qemu, runtimeDir);
-      await target.prepareGdb(log);
+      target.hasLinuxScripts = hasLinuxScripts;
       await target.connect(plan.gdbSocket);
       return target;
     } catch (error) {
-      const cause = await deathDuringStartup(error, qemu?.process, gdb?.process);
-      await Promise.all([gdb?.stop(), qemu?.stop()]);
+      const cause = await deathDuringStartup(error, qemu?.process, gdb.process);
+      await Promise.all([gdb.stop(), qemu?.stop()]);
       rmSync(runtimeDir, { recursive: true, force: true });
       throw cause;
     }
@@ -109,52 +113,15 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   static async attach(config: ResolvedAttach, log: (text: string) => void): Promise<KernelTarget> {
     const gdb = GdbProcess.start(gdbOptions(config));
     try {
+      const hasLinuxScripts = await prepareGdb(gdb.connection, config, log);
       const target = new KernelTarget(config, gdb, undefined, undefined);
-      await target.prepareGdb(log);
+      target.hasLinuxScripts = hasLinuxScripts;
       await target.connect(config.target);
       return target;
     } catch (error) {
       const cause = await deathDuringStartup(error, undefined, gdb.process);
       await gdb.stop();
       throw cause;
-    }
-  }
-
-  private async prepareGdb(log: (text: string) => void): Promise<void> {
-    const { config } = this;
-    for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'print pretty off', 'breakpoint pending off']) {
-      await this.mi.send(mi.gdbSet(...splitSetting(setting)));
-    }
-    // gdb's index cache turns the next load of the same vmlinux from seconds into a fraction,
-    // and the first expansion of a big struct (task_struct) from seconds into milliseconds.
-    await this.mi.send(mi.consoleCommand(`set index-cache directory ${path.join(cacheDirectory(), 'gdb-index')}`)).catch(() => undefined);
-    await this.mi.send(mi.consoleCommand('set index-cache enabled on')).catch(() => undefined);
-    const started = Date.now();
-    try {
-      await this.mi.send(mi.fileExecAndSymbols(config.program));
-    } catch (error) {
-      throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
-    }
-    log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    this.hasLinuxScripts = await this.mi.send(mi.consoleCommand('help lx-version')).then(
-      () => true,
-      () => false,
-    );
-    log(
-      this.hasLinuxScripts
-        ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
-        : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
-    );
-    for (const command of config.setupCommands) {
-      try {
-        const result = await this.mi.send(mi.consoleCommand(command.text));
-        if (result.console) log(result.console);
-      } catch (error) {
-        if (!command.ignoreFailures) {
-          throw new UserError(ErrorCode.GdbCommandFailed, `setupCommands: "${command.text}" failed: ${errorText(error)}`);
-        }
-        log(`setupCommands: "${command.text}" failed (ignored): ${errorText(error)}\n`);
-      }
     }
   }
 
@@ -198,6 +165,45 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     if (this.stopping) return;
     this.emit('died', message);
   }
+}
+
+/** gdb's settings, vmlinux's symbols, the kernel's gdb scripts and the user's setupCommands; true when the lx-* scripts loaded. */
+async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log: (text: string) => void): Promise<boolean> {
+  for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'print pretty off', 'breakpoint pending off']) {
+    await connection.send(mi.gdbSet(...splitSetting(setting)));
+  }
+  // gdb's index cache turns the next load of the same vmlinux from seconds into a fraction,
+  // and the first expansion of a big struct (task_struct) from seconds into milliseconds.
+  await connection.send(mi.consoleCommand(`set index-cache directory ${path.join(cacheDirectory(), 'gdb-index')}`)).catch(() => undefined);
+  await connection.send(mi.consoleCommand('set index-cache enabled on')).catch(() => undefined);
+  const started = Date.now();
+  try {
+    await connection.send(mi.fileExecAndSymbols(config.program));
+  } catch (error) {
+    throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
+  }
+  log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const hasLinuxScripts = await connection.send(mi.consoleCommand('help lx-version')).then(
+    () => true,
+    () => false,
+  );
+  log(
+    hasLinuxScripts
+      ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
+      : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
+  );
+  for (const command of config.setupCommands) {
+    try {
+      const result = await connection.send(mi.consoleCommand(command.text));
+      if (result.console) log(result.console);
+    } catch (error) {
+      if (!command.ignoreFailures) {
+        throw new UserError(ErrorCode.GdbCommandFailed, `setupCommands: "${command.text}" failed: ${errorText(error)}`);
+      }
+      log(`setupCommands: "${command.text}" failed (ignored): ${errorText(error)}\n`);
+    }
+  }
+  return hasLinuxScripts;
 }
 
 /** The kernel tree's vmlinux-gdb.py sits beside vmlinux: let gdb auto-load it from there only. */
