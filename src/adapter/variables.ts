@@ -7,6 +7,7 @@ import { mi, type FrameContext } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
 import { ErrorCode, UserError } from './errors';
+import { kernelValueKind, summarize, summaryExpression } from './kernel/kernelValues';
 import type { GuestArch } from './launchArgs';
 import { groupRegisters, parseRegisterGroups, type RegisterGroup } from './registers';
 
@@ -15,7 +16,13 @@ type VariableContainer =
   | { kind: 'registers'; context: FrameContext }
   | { kind: 'registerGroup'; context: FrameContext; group: RegisterGroup }
   | { kind: 'expression'; context: FrameContext; expression: string }
-  | { kind: 'varobj'; name: string; context: FrameContext | undefined };
+  /** `path`: the C expression of the var-object's value, where it is known (for kernel-type summaries). */
+  | { kind: 'varobj'; name: string; context: FrameContext | undefined; path?: VariablePath };
+
+interface VariablePath {
+  expression: string;
+  type: string | undefined;
+}
 
 export interface EvaluateResult {
   result: string;
@@ -28,6 +35,8 @@ export class VariableService {
   private handles = new Handles<VariableContainer>();
   private varobjRoots: string[] = [];
   private registerGroups: Promise<RegisterGroup[]> | undefined;
+  /** nr_cpu_ids, read once per stop when a cpumask is shown. */
+  private cpuCount: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly mi: MiConnection,
@@ -37,6 +46,7 @@ export class VariableService {
   /** Called when the target resumes: var-objects of the last stop are deleted in the background. */
   reset(): void {
     this.handles.reset();
+    this.cpuCount = undefined;
     const roots = this.varobjRoots;
     this.varobjRoots = [];
     for (const name of roots) void this.mi.send(mi.varDelete(name)).catch(() => undefined);
@@ -68,10 +78,12 @@ export class VariableService {
         }));
       case 'registerGroup':
         return this.registerValues(container.context, container.group);
-      case 'expression':
-        return this.children(await this.createVarobj(container.expression, container.context), container.context);
+      case 'expression': {
+        const root = await this.createVarobj(container.expression, container.context);
+        return this.children(root.name, container.context, { expression: container.expression, type: root.type });
+      }
       case 'varobj':
-        return this.children(container.name, container.context);
+        return this.children(container.name, container.context, container.path);
     }
   }
 
@@ -91,12 +103,12 @@ export class VariableService {
     this.varobjRoots.push(name);
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
-    const value = (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '';
+    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '';
     const memoryReference = pointerValue(value, type);
     return {
       result: value,
       ...(type ? { type } : {}),
-      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context }) : 0,
+      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context, path: { expression, type } }) : 0,
       ...(memoryReference ? { memoryReference } : {}),
     };
   }
@@ -111,7 +123,7 @@ export class VariableService {
         return this.assign(`$${name}`, value, container.context);
       case 'varobj':
       case 'expression': {
-        const parent = container.kind === 'varobj' ? container.name : await this.createVarobj(container.expression, container.context);
+        const parent = container.kind === 'varobj' ? container.name : (await this.createVarobj(container.expression, container.context)).name;
         const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
         const child = children.find((candidate) => candidate.optStr('exp') === name);
         if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
@@ -152,7 +164,7 @@ export class VariableService {
 
   private async locals(context: FrameContext): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.stackListVariables(context));
-    return result.results.tuples('variables').map((variable) => {
+    const locals = result.results.tuples('variables').map((variable) => {
       const name = variable.str('name');
       const value = variable.optStr('value');
       const type = variable.optStr('type');
@@ -168,6 +180,7 @@ export class VariableService {
         ...(memoryReference ? { memoryReference } : {}),
       };
     });
+    return this.withSummaries(locals, (local) => local.name, context);
   }
 
   private async registerValues(context: FrameContext, group: RegisterGroup): Promise<DebugProtocol.Variable[]> {
@@ -180,19 +193,25 @@ export class VariableService {
     });
   }
 
-  private async createVarobj(expression: string, context: FrameContext): Promise<string> {
+  private async createVarobj(expression: string, context: FrameContext): Promise<{ name: string; type: string | undefined }> {
     const result = await this.mi.send(mi.varCreate(expression, context));
     const name = result.results.str('name');
     this.varobjRoots.push(name);
-    return name;
+    return { name, type: result.results.optStr('type') };
   }
 
-  private async children(varobjName: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+  private async children(varobjName: string, context: FrameContext | undefined, parent: VariablePath | undefined): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.varListChildren(varobjName));
-    return result.results.tuples('children').map((child) => this.childVariable(child, context));
+    const children = result.results.tuples('children').map((child) => {
+      const path = parent ? childPath(parent, child) : undefined;
+      return { variable: this.childVariable(child, context, path), path };
+    });
+    const variables = children.map((child) => child.variable);
+    const paths = new Map(children.map((child) => [child.variable, child.path?.expression]));
+    return this.withSummaries(variables, (variable) => paths.get(variable), context);
   }
 
-  private childVariable(child: MiTuple, context: FrameContext | undefined): DebugProtocol.Variable {
+  private childVariable(child: MiTuple, context: FrameContext | undefined, path: VariablePath | undefined): DebugProtocol.Variable {
     const name = child.str('name');
     const numchild = child.optInt('numchild') ?? 0;
     const type = child.optStr('type');
@@ -202,10 +221,57 @@ export class VariableService {
       name: child.optStr('exp') ?? name,
       value,
       ...(type ? { type } : {}),
-      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context }) : 0,
+      variablesReference: numchild > 0 ? this.handles.create({ kind: 'varobj', name, context, ...(path ? { path } : {}) }) : 0,
       ...(memoryReference ? { memoryReference } : {}),
     };
   }
+
+  /** A cpumask, list_head or hlist_head at `expression`, summarized (one gdb evaluation); undefined for other types. */
+  private async summary(expression: string | undefined, type: string | undefined, context: FrameContext | undefined): Promise<string | undefined> {
+    const kind = kernelValueKind(type);
+    if (!kind || expression === undefined) return undefined;
+    try {
+      const [answer, cpuCount] = await Promise.all([this.mi.send(mi.evaluate(summaryExpression(kind, expression), context)), kind === 'cpumask' ? this.readCpuCount() : undefined]);
+      const printed = answer.results.optStr('value');
+      return printed === undefined ? undefined : summarize(kind, printed, cpuCount);
+    } catch {
+      return undefined; // not readable here: gdb's own value stays
+    }
+  }
+
+  private readCpuCount(): Promise<number | undefined> {
+    this.cpuCount ??= this.mi.send(mi.evaluate('nr_cpu_ids')).then(
+      (result) => {
+        const count = Number(result.results.optStr('value'));
+        return Number.isInteger(count) && count > 0 ? count : undefined;
+      },
+      () => undefined,
+    );
+    return this.cpuCount;
+  }
+
+  /** Replaces the values of kernel types with their summaries; the evaluations go to gdb together. */
+  private async withSummaries(variables: DebugProtocol.Variable[], expressionOf: (variable: DebugProtocol.Variable) => string | undefined, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    const summaries = await Promise.all(variables.map((variable) => this.summary(expressionOf(variable), variable.type, context)));
+    return variables.map((variable, index) => (summaries[index] === undefined ? variable : { ...variable, value: summaries[index]! }));
+  }
+}
+
+/**
+ * The C expression of a var-object child, from its parent's: a struct member, an array
+ * element, a pointer's target, or a member of an anonymous struct/union (which C reaches
+ * through the enclosing object). Undefined where it cannot be told.
+ */
+export function childPath(parent: VariablePath, child: MiTuple): VariablePath | undefined {
+  const exp = child.optStr('exp');
+  const type = child.optStr('type');
+  if (exp === undefined) return undefined;
+  const parentType = parent.type?.trim() ?? '';
+  if (/^<anonymous (struct|union)>$/.test(exp)) return { expression: /\*$/.test(parentType) ? `(*(${parent.expression}))` : parent.expression, type };
+  if (/\]$/.test(parentType) && /^\d+$/.test(exp)) return { expression: `(${parent.expression})[${exp}]`, type };
+  if (exp.startsWith('*')) return { expression: `*(${parent.expression})`, type };
+  if (!/^[A-Za-z_]\w*$/.test(exp)) return undefined;
+  return { expression: /\*$/.test(parentType) ? `(${parent.expression})->${exp}` : `(${parent.expression}).${exp}`, type };
 }
 
 function isExpandablePointer(type: string | undefined): boolean {

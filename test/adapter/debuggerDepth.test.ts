@@ -142,6 +142,25 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.match((await evaluate(client, 'init_task.pid == 0', frame.id, 'hover')).result, /1|true/);
     });
 
+    test('a cpumask reads as its CPU list and a list_head as empty or not, in watch and in expanded structs', async () => {
+      const frame = await topFrame(client, threadId);
+      const cpus = await evaluate(client, 'init_task.cpus_mask', frame.id);
+      assert.match(cpus.result, /^CPUs 0(-\d+)?$/, `the idle task of CPU 0: ${cpus.result}`);
+      assert.ok(cpus.variablesReference > 0, 'the bits can still be expanded');
+      assert.equal((await evaluate(client, 'init_task.tasks', frame.id)).result, 'list, not empty', 'init and the kernel threads run by now');
+      assert.equal((await evaluate(client, 'init_task.ptraced', frame.id)).result, 'empty list');
+      // Members of a struct and of a pointed-to struct get the same summaries.
+      for (const expression of ['init_task', '&init_task']) {
+        const parent = await evaluate(client, expression, frame.id);
+        const members = (await client.variablesRequest({ variablesReference: parent.variablesReference })).body.variables;
+        const value = (name: string) => members.find((member) => member.name === name)?.value;
+        assert.equal(value('cpus_mask'), cpus.result, expression);
+        assert.equal(value('tasks'), 'list, not empty', expression);
+        assert.equal(value('ptraced'), 'empty list', expression);
+        assert.equal(value('pid'), '0', `${expression}: other members as gdb prints them`);
+      }
+    });
+
     test('setVariable changes a local and setExpression a global', async () => {
       const frame = await topFrame(client, threadId);
       const scopes = await client.scopesRequest({ frameId: frame.id });
