@@ -2,11 +2,14 @@
 // stand-in `vscode` module: registrations, F5 without launch.json, errors that stop a
 // launch, defaults from settings, inline vs process adapter.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, test } from 'node:test';
+
+/** The extension's folder: the inline adapter is its dist/adapter.js (npm test builds it first). */
+const EXTENSION_ROOT = path.resolve(__dirname, '../..');
 
 type Folder = { name: string; index: number; uri: { fsPath: string; scheme: string } };
 
@@ -139,7 +142,7 @@ async function activated(): Promise<{ initial: Provider; dynamic: Provider; fact
   calls.factories.length = 0;
   const extension = (await import('../../src/extension/extension')) as { activate(context: unknown): void };
   const subscriptions: unknown[] = [];
-  extension.activate({ subscriptions, extensionUri: { fsPath: '/ext' }, workspaceState: { get: <T>(_key: string, fallback: T) => fallback, update: async () => undefined } });
+  extension.activate({ subscriptions, extensionUri: { fsPath: EXTENSION_ROOT }, workspaceState: { get: <T>(_key: string, fallback: T) => fallback, update: async () => undefined } });
   assert.ok(subscriptions.length >= 3, `${subscriptions.length} subscriptions`);
   const initial = calls.providers.find((p) => p.trigger === 1)!;
   const dynamic = calls.providers.find((p) => p.trigger === 2)!;
@@ -265,6 +268,7 @@ test('a configuration with a bad request is refused', async () => {
 test('the adapter runs inline by default and as dist/adapter.js in process mode', async () => {
   const { factory } = await activated();
   const session = { workspaceFolder: undefined };
+  assert.ok(existsSync(path.join(EXTENSION_ROOT, 'dist', 'adapter.js')), "dist/adapter.js is missing: run 'npm run build'");
   const inline = (await factory.createDebugAdapterDescriptor(session)) as DebugAdapterInlineImplementation;
   assert.ok(inline instanceof DebugAdapterInlineImplementation);
   assert.equal((inline.implementation as object).constructor.name, 'KernelQemuSession');
@@ -274,6 +278,6 @@ test('the adapter runs inline by default and as dist/adapter.js in process mode'
   const executable = (await factory.createDebugAdapterDescriptor(session)) as DebugAdapterExecutable;
   assert.ok(executable instanceof DebugAdapterExecutable);
   assert.equal(executable.command, process.execPath);
-  assert.deepEqual(executable.args, [path.join('/ext', 'dist', 'adapter.js')]);
+  assert.deepEqual(executable.args, [path.join(EXTENSION_ROOT, 'dist', 'adapter.js')]);
   assert.deepEqual(executable.options, { env: { ELECTRON_RUN_AS_NODE: '1' } });
 });
