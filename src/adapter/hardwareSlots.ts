@@ -2,6 +2,8 @@
 // registers shared by breakpoints and watchpoints; arm64 has separate breakpoint and
 // watchpoint registers, counted in ID_AA64DFR0_EL1. Under TCG QEMU emulates as many as
 // asked, so the budget only binds under KVM or when the user sets a limit.
+import { mi } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
 import type { GuestArch } from './launchArgs';
 
 export type SlotKind = 'breakpoint' | 'watchpoint';
@@ -72,4 +74,15 @@ export function slotLimits(input: SlotPolicyInput): SlotLimits | undefined {
   if (input.arch === 'x86_64') return { breakpoints: 4, watchpoints: 4, shared: true, origin: 'x86_64 has 4 debug address registers' };
   if (input.idAa64dfr0 !== undefined) return { ...arm64DebugLimits(input.idAa64dfr0), shared: false, origin: 'as ID_AA64DFR0_EL1 reports' };
   return { breakpoints: 2, watchpoints: 2, shared: false, origin: 'the arm64 architectural minimum; ID_AA64DFR0_EL1 was unreadable' };
+}
+
+/** arm64 counts its hardware breakpoints in ID_AA64DFR0_EL1; QEMU exposes it to gdb. */
+export async function readDebugFeatures(connection: MiConnection, arch: GuestArch): Promise<{ idAa64dfr0?: bigint }> {
+  if (arch !== 'aarch64') return {};
+  try {
+    const value = (await connection.send(mi.evaluate('$ID_AA64DFR0_EL1'))).results.str('value');
+    return { idAa64dfr0: BigInt.asUintN(64, BigInt(value)) };
+  } catch {
+    return {};
+  }
 }

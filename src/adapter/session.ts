@@ -18,7 +18,7 @@ import { MiCommandError } from '../mi/connection';
 import { chooseAccel } from '../qemu/accel';
 import { BreakpointService, HARDWARE_MODE } from './breakpoints';
 import { DisassemblyService } from './disassembly';
-import { HardwareSlots, slotLimits } from './hardwareSlots';
+import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
 import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
@@ -34,7 +34,7 @@ import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
-import { PanicWatch, SerialPanicDetector } from './kernel/panic';
+import { PanicWatch, serialPanicReporter } from './kernel/panic';
 import { SerialConsole } from './kernel/serialConsole';
 import { TaskInspector } from './kernel/tasks';
 
@@ -129,11 +129,10 @@ export class KernelQemuSession extends DebugSession {
     }
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
     this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
-    const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await this.readDebugFeatures(target, config)) }));
+    const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const modules = new ModuleTracker(target.mi, config.moduleSearchPath);
     const run = new RunControl(target.mi, breakpoints, modules, config.breakOnPanic ? new PanicWatch(target.mi) : undefined);
-    const panics = new SerialPanicDetector();
     const connected: Connected = {
       target,
       breakpoints,
@@ -144,11 +143,7 @@ export class KernelQemuSession extends DebugSession {
       run,
       serial: new SerialConsole(
         (event) => this.sendEvent(event),
-        (text) => {
-          const panic = panics.feed(text);
-          // With breakOnPanic the session stopped at panic() before this line was printed.
-          if (panic !== undefined && !config.breakOnPanic) this.print(`The guest kernel panicked: ${panic}. It is halted; pause to see where (or set "breakOnPanic": true to stop at panic()).\n`);
-        },
+        serialPanicReporter(config.breakOnPanic, (text) => this.print(text)),
       ),
       tasks: new TaskInspector(target.mi, config.arch),
       kernelLog: new KernelLog(target.mi),
@@ -203,17 +198,6 @@ export class KernelQemuSession extends DebugSession {
       const start = args.startModule ?? 0;
       response.body = { modules: all.slice(start, args.moduleCount ? start + args.moduleCount : undefined), totalModules: all.length };
     });
-  }
-
-  /** arm64 counts its hardware breakpoints in ID_AA64DFR0_EL1; QEMU exposes it to gdb. */
-  private async readDebugFeatures(target: KernelTarget, config: ResolvedConfig): Promise<{ idAa64dfr0?: bigint }> {
-    if (config.arch !== 'aarch64') return {};
-    try {
-      const value = (await target.mi.send(mi.evaluate('$ID_AA64DFR0_EL1'))).results.str('value');
-      return { idAa64dfr0: BigInt.asUintN(64, BigInt(value)) };
-    } catch {
-      return {};
-    }
   }
 
   private reportStop(stop: StopInfo): void {

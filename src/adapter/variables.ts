@@ -180,7 +180,7 @@ export class VariableService {
         ...(memoryReference ? { memoryReference } : {}),
       };
     });
-    return this.withSummaries(locals, (local) => local.name, context);
+    return this.withSummaries(locals.map((local): [DebugProtocol.Variable, string] => [local, local.name]), context);
   }
 
   private async registerValues(context: FrameContext, group: RegisterGroup): Promise<DebugProtocol.Variable[]> {
@@ -202,13 +202,11 @@ export class VariableService {
 
   private async children(varobjName: string, context: FrameContext | undefined, parent: VariablePath | undefined): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.varListChildren(varobjName));
-    const children = result.results.tuples('children').map((child) => {
+    const children = result.results.tuples('children').map((child): [DebugProtocol.Variable, string | undefined] => {
       const path = parent ? childPath(parent, child) : undefined;
-      return { variable: this.childVariable(child, context, path), path };
+      return [this.childVariable(child, context, path), path?.expression];
     });
-    const variables = children.map((child) => child.variable);
-    const paths = new Map(children.map((child) => [child.variable, child.path?.expression]));
-    return this.withSummaries(variables, (variable) => paths.get(variable), context);
+    return this.withSummaries(children, context);
   }
 
   private childVariable(child: MiTuple, context: FrameContext | undefined, path: VariablePath | undefined): DebugProtocol.Variable {
@@ -250,10 +248,14 @@ export class VariableService {
     return this.cpuCount;
   }
 
-  /** Replaces the values of kernel types with their summaries; the evaluations go to gdb together. */
-  private async withSummaries(variables: DebugProtocol.Variable[], expressionOf: (variable: DebugProtocol.Variable) => string | undefined, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
-    const summaries = await Promise.all(variables.map((variable) => this.summary(expressionOf(variable), variable.type, context)));
-    return variables.map((variable, index) => (summaries[index] === undefined ? variable : { ...variable, value: summaries[index]! }));
+  /** Each variable with its C expression: kernel types get their summaries as values; the evaluations go to gdb together. */
+  private withSummaries(variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    return Promise.all(
+      variables.map(async ([variable, expression]) => {
+        const summary = await this.summary(expression, variable.type, context);
+        return summary === undefined ? variable : { ...variable, value: summary };
+      }),
+    );
   }
 }
 

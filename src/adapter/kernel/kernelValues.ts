@@ -5,7 +5,7 @@
 
 export type KernelValueKind = 'cpumask' | 'list_head' | 'hlist_head';
 
-const BITS_PER_WORD = 64n; // unsigned long on x86_64 and arm64
+const BITS_PER_WORD = 64; // unsigned long on x86_64 and arm64
 
 export function kernelValueKind(type: string | undefined): KernelValueKind | undefined {
   const bare = type?.replace(/\b(const|volatile)\s+/g, '').trim();
@@ -62,9 +62,9 @@ export function parseUnsignedArray(printed: string): bigint[] | undefined {
 export function cpuList(words: readonly bigint[], limit = Infinity): string {
   const ranges: string[] = [];
   let start = -1;
-  const total = Math.min(words.length * Number(BITS_PER_WORD), limit);
+  const total = Math.min(words.length * BITS_PER_WORD, limit);
   for (let cpu = 0; cpu <= total; cpu++) {
-    const set = cpu < total && ((words[Math.floor(cpu / 64)]! >> BigInt(cpu % 64)) & 1n) === 1n;
+    const set = cpu < total && ((words[Math.floor(cpu / BITS_PER_WORD)]! >> BigInt(cpu % BITS_PER_WORD)) & 1n) === 1n;
     if (set && start < 0) start = cpu;
     if (!set && start >= 0) {
       ranges.push(start === cpu - 1 ? `${start}` : `${start}-${cpu - 1}`);

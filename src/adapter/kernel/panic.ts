@@ -61,3 +61,15 @@ export class SerialPanicDetector {
     return match[1]!.trim();
   }
 }
+
+/**
+ * What the serial console feeds (each flushed text): a panic seen there is reported once in
+ * the Debug Console. With breakOnPanic the session has already stopped at panic() instead.
+ */
+export function serialPanicReporter(breakOnPanic: boolean, print: (text: string) => void): (text: string) => void {
+  const detector = new SerialPanicDetector();
+  return (text) => {
+    const panic = detector.feed(text);
+    if (panic !== undefined && !breakOnPanic) print(`The guest kernel panicked: ${panic}. It is halted; pause to see where (or set "breakOnPanic": true to stop at panic()).\n`);
+  };
+}
