@@ -2,9 +2,11 @@
 # fetch-kernels.sh - fetch real Debian kernels (with full DWARF) and build a
 # busybox initramfs, for kernel-qemu tests, demos and manual debugging.
 #
-# Usage: bash scripts/fetch-kernels.sh [--refresh] [x86_64|aarch64|all]   (default: all)
+# Usage: bash scripts/fetch-kernels.sh [--refresh] [--series 6.12] [x86_64|aarch64|all]   (default: all)
 #
-# Output, per arch, in ${KERNEL_QEMU_CACHE:-$HOME/.cache/kernel-qemu}/kernels/<arch>/:
+# Output, per arch, in ${KERNEL_QEMU_CACHE:-$HOME/.cache/kernel-qemu}/kernels/<arch>/
+# (Debian's default cloud kernel, 6.1 on bookworm), or with --series S in kernels/<arch>-S/
+# (bookworm also carries the 6.12 LTS kernels: linux-image-6.12-cloud-<arch>-dbg):
 #   vmlinux     ELF with full DWARF (from linux-image-<abi>-cloud-<arch>-dbg)
 #   kernel      bootable image for QEMU -kernel (x86_64: bzImage; aarch64: plain arm64 Image)
 #   initrd.gz   busybox initramfs (newc cpio, gzip); /init prints
@@ -31,14 +33,19 @@ MODULE_COUNT=3
 CACHE=${KERNEL_QEMU_CACHE:-$HOME/.cache/kernel-qemu}
 REFRESH=0
 WHICH=all
+SERIES=""
 
 die() { echo "fetch-kernels: error: $*" >&2; exit 1; }
 log() { echo "fetch-kernels: $*" >&2; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
-for a in "$@"; do
+while [ $# -gt 0 ]; do
+  a=$1; shift
   case "$a" in
     --refresh) REFRESH=1 ;;
+    --series)
+      [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+\.[0-9]+$ ]] || { echo "fetch-kernels: --series wants a kernel series such as 6.12" >&2; exit 2; }
+      SERIES=$1; shift ;;
     -h|--help) usage; exit 0 ;;
     x86_64|amd64) WHICH=x86_64 ;;
     aarch64|arm64) WHICH=aarch64 ;;
@@ -95,7 +102,7 @@ complete() {  # complete <dir>: everything present and the initrd is current
 check_tools() {
   local missing=() t pkg
   for t in apt-get:apt apt-cache:apt dpkg:dpkg dpkg-deb:dpkg tar:tar gzip:gzip cpio:cpio \
-           sha256sum:coreutils flock:util-linux find:findutils; do
+           sha256sum:coreutils flock:util-linux find:findutils xz:xz-utils; do
     command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -149,7 +156,7 @@ ensure_known() {  # ensure_known <arch> <qualified-pkg>...: apt_show, updating a
 resolve() {  # resolve <arch> -> sets DBG_PKG IMG_PKG VERSION
   local arch=$1 da meta dep iv
   da=$(debarch_of "$arch")
-  meta=linux-image-cloud-$da-dbg
+  meta=linux-image-${SERIES:+$SERIES-}cloud-$da-dbg
   ensure_known "$arch" "$(qual "$meta" "$arch")"
   dep=$(sed -n 's/^Depends: //p' <<<"$APT_SHOW" | tr ',' '\n' \
         | grep -o "linux-image-[^ :]*-cloud-$da-dbg" | head -n1) || true
@@ -227,9 +234,11 @@ fetch_kernel() {  # fetch_kernel <arch> <outdir> <stage>
 
   # Image package: boot/vmlinuz-*, boot/config-*, and the candidate modules.
   local pats=('./boot/vmlinuz-*' './boot/config-*') c
-  for c in "${MODULE_CANDIDATES[@]}"; do pats+=("./lib/modules/*/kernel/$c"); done
+  # 6.12's packages ship modules xz-compressed (nls_utf8.ko.xz); busybox's insmod wants them plain.
+  for c in "${MODULE_CANDIDATES[@]}"; do pats+=("./lib/modules/*/kernel/$c" "./lib/modules/*/kernel/$c.xz"); done
   dpkg-deb --fsys-tarfile "$img" | tar -x -C "$x" --wildcards "${pats[@]}" 2>/dev/null || true
   local vmlinuz
+  find "$x/lib/modules" -name '*.ko.xz' -exec xz -d {} + 2>/dev/null || true
   vmlinuz=$(ls "$x"/boot/vmlinuz-* 2>/dev/null | head -n1)
   [ -n "$vmlinuz" ] || die "no boot/vmlinuz-* in $img"
   rel=${vmlinuz##*/vmlinuz-}
@@ -279,8 +288,11 @@ fetch_kernel() {  # fetch_kernel <arch> <outdir> <stage>
   echo "$VERSION" >"$out/.version.tmp" && mv -f "$out/.version.tmp" "$out/version"
 }
 
+kernel_dir() { echo "$CACHE/kernels/$1${SERIES:+-$SERIES}"; }
+
 do_arch() {
-  local arch=$1 out="$CACHE/kernels/$1" stage
+  local arch=$1 out stage
+  out=$(kernel_dir "$arch")
   if complete "$out"; then
     if [ "$REFRESH" = 0 ]; then return 0; fi
     check_tools
@@ -290,7 +302,7 @@ do_arch() {
   fi
   check_tools
   mkdir -p "$CACHE/kernels"
-  stage=$(mktemp -d "$CACHE/kernels/.stage-$arch.XXXXXX")
+  stage=$(mktemp -d "$CACHE/kernels/.stage-$arch${SERIES:+-$SERIES}.XXXXXX")
   STAGES+=("$stage")
   if [ -s "$out/version" ] && [ -s "$out/vmlinux" ] && [ -s "$out/kernel" ] && [ -s "$out/modules/list" ] \
      && [ "$REFRESH" = 0 ]; then
@@ -317,7 +329,7 @@ fi
 for arch in "${ARCHES[@]}"; do do_arch "$arch"; done
 
 for arch in "${ARCHES[@]}"; do
-  d="$CACHE/kernels/$arch"
+  d=$(kernel_dir "$arch")
   echo "$arch $(cat "$d/version") $(cat "$d/release")"
   for f in vmlinux kernel initrd.gz modules; do printf '  %-10s %s\n' "$f" "$d/$f"; done
 done

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 npm run build
 bash scripts/fetch-kernels.sh all
+# The kernel-aware tests also run on 6.12 (module_memory, pcpu_hot, sections with addresses).
+bash scripts/fetch-kernels.sh --series 6.12 all
 bash scripts/fetch-kernel-source.sh >/dev/null
 node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/adapter/*.test.ts
 # UI tests in a real VS Code (code-server + headless chromium) with the packaged .vsix.

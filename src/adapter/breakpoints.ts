@@ -55,6 +55,8 @@ interface Installed {
 export class BreakpointService {
   private nextId = 1;
   private readonly sets = new Map<string, Installed[]>();
+  /** =breakpoint-modified records of breakpoints placed since checkPlacedLocations last ran. */
+  private readonly placedSinceCheck: MiTuple[] = [];
   private bootPhase: boolean;
 
   constructor(
@@ -259,7 +261,17 @@ export class BreakpointService {
     if (!bp || bp.response.verified || bkpt.optStr('pending') !== undefined) return undefined;
     const { message: _old, ...rest } = bp.response;
     bp.response = { ...rest, ...describeLocation(bkpt), verified: true };
+    this.placedSinceCheck.push(bkpt);
     return bp.response;
+  }
+
+  /**
+   * Breakpoints placed in a module that just loaded get the same location check as those
+   * inserted directly; run control awaits this before it lets the module's code run.
+   */
+  async checkPlacedLocations(): Promise<void> {
+    const placed = this.placedSinceCheck.splice(0);
+    for (const bkpt of placed) await disablePatchableEntryLocations(this.mi, bkpt).catch(() => undefined);
   }
 
   private insertCommand(bp: Installed, hardware: boolean): MiCommand {

@@ -288,6 +288,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }
     if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {
       const module = await this.modules.onModuleLoad(stop.threadId ?? this.lastThreadId).catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
+      await this.breakpoints.checkPlacedLocations();
       this.emit('moduleLoaded', module);
       await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`));
       return;

@@ -33,6 +33,8 @@ import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
+import { cacheDirectory } from './cacheDirectory';
+import { layoutFromGdb } from './kernel/kernelLayout';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
 import { PanicWatch, serialPanicReporter } from './kernel/panic';
 import { SerialConsole } from './kernel/serialConsole';
@@ -131,7 +133,8 @@ export class KernelQemuSession extends DebugSession {
     this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
     const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
-    const modules = new ModuleTracker(target.mi, config.moduleSearchPath);
+    const layout = layoutFromGdb(target.mi, config.arch);
+    const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
     const run = new RunControl(target.mi, breakpoints, modules, config.breakOnPanic ? new PanicWatch(target.mi) : undefined);
     const connected: Connected = {
       target,
@@ -145,7 +148,7 @@ export class KernelQemuSession extends DebugSession {
         (event) => this.sendEvent(event),
         serialPanicReporter(config.breakOnPanic, (text) => this.print(text)),
       ),
-      tasks: new TaskInspector(target.mi, config.arch),
+      tasks: new TaskInspector(target.mi, config.arch, layout),
       kernelLog: new KernelLog(target.mi),
       modules,
     };

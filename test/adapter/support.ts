@@ -21,12 +21,15 @@ export interface TestKernel {
   dir: string;
 }
 
+/** A kernel series besides Debian's default (6.1): fetched by `fetch-kernels.sh --series`. */
+export type KernelSeries = '6.12';
+
 /** The fetched kernel of an arch; fails loudly (never skips) when the fetch step did not run. */
-export function testKernel(arch: Arch): TestKernel {
-  const dir = path.join(CACHE, 'kernels', arch);
+export function testKernel(arch: Arch, series?: KernelSeries): TestKernel {
+  const dir = path.join(CACHE, 'kernels', series ? `${arch}-${series}` : arch);
   const kernel: TestKernel = { arch, dir, vmlinux: path.join(dir, 'vmlinux'), kernel: path.join(dir, 'kernel'), initrd: path.join(dir, 'initrd.gz') };
   for (const file of [kernel.vmlinux, kernel.kernel, kernel.initrd]) {
-    assert.ok(existsSync(file), `${file} is missing: run 'npm run fetch-kernels' (npm test does it first)`);
+    assert.ok(existsSync(file), `${file} is missing: run 'npm run fetch-kernels${series ? ` -- --series ${series}` : ''}' (npm test does it first)`);
   }
   return kernel;
 }
@@ -135,4 +138,13 @@ export async function stopClient(client: DebugClient): Promise<void> {
   if (exited.has(client)) return;
   await bounded(client.terminateRequest());
   if (!exited.has(client)) await bounded(client.stop());
+}
+
+/** Waits (bounded) until the session's output, collected in `output`, matches `pattern`. */
+export async function outputMatching(output: readonly string[], pattern: RegExp, withinMs = 120_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!pattern.test(output.join(''))) {
+    assert.ok(Date.now() < deadline, `no output matching ${pattern} within ${withinMs / 1000} s; the session printed:\n${output.join('').slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -7,11 +7,15 @@ import * as path from 'node:path';
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
 import { readElfSummary } from '../../elf/elf';
+import { placeableModule } from '../../elf/placeableModule';
+import { type KernelLayout, moduleRegionExpressions } from './kernelLayout';
 import { parseCString } from './tasks';
 
 export const MODULE_LOAD_HOOK = 'do_init_module';
 const MAX_MODULES = 1024;
 const MAX_SEARCH_ENTRIES = 200_000;
+const MAX_SECTIONS = 256;
+const SECTION_BATCH = 16;
 
 export interface LoadedModule {
   name: string;
@@ -30,6 +34,9 @@ export class ModuleTracker {
     private readonly mi: MiConnection,
     /** Directories searched (recursively) for .ko files. */
     private readonly searchPath: readonly string[],
+    private readonly layout: () => Promise<KernelLayout>,
+    /** Where copies of modules that gdb could not place as they are are kept. */
+    private readonly cacheDir: string,
   ) {}
 
   get modules(): LoadedModule[] {
@@ -44,44 +51,85 @@ export class ModuleTracker {
 
   /** Every module in the kernel's list that we have not loaded symbols for. */
   async scanLoaded(): Promise<LoadedModule[]> {
-    const value = async (expression: string) => (await this.mi.send(mi.evaluate(expression))).results.str('value');
-    const head = BigInt(await value('(unsigned long)&modules'));
-    const listOffset = BigInt(await value('(unsigned long)&((struct module *)0)->list'));
+    const head = await this.address('(unsigned long)&modules');
+    const listOffset = await this.address('(unsigned long)&((struct module *)0)->list');
     const found: LoadedModule[] = [];
-    let node = BigInt(await value('(unsigned long)modules.next'));
+    let node = await this.address('(unsigned long)modules.next');
     for (let count = 0; node !== head && count < MAX_MODULES; count++) {
       const module = node - listOffset;
-      const name = parseCString(await value(`((struct module *)0x${module.toString(16)})->name`));
+      const name = parseCString(await this.value(`((struct module *)${hex(module)})->name`));
       if (!this.loaded.has(name)) found.push(await this.addModule(module));
-      node = BigInt(await value(`(unsigned long)((struct module *)0x${module.toString(16)})->list.next`));
+      node = await this.address(`(unsigned long)((struct module *)${hex(module)})->list.next`);
     }
     return found;
   }
 
   private async addModule(address: bigint): Promise<LoadedModule> {
-    const mod = `((struct module *)0x${address.toString(16)})`;
-    const value = async (expression: string) => (await this.mi.send(mi.evaluate(expression))).results.str('value');
-    const name = parseCString(await value(`${mod}->name`));
-    const sections = new Map<string, string>();
-    const count = Number(await value(`${mod}->sect_attrs->nsections`));
-    for (let index = 0; index < count; index++) {
-      const attr = `${mod}->sect_attrs->attrs[${index}]`;
-      const [sectionName, sectionAddress] = await Promise.all([value(`${attr}.battr.attr.name`), value(`(unsigned long)${attr}.address`)]);
-      sections.set(parseCString(sectionName), `0x${BigInt(sectionAddress).toString(16)}`);
-    }
+    const mod = `((struct module *)${hex(address)})`;
+    const name = parseCString(await this.value(`${mod}->name`));
+    const sections = await this.sectionAddresses(mod);
     const module: LoadedModule = { name };
     const file = await this.findKo(name);
     const text = sections.get('.text');
     if (!file) module.problem = `no ${name}.ko with debug info under ${this.searchPath.join(', ') || '(no search path)'}`;
     else if (!text) module.problem = 'the kernel reported no .text section';
     else {
+      const placeable = await placeableModule(file, this.cacheDir);
       const others = [...sections].filter(([section]) => section !== '.text' && !section.startsWith('__')).flatMap(([section, at]) => ['-s', section, at]);
-      await this.mi.send(mi.consoleCommand(['add-symbol-file', quoteArgument(file), text, ...others].join(' ')));
+      await this.mi.send(mi.consoleCommand(['add-symbol-file', quoteArgument(placeable.file), text, ...others].join(' ')));
       module.file = file;
       module.textAddress = text;
     }
     this.loaded.set(name, module);
     return module;
+  }
+
+  /** Section name -> load address, read the way this kernel keeps them (see kernelLayout.ts). */
+  private async sectionAddresses(mod: string): Promise<Map<string, string>> {
+    const layout = await this.layout();
+    const table = layout.moduleSections === 'none' ? 0n : await this.address(`(unsigned long)${mod}->sect_attrs`).catch(() => 0n);
+    if (table !== 0n && layout.moduleSections === 'attrs-address') return this.sectionsFromAttrs(mod);
+    if (table !== 0n && layout.moduleSections === 'bin-attrs-private') return this.sectionsFromBinAttrs(mod);
+    // No section table (a kernel without sysfs): the code regions' starts are all there is.
+    const regions = moduleRegionExpressions(layout.moduleMemory, mod);
+    if (!regions) return new Map();
+    const [text, initText] = await Promise.all([this.address(regions.text), this.address(regions.initText).catch(() => 0n)]);
+    return new Map([['.text', hex(text)], ...(initText !== 0n ? [['.init.text', hex(initText)] as const] : [])]);
+  }
+
+  /** 5.8–6.13: `nsections` entries, each with its name and address; all asked in one pipeline. */
+  private async sectionsFromAttrs(mod: string): Promise<Map<string, string>> {
+    const count = Math.min(Number(await this.value(`${mod}->sect_attrs->nsections`)), MAX_SECTIONS);
+    const attrs = Array.from({ length: count }, (_, index) => `${mod}->sect_attrs->attrs[${index}]`);
+    return new Map(await Promise.all(attrs.map((attr) => this.section(`${attr}.battr.attr.name`, `(unsigned long)${attr}.address`))));
+  }
+
+  /** 6.14+: a NULL-terminated array of bin_attribute pointers, read a batch at a time. */
+  private async sectionsFromBinAttrs(mod: string): Promise<Map<string, string>> {
+    const binAttr = (index: number) => `${mod}->sect_attrs->grp.bin_attrs[${index}]`;
+    const sections = new Map<string, string>();
+    for (let start = 0; start < MAX_SECTIONS; start += SECTION_BATCH) {
+      const indexes = Array.from({ length: SECTION_BATCH }, (_, offset) => start + offset);
+      const pointers = await Promise.all(indexes.map((index) => this.address(`(unsigned long)${binAttr(index)}`)));
+      const end = pointers.indexOf(0n);
+      const present = end < 0 ? indexes : indexes.slice(0, end);
+      for (const [name, at] of await Promise.all(present.map((index) => this.section(`${binAttr(index)}->attr.name`, `(unsigned long)${binAttr(index)}->private`)))) sections.set(name, at);
+      if (end >= 0) break;
+    }
+    return sections;
+  }
+
+  private async section(nameExpression: string, addressExpression: string): Promise<[string, string]> {
+    const [name, address] = await Promise.all([this.value(nameExpression), this.address(addressExpression)]);
+    return [parseCString(name), hex(address)];
+  }
+
+  private async address(expression: string): Promise<bigint> {
+    return BigInt(await this.value(expression));
+  }
+
+  private async value(expression: string): Promise<string> {
+    return (await this.mi.send(mi.evaluate(expression))).results.str('value');
   }
 
   /** The module's .ko with DWARF: "nls_utf8" matches nls_utf8.ko and nls-utf8.ko. */
@@ -121,6 +169,10 @@ function indexKoFiles(roots: readonly string[]): Map<string, string[]> {
   };
   roots.forEach(walk);
   return index;
+}
+
+function hex(address: bigint): string {
+  return `0x${address.toString(16)}`;
 }
 
 /** gdb's CLI splits arguments on spaces; a path with spaces or quotes is quoted. */

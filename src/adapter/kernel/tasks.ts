@@ -3,6 +3,7 @@
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
 import type { GuestArch } from '../launchArgs';
+import type { KernelLayout } from './kernelLayout';
 
 export interface TaskInfo {
   pid: number;
@@ -10,12 +11,6 @@ export interface TaskInfo {
   state: string;
   address: string;
 }
-
-/** The per-CPU pointer the kernel keeps to the running task (6.1: current_task on x86, __entry_task on arm64). */
-const CURRENT_POINTER: Readonly<Record<GuestArch, readonly string[]>> = {
-  x86_64: ['current_task', 'pcpu_hot.current_task'],
-  aarch64: ['__entry_task'],
-};
 
 const MAX_TASKS = 4096;
 const KERNEL_SPACE = 0xffff000000000000n;
@@ -28,12 +23,12 @@ interface TaskLayout {
 }
 
 export class TaskInspector {
-  private currentExpression: string | undefined | null = null;
   private layout: Promise<TaskLayout | undefined> | undefined;
 
   constructor(
     private readonly mi: MiConnection,
     private readonly arch: GuestArch,
+    private readonly kernelLayout: () => Promise<KernelLayout>,
   ) {}
 
   /** The task a vCPU runs (QEMU numbers gdb threads from 1 for CPU 0), or undefined before per-CPU data exists. */
@@ -46,7 +41,7 @@ export class TaskInspector {
       const fromSpEl0 = await this.taskFields('$SP_EL0', layout, threadId, (pointer) => pointer >= KERNEL_SPACE);
       if (fromSpEl0) return fromSpEl0;
     }
-    const pointer = await this.currentPointerExpression();
+    const pointer = (await this.kernelLayout()).currentTask;
     if (!pointer) return undefined;
     return this.taskFields(`*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}])`, layout, threadId);
   }
@@ -92,6 +87,7 @@ export class TaskInspector {
 
   /** Every task, walking init_task.tasks. */
   async list(): Promise<TaskInfo[]> {
+    const { taskState } = await this.kernelLayout();
     const offset = BigInt(await this.value('(unsigned long)&((struct task_struct *)0)->tasks'));
     const head = BigInt(await this.value('(unsigned long)&init_task.tasks'));
     const tasks: TaskInfo[] = [];
@@ -101,7 +97,7 @@ export class TaskInspector {
       const [pid, comm, state, exitState, next] = await Promise.all([
         this.value(`${task}->pid`),
         this.value(`${task}->comm`),
-        this.value(`${task}->__state`).catch(() => this.value(`${task}->state`)),
+        this.value(`${task}->${taskState}`),
         this.value(`${task}->exit_state`),
         this.value(`(unsigned long)${task}->tasks.next`),
       ]);
@@ -111,21 +107,6 @@ export class TaskInspector {
       address = nextNode - offset;
     }
     return tasks;
-  }
-
-  private async currentPointerExpression(): Promise<string | undefined> {
-    if (this.currentExpression !== null) return this.currentExpression;
-    for (const candidate of CURRENT_POINTER[this.arch]) {
-      try {
-        await this.value(`(unsigned long)&${candidate}`);
-        this.currentExpression = candidate;
-        return candidate;
-      } catch {
-        // not in this kernel version
-      }
-    }
-    this.currentExpression = undefined;
-    return undefined;
   }
 
   private async value(expression: string): Promise<string> {
