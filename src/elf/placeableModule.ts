@@ -6,7 +6,7 @@
 // init function into .text and a breakpoint in it stopped with no source. Such a module is
 // given to gdb as a copy whose section addresses are zeroed: nothing else differs.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readElfSummary } from './elf';
 
@@ -24,22 +24,22 @@ export async function addressedSections(file: string): Promise<{ name: string; f
   return [...elf.sections].filter(([, section]) => section.address !== 0n).map(([name, section]) => ({ name, fieldOffset: section.addressFieldOffset }));
 }
 
-/** The module as gdb can place it; copies are kept under `cacheDir`, keyed by the module's path, size and time. */
+/**
+ * The module as gdb can place it. The copy is kept under `cacheDir`, one folder per module
+ * path holding only the copy of its current build (size and time in the name).
+ */
 export async function placeableModule(file: string, cacheDir: string): Promise<PlaceableModule> {
   const addressed = await addressedSections(file);
   if (addressed.length === 0) return { file, zeroed: [] };
   const elf = await readElfSummary(file);
   const info = await stat(file);
-  const key = createHash('sha256').update(`${path.resolve(file)}\0${info.size}\0${info.mtimeMs}`).digest('hex').slice(0, 16);
-  const dir = path.join(cacheDir, 'modules', key);
-  const copy = path.join(dir, path.basename(file));
+  const dir = path.join(cacheDir, 'modules', createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 16));
+  const copy = path.join(dir, `${info.size}-${Math.trunc(info.mtimeMs)}-${path.basename(file)}`);
   const zeroed = addressed.map((section) => section.name);
-  try {
-    const cached = await stat(copy);
-    if (cached.size === info.size) return { file: copy, zeroed };
-  } catch {
-    // not made yet
-  }
+  const existing = await readdir(dir).catch(() => [] as string[]);
+  if (existing.includes(path.basename(copy))) return { file: copy, zeroed };
+  // An earlier build's copy: gone, so rebuilding a module all day does not fill the disk.
+  await Promise.all(existing.map((name) => rm(path.join(dir, name), { force: true })));
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const partial = `${copy}.${process.pid}.partial`;
   await copyFile(file, partial);
