@@ -45,6 +45,9 @@ describe(`KASLR, ${arch} guest`, () => {
       // Locals read through the rebased DWARF (arm64 cannot read the user string under PAN: check dfd there).
       const local = await client.evaluateRequest({ expression: arch === 'x86_64' ? 'filename' : 'dfd', frameId: hit.id, context: 'watch' });
       assert.match(local.body.result, arch === 'x86_64' ? /"\// : /^-100$/);
+      // The vCPU's task is read through per-CPU data, which x86_64 KASLR does not move.
+      const thread = (await client.threadsRequest()).body.threads.find((candidate) => candidate.id === (event.body.threadId ?? 1));
+      assert.match(thread?.name ?? '', /^CPU 0 · \S+ \(pid \d+\)$/, thread?.name);
     } finally {
       await stopClient(client);
       assert.deepEqual(await survivors(pids), []);

@@ -32,10 +32,16 @@ export interface KernelLayout {
   currentTask: string | undefined;
   /** The lockless printk ring (`prb`, 5.10+) that dmesg reads. */
   printkRing: boolean;
+  /**
+   * x86_64 before 6.15 links per-CPU variables at offsets from 0 (`__per_cpu_start` is 0),
+   * and KASLR leaves them there; gdb's rebase moves them with everything else, so their
+   * offset is `&var - &__per_cpu_start`. Elsewhere `&var` is already the base to add to.
+   */
+  perCpuZeroBased: boolean;
 }
 
-/** Asks gdb whether it can evaluate an expression (true) or rejects it (false). */
-export type TypeQuestion = (expression: string) => Promise<boolean>;
+/** gdb's value of an expression, or undefined where gdb rejects it (no such member, type or symbol). */
+export type GdbAnswer = (expression: string) => Promise<string | undefined>;
 
 /** Candidates for the running task's per-CPU pointer, tried in order. */
 export const CURRENT_TASK_CANDIDATES = {
@@ -52,19 +58,22 @@ export const LAYOUT_QUESTIONS = {
   moduleCoreLayout: 'sizeof(((struct module *)0)->core_layout)',
   taskStateUnderscore: 'sizeof(((struct task_struct *)0)->__state)',
   printkRing: 'sizeof(prb->desc_ring)',
+  perCpuStart: '(unsigned long)&__per_cpu_start',
   currentTask: (name: string) => `sizeof(${name})`,
 } as const;
 
-export async function probeKernelLayout(ask: TypeQuestion, arch: keyof typeof CURRENT_TASK_CANDIDATES): Promise<KernelLayout> {
+export async function probeKernelLayout(answer: GdbAnswer, arch: keyof typeof CURRENT_TASK_CANDIDATES): Promise<KernelLayout> {
   const q = LAYOUT_QUESTIONS;
   const candidates = CURRENT_TASK_CANDIDATES[arch];
-  const [attrsAddress, binAttrs, mem, coreLayout, underscoreState, printkRing, ...current] = await Promise.all([
+  const ask = async (expression: string) => (await answer(expression)) !== undefined;
+  const [attrsAddress, binAttrs, mem, coreLayout, underscoreState, printkRing, perCpuStart, ...current] = await Promise.all([
     ask(q.sectAttrsAddress),
     ask(q.sectAttrsBinAttrs),
     ask(q.moduleMem),
     ask(q.moduleCoreLayout),
     ask(q.taskStateUnderscore),
     ask(q.printkRing),
+    answer(q.perCpuStart),
     ...candidates.map((name) => ask(q.currentTask(name))),
   ]);
   return {
@@ -74,7 +83,17 @@ export async function probeKernelLayout(ask: TypeQuestion, arch: keyof typeof CU
     taskState: underscoreState ? '__state' : 'state',
     currentTask: candidates.find((_, index) => current[index]),
     printkRing,
+    // Zero-based per-CPU data starts below any kernel address, even moved by a KASLR offset.
+    perCpuZeroBased: perCpuStart !== undefined && /^\d+$/.test(perCpuStart) && BigInt(perCpuStart) < KERNEL_SPACE,
   };
+}
+
+const KERNEL_SPACE = 0xffff000000000000n;
+
+/** The address of CPU `cpu`'s copy of per-CPU variable `variable` (an lvalue expression). */
+export function perCpuAddress(layout: KernelLayout, variable: string, cpu: number): string {
+  const offset = layout.perCpuZeroBased ? `((char *)&${variable} - (char *)&__per_cpu_start)` : `(char *)&${variable}`;
+  return `(${offset} + __per_cpu_offset[${cpu}])`;
 }
 
 /** Expressions for the start of a module's code regions, when its section table is missing. */
@@ -88,11 +107,11 @@ export function moduleRegionExpressions(memory: ModuleMemory, module: string): {
 export function layoutFromGdb(connection: MiConnection, arch: keyof typeof CURRENT_TASK_CANDIDATES): () => Promise<KernelLayout> {
   let layout: Promise<KernelLayout> | undefined;
   // Only gdb's own "no such member/type/symbol" is a no; a closed connection is an error.
-  const ask: TypeQuestion = (expression) =>
+  const ask: GdbAnswer = (expression) =>
     connection.send(mi.evaluate(expression)).then(
-      () => true,
+      (result) => result.results.str('value'),
       (error: unknown) => {
-        if (error instanceof MiCommandError) return false;
+        if (error instanceof MiCommandError) return undefined;
         throw error;
       },
     );

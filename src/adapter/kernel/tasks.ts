@@ -3,7 +3,7 @@
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
 import type { GuestArch } from '../launchArgs';
-import type { KernelLayout } from './kernelLayout';
+import { type KernelLayout, perCpuAddress } from './kernelLayout';
 
 export interface TaskInfo {
   pid: number;
@@ -41,9 +41,9 @@ export class TaskInspector {
       const fromSpEl0 = await this.taskFields('$SP_EL0', layout, threadId, (pointer) => pointer >= KERNEL_SPACE);
       if (fromSpEl0) return fromSpEl0;
     }
-    const pointer = (await this.kernelLayout()).currentTask;
-    if (!pointer) return undefined;
-    return this.taskFields(`*(unsigned long *)((char *)&${pointer} + __per_cpu_offset[${cpu}])`, layout, threadId);
+    const kernel = await this.kernelLayout();
+    if (!kernel.currentTask) return undefined;
+    return this.taskFields(`*(unsigned long *)${perCpuAddress(kernel, kernel.currentTask, cpu)}`, layout, threadId);
   }
 
   /**
