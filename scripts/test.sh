@@ -8,6 +8,7 @@ bash scripts/fetch-kernels.sh all
 # The kernel-aware tests also run on 6.12 (module_memory, pcpu_hot, sections with addresses).
 bash scripts/fetch-kernels.sh --series 6.12 all
 bash scripts/fetch-kernel-source.sh >/dev/null
+bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts >/dev/null
 node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/adapter/*.test.ts
 # UI tests in a real VS Code (code-server + headless chromium) with the packaged .vsix.
 npm run package

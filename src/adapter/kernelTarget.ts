@@ -2,7 +2,8 @@
 // launched it. Owns the processes and the private runtime directory, and tears all of it
 // down exactly once, however the session ends.
 import { EventEmitter } from 'node:events';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
@@ -183,10 +184,7 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
     throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
   }
   log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const hasLinuxScripts = await connection.send(mi.consoleCommand('help lx-version')).then(
-    () => true,
-    () => false,
-  );
+  const hasLinuxScripts = await loadLinuxScripts(connection, config.program);
   log(
     hasLinuxScripts
       ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
@@ -204,6 +202,25 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
     }
   }
   return hasLinuxScripts;
+}
+
+/**
+ * gdb auto-loads vmlinux-gdb.py from beside vmlinux's real path only: a tree whose vmlinux is
+ * a link (to a distribution's debug vmlinux, say) would lose its lx-* scripts. The script
+ * beside the configured path, in the directory gdb was told is safe, is sourced then.
+ */
+async function loadLinuxScripts(connection: MiConnection, program: string): Promise<boolean> {
+  const loaded = () =>
+    connection.send(mi.consoleCommand('help lx-version')).then(
+      () => true,
+      () => false,
+    );
+  if (await loaded()) return true;
+  const beside = path.join(path.dirname(program), 'vmlinux-gdb.py');
+  const linked = await realpath(program).then((real) => real !== path.resolve(program), () => false);
+  if (!linked || !existsSync(beside)) return false;
+  await connection.send(mi.consoleCommand(`source ${beside}`)).catch(() => undefined);
+  return loaded();
 }
 
 /** The kernel tree's vmlinux-gdb.py sits beside vmlinux: let gdb auto-load it from there only. */

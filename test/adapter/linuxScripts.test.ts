@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { CACHE, launch, startClient, stopClient, testKernel, topFrame } from './support';
+import { CACHE, launch, launchConfig, launchRunning, outputMatching, startClient, stopClient, testKernel, topFrame } from './support';
 
 const builds = path.join(CACHE, 'build');
 
@@ -45,6 +45,43 @@ describe('lx-* scripts of a kernel built with CONFIG_GDB_SCRIPTS', () => {
       assert.match(current.body.result, /= "\S+/);
       const viaRequest = await client.customRequest('kernelQemu.dmesg');
       assert.match((viaRequest.body as { text: string }).text, /Linux version 6\.1\./);
+    } finally {
+      await stopClient(client);
+    }
+  });
+});
+
+/** Debian's 6.12 kernel in its matching source tree with the tree's scripts made (fetch-kernel-source.sh --series 6.12 --gdb-scripts). */
+function tree612(): string {
+  const src = path.join(CACHE, 'src');
+  const name = existsSync(src) ? readdirSync(src).find((entry) => entry.startsWith('linux-6.12.') && existsSync(path.join(src, entry, '.gdb-scripts-complete'))) : undefined;
+  assert.ok(name, `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`);
+  return path.join(src, name);
+}
+
+describe('lx-* scripts of a 6.12 tree, on Debian 6.12 kernel', () => {
+  test('load beside vmlinux; lx-lsmod lists a module stopped in its init function', async () => {
+    const tree = tree612();
+    const kernel = testKernel('x86_64', '6.12');
+    const client = await startClient();
+    const output: string[] = [];
+    client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    try {
+      await launchRunning(client, { ...launchConfig(kernel, { stopAtEntry: false, moduleSearchPath: [path.join(kernel.dir, 'modules/debug')] }), program: path.join(tree, 'vmlinux') }, () =>
+        client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }] }),
+      );
+      assert.match(output.join(''), /The kernel's gdb scripts are loaded/);
+      await outputMatching(output, /kernel-qemu initramfs ready/);
+      const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
+      await client.customRequest('kernelQemu.serialInput', { text: 'insmod /modules/michael_mic.ko\n' });
+      const frame = await topFrame(client, (await stopped).body.threadId ?? 1);
+      assert.equal(frame.name, 'michael_mic_init');
+      // The source comes from the tree itself now: it is vmlinux's directory.
+      assert.equal(frame.source?.path, path.join(tree, 'crypto/michael_mic.c'));
+      const lsmod = await client.evaluateRequest({ expression: 'lx-lsmod', context: 'repl', frameId: frame.id });
+      assert.match(lsmod.body.result, /^0x[0-9a-f]+\s+michael_mic\s+\d+/m);
+      const version = await client.evaluateRequest({ expression: 'lx-version', context: 'repl', frameId: frame.id });
+      assert.match(version.body.result, /Linux version 6\.12\./);
     } finally {
       await stopClient(client);
     }
