@@ -21,6 +21,8 @@ export enum ErrorCode {
   UnknownReference = 1017,
   Timeout = 1018,
   DiskInUse = 1019,
+  /** The kernel keeps a structure in a shape this feature does not read (kernel/kernelLayout.ts). */
+  KernelLayoutUnsupported = 1020,
   // VM snapshots (src/adapter/snapshots.ts)
   SnapshotMissing = 1101,
   SnapshotExists = 1102,

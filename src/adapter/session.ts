@@ -149,7 +149,7 @@ export class KernelQemuSession extends DebugSession {
         serialPanicReporter(config.breakOnPanic, (text) => this.print(text)),
       ),
       tasks: new TaskInspector(target.mi, config.arch, layout),
-      kernelLog: new KernelLog(target.mi),
+      kernelLog: new KernelLog(target.mi, layout),
       modules,
     };
     this.connected = connected;
