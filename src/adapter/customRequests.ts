@@ -7,6 +7,7 @@ import { mi } from '../mi/commands';
 import { ErrorCode, UserError } from './errors';
 import type { KernelLog } from './kernel/dmesg';
 import { resolveLocation } from './kernel/locations';
+import type { KernelExceptions } from './kernel/kernelExceptions';
 import type { ModuleTracker } from './kernel/modules';
 import type { SerialConsole } from './kernel/serialConsole';
 import type { TaskInspector } from './kernel/tasks';
@@ -30,6 +31,7 @@ export interface Connected {
   tasks: TaskInspector;
   kernelLog: KernelLog;
   modules: ModuleTracker;
+  exceptions: KernelExceptions;
 }
 
 export interface CustomRequestContext extends Connected {

@@ -145,7 +145,7 @@ const commonSchema: SchemaOf<CommonArgs> = {
   breakOnPanic: {
     type: 'boolean',
     description:
-      'Stop when the kernel panics (a breakpoint on panic()): the panicking stack is shown, with the panic message. Off: the kernel halts and the panic is reported from the serial console.',
+      "Start the session with the 'Kernel panic' exception filter on (the Breakpoints view switches it, and 'Oops and BUG' and 'WARN', during the session): stop in panic() with the kernel's formatted message. Off: the kernel halts and the panic is reported from the serial console.",
     default: true,
   },
 };

@@ -9,7 +9,7 @@ import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
 import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
-import type { PanicWatch } from './kernel/panic';
+import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errorText } from './errors';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -50,7 +50,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
     private readonly modules?: ModuleTracker,
-    private readonly panic?: PanicWatch,
+    private readonly exceptions?: KernelExceptions,
   ) {
     super();
     mi.on('exec', (record) => void this.onExec(record));
@@ -103,10 +103,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       });
   }
 
-  /** Internal breakpoints of a running kernel: where it starts a freshly loaded module, and panic() (attach arms them directly). */
+  /** Internal breakpoints of a running kernel: where it starts a freshly loaded module, and the kernel exception filters (attach arms them directly). */
   async armModuleHook(): Promise<void> {
-    const panicWarning = await this.panic?.arm();
-    if (panicWarning) this.emit('output', panicWarning);
+    for (const warning of (await this.exceptions?.arm()) ?? []) this.emit('output', warning);
     if (!this.modules || this.moduleHook !== undefined) return;
     try {
       const result = await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }));
@@ -293,8 +292,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`));
       return;
     }
-    if (this.panic?.isPanicStop(stop)) {
-      this.emit('stopped', { ...stop, reason: 'exception', description: await this.panic.describe(stop.threadId ?? this.lastThreadId) });
+    const exception = this.exceptions?.filterOf(stop);
+    if (exception && this.exceptions) {
+      const { description } = await this.exceptions.describe(exception, stop.threadId ?? this.lastThreadId);
+      this.emit('stopped', { ...stop, reason: 'exception', description });
       return;
     }
     const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;

@@ -36,7 +36,8 @@ import { KaslrDetector } from './kernel/kaslr';
 import { cacheDirectory } from './cacheDirectory';
 import { layoutFromGdb } from './kernel/kernelLayout';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
-import { PanicWatch, serialPanicReporter } from './kernel/panic';
+import { KERNEL_EXCEPTION_FILTERS, KernelExceptions } from './kernel/kernelExceptions';
+import { serialPanicReporter } from './kernel/panic';
 import { SerialConsole } from './kernel/serialConsole';
 import { TaskInspector } from './kernel/tasks';
 
@@ -82,6 +83,8 @@ export class KernelQemuSession extends DebugSession {
       supportsSetExpression: true,
       supportsClipboardContext: true,
       supportsModulesRequest: true,
+      supportsExceptionInfoRequest: true,
+      exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
       breakpointModes: [
         {
           mode: HARDWARE_MODE,
@@ -135,7 +138,9 @@ export class KernelQemuSession extends DebugSession {
     const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
     const layout = layoutFromGdb(target.mi, config.arch);
     const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
-    const run = new RunControl(target.mi, breakpoints, modules, config.breakOnPanic ? new PanicWatch(target.mi) : undefined);
+    const kernelLog = new KernelLog(target.mi, layout);
+    const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
+    const run = new RunControl(target.mi, breakpoints, modules, exceptions);
     const connected: Connected = {
       target,
       breakpoints,
@@ -146,11 +151,12 @@ export class KernelQemuSession extends DebugSession {
       run,
       serial: new SerialConsole(
         (event) => this.sendEvent(event),
-        serialPanicReporter(config.breakOnPanic, (text) => this.print(text)),
+        serialPanicReporter(() => exceptions.isOn('panic'), (text) => this.print(text)),
       ),
       tasks: new TaskInspector(target.mi, config.arch, layout),
-      kernelLog: new KernelLog(target.mi, layout),
+      kernelLog,
       modules,
+      exceptions,
     };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
@@ -208,7 +214,8 @@ export class KernelQemuSession extends DebugSession {
     const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
     if (stop.description) event.body.description = stop.description;
-    if (stop.breakpointNumber) event.body.text = `breakpoint ${stop.breakpointNumber}`;
+    // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
+    if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
     this.sendEvent(event);
   }
 
@@ -245,6 +252,25 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
+    });
+  }
+
+  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    void this.handle(response, async () => {
+      for (const warning of await this.changingBreakpoints(() => this.require().exceptions.setFilters(args.filters))) this.print(warning);
+    });
+  }
+
+  protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    void this.handle(response, async () => {
+      const exception = this.require().exceptions.lastException;
+      if (!exception) throw new UserError(ErrorCode.BadArgument, 'The kernel did not stop at a panic, Oops or WARN.');
+      response.body = {
+        exceptionId: exception.filter,
+        description: exception.description,
+        breakMode: 'always',
+        details: { message: exception.description, ...(exception.report ? { stackTrace: exception.report } : {}) },
+      };
     });
   }
 

@@ -114,6 +114,8 @@ export const mi = {
   readMemoryBytes: (address: string, count: number, offset = 0) =>
     command(`-data-read-memory-bytes${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),
   writeMemoryBytes: (address: string, hexBytes: string) => command(`-data-write-memory-bytes ${quote(address)} ${hexBytes}`),
+  /** The whole function that holds `location` (a name or an address), instructions only. */
+  disassembleFunction: (location: string) => command(`-data-disassemble -a ${quote(location)} -- 0`),
   disassemble: (startAddress: string, endAddress: string, mode: 0 | 2 | 4 | 5 = 5) =>
     command(`-data-disassemble -s ${startAddress} -e ${endAddress} -- ${mode}`),
 } as const;

@@ -24,6 +24,7 @@ const SRC = execFileSync('bash', [path.join(ROOT, 'scripts/fetch-kernel-source.s
 const OBJ = path.join(CACHE, 'build', `${path.basename(SRC)}-x86_64-debug`);
 const OPTIONS: PlanOptions = { jobs: Math.max(2, os.availableParallelism()), hostArch: 'x86_64', arch: 'x86_64' };
 const BUILD_TIMEOUT = 40 * 60_000;
+const EXCEPTION_OPTIONS = ['BUG', 'KALLSYMS', 'DEBUG_FS', 'RUNTIME_TESTING_MENU', 'LKDTM'];
 
 /** Runs a target the way the Build Kernel task does, with its output kept for the failure message. */
 async function run(tree: KernelBuildTree, target: TargetRef): Promise<RunResult & { log: string }> {
@@ -96,6 +97,10 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
     const started = Date.now();
     if (!existsSync(path.join(OBJ, '.config'))) await run(tree, { id: 'tinyconfig' });
     await run(tree, { id: 'debug-config' });
+    // What kernelExceptions.test.ts needs to provoke a WARN and an Oops from the guest's shell
+    // (tinyconfig leaves out BUG, which WARN_ON and BUG need, and kallsyms for their reports).
+    execFileSync(path.join(SRC, 'scripts/config'), ['--file', path.join(OBJ, '.config'), ...EXCEPTION_OPTIONS.flatMap((option) => ['-e', option])]);
+    execFileSync('make', ['-s', '-C', SRC, `O=${OBJ}`, 'olddefconfig'], { stdio: 'ignore' });
     const [config] = await configFilesOf(tree);
     assert.ok(config, 'the tree has a .config');
     assert.deepEqual(blocking(await diagnose(config)).map((finding) => finding.id), []);
@@ -114,6 +119,8 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
     assert.ok(elf.hasDebugInfo, 'vmlinux has .debug_info');
     assert.ok(statSync(path.join(OBJ, 'arch/x86/boot/bzImage')).size > 100_000);
     assert.ok(existsSync(path.join(OBJ, 'vmlinux-gdb.py')));
+    const builtConfig = Kconfig.parse(readFileSync(path.join(OBJ, '.config'), 'utf8'));
+    assert.deepEqual(EXCEPTION_OPTIONS.filter((option) => builtConfig.get(option) !== 'y'), [], 'the options for provoking a WARN and an Oops are in');
     assert.ok(statSync(vmlinux).mtimeMs >= statSync(path.join(OBJ, '.config')).mtimeMs, 'vmlinux is newer than .config');
     // The O= directory is itself recognised as a kernel tree (its `source` link).
     const detected = await detectTree(OBJ);
