@@ -42,6 +42,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private swallow: ((stop: StopInfo) => void) | undefined;
 
   private moduleHook: string | undefined;
+  /** stopAtEntry named a function: after start_kernel the kernel runs on to it (a temporary breakpoint). */
+  entryFunction: string | undefined;
+  private runToBreakpoint: string | undefined;
 
   /** Work owed to gdb before the target runs again (see resyncBeforeNextResume). */
   private pendingResync: (() => Promise<void>) | undefined;
@@ -79,6 +82,20 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     } catch (error) {
       this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
       await this.bootFinished();
+    }
+  }
+
+  /** A temporary breakpoint on the function stopAtEntry named; false (and said why) when gdb has no such function. */
+  private async armRunTo(name: string): Promise<boolean> {
+    try {
+      const result = await this.mi.send(mi.breakInsert({ location: name, temporary: true }));
+      const bkpt = result.results.tuple('bkpt');
+      await disablePatchableEntryLocations(this.mi, bkpt);
+      this.runToBreakpoint = bkpt.str('number');
+      return true;
+    } catch (error) {
+      this.emit('output', `stopAtEntry: cannot run to "${name}" (${errorText(error)}); stopped at ${ENTRY_FUNCTION} instead.\n`);
+      return false;
     }
   }
 
@@ -152,6 +169,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
     await this.bootFinished();
     if (!this.stopAtEntry) return this.continue();
+    if (this.entryFunction && (await this.armRunTo(this.entryFunction))) return this.continue();
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
@@ -281,8 +299,17 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       this.entryBreakpoint = undefined;
       await this.bootFinished();
       if (!entryWasReported) this.breakpoints.noteHit(stop.breakpointNumber);
+      if (entryWasReported && this.stopAtEntry && this.entryFunction && (await this.armRunTo(this.entryFunction))) {
+        await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+        return;
+      }
       if (!entryWasReported || this.stopAtEntry) this.emit('stopped', entryWasReported ? { ...stop, reason: 'entry' } : stop);
       else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      return;
+    }
+    if (this.runToBreakpoint !== undefined && stop.breakpointNumber === this.runToBreakpoint) {
+      this.runToBreakpoint = undefined;
+      this.emit('stopped', { ...stop, reason: 'entry', description: `Stopped at ${this.entryFunction} (stopAtEntry)` });
       return;
     }
     if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {

@@ -223,6 +223,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const { target, run } = this.require();
       const config = target.config;
+      run.entryFunction = config.entryFunction;
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
       if (config.request === 'attach') {
