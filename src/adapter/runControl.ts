@@ -28,6 +28,8 @@ export interface RunControlEvents {
   moduleLoaded: [LoadedModule];
   /** gdb says the target is gone (remote closed, exited). */
   targetExited: [reason: string];
+  /** The kernel reached start_kernel and runs from its final mapping. */
+  bootFinished: [];
 }
 
 export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'stepInstruction';
@@ -85,6 +87,22 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }
   }
 
+  /**
+   * The VM was reset (restart): the boot phase again. Breakpoints go back to hardware and
+   * the internal ones come out (under KVM software ones would be overwritten as the kernel is
+   * loaded again); they return after start_kernel, as at launch.
+   */
+  async rebooted(stopAtEntry: boolean, kaslr?: { detector: KaslrDetector; program: string }): Promise<void> {
+    this.emit('breakpointsChanged', await this.breakpoints.enterBootPhase());
+    this.runToBreakpoint = undefined;
+    this.entryBreakpoint = undefined;
+    const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter((number): number is string => number !== undefined);
+    if (internal.length > 0) await this.mi.send(mi.breakDelete(internal)).catch(() => undefined);
+    this.moduleHook = undefined;
+    if (kaslr) return this.bootWithKaslr(kaslr.detector, kaslr.program, stopAtEntry);
+    return this.runToEntry(stopAtEntry);
+  }
+
   /** A temporary breakpoint on the function stopAtEntry named; false (and said why) when gdb has no such function. */
   private async armRunTo(name: string): Promise<boolean> {
     try {
@@ -101,6 +119,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   /** The kernel runs from its final mapping: breakpoints move to software, and module loads are watched. */
   private async bootFinished(): Promise<void> {
+    this.emit('bootFinished');
     this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
     this.armAfterThisStop();
   }

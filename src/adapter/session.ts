@@ -34,6 +34,7 @@ import { hasSideEffects, VariableService } from './variables';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { cacheDirectory } from './cacheDirectory';
+import { restartKernel } from './restart';
 import { layoutFromGdb } from './kernel/kernelLayout';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
 import { KERNEL_EXCEPTION_FILTERS, KernelExceptions } from './kernel/kernelExceptions';
@@ -84,6 +85,7 @@ export class KernelQemuSession extends DebugSession {
       supportsClipboardContext: true,
       supportsModulesRequest: true,
       supportsExceptionInfoRequest: true,
+      supportsRestartRequest: true,
       exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
       breakpointModes: [
         {
@@ -253,6 +255,15 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
+    });
+  }
+
+  /** Restart: the same VM reset and booted again (restart.ts), not a new QEMU and gdb. */
+  protected restartRequest(response: DebugProtocol.RestartResponse): void {
+    void this.handle(response, async () => {
+      const connected = this.require();
+      await restartKernel(connected, (text) => this.print(text));
+      this.sendEvent(new ContinuedEvent(connected.run.currentThreadId, true));
     });
   }
 
