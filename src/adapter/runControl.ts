@@ -192,14 +192,27 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
-  async continue(): Promise<void> {
+  /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
+  async continue(onlyThread?: number): Promise<void> {
     await this.arming;
     await this.settleResync();
+    await this.lockScheduler(onlyThread !== undefined);
     this.markRunning();
-    await this.mi.send(mi.execContinue()).catch((error: unknown) => this.resumeFailed(error));
+    await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
   }
 
-  async step(kind: StepKind, threadId: number): Promise<void> {
+  /**
+   * gdb's scheduler-locking decides whether a resume of one thread lets the others run; QEMU's
+   * stub honours it per vCPU (vCont with one thread's action). Switched only when it changes.
+   */
+  private schedulerLocked = false;
+  private async lockScheduler(on: boolean): Promise<void> {
+    if (on === this.schedulerLocked) return;
+    await this.mi.send(mi.gdbSet('scheduler-locking', on ? 'on' : 'off'));
+    this.schedulerLocked = on;
+  }
+
+  async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
     const command = {
       next: mi.execNext,
       stepIn: mi.execStep,
@@ -209,6 +222,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }[kind](threadId);
     await this.arming;
     await this.settleResync();
+    await this.lockScheduler(singleThread);
     this.markRunning();
     await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
   }

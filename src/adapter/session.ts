@@ -86,6 +86,7 @@ export class KernelQemuSession extends DebugSession {
       supportsModulesRequest: true,
       supportsExceptionInfoRequest: true,
       supportsRestartRequest: true,
+      supportsSingleThreadExecutionRequests: true,
       exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
       breakpointModes: [
         {
@@ -452,31 +453,32 @@ export class KernelQemuSession extends DebugSession {
     }
   }
 
-  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+  protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     void this.handle(response, async () => {
       await this.breakpointChangesDone();
-      await this.require().run.continue();
-      response.body = { allThreadsContinued: true };
+      await this.require().run.continue(args.singleThread ? args.threadId : undefined);
+      response.body = { allThreadsContinued: !args.singleThread };
     });
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'nextInstruction' : 'next');
+    this.stepRequest(response, args, args.granularity === 'instruction' ? 'nextInstruction' : 'next');
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'stepInstruction' : 'stepIn');
+    this.stepRequest(response, args, args.granularity === 'instruction' ? 'stepInstruction' : 'stepIn');
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.stepRequest(response, args.threadId, 'stepOut');
+    this.stepRequest(response, args, 'stepOut');
   }
 
-  private stepRequest(response: DebugProtocol.Response, threadId: number, kind: StepKind): void {
+  /** singleThread: only this vCPU moves; the others stay where they stopped (gdb's scheduler-locking). */
+  private stepRequest(response: DebugProtocol.Response, args: { threadId: number; singleThread?: boolean }, kind: StepKind): void {
     void this.handle(response, async () => {
       await this.breakpointChangesDone();
       this.requireStopped();
-      await this.require().run.step(kind, threadId);
+      await this.require().run.step(kind, args.threadId, args.singleThread ?? false);
     });
   }
 

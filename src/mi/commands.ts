@@ -85,6 +85,8 @@ export const mi = {
   },
 
   execContinue: () => command('-exec-continue', RUNNING),
+  /** With scheduler-locking on, only this thread runs. */
+  execContinueThread: (threadId: number) => command(`-exec-continue --thread ${int(threadId)}`, RUNNING),
   execInterrupt: () => command('-exec-interrupt'),
   execNext: (threadId: number) => command(`-exec-next --thread ${int(threadId)}`, RUNNING),
   execStep: (threadId: number) => command(`-exec-step --thread ${int(threadId)}`, RUNNING),
