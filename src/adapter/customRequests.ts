@@ -7,6 +7,7 @@ import { mi } from '../mi/commands';
 import { ErrorCode, UserError } from './errors';
 import type { KernelLog } from './kernel/dmesg';
 import { resolveLocation } from './kernel/locations';
+import type { GotoTargets } from './gotoTargets';
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import type { ModuleTracker } from './kernel/modules';
 import type { SerialConsole } from './kernel/serialConsole';
@@ -32,6 +33,7 @@ export interface Connected {
   kernelLog: KernelLog;
   modules: ModuleTracker;
   exceptions: KernelExceptions;
+  gotoTargets: GotoTargets;
 }
 
 export interface CustomRequestContext extends Connected {

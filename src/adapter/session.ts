@@ -35,6 +35,7 @@ import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { cacheDirectory } from './cacheDirectory';
 import { restartKernel } from './restart';
+import { GotoTargets } from './gotoTargets';
 import { layoutFromGdb } from './kernel/kernelLayout';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
 import { KERNEL_EXCEPTION_FILTERS, KernelExceptions } from './kernel/kernelExceptions';
@@ -87,6 +88,7 @@ export class KernelQemuSession extends DebugSession {
       supportsExceptionInfoRequest: true,
       supportsRestartRequest: true,
       supportsSingleThreadExecutionRequests: true,
+      supportsGotoTargetsRequest: true,
       exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
       breakpointModes: [
         {
@@ -160,6 +162,7 @@ export class KernelQemuSession extends DebugSession {
       kernelLog,
       modules,
       exceptions,
+      gotoTargets: new GotoTargets(target.mi, sources),
     };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
@@ -265,6 +268,27 @@ export class KernelQemuSession extends DebugSession {
       const connected = this.require();
       await restartKernel(connected, (text) => this.print(text));
       this.sendEvent(new ContinuedEvent(connected.run.currentThreadId, true));
+    });
+  }
+
+  protected gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const { gotoTargets, run } = this.require();
+      if (!args.source.path) throw new UserError(ErrorCode.BadArgument, 'Set Next Statement needs a source file with a path.');
+      response.body = { targets: await gotoTargets.targetsFor(args.source.path, args.line, run.currentThreadId) };
+    });
+  }
+
+  protected gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const { gotoTargets, stack, variables } = this.require();
+      await gotoTargets.goto(args.threadId, args.targetId);
+      stack.reset();
+      variables.reset();
+      // The stop follows the response (handle sends it when this returns).
+      setImmediate(() => this.reportStop({ reason: 'goto', threadId: args.threadId, breakpointNumber: undefined, frame: undefined }));
     });
   }
 
