@@ -23,7 +23,9 @@ import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
 import { ErrorCode, errorText, showsUser, UserError } from './errors';
+import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
+import { Repl } from './repl';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
@@ -85,6 +87,8 @@ export class KernelQemuSession extends DebugSession {
       supportsModulesRequest: true,
       supportsExceptionInfoRequest: true,
       exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: ['.', '>'],
       breakpointModes: [
         {
           mode: HARDWARE_MODE,
@@ -141,11 +145,13 @@ export class KernelQemuSession extends DebugSession {
     const kernelLog = new KernelLog(target.mi, layout);
     const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
     const run = new RunControl(target.mi, breakpoints, modules, exceptions);
+    const variables = new VariableService(target.mi, config.arch);
     const connected: Connected = {
       target,
       breakpoints,
       stack: new StackService(target.mi, sources),
-      variables: new VariableService(target.mi, config.arch),
+      variables,
+      repl: new Repl({ mi: target.mi, evaluate: (expression, context) => variables.evaluate(expression, context), beforeCommand: () => run.settleResync(), afterCommand: () => undefined }),
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,
@@ -160,11 +166,8 @@ export class KernelQemuSession extends DebugSession {
     };
     this.connected = connected;
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
-    // gdb's log stream carries its warnings and errors; its unsolicited console text only
-    // repeats stops VS Code already shows (and "No such file" for unmapped sources).
     target.mi.on('stream', (record, attributed) => {
-      if (attributed) return;
-      if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
+      if (!attributed && showsUnsolicited(record)) this.print(record.text);
     });
     target.on('serial', (text) => connected.serial.output(text));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
@@ -402,7 +405,7 @@ export class KernelQemuSession extends DebugSession {
       const { variables } = this.require();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
       if (args.context === 'repl') {
-        response.body = await this.evaluateInRepl(args.expression, context);
+        response.body = await this.require().repl.evaluate(args.expression, context);
         return;
       }
       this.requireStopped();
@@ -413,32 +416,12 @@ export class KernelQemuSession extends DebugSession {
     });
   }
 
-  /**
-   * Debug Console input: a gdb command (`info registers`, `p init_task.comm`, `lx-dmesg`) runs in
-   * gdb's CLI; what gdb does not know as a command is evaluated as an expression; `-…` is raw MI.
-   */
-  private async evaluateInRepl(text: string, context: FrameContext | undefined): Promise<{ result: string; variablesReference: number; type?: string }> {
-    const { target, variables, run } = this.require();
-    const trimmed = text.trim();
-    // The command may resume gdb (`continue`, `next`): gdb must be in line with a loaded snapshot first.
-    await run.settleResync();
-    if (trimmed.startsWith('-')) {
-      const result = await target.mi.send(mi.raw(trimmed));
-      return { result: `^${result.resultClass}${Object.keys(result.results.fields).length ? ' ' + JSON.stringify(result.results.fields) : ''}`, variablesReference: 0 };
-    }
-    try {
-      const result = await target.mi.send(mi.consoleCommand(trimmed, ['done', 'running']));
-      return { result: result.console.replace(/\n$/, ''), variablesReference: 0 };
-    } catch (error) {
-      if (!(error instanceof MiCommandError) || !/^Undefined command/.test(error.message) || run.isRunning) {
-        throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-      }
-    }
-    try {
-      return await variables.evaluate(trimmed, context);
-    } catch (error) {
-      throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-    }
+  protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    void this.handle(response, async () => {
+      const cursor = this.convertClientColumnToDebugger(args.column) - 1;
+      const items = await this.require().repl.completions(args.text, cursor);
+      response.body = { targets: items.map((item) => ({ ...item, start: this.convertDebuggerColumnToClient(item.start + 1) })) };
+    });
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {

@@ -87,23 +87,25 @@ export class VariableService {
     }
   }
 
-  /** Evaluates an expression into a variable-like result, expandable when it has children. */
+  /**
+   * Evaluates an expression into a variable-like result, expandable when it has children. A
+   * failure is gdb's reason from -data-evaluate-expression ("Cannot access memory at address
+   * 0x0"): a var-object would say "-var-create: unable to create variable object", or show an
+   * unreadable value as "".
+   */
   async evaluate(expression: string, context: FrameContext | undefined): Promise<EvaluateResult> {
     // A var-object says whether the value expands; gdb's printed value reads better for
     // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
-    const [created, printed] = await Promise.all([
-      this.mi.send(mi.varCreate(expression, context)),
-      this.mi.send(mi.evaluate(expression, context)).then(
-        (result) => result.results.optStr('value'),
-        () => undefined,
-      ),
-    ]);
-    const varobj = created.results;
+    const [created, printed] = await Promise.allSettled([this.mi.send(mi.varCreate(expression, context)), this.mi.send(mi.evaluate(expression, context))]);
+    if (created.status === 'fulfilled') this.varobjRoots.push(created.value.results.str('name'));
+    if (printed.status === 'rejected') throw printed.reason;
+    const printedValue = printed.value.results.optStr('value') ?? '';
+    if (created.status === 'rejected') return { result: printedValue, variablesReference: 0 };
+    const varobj = created.value.results;
     const name = varobj.str('name');
-    this.varobjRoots.push(name);
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
-    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '';
+    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printedValue : undefined) ?? (varobj.optStr('value') || printedValue);
     const memoryReference = pointerValue(value, type);
     return {
       result: value,
