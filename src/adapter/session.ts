@@ -32,7 +32,8 @@ import { StackService } from './stack';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
 import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
-import { hasSideEffects, VariableService } from './variables';
+import { VariableService } from './variables';
+import { EvaluationPolicy } from './evaluationPolicy';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { cacheDirectory } from './cacheDirectory';
@@ -145,13 +146,14 @@ export class KernelQemuSession extends DebugSession {
     const kernelLog = new KernelLog(target.mi, layout);
     const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
     const run = new RunControl(target.mi, breakpoints, modules, exceptions);
-    const variables = new VariableService(target.mi, config.arch);
+    const policy = new EvaluationPolicy(target.mi);
+    const variables = new VariableService(target.mi, config.arch, policy);
     const connected: Connected = {
       target,
       breakpoints,
       stack: new StackService(target.mi, sources),
       variables,
-      repl: new Repl({ mi: target.mi, evaluate: (expression, context) => variables.evaluate(expression, context), beforeCommand: () => run.settleResync(), afterCommand: () => undefined }),
+      repl: new Repl({ mi: target.mi, evaluate: (expression, context) => variables.evaluate(expression, context, 'change'), beforeCommand: () => run.settleResync(), afterCommand: () => policy.forget() }),
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,
@@ -409,10 +411,10 @@ export class KernelQemuSession extends DebugSession {
         return;
       }
       this.requireStopped();
-      if ((args.context === 'hover' || args.context === 'watch') && hasSideEffects(args.expression)) {
-        throw new UserError(ErrorCode.BadArgument, `Not evaluated for ${args.context}: '${args.expression}' could change the kernel (assignment, ++/--, or a call). Use the Debug Console to run it.`);
-      }
-      response.body = await this.gdbErrorsForUser(() => variables.evaluate(args.expression, context));
+      // gdb's refusal is shown where it was asked (the Watch line, the hover), not as a notification.
+      response.body = await variables.evaluate(args.expression, context, 'read').catch((error: unknown) => {
+        throw error instanceof MiCommandError ? new UserError(ErrorCode.EvaluationFailed, error.message) : error;
+      });
     });
   }
 
