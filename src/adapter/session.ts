@@ -151,7 +151,7 @@ export class KernelQemuSession extends DebugSession {
     const connected: Connected = {
       target,
       breakpoints,
-      stack: new StackService(target.mi, sources),
+      stack: new StackService(target.mi, sources, config.arch),
       variables,
       repl: new Repl({ mi: target.mi, evaluate: (expression, context) => variables.evaluate(expression, context, 'change'), beforeCommand: () => run.settleResync(), afterCommand: () => policy.forget() }),
       memory: new MemoryService(target.mi),
