@@ -23,6 +23,7 @@ import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
 import { ErrorCode, errorText, showsUser, UserError } from './errors';
+import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
 import { Repl } from './repl';
@@ -47,6 +48,7 @@ import { TaskInspector } from './kernel/tasks';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
+  private conditionErrors: ConditionErrorReader | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
   private readonly breakpointChanges = new Set<Promise<unknown>>();
@@ -167,6 +169,7 @@ export class KernelQemuSession extends DebugSession {
       exceptions,
     };
     this.connected = connected;
+    this.conditionErrors = readConditionErrors(target.mi);
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
     target.mi.on('stream', (record, attributed) => {
       if (!attributed && showsUnsolicited(record)) this.print(record.text);
@@ -218,7 +221,8 @@ export class KernelQemuSession extends DebugSession {
     this.connected?.serial.flush(); // what the guest printed before it stopped comes first
     const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
-    if (stop.description) event.body.description = stop.description;
+    const conditionError = stop.reason === 'breakpoint' ? this.conditionErrors?.take(stop.breakpointNumber) : undefined;
+    if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
     // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
     if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
     this.sendEvent(event);
