@@ -16,7 +16,7 @@ export const FIRST_FRAMES = 20;
 type Kind = 'cached' | 'neutral' | 'changes';
 
 /** Commands that only read the target or gdb's var-objects: neither cached nor a reason to forget. */
-const NEUTRAL = /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features|gdb-show|gdb-set may-(write-memory|write-registers|call-functions) (on|off)|complete)(\s|$)/;
+const NEUTRAL = /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features|gdb-show|gdb-set may-(write-memory|write-registers|call-functions) (on|off)|complete|interpreter-exec console "help)(\s|$)/;
 const CACHED = /^-(thread-info|stack-list-frames|stack-list-variables)(\s|$)/;
 const EVALUATE = /^-data-evaluate-expression((?: --(?:thread|frame) \d+)*) (.*)$/;
 

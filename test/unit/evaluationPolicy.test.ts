@@ -64,4 +64,5 @@ test('the stop cache keeps what was read under the policy, and the switches do n
   assert.equal(classify(mi.gdbSet('may-write-memory', 'off')), 'neutral');
   assert.equal(classify(mi.gdbShow('may-call-functions')), 'neutral');
   assert.equal(classify(mi.gdbSet('var', 'x')), 'changes');
+  assert.equal(classify(mi.helpFor('init_task.pid')), 'neutral', 'asking gdb whether a word is a command');
 });
