@@ -10,8 +10,8 @@ import type { GuestArch } from './launchArgs';
 
 const ENTRY_FRAMES: Readonly<Record<GuestArch, RegExp>> = {
   // entry_64.S, entry_64_compat.S (syscalls; asm_* are the idtentry exception and interrupt
-  // stubs; ret_from_fork) and head_64.S (CPU start).
-  x86_64: /^(entry_SYSCALL_64(_after_hwframe)?|entry_SYSCALL_compat(_after_hwframe)?|entry_SYSENTER_compat(_after_hwframe)?|entry_INT80_compat|asm_\w+|ret_from_fork|secondary_startup_64(_no_verify)?|startup_64)$/,
+  // stubs; ret_from_fork, since 6.5 C code called by ret_from_fork_asm) and head_64.S (CPU start).
+  x86_64: /^(entry_SYSCALL_64(_after_hwframe)?|entry_SYSCALL_compat(_after_hwframe)?|entry_SYSENTER_compat(_after_hwframe)?|entry_INT80_compat|asm_\w+|ret_from_fork(_asm)?|secondary_startup_64(_no_verify)?|startup_64)$/,
   // entry.S (the vectors: el0t_* from user space, el1h_* in the kernel; ret_from_fork) and
   // head.S (the boot CPU's __primary_switched, the others' __secondary_switched).
   aarch64: /^(el[01][th]_(64|32)_(sync|irq|fiq|error)|ret_from_fork|__primary_switched|__secondary_switched)$/,
@@ -29,7 +29,8 @@ export function stackLength(frames: readonly MiTuple[], arch: GuestArch): number
     const frame = frames[index]!;
     // A stop in user space (frame 0 at a user address) keeps what gdb unwinds there.
     if (index > 0 && isKernelAddress(frames[index - 1]!.optStr('addr')) === true && isKernelAddress(frame.optStr('addr')) === false) return index;
-    if (ENTRY_FRAMES[arch].test(frame.optStr('func') ?? '')) return index + 1;
+    // The last of adjacent entry frames (6.5+: ret_from_fork, then ret_from_fork_asm).
+    if (ENTRY_FRAMES[arch].test(frame.optStr('func') ?? '') && !ENTRY_FRAMES[arch].test(frames[index + 1]?.optStr('func') ?? '')) return index + 1;
   }
   return frames.length;
 }

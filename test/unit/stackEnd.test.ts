@@ -33,6 +33,11 @@ test('x86_64: kthreads end at ret_from_fork, CPUs at secondary_startup_64, an in
   assert.deepEqual(names(irq, 'x86_64'), ['__sysvec_apic_timer_interrupt', 'sysvec_apic_timer_interrupt', 'asm_sysvec_apic_timer_interrupt']);
 });
 
+test('x86_64 6.5+: a kthread ends at ret_from_fork_asm, which calls the C ret_from_fork (frames as arch/x86/entry/entry_64.S makes them)', () => {
+  const kthread = frames(['0xffffffff810bfbfa', 'kthread'], ['0xffffffff81003a4c', 'ret_from_fork'], ['0xffffffff810017ba', 'ret_from_fork_asm'], ['0x0000000000000000', '??']);
+  assert.deepEqual(names(kthread, 'x86_64'), ['kthread', 'ret_from_fork', 'ret_from_fork_asm']);
+});
+
 test('a kernel frame called from a user address ends the stack; a stop in user space keeps its frames; module frames stay', () => {
   assert.deepEqual(names(frames(['0xffffffff81000000', 'f'], ['0x00007f0000001000', 'g']), 'x86_64'), ['f']);
   assert.deepEqual(names(frames(['0x0000000000401000', 'main'], ['0x00007f0000001000', '__libc_start_main']), 'x86_64'), ['main', '__libc_start_main']);
