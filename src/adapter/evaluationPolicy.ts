@@ -58,16 +58,17 @@ export class EvaluationPolicy {
     const guards = await this.readGuards();
     const toggled = [...guards].filter(([, state]) => state.settable && state.value !== 'off');
     const switches = toggled.map(([guard]) => this.mi.send(mi.gdbSet(guard, 'off')));
-    const answers = commands.map((command) => this.mi.send({ ...command, readOnly: true }));
+    // Settled at once: a refused evaluation is an answer, never an unhandled rejection.
+    const answers = Promise.allSettled(commands.map((command) => this.mi.send({ ...command, readOnly: true })));
     const restores = toggled.map(([guard, state]) => this.mi.send(mi.gdbSet(guard, state.value)));
     const switched = await Promise.allSettled([...switches, ...restores]);
     const failed = switched.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) {
       this.forget();
-      await Promise.allSettled(answers);
+      await answers;
       throw failed.reason; // gdb refused a switch it accepted when probed: none of the answers is trusted
     }
-    return (await Promise.allSettled(answers)) as { -readonly [K in keyof Commands]: PromiseSettledResult<MiResult> };
+    return (await answers) as { -readonly [K in keyof Commands]: PromiseSettledResult<MiResult> };
   }
 
   private readGuards(): Promise<Map<Guard, GuardState>> {

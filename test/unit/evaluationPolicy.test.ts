@@ -17,9 +17,10 @@ function scriptedGdb(settings: Record<string, string>, fixed: readonly string[])
     const set = /-gdb-set (\S+) (\S+)/.exec(line);
     let answer = '^done';
     if (show) answer = `^done,value="${settings[show[1]!]}"`;
+    else if (line.includes('nosuchvar')) answer = '^error,msg="No symbol \\"nosuchvar\\" in current context."';
     else if (set && fixed.includes(set[1]!)) answer = '^error,msg="Cannot change this setting while the inferior is running."';
     else if (set) settings[set[1]!] = set[2]!;
-    queueMicrotask(() => conn.handleLine(`${token}${answer}`));
+    setImmediate(() => conn.handleLine(`${token}${answer}`)); // each answer a separate I/O event, as from gdb
   });
   return { conn, sent };
 }
@@ -51,6 +52,22 @@ test('the user\'s own settings are restored, and one gdb cannot change is left a
   assert.match((await policy.refusal('$rax = 1')) ?? '', /cannot forbid register writes/);
   assert.equal(await policy.refusal('init_task.pid = 1'), undefined, 'memory writes are gdb\'s to refuse');
   assert.equal(await policy.refusal('$_strlen(init_task.comm)'), undefined);
+});
+
+test('a refused evaluation is an answer, not an unhandled rejection', async () => {
+  const { conn } = scriptedGdb({ 'may-write-memory': 'on', 'may-write-registers': 'on', 'may-call-functions': 'on' }, []);
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    const [created, printed] = await new EvaluationPolicy(conn).readOnly([mi.varCreate('nosuchvar'), mi.evaluate('nosuchvar')] as const);
+    assert.equal(created.status, 'rejected');
+    assert.equal(printed.status === 'rejected' && (printed.reason as Error).message, 'No symbol "nosuchvar" in current context.');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', record);
+  }
 });
 
 test('assignments to $ names, and what is not one', () => {
