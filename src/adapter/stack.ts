@@ -50,7 +50,8 @@ export class StackService {
    * entry frame (stackEnd.ts). Frames are read from level 0 so a later page knows where the
    * stack ended; the first page is the read the stop cache prefetched.
    */
-  async stackTrace(threadId: number, startFrame = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
+  async stackTrace(threadId: number, start = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
+    const startFrame = Math.max(0, start);
     // Ask for one frame more than shown: VS Code offers "load more" only when there are more.
     const high = levels > 0 ? startFrame + levels : startFrame + 999;
     const result = await this.mi.send(mi.stackListFrames(threadId, 0, high));
