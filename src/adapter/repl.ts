@@ -1,12 +1,15 @@
 // The Debug Console: what the user types goes to gdb the way gdb itself would take it. A line
 // whose first word gdb knows as a command (gdb's own lookup, asked with `help WORD`, so
 // abbreviations, aliases and the kernel's lx-* commands count) runs in gdb's CLI; anything
-// else is an expression and answers with its value only. `-…` is raw MI; cppdbg's
-// `-exec …` runs a command. Errors are gdb's words, shown where the input was typed.
+// else is an expression and answers with its value only; the name of one of the frame's own
+// variables alone is that variable. `-…` is raw MI; cppdbg's `-exec …` runs a command. Errors
+// are gdb's words, shown where the input was typed.
 import { mi, type FrameContext } from '../mi/commands';
 import { MiCommandError, type MiConnection } from '../mi/connection';
 import { ErrorCode, errorText, UserError } from './errors';
-import type { EvaluateResult } from './variables';
+import type { EvaluationPolicy } from './evaluationPolicy';
+import type { RunControl } from './runControl';
+import type { EvaluateResult, VariableService } from './variables';
 
 export type ReplInput =
   | { kind: 'empty' }
@@ -56,6 +59,8 @@ export interface ReplHost {
   beforeCommand(): Promise<void>;
   /** After a command: it may have changed gdb's settings or the target. */
   afterCommand(): void;
+  /** The names of the frame's locals and arguments. */
+  frameVariables(context: FrameContext): Promise<readonly string[]>;
 }
 
 export class Repl {
@@ -71,6 +76,11 @@ export class Repl {
       case 'command':
         return this.runCommand(input.command);
       case 'commandOrExpression':
+        // A variable of the frame shown wins over a gdb command of its name: `s` or `k` typed to
+        // see a local must not step or kill the target (gdb's CLI would).
+        if (input.word === input.text && context && /^[A-Za-z_]\w*$/.test(input.word) && (await this.host.frameVariables(context)).includes(input.word)) {
+          return this.runExpression(input.text, context);
+        }
         if (await this.isCommand(input.word)) return this.runCommand(input.text);
         return this.runExpression(input.text, context).catch((error: unknown) => {
           // Two words where C wants an operator (`inof registers`): a mistyped command, and
@@ -165,4 +175,15 @@ export function completionItems(typed: string, matches: readonly string[]): Arra
     if (item.label) items.set(item.label, item);
   }
   return [...items.values()];
+}
+
+/** The Debug Console of a connected session. */
+export function sessionRepl(connection: MiConnection, variables: VariableService, run: RunControl, policy: EvaluationPolicy): Repl {
+  return new Repl({
+    mi: connection,
+    evaluate: (expression, context) => variables.evaluate(expression, context, 'change'),
+    beforeCommand: () => run.settleResync(),
+    afterCommand: () => policy.forget(),
+    frameVariables: (context) => variables.localNames(context).catch(() => []),
+  });
 }

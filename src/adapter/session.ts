@@ -26,7 +26,7 @@ import { ErrorCode, errorText, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
-import { Repl } from './repl';
+import { sessionRepl } from './repl';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
@@ -155,7 +155,7 @@ export class KernelQemuSession extends DebugSession {
       breakpoints,
       stack: new StackService(target.mi, sources, config.arch),
       variables,
-      repl: new Repl({ mi: target.mi, evaluate: (expression, context) => variables.evaluate(expression, context, 'change'), beforeCommand: () => run.settleResync(), afterCommand: () => policy.forget() }),
+      repl: sessionRepl(target.mi, variables, run, policy),
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,

@@ -163,6 +163,12 @@ export class VariableService {
     return this.evaluate(expression, context, 'read');
   }
 
+  /** The names of a frame's locals and arguments (the read VS Code's Locals makes, so usually answered by the stop cache). */
+  async localNames(context: FrameContext): Promise<string[]> {
+    const result = await this.mi.send(mi.stackListVariables(context));
+    return result.results.tuples('variables').map((variable) => variable.str('name'));
+  }
+
   evaluateName(reference: number, name: string): string | undefined {
     const container = this.handles.get(reference);
     if (!container) return undefined;

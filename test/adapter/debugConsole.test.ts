@@ -1,7 +1,8 @@
 // The Debug Console on a real kernel: expressions of several shapes answer with their value
 // only (as gdb's `output` prints it), gdb commands with their output, an MI command with its
-// MI result, typos with gdb's error in place; completions come from gdb; and stops print no
-// source-line chatter, while a command's own output keeps it.
+// MI result, typos with gdb's error in place; completions come from gdb; stops print no
+// source-line chatter, while a command's own output keeps it; a frame's variable named like a
+// command is the variable.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -107,6 +108,26 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       // gdb prints a missing source line once per place, then "LINE\tin FILE".
       assert.match(await repl('frame'), new RegExp(`^#0 +${syscallStop} \\(.*\\n\\d+\\t(in )?fs/\\w+\\.c`), 'the frame command prints its source line, as gdb does');
       await client.setFunctionBreakpointsRequest({ breakpoints: [] });
+    });
+
+    test('a variable of the frame named like a gdb command is the variable (`s` does not step)', async () => {
+      await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'kstrdup' }] });
+      const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
+      await client.continueRequest({ threadId });
+      threadId = (await stopped).body.threadId ?? threadId;
+      await client.setFunctionBreakpointsRequest({ breakpoints: [] });
+      assert.equal((await topFrame(client, threadId)).name, 'kstrdup');
+      let stepped = false;
+      const onStop = () => (stepped = true);
+      client.on('stopped', onStop);
+      try {
+        assert.equal(await repl('s'), await repl('output s'), 'kstrdup(const char *s, gfp_t gfp): its argument');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(stepped, false, 'no step');
+        assert.equal((await topFrame(client, threadId)).name, 'kstrdup');
+      } finally {
+        client.off('stopped', onStop);
+      }
     });
   });
 }

@@ -1,7 +1,10 @@
 // The Debug Console's reading of a line, the way gdb's CLI reads it, and what it shows of gdb's output.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { commandWord, completionItems, failureText, parseInput } from '../../src/adapter/repl';
+import { commandWord, completionItems, failureText, parseInput, Repl } from '../../src/adapter/repl';
+import type { MiCommand } from '../../src/mi/commands';
+import type { MiConnection, MiResult } from '../../src/mi/connection';
+import { MiTuple } from '../../src/mi/records';
 import { showsUnsolicited } from '../../src/adapter/gdbOutput';
 
 test('the command word is what gdb\'s CLI would look up: letters, digits, -, _ and .', () => {
@@ -47,4 +50,28 @@ test('at a stop, gdb\'s missing-source line is not shown; its warnings and error
   assert.equal(showsUnsolicited({ type: 'log', text: 'Error in testing breakpoint condition:\n' }), true);
   assert.equal(showsUnsolicited({ type: 'console', text: 'Thread 2 hit Breakpoint 2, do_sys_openat2 () at fs/open.c:1306\n' }), false);
   assert.equal(showsUnsolicited({ type: 'console', text: '1306\t\treturn do_sys_openat2(dfd, filename, &how);\n' }), false);
+});
+
+test('a frame variable named like a command is evaluated; the command runs otherwise, and only a bare name counts', async () => {
+  const sent: string[] = [];
+  const host = {
+    mi: {
+      send: async (command: MiCommand) => {
+        sent.push(command.text);
+        return { results: new MiTuple({}), resultClass: 'done', console: '', transcript: 'stepped\n' } as MiResult;
+      },
+    } as unknown as MiConnection,
+    evaluate: async (expression: string) => ({ result: `value of ${expression}`, variablesReference: 0 }),
+    beforeCommand: async () => undefined,
+    afterCommand: () => undefined,
+    frameVariables: async () => ['s', 'next'],
+  };
+  const repl = new Repl(host);
+  const frame = { threadId: 1, frameLevel: 0 };
+  assert.equal((await repl.evaluate('s', frame)).result, 'value of s');
+  assert.equal((await repl.evaluate('next', frame)).result, 'value of next');
+  assert.deepEqual(sent, [], 'gdb ran no command');
+  assert.equal((await repl.evaluate('s', undefined)).result, 'stepped', 'no frame: gdb\'s command');
+  assert.equal((await repl.evaluate('s 2', frame)).result, 'stepped', 'with arguments it is a command');
+  assert.deepEqual(sent, ['-interpreter-exec console "help s"', '-interpreter-exec console "s"', '-interpreter-exec console "help s"', '-interpreter-exec console "s 2"']);
 });
