@@ -1,5 +1,6 @@
 // Error codes the adapter reports to the user. A UserError is shown as is (it names
 // the problem and the fix); anything else is a bug and is reported with its stack.
+import { MiCommandError } from '../mi/connection';
 
 export enum ErrorCode {
   ProgramMissing = 1001,
@@ -58,4 +59,11 @@ export class UserError extends Error {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A gdb refusal (bad expression, wrong type, unreadable memory) is the user's to read under `code`; anything else stays a bug. */
+export function gdbRefusalAs(code: ErrorCode): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof MiCommandError ? new UserError(code, error.message) : error;
+  };
 }

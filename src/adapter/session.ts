@@ -14,7 +14,6 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
-import { MiCommandError } from '../mi/connection';
 import { chooseAccel } from '../qemu/accel';
 import { BreakpointService, HARDWARE_MODE } from './breakpoints';
 import { DisassemblyService } from './disassembly';
@@ -22,7 +21,7 @@ import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
 import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, errorText, showsUser, UserError } from './errors';
+import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
@@ -342,7 +341,7 @@ export class KernelQemuSession extends DebugSession {
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     void this.handle(response, async () => {
       this.requireStopped();
-      const result = await this.gdbErrorsForUser(() => this.require().variables.setVariable(args.variablesReference, args.name, args.value));
+      const result = await this.require().variables.setVariable(args.variablesReference, args.name, args.value).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
   }
@@ -351,19 +350,9 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       this.requireStopped();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
-      const result = await this.gdbErrorsForUser(() => this.require().variables.assign(args.expression, args.value, context));
+      const result = await this.require().variables.assign(args.expression, args.value, context).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
-  }
-
-  /** gdb's refusal (bad expression, wrong type) is the user's to read, not a crash. */
-  private async gdbErrorsForUser<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
-      throw error;
-    }
   }
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -416,9 +405,7 @@ export class KernelQemuSession extends DebugSession {
       }
       this.requireStopped();
       // gdb's refusal is shown where it was asked (the Watch line, the hover), not as a notification.
-      response.body = await variables.evaluate(args.expression, context, 'read').catch((error: unknown) => {
-        throw error instanceof MiCommandError ? new UserError(ErrorCode.EvaluationFailed, error.message) : error;
-      });
+      response.body = await variables.evaluate(args.expression, context, 'read').catch(gdbRefusalAs(ErrorCode.EvaluationFailed));
     });
   }
 
