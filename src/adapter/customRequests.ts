@@ -14,6 +14,7 @@ import type { SerialConsole } from './kernel/serialConsole';
 import type { TaskInspector } from './kernel/tasks';
 import type { KernelTarget } from './kernelTarget';
 import type { MemoryService } from './memory';
+import type { Repl } from './repl';
 import type { RunControl } from './runControl';
 import { snapshotRequests } from './snapshots';
 import type { StackService } from './stack';
@@ -25,6 +26,7 @@ export interface Connected {
   breakpoints: BreakpointService;
   stack: StackService;
   variables: VariableService;
+  repl: Repl;
   memory: MemoryService;
   disassembly: DisassemblyService;
   run: RunControl;

@@ -192,7 +192,7 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
   rootfs: { type: 'string', description: 'Disk image attached as the root drive (raw/ext4 or qcow2).' },
   append: {
     type: 'string',
-    description: "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true.",
+    description: "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot unwind return addresses signed by pointer authentication) unless it names arm64.nopauth or an id_aa64isar override.",
   },
   kaslr: {
     type: 'boolean',

@@ -14,7 +14,6 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
-import { MiCommandError } from '../mi/connection';
 import { chooseAccel } from '../qemu/accel';
 import { BreakpointService, HARDWARE_MODE } from './breakpoints';
 import { DisassemblyService } from './disassembly';
@@ -22,15 +21,19 @@ import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
 import { MemoryService } from './memory';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, errorText, showsUser, UserError } from './errors';
+import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
+import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
+import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
+import { sessionRepl } from './repl';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
 import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
-import { hasSideEffects, VariableService } from './variables';
+import { VariableService } from './variables';
+import { EvaluationPolicy } from './evaluationPolicy';
 import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
 import { cacheDirectory } from './cacheDirectory';
@@ -46,6 +49,7 @@ import { TaskInspector } from './kernel/tasks';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
+  private conditionErrors: ConditionErrorReader | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
   private readonly breakpointChanges = new Set<Promise<unknown>>();
@@ -90,6 +94,8 @@ export class KernelQemuSession extends DebugSession {
       supportsSingleThreadExecutionRequests: true,
       supportsGotoTargetsRequest: true,
       exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: ['.', '>'],
       breakpointModes: [
         {
           mode: HARDWARE_MODE,
@@ -146,11 +152,14 @@ export class KernelQemuSession extends DebugSession {
     const kernelLog = new KernelLog(target.mi, layout);
     const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
     const run = new RunControl(target.mi, breakpoints, modules, exceptions);
+    const policy = new EvaluationPolicy(target.mi);
+    const variables = new VariableService(target.mi, config.arch, policy);
     const connected: Connected = {
       target,
       breakpoints,
-      stack: new StackService(target.mi, sources),
-      variables: new VariableService(target.mi, config.arch),
+      stack: new StackService(target.mi, sources, config.arch),
+      variables,
+      repl: sessionRepl(target.mi, variables, run, policy),
       memory: new MemoryService(target.mi),
       disassembly: new DisassemblyService(target.mi, config.arch, sources),
       run,
@@ -165,12 +174,10 @@ export class KernelQemuSession extends DebugSession {
       gotoTargets: new GotoTargets(target.mi, sources),
     };
     this.connected = connected;
+    this.conditionErrors = readConditionErrors(target.mi);
     if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
-    // gdb's log stream carries its warnings and errors; its unsolicited console text only
-    // repeats stops VS Code already shows (and "No such file" for unmapped sources).
     target.mi.on('stream', (record, attributed) => {
-      if (attributed) return;
-      if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
+      if (!attributed && showsUnsolicited(record)) this.print(record.text);
     });
     target.on('serial', (text) => connected.serial.output(text));
     target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
@@ -219,7 +226,8 @@ export class KernelQemuSession extends DebugSession {
     this.connected?.serial.flush(); // what the guest printed before it stopped comes first
     const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
-    if (stop.description) event.body.description = stop.description;
+    const conditionError = stop.reason === 'breakpoint' ? this.conditionErrors?.take(stop.breakpointNumber) : undefined;
+    if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
     // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
     if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
     this.sendEvent(event);
@@ -369,7 +377,7 @@ export class KernelQemuSession extends DebugSession {
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     void this.handle(response, async () => {
       this.requireStopped();
-      const result = await this.gdbErrorsForUser(() => this.require().variables.setVariable(args.variablesReference, args.name, args.value));
+      const result = await this.require().variables.setVariable(args.variablesReference, args.name, args.value).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
   }
@@ -378,19 +386,9 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       this.requireStopped();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
-      const result = await this.gdbErrorsForUser(() => this.require().variables.assign(args.expression, args.value, context));
+      const result = await this.require().variables.assign(args.expression, args.value, context).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
-  }
-
-  /** gdb's refusal (bad expression, wrong type) is the user's to read, not a crash. */
-  private async gdbErrorsForUser<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
-      throw error;
-    }
   }
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -438,43 +436,21 @@ export class KernelQemuSession extends DebugSession {
       const { variables } = this.require();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
       if (args.context === 'repl') {
-        response.body = await this.evaluateInRepl(args.expression, context);
+        response.body = await this.require().repl.evaluate(args.expression, context);
         return;
       }
       this.requireStopped();
-      if ((args.context === 'hover' || args.context === 'watch') && hasSideEffects(args.expression)) {
-        throw new UserError(ErrorCode.BadArgument, `Not evaluated for ${args.context}: '${args.expression}' could change the kernel (assignment, ++/--, or a call). Use the Debug Console to run it.`);
-      }
-      response.body = await this.gdbErrorsForUser(() => variables.evaluate(args.expression, context));
+      // gdb's refusal is shown where it was asked (the Watch line, the hover), not as a notification.
+      response.body = await variables.evaluate(args.expression, context, 'read').catch(gdbRefusalAs(ErrorCode.EvaluationFailed));
     });
   }
 
-  /**
-   * Debug Console input: a gdb command (`info registers`, `p init_task.comm`, `lx-dmesg`) runs in
-   * gdb's CLI; what gdb does not know as a command is evaluated as an expression; `-…` is raw MI.
-   */
-  private async evaluateInRepl(text: string, context: FrameContext | undefined): Promise<{ result: string; variablesReference: number; type?: string }> {
-    const { target, variables, run } = this.require();
-    const trimmed = text.trim();
-    // The command may resume gdb (`continue`, `next`): gdb must be in line with a loaded snapshot first.
-    await run.settleResync();
-    if (trimmed.startsWith('-')) {
-      const result = await target.mi.send(mi.raw(trimmed));
-      return { result: `^${result.resultClass}${Object.keys(result.results.fields).length ? ' ' + JSON.stringify(result.results.fields) : ''}`, variablesReference: 0 };
-    }
-    try {
-      const result = await target.mi.send(mi.consoleCommand(trimmed, ['done', 'running']));
-      return { result: result.console.replace(/\n$/, ''), variablesReference: 0 };
-    } catch (error) {
-      if (!(error instanceof MiCommandError) || !/^Undefined command/.test(error.message) || run.isRunning) {
-        throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-      }
-    }
-    try {
-      return await variables.evaluate(trimmed, context);
-    } catch (error) {
-      throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-    }
+  protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    void this.handle(response, async () => {
+      const cursor = this.convertClientColumnToDebugger(args.column) - 1;
+      const items = await this.require().repl.completions(args.text, cursor);
+      response.body = { targets: items.map((item) => ({ ...item, start: this.convertDebuggerColumnToClient(item.start + 1) })) };
+    });
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
