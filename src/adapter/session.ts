@@ -1,6 +1,5 @@
 // The DAP session: thin dispatch from requests to the services that do the work.
 import {
-  BreakpointEvent,
   ContinuedEvent,
   DebugSession,
   Event,
@@ -13,39 +12,21 @@ import {
   TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { mi, type FrameContext } from '../mi/commands';
+import type { FrameContext } from '../mi/commands';
 import { chooseAccel } from '../qemu/accel';
-import { BreakpointService, HARDWARE_MODE } from './breakpoints';
-import { DisassemblyService } from './disassembly';
-import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
-import { MemoryService } from './memory';
+import { CAPABILITIES } from './capabilities';
 import { customRequests, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
 import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
-import { showsUnsolicited } from './gdbOutput';
 import { KernelTarget } from './kernelTarget';
-import { sessionRepl } from './repl';
-import { RunControl, type StepKind } from './runControl';
-import { detectSourceRoot, SourceMapper } from './sourceMap';
-import { StackService } from './stack';
+import type { StepKind } from './runControl';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
-import { StopCache } from './stopCache';
+import { buildServices, toDapModule, wireServices, type SessionHooks } from './services';
 import type { StopInfo } from './stopReasons';
-import { VariableService } from './variables';
-import { EvaluationPolicy } from './evaluationPolicy';
-import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
-import { cacheDirectory } from './cacheDirectory';
 import { restartKernel } from './restart';
-import { GotoTargets } from './gotoTargets';
-import { layoutFromGdb } from './kernel/kernelLayout';
-import { ModuleTracker, type LoadedModule } from './kernel/modules';
-import { KERNEL_EXCEPTION_FILTERS, KernelExceptions } from './kernel/kernelExceptions';
-import { serialPanicReporter } from './kernel/panic';
-import { SerialConsole } from './kernel/serialConsole';
-import { TaskInspector } from './kernel/tasks';
-
+import { dataBreakpointInfo } from './dataBreakpointInfo';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -69,42 +50,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsEvaluateForHovers: true,
-      supportsTerminateRequest: true,
-      supportTerminateDebuggee: true,
-      supportsSteppingGranularity: true,
-      supportsInstructionBreakpoints: true,
-      supportsDataBreakpoints: true,
-      supportsDataBreakpointBytes: true,
-      supportsReadMemoryRequest: true,
-      supportsWriteMemoryRequest: true,
-      supportsDisassembleRequest: true,
-      supportsSetVariable: true,
-      supportsSetExpression: true,
-      supportsClipboardContext: true,
-      supportsModulesRequest: true,
-      supportsExceptionInfoRequest: true,
-      supportsRestartRequest: true,
-      supportsSingleThreadExecutionRequests: true,
-      supportsGotoTargetsRequest: true,
-      exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
-      supportsCompletionsRequest: true,
-      completionTriggerCharacters: ['.', '>'],
-      breakpointModes: [
-        {
-          mode: HARDWARE_MODE,
-          label: 'Hardware',
-          description: 'A hardware breakpoint: hits before the kernel is relocated and under KVM; uses one of the target\'s few debug registers.',
-          appliesTo: ['source', 'instruction'],
-        },
-      ],
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
   }
 
@@ -137,70 +83,17 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
-    const sourceRoot = config.sourceRoot ?? detectSourceRoot(config.cwd, config.program);
-    if (sourceRoot && !config.sourceRoot) this.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
-    const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
-    for (const [from, to] of sources.substitutions) {
-      await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => this.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
-    }
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
     this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
-    const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
-    const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
-    const layout = layoutFromGdb(target.mi, config.arch);
-    const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
-    const kernelLog = new KernelLog(target.mi, layout);
-    const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
-    const run = new RunControl(target.mi, breakpoints, modules, exceptions);
-    const policy = new EvaluationPolicy(target.mi);
-    const variables = new VariableService(target.mi, config.arch, policy);
-    const connected: Connected = {
-      target,
-      breakpoints,
-      stack: new StackService(target.mi, sources, config.arch),
-      variables,
-      repl: sessionRepl(target.mi, variables, run, policy),
-      memory: new MemoryService(target.mi),
-      disassembly: new DisassemblyService(target.mi, config.arch, sources),
-      run,
-      serial: new SerialConsole(
-        (event) => this.sendEvent(event),
-        serialPanicReporter(() => exceptions.isOn('panic'), (text) => this.print(text)),
-      ),
-      tasks: new TaskInspector(target.mi, config.arch, layout),
-      kernelLog,
-      modules,
-      exceptions,
-      gotoTargets: new GotoTargets(target.mi, sources),
+    const hooks: SessionHooks = {
+      print: (text) => this.print(text),
+      sendEvent: (event) => this.sendEvent(event),
+      reportStop: (stop) => this.reportStop(stop),
+      endWith: (message) => void this.endWith(message),
     };
-    this.connected = connected;
+    this.connected = await buildServices(target, config, underKvm, hooks);
     this.conditionErrors = readConditionErrors(target.mi);
-    if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
-    target.mi.on('stream', (record, attributed) => {
-      if (!attributed && showsUnsolicited(record)) this.print(record.text);
-    });
-    target.on('serial', (text) => connected.serial.output(text));
-    target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
-    run.on('output', (text) => this.print(text));
-    run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));
-    run.on('resumed', (byUs) => {
-      connected.stack.reset();
-      connected.variables.reset();
-      if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
-    });
-    run.on('stopped', (stop) => this.reportStop(stop));
-    const stopCache = new StopCache(target.mi);
-    run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
-    run.on('moduleLoaded', (module) => {
-      this.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
-      this.sendEvent(new ModuleEvent('new', toDapModule(module)));
-    });
-    target.mi.on('notify', (record) => {
-      if (record.asyncClass !== 'breakpoint-modified') return;
-      const changed = breakpoints.onModified(record.results.tuple('bkpt'));
-      if (changed) this.sendEvent(new BreakpointEvent('changed', changed));
-    });
-    run.on('breakpointsChanged', (changed) => changed.forEach((breakpoint) => this.sendEvent(new BreakpointEvent('changed', breakpoint))));
+    wireServices(this.connected, config, hooks);
     this.sendEvent(new InitializedEvent());
   }
 
@@ -328,20 +221,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     void this.handle(response, async () => {
-      const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
-      if (args.asAddress) {
-        const size = args.bytes && [1, 2, 4, 8].includes(args.bytes) ? args.bytes : 8;
-        const cType = { 1: 'unsigned char', 2: 'unsigned short', 4: 'unsigned int', 8: 'unsigned long' }[size as 1 | 2 | 4 | 8];
-        response.body = { dataId: `*(${cType} *)${args.name}`, description: `${size} bytes at ${args.name}`, accessTypes };
-        return;
-      }
-      const { variables } = this.require();
-      const expression = args.variablesReference ? variables.evaluateName(args.variablesReference, args.name) : args.name;
-      if (!expression || expression.startsWith('$')) {
-        response.body = { dataId: null, description: 'Only variables in memory can be watched (not registers or members shown by path).' };
-        return;
-      }
-      response.body = { dataId: expression, description: expression, accessTypes, canPersist: true };
+      response.body = dataBreakpointInfo(args, this.require().variables);
     });
   }
 
@@ -617,14 +497,4 @@ export class KernelQemuSession extends DebugSession {
       }
     }
   }
-}
-
-function toDapModule(module: LoadedModule): DebugProtocol.Module {
-  return {
-    id: module.name,
-    name: module.name,
-    ...(module.file ? { path: module.file, symbolFilePath: module.file } : {}),
-    symbolStatus: module.file ? 'Symbols loaded.' : `No symbols: ${module.problem ?? 'unknown'}`,
-    ...(module.textAddress ? { addressRange: module.textAddress } : {}),
-  };
 }
