@@ -28,6 +28,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsRestartRequest: true,
   supportsSingleThreadExecutionRequests: true,
   supportsGotoTargetsRequest: true,
+  supportsValueFormattingOptions: true,
   exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
   supportsCompletionsRequest: true,
   completionTriggerCharacters: ['.', '>'],

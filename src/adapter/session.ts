@@ -27,6 +27,7 @@ import type { StopInfo } from './stopReasons';
 import { KaslrDetector } from './kernel/kaslr';
 import { restartKernel } from './restart';
 import { dataBreakpointInfo } from './dataBreakpointInfo';
+import { hexValue } from './valueFormat';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -302,12 +303,9 @@ export class KernelQemuSession extends DebugSession {
       if (!variables.isKnown(args.variablesReference)) {
         throw new UserError(ErrorCode.UnknownReference, `Unknown variablesReference ${args.variablesReference} (the target ran since it was shown).`);
       }
-      let list = await variables.variables(args.variablesReference);
-      if (args.start !== undefined || args.count !== undefined) {
-        const start = Math.max(0, args.start ?? 0);
-        list = list.slice(start, args.count ? start + args.count : undefined);
-      }
-      response.body = { variables: list };
+      const start = Math.max(0, args.start ?? 0);
+      const list = (await variables.variables(args.variablesReference)).slice(start, args.count ? start + args.count : undefined);
+      response.body = { variables: args.format?.hex ? list.map((variable) => ({ ...variable, value: hexValue(variable.value, variable.type) })) : list };
     });
   }
 
@@ -321,7 +319,8 @@ export class KernelQemuSession extends DebugSession {
       }
       this.requireStopped();
       // gdb's refusal is shown where it was asked (the Watch line, the hover), not as a notification.
-      response.body = await variables.evaluate(args.expression, context, 'read').catch(gdbRefusalAs(ErrorCode.EvaluationFailed));
+      const result = await variables.evaluate(args.expression, context, 'read').catch(gdbRefusalAs(ErrorCode.EvaluationFailed));
+      response.body = args.format?.hex ? { ...result, result: hexValue(result.result, result.type) } : result;
     });
   }
 

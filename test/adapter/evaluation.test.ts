@@ -50,6 +50,19 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.deepEqual(members.filter((member) => member.value === ''), [], 'no empty values');
     });
 
+    test('hex display (ValueFormat.hex): watch and Variables show integers in hex, as p/x does', async () => {
+      const decimal = (await evaluate('init_task.pid', 'watch')).result;
+      assert.equal(decimal, '0');
+      const hex = (await client.evaluateRequest({ expression: 'sizeof(init_task)', context: 'watch', frameId, format: { hex: true } })).body.result;
+      const plain = (await evaluate('sizeof(init_task)', 'watch')).result;
+      assert.equal(hex, `0x${BigInt(plain).toString(16)}`);
+      assert.equal((await client.evaluateRequest({ expression: '(int)-100', context: 'watch', frameId, format: { hex: true } })).body.result, '0xffffff9c');
+      const task = await evaluate('init_task', 'watch');
+      const members = (await client.variablesRequest({ variablesReference: task.variablesReference, format: { hex: true } })).body.variables;
+      const prio = members.find((member) => member.name === 'prio');
+      assert.equal(prio?.value, '0x78', 'init_task.prio is 120');
+    });
+
     test('a convenience function is evaluated in watch and hover', async () => {
       const expected = (await evaluate('output $_strlen(init_task.comm)', 'repl')).result;
       assert.match(expected, /^\d+$/);
