@@ -3,7 +3,10 @@
 // prints medians, ratios and PASS/MISS per target, and writes the samples as JSON.
 //
 //   npm run bench -- [--arch x86_64|aarch64] [--reps N] [--out FILE] [--tools raw,kq,cdt]
-//                    [--no-build] [--no-package] [--scenarios 1,2,6]
+//                    [--no-build] [--no-package] [--scenarios 1,2,6,7]
+//
+// Scenario 7 (restart, kernel-qemu only): from a stop in STOP_FUNCTION, DAP restart to the
+// stop at start_kernel, against scenario 1's warm launch of the same run.
 //
 // Scenarios 2-5 share one session per tool; without scenario 1 they use the default cache
 // (~/.cache/kernel-qemu) as the warm gdb index.
@@ -30,7 +33,7 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { arch: 'x86_64', reps: 3, steps: 20, dataReps: 5, snapshotReps: 3, out: undefined, tools: ['raw', 'kq', 'cdt'], scenarios: new Set(['1', '2', '6']), build: true, packageVsix: true };
+  const options: Options = { arch: 'x86_64', reps: 3, steps: 20, dataReps: 5, snapshotReps: 3, out: undefined, tools: ['raw', 'kq', 'cdt'], scenarios: new Set(['1', '2', '6', '7']), build: true, packageVsix: true };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const value = () => {
@@ -101,6 +104,22 @@ async function advance(session: ToolSession): Promise<boolean> {
   if (session.func === STOP_FUNCTION) return false;
   await session.continueToStopFunction();
   return true;
+}
+
+/** Restart from a stop in STOP_FUNCTION to the stop at start_kernel, `reps` times in one session. */
+async function restartScenario(tool: Tool, options: Options, results: Results): Promise<void> {
+  log(`scenario 7: ${tool.label} restart -> start_kernel (${options.reps} times)`);
+  const { session } = await tool.launch({ cacheRoot: DEFAULT_CACHE });
+  try {
+    for (let rep = 0; rep < options.reps; rep++) {
+      await session.continueToStopFunction();
+      const ms = await session.restart!();
+      add(results, 'restart', tool.name, ms);
+      log(`${tool.label}: restart #${rep + 1}: ${ms.toFixed(0)} ms`);
+    }
+  } finally {
+    await session.close();
+  }
 }
 
 /** Each round runs every tool once, in alternating order, so a noisy moment hits all of them. */
@@ -230,6 +249,10 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const dir of warmRoots.values()) removeDir(dir);
+  }
+  if (options.scenarios.has('7')) {
+    const kq = tools.find((tool) => tool.name === 'kq');
+    if (kq) await restartScenario(kq, options, results);
   }
   if (options.tools.includes('kq') && options.scenarios.has('6')) {
     log('scenario 6: activation, .vsix');

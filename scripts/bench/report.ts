@@ -81,6 +81,16 @@ const ratio = (value: number) => `${value.toFixed(2)}x`;
 /** The targets of the performance issue, as written there. */
 export const TARGETS: readonly Target[] = [
   {
+    label: 'restart -> start_kernel <= 0.5x a warm launch',
+    evaluate: (r) => {
+      const restart = med(r, 'restart', 'kq');
+      const launch = med(r, 'launch.warm', 'kq');
+      if (restart === undefined) return { value: 'not measured', limit: '<= 0.50x', pass: undefined };
+      if (!launch) return { value: format(restart, 'ms'), limit: 'needs scenario 1', pass: undefined };
+      return check(restart / launch, 0.5, ratio, '<= 0.50x');
+    },
+  },
+  {
     label: 'launch -> start_kernel warm <= 1.10x raw MI',
     evaluate: (r) => {
       const kq = med(r, 'launch.warm', 'kq');

@@ -52,6 +52,8 @@ export interface ToolSession {
   disassemble50(): Promise<number>;
   /** undefined: the tool cannot do it. */
   snapshot?(name: string): Promise<{ save: number; load: number }>;
+  /** Timed: DAP restart -> the stop at start_kernel shown (kernel-qemu only). */
+  restart?(): Promise<number>;
   /** Editing and deeper expansion still work (kernel-qemu only): a description of what was checked. */
   checkEditing?(): Promise<string>;
   /** Peak RSS of the adapter process, MiB. */
@@ -417,6 +419,16 @@ class KernelQemuSession extends DapSession {
     super(client, kernel, pid, threadId);
   }
 
+  async restart(): Promise<number> {
+    const started = now();
+    const stopped = stoppedEvent(this.client, 'kernel-qemu: restart to start_kernel');
+    await this.client.customRequest('restart');
+    this.threadId = (await stopped).body.threadId ?? 1;
+    await this.showStop();
+    if (this.func !== ENTRY_FUNCTION) throw new Error(`kernel-qemu: restart stopped in ${this.func}, not ${ENTRY_FUNCTION}`);
+    return now() - started;
+  }
+
   protected async setStopBreakpoint(): Promise<void> {
     const placed = (await this.client.setFunctionBreakpointsRequest({ breakpoints: [{ name: STOP_FUNCTION }] })).body.breakpoints;
     if (!placed[0]?.verified) throw new Error(`kernel-qemu: breakpoint on ${STOP_FUNCTION} refused: ${placed[0]?.message}`);
@@ -528,6 +540,16 @@ class CdtSession extends DapSession {
     private readonly runtimeDir: string,
   ) {
     super(client, kernel, pid, threadId);
+  }
+
+  async restart(): Promise<number> {
+    const started = now();
+    const stopped = stoppedEvent(this.client, 'kernel-qemu: restart to start_kernel');
+    await this.client.customRequest('restart');
+    this.threadId = (await stopped).body.threadId ?? 1;
+    await this.showStop();
+    if (this.func !== ENTRY_FUNCTION) throw new Error(`kernel-qemu: restart stopped in ${this.func}, not ${ENTRY_FUNCTION}`);
+    return now() - started;
   }
 
   protected async setStopBreakpoint(): Promise<void> {
