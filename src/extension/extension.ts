@@ -5,6 +5,7 @@ import { KernelQemuAdapterFactory } from './adapterFactory';
 import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
 import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
+import { registerKernelTreeContext } from './kernelTreeContext';
 import { registerOopsLinks } from './oopsLinks';
 import { registerPrerequisitesCommand } from './prerequisitesCommand';
 import { registerSerialTerminal } from './serialTerminal';
@@ -36,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerKernelCommands(context);
   registerOopsLinks(context);
   // Build Kernel / Build Rootfs tasks, the Builds view and the config doctor.
-  registerBuildFeatures(context);
+  const builds = registerBuildFeatures(context);
+  registerKernelTreeContext(context, builds.workspace);
 }
 
 export function deactivate(): void {
