@@ -27,7 +27,8 @@ import { KernelTarget } from './kernelTarget';
 import { RunControl, type StepKind } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { StackService } from './stack';
-import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
+import { SESSION_INFO_EVENT, SET_LOG_LEVEL_REQUEST, type SessionInfo } from './sessionProtocol';
+import { requestedLog, SessionLog } from './sessionLog';
 import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
 import { hasSideEffects, VariableService } from './variables';
@@ -44,6 +45,7 @@ import { TaskInspector } from './kernel/tasks';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
+  private log: SessionLog | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
   private readonly breakpointChanges = new Set<Promise<unknown>>();
@@ -101,6 +103,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, () => this.startingUp(async () => {
       const config = await resolveConfig('launch', args as Record<string, unknown>);
       if (config.request !== 'launch') throw new Error('unreachable');
+      this.log = new SessionLog((event) => this.sendEvent(event), (text) => this.print(text), requestedLog(args as Record<string, unknown>), config.trace);
       const choice = await chooseAccel({
         accel: config.accel,
         arch: config.arch,
@@ -120,6 +123,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, () => this.startingUp(async () => {
       const config = await resolveConfig('attach', args as Record<string, unknown>);
       if (config.request !== 'attach') throw new Error('unreachable');
+      this.log = new SessionLog((event) => this.sendEvent(event), (text) => this.print(text), requestedLog(args as Record<string, unknown>), config.trace);
       const target = await KernelTarget.attach(config, (text) => this.print(text));
       await this.onConnected(target, config, false);
     }));
@@ -159,7 +163,7 @@ export class KernelQemuSession extends DebugSession {
       exceptions,
     };
     this.connected = connected;
-    if (config.trace) target.mi.on('trace', (direction, line) => this.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
+    this.log?.attach(target);
     // gdb's log stream carries its warnings and errors; its unsolicited console text only
     // repeats stops VS Code already shows (and "No such file" for unmapped sources).
     target.mi.on('stream', (record, attributed) => {
@@ -490,6 +494,7 @@ export class KernelQemuSession extends DebugSession {
   /** Custom requests from the extension's views and commands (see customRequests.ts). */
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     void this.handle(response, async () => {
+      if (command === SET_LOG_LEVEL_REQUEST) return this.log?.setLevel((args as { level?: unknown } | undefined)?.level);
       const handler = customRequests[command];
       if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
       const body = await handler(
@@ -588,6 +593,7 @@ export class KernelQemuSession extends DebugSession {
 
   private print(text: string): void {
     this.sendEvent(new OutputEvent(text, 'console'));
+    this.log?.console(text);
   }
 
   /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */

@@ -9,6 +9,8 @@ import { detectBuildTrees, detectTree, type BuildTree } from '../build/workspace
 import { initialConfiguration, SETTINGS_SECTION } from './contributes';
 import { discoverKernelTree, launchConfigFor, type KernelTree } from './discovery';
 import { BUILD_COMMAND, TASK_TYPE } from './tasks/tasksContributes';
+import { LOG_ARGUMENT } from '../adapter/sessionProtocol';
+import { logArgument } from './logChannel';
 import { applyToolSettings } from './toolSettings';
 
 const OPEN_LAUNCH_JSON = 'Open launch.json';
@@ -66,6 +68,8 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
       void showConfigError(error.message);
       return undefined; // nothing starts
     }
+    // The adapter's log lines go to the Kernel QEMU output channel, not the Debug Console.
+    config[LOG_ARGUMENT] = logArgument();
     return config;
   }
 }

@@ -6,6 +6,7 @@ import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from
 import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
 import { registerKernelTreeContext } from './kernelTreeContext';
+import { registerLogChannel } from './logChannel';
 import { registerOopsLinks } from './oopsLinks';
 import { registerPrerequisitesCommand } from './prerequisitesCommand';
 import { registerSerialTerminal } from './serialTerminal';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerSnapshotsView(context);
   registerSerialTerminal(context);
+  registerLogChannel(context);
   registerStatusBar(context);
   registerPrerequisitesCommand(context);
   registerKernelCommands(context);
