@@ -150,6 +150,20 @@ export class BreakpointService {
     return this.all().find((bp) => bp.gdbNumber === gdbNumber)?.spec.logMessage;
   }
 
+  /** The kernel boots again (restart): software breakpoints become hardware ones until it runs from its final mapping. */
+  async enterBootPhase(): Promise<DebugProtocol.Breakpoint[]> {
+    if (this.bootPhase || !this.policy.booting) return [];
+    this.bootPhase = true;
+    const changed: DebugProtocol.Breakpoint[] = [];
+    for (const bp of this.all()) {
+      if (bp.hardware || bp.spec.kind === 'data' || bp.gdbNumber === undefined) continue;
+      await this.remove(bp);
+      await this.insert(bp);
+      changed.push(bp.response);
+    }
+    return changed;
+  }
+
   /** The kernel now runs from its final mapping: boot-time hardware breakpoints become software ones. */
   async leaveBootPhase(): Promise<DebugProtocol.Breakpoint[]> {
     if (!this.bootPhase) return [];

@@ -25,9 +25,13 @@ interface ResolvedCommon {
   gdbPath: string;
   cwd: string | undefined;
   setupCommands: SetupCommand[];
+  postConnectCommands: SetupCommand[];
+  gdbArgs: string[];
   sourceFileMap: Record<string, string>;
   sourceRoot: string | undefined;
   stopAtEntry: boolean;
+  /** The function the entry stop is at, when not start_kernel (stopAtEntry named it). */
+  entryFunction: string | undefined;
   stopAtConnect: boolean;
   hardwareBreakpoints: Required<HardwareBreakpointsOption>;
   trace: boolean;
@@ -115,7 +119,9 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     setupCommands: (args.setupCommands as SetupCommand[] | undefined) ?? [],
     sourceFileMap: (args.sourceFileMap as Record<string, string> | undefined) ?? {},
     sourceRoot: optString(args.sourceRoot) === undefined ? undefined : at(args.sourceRoot as string),
-    stopAtEntry: (args.stopAtEntry as boolean | undefined) ?? true,
+    ...entryOf(args.stopAtEntry as boolean | string | undefined),
+    postConnectCommands: (args.postConnectCommands as SetupCommand[] | undefined) ?? [],
+    gdbArgs: (args.gdbArgs as string[] | undefined) ?? [],
     stopAtConnect: (args.stopAtConnect as boolean | undefined) ?? false,
     hardwareBreakpoints: { require: false, limit: 0, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
     trace: (args.trace as boolean | undefined) ?? false,
@@ -229,6 +235,8 @@ function checkSingleLines(args: Record<string, unknown>): void {
       ['sourceFileMap', to],
     ]),
     ...((args.setupCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => ['setupCommands', command.text]),
+    ...((args.postConnectCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => ['postConnectCommands', command.text]),
+    ['stopAtEntry', args.stopAtEntry],
   ];
   for (const [key, text] of texts) {
     if (typeof text === 'string' && /[\r\n]/.test(text)) {
@@ -238,6 +246,11 @@ function checkSingleLines(args: Record<string, unknown>): void {
 }
 
 function shapeProblem(property: PropertySchema, value: unknown): string | undefined {
+  if (typeof property.type !== 'string') {
+    const types = property.type;
+    const fits = types.some((type) => shapeProblem({ ...property, type }, value) === undefined);
+    return fits ? undefined : `must be ${types.map((type) => (type === 'boolean' ? 'true or false' : `a ${type}`)).join(' or ')}, not ${JSON.stringify(value)}`;
+  }
   switch (property.type) {
     case 'string':
       if (typeof value !== 'string') return `must be a string, not ${JSON.stringify(value)}`;
@@ -372,4 +385,14 @@ export async function kvmDeviceUsable(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** stopAtEntry: true/false, or the name of the function to run to (start_kernel is the same as true). */
+function entryOf(value: boolean | string | undefined): { stopAtEntry: boolean; entryFunction: string | undefined } {
+  if (typeof value !== 'string') return { stopAtEntry: value ?? true, entryFunction: undefined };
+  const name = value.trim();
+  if (!/^[A-Za-z_][\w.]*$/.test(name)) {
+    throw new UserError(ErrorCode.BadArgument, `'stopAtEntry' "${value}" is not a function name: give true, false or a kernel function such as "do_sys_openat2".`);
+  }
+  return { stopAtEntry: true, entryFunction: name === 'start_kernel' ? undefined : name };
 }

@@ -15,6 +15,7 @@ import type { ManagedProcess } from '../process/managedProcess';
 import { createRuntimeDir, protectSockets } from '../process/runtimeDirs';
 import { planSnapshotStart } from './snapshots';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
+import type { SetupCommand } from './launchArgs';
 import { cacheDirectory } from './cacheDirectory';
 import { ErrorCode, errorText, UserError } from './errors';
 
@@ -102,6 +103,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       const target = new KernelTarget(config, gdb, qemu, runtimeDir);
       target.hasLinuxScripts = hasLinuxScripts;
       await target.connect(plan.gdbSocket);
+      await runUserCommands(gdb.connection, 'postConnectCommands', config.postConnectCommands, log);
       return target;
     } catch (error) {
       const cause = await deathDuringStartup(error, qemu?.process, gdb.process);
@@ -119,6 +121,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       const target = new KernelTarget(config, gdb, undefined, undefined);
       target.hasLinuxScripts = hasLinuxScripts;
       await target.connect(config.target);
+      await runUserCommands(gdb.connection, 'postConnectCommands', config.postConnectCommands, log);
       return target;
     } catch (error) {
       const cause = await deathDuringStartup(error, undefined, gdb.process);
@@ -191,18 +194,21 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
       ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
       : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
   );
-  for (const command of config.setupCommands) {
+  await runUserCommands(connection, 'setupCommands', config.setupCommands, log);
+  return hasLinuxScripts;
+}
+
+/** The user's gdb commands of a launch key, each with its output; a failure ends the start unless ignoreFailures. */
+async function runUserCommands(connection: MiConnection, key: 'setupCommands' | 'postConnectCommands', commands: readonly SetupCommand[], log: (text: string) => void): Promise<void> {
+  for (const command of commands) {
     try {
       const result = await connection.send(mi.consoleCommand(command.text));
       if (result.console) log(result.console);
     } catch (error) {
-      if (!command.ignoreFailures) {
-        throw new UserError(ErrorCode.GdbCommandFailed, `setupCommands: "${command.text}" failed: ${errorText(error)}`);
-      }
-      log(`setupCommands: "${command.text}" failed (ignored): ${errorText(error)}\n`);
+      if (!command.ignoreFailures) throw new UserError(ErrorCode.GdbCommandFailed, `${key}: "${command.text}" failed: ${errorText(error)}`);
+      log(`${key}: "${command.text}" failed (ignored): ${errorText(error)}\n`);
     }
   }
-  return hasLinuxScripts;
 }
 
 /**
@@ -230,6 +236,7 @@ function gdbOptions(config: ResolvedConfig): GdbStartOptions {
     gdbPath: config.gdbPath,
     ...(config.cwd ? { cwd: config.cwd } : {}),
     initCommands: [`add-auto-load-safe-path ${path.dirname(config.program)}`],
+    extraArgs: config.gdbArgs,
   };
 }
 

@@ -24,9 +24,14 @@ export interface CommonArgs {
   gdbPath?: string;
   cwd?: string;
   setupCommands?: SetupCommand[];
+  /** gdb commands run once gdb is connected to the stub (cppdbg's postRemoteConnectCommands). */
+  postConnectCommands?: SetupCommand[];
+  /** Extra arguments for gdb's command line. */
+  gdbArgs?: string[];
   sourceFileMap?: Record<string, string>;
   sourceRoot?: string;
-  stopAtEntry?: boolean;
+  /** true: stop at start_kernel; a function name: run to that function and stop there (cortex-debug's runToEntryPoint). */
+  stopAtEntry?: boolean | string;
   stopAtConnect?: boolean;
   hardwareBreakpoints?: HardwareBreakpointsOption;
   /** Print every MI command and record to the Debug Console. */
@@ -63,9 +68,12 @@ export interface AttachArgs extends CommonArgs {
 export type KernelQemuLaunchRequest = DebugProtocol.LaunchRequestArguments & LaunchArgs;
 export type KernelQemuAttachRequest = DebugProtocol.AttachRequestArguments & AttachArgs;
 
+export type SchemaType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+
 /** A JSON-schema property as VS Code's launch.json IntelliSense reads it. */
 export interface PropertySchema {
-  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
+  /** One type, or several a value may have (JSON schema's type array). */
+  type: SchemaType | readonly SchemaType[];
   description: string;
   default?: unknown;
   enum?: readonly string[];
@@ -109,6 +117,26 @@ const commonSchema: SchemaOf<CommonArgs> = {
     },
     default: [],
   },
+  postConnectCommands: {
+    type: 'array',
+    description: 'gdb commands run once gdb is connected to the QEMU gdb stub, before the kernel runs (cppdbg: postRemoteConnectCommands).',
+    items: {
+      type: 'object',
+      required: ['text'],
+      properties: {
+        text: { type: 'string', description: 'The gdb command.' },
+        description: { type: 'string', description: 'What the command is for.' },
+        ignoreFailures: { type: 'boolean', description: 'Go on when the command fails.', default: false },
+      },
+    },
+    default: [],
+  },
+  gdbArgs: {
+    type: 'array',
+    items: { type: 'string' },
+    description: "Extra arguments for gdb's command line (after kernel-qemu's own; e.g. [\"-iex\", \"set debug remote 1\"]).",
+    default: [],
+  },
   sourceFileMap: {
     type: 'object',
     description: 'Maps source paths recorded in the DWARF (keys) to paths on this machine (values).',
@@ -119,7 +147,11 @@ const commonSchema: SchemaOf<CommonArgs> = {
     type: 'string',
     description: 'Kernel source tree the vmlinux was built from, when its DWARF names another directory.',
   },
-  stopAtEntry: { type: 'boolean', description: 'Stop at start_kernel.', default: true },
+  stopAtEntry: {
+    type: ['boolean', 'string'],
+    description: "true: stop at start_kernel. A function name (\"do_sys_openat2\"): boot, then run to that function and stop there. false: run.",
+    default: true,
+  },
   stopAtConnect: {
     type: 'boolean',
     description: 'Stop at the first instruction after reset, before the firmware or the kernel runs.',
@@ -160,7 +192,7 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
   rootfs: { type: 'string', description: 'Disk image attached as the root drive (raw/ext4 or qcow2).' },
   append: {
     type: 'string',
-    description: "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true.",
+    description: "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot unwind return addresses signed by pointer authentication) unless it names arm64.nopauth or an id_aa64isar override.",
   },
   kaslr: {
     type: 'boolean',

@@ -28,6 +28,8 @@ export interface RunControlEvents {
   moduleLoaded: [LoadedModule];
   /** gdb says the target is gone (remote closed, exited). */
   targetExited: [reason: string];
+  /** The kernel reached start_kernel and runs from its final mapping. */
+  bootFinished: [];
 }
 
 export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'stepInstruction';
@@ -42,6 +44,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private swallow: ((stop: StopInfo) => void) | undefined;
 
   private moduleHook: string | undefined;
+  /** stopAtEntry named a function: after start_kernel the kernel runs on to it (a temporary breakpoint). */
+  entryFunction: string | undefined;
+  private runToBreakpoint: string | undefined;
 
   /** Work owed to gdb before the target runs again (see resyncBeforeNextResume). */
   private pendingResync: (() => Promise<void>) | undefined;
@@ -82,8 +87,39 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }
   }
 
+  /**
+   * The VM was reset (restart): the boot phase again. Breakpoints go back to hardware and
+   * the internal ones come out (under KVM software ones would be overwritten as the kernel is
+   * loaded again); they return after start_kernel, as at launch.
+   */
+  async rebooted(stopAtEntry: boolean, kaslr?: { detector: KaslrDetector; program: string }): Promise<void> {
+    this.emit('breakpointsChanged', await this.breakpoints.enterBootPhase());
+    this.runToBreakpoint = undefined;
+    this.entryBreakpoint = undefined;
+    const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter((number): number is string => number !== undefined);
+    if (internal.length > 0) await this.mi.send(mi.breakDelete(internal)).catch(() => undefined);
+    this.moduleHook = undefined;
+    if (kaslr) return this.bootWithKaslr(kaslr.detector, kaslr.program, stopAtEntry);
+    return this.runToEntry(stopAtEntry);
+  }
+
+  /** A temporary breakpoint on the function stopAtEntry named; false (and said why) when gdb has no such function. */
+  private async armRunTo(name: string): Promise<boolean> {
+    try {
+      const result = await this.mi.send(mi.breakInsert({ location: name, temporary: true }));
+      const bkpt = result.results.tuple('bkpt');
+      await disablePatchableEntryLocations(this.mi, bkpt);
+      this.runToBreakpoint = bkpt.str('number');
+      return true;
+    } catch (error) {
+      this.emit('output', `stopAtEntry: cannot run to "${name}" (${errorText(error)}); stopped at ${ENTRY_FUNCTION} instead.\n`);
+      return false;
+    }
+  }
+
   /** The kernel runs from its final mapping: breakpoints move to software, and module loads are watched. */
   private async bootFinished(): Promise<void> {
+    this.emit('bootFinished');
     this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
     this.armAfterThisStop();
   }
@@ -152,17 +188,31 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
     await this.bootFinished();
     if (!this.stopAtEntry) return this.continue();
+    if (this.entryFunction && (await this.armRunTo(this.entryFunction))) return this.continue();
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
-  async continue(): Promise<void> {
+  /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
+  async continue(onlyThread?: number): Promise<void> {
     await this.arming;
     await this.settleResync();
+    await this.lockScheduler(onlyThread !== undefined);
     this.markRunning();
-    await this.mi.send(mi.execContinue()).catch((error: unknown) => this.resumeFailed(error));
+    await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
   }
 
-  async step(kind: StepKind, threadId: number): Promise<void> {
+  /**
+   * gdb's scheduler-locking decides whether a resume of one thread lets the others run; QEMU's
+   * stub honours it per vCPU (vCont with one thread's action). Switched only when it changes.
+   */
+  private schedulerLocked = false;
+  private async lockScheduler(on: boolean): Promise<void> {
+    if (on === this.schedulerLocked) return;
+    await this.mi.send(mi.gdbSet('scheduler-locking', on ? 'on' : 'off'));
+    this.schedulerLocked = on;
+  }
+
+  async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
     const command = {
       next: mi.execNext,
       stepIn: mi.execStep,
@@ -172,6 +222,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }[kind](threadId);
     await this.arming;
     await this.settleResync();
+    await this.lockScheduler(singleThread);
     this.markRunning();
     await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
   }
@@ -281,8 +332,17 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       this.entryBreakpoint = undefined;
       await this.bootFinished();
       if (!entryWasReported) this.breakpoints.noteHit(stop.breakpointNumber);
+      if (entryWasReported && this.stopAtEntry && this.entryFunction && (await this.armRunTo(this.entryFunction))) {
+        await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+        return;
+      }
       if (!entryWasReported || this.stopAtEntry) this.emit('stopped', entryWasReported ? { ...stop, reason: 'entry' } : stop);
       else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      return;
+    }
+    if (this.runToBreakpoint !== undefined && stop.breakpointNumber === this.runToBreakpoint) {
+      this.runToBreakpoint = undefined;
+      this.emit('stopped', { ...stop, reason: 'entry', description: `Stopped at ${this.entryFunction} (stopAtEntry)` });
       return;
     }
     if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {

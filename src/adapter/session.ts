@@ -1,51 +1,37 @@
 // The DAP session: thin dispatch from requests to the services that do the work.
 import {
-  BreakpointEvent,
   ContinuedEvent,
   DebugSession,
   Event,
   InitializedEvent,
   InvalidatedEvent,
   ModuleEvent,
-  OutputEvent,
   Response,
   StoppedEvent,
   TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { mi, type FrameContext } from '../mi/commands';
-import { MiCommandError } from '../mi/connection';
+import type { FrameContext } from '../mi/commands';
 import { chooseAccel } from '../qemu/accel';
-import { BreakpointService, HARDWARE_MODE } from './breakpoints';
-import { DisassemblyService } from './disassembly';
-import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
-import { MemoryService } from './memory';
-import { customRequests, type Connected } from './customRequests';
+import { CAPABILITIES } from './capabilities';
+import { runCustomRequest, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, errorText, showsUser, UserError } from './errors';
+import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
+import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
-import { RunControl, type StepKind } from './runControl';
-import { detectSourceRoot, SourceMapper } from './sourceMap';
-import { StackService } from './stack';
-import { SESSION_INFO_EVENT, SET_LOG_LEVEL_REQUEST, type SessionInfo } from './sessionProtocol';
-import { requestedLog, SessionLog } from './sessionLog';
-import { StopCache } from './stopCache';
+import type { StepKind } from './runControl';
+import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
+import { SessionLog } from './sessionLog';
+import { buildServices, toDapModule, wireServices, type SessionHooks } from './services';
 import type { StopInfo } from './stopReasons';
-import { hasSideEffects, VariableService } from './variables';
-import { KernelLog } from './kernel/dmesg';
 import { KaslrDetector } from './kernel/kaslr';
-import { cacheDirectory } from './cacheDirectory';
-import { layoutFromGdb } from './kernel/kernelLayout';
-import { ModuleTracker, type LoadedModule } from './kernel/modules';
-import { KERNEL_EXCEPTION_FILTERS, KernelExceptions } from './kernel/kernelExceptions';
-import { serialPanicReporter } from './kernel/panic';
-import { SerialConsole } from './kernel/serialConsole';
-import { TaskInspector } from './kernel/tasks';
-
+import { restartKernel } from './restart';
+import { dataBreakpointInfo } from './dataBreakpointInfo';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
-  private log: SessionLog | undefined;
+  private readonly log = new SessionLog((event) => this.sendEvent(event));
+  private conditionErrors: ConditionErrorReader | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
   private readonly breakpointChanges = new Set<Promise<unknown>>();
@@ -65,45 +51,14 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsEvaluateForHovers: true,
-      supportsTerminateRequest: true,
-      supportTerminateDebuggee: true,
-      supportsSteppingGranularity: true,
-      supportsInstructionBreakpoints: true,
-      supportsDataBreakpoints: true,
-      supportsDataBreakpointBytes: true,
-      supportsReadMemoryRequest: true,
-      supportsWriteMemoryRequest: true,
-      supportsDisassembleRequest: true,
-      supportsSetVariable: true,
-      supportsSetExpression: true,
-      supportsClipboardContext: true,
-      supportsModulesRequest: true,
-      supportsExceptionInfoRequest: true,
-      exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
-      breakpointModes: [
-        {
-          mode: HARDWARE_MODE,
-          label: 'Hardware',
-          description: 'A hardware breakpoint: hits before the kernel is relocated and under KVM; uses one of the target\'s few debug registers.',
-          appliesTo: ['source', 'instruction'],
-        },
-      ],
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
-    void this.handle(response, () => this.startingUp(async () => {
+    void this.handle(response, () => this.startingUp(args, async () => {
       const config = await resolveConfig('launch', args as Record<string, unknown>);
       if (config.request !== 'launch') throw new Error('unreachable');
-      this.log = new SessionLog((event) => this.sendEvent(event), (text) => this.print(text), requestedLog(args as Record<string, unknown>), config.trace);
       const choice = await chooseAccel({
         accel: config.accel,
         arch: config.arch,
@@ -120,78 +75,26 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
-    void this.handle(response, () => this.startingUp(async () => {
+    void this.handle(response, () => this.startingUp(args, async () => {
       const config = await resolveConfig('attach', args as Record<string, unknown>);
       if (config.request !== 'attach') throw new Error('unreachable');
-      this.log = new SessionLog((event) => this.sendEvent(event), (text) => this.print(text), requestedLog(args as Record<string, unknown>), config.trace);
       const target = await KernelTarget.attach(config, (text) => this.print(text));
       await this.onConnected(target, config, false);
     }));
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
-    const sourceRoot = config.sourceRoot ?? detectSourceRoot(config.cwd, config.program);
-    if (sourceRoot && !config.sourceRoot) this.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
-    const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
-    for (const [from, to] of sources.substitutions) {
-      await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => this.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
-    }
     const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
     this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
-    const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
-    const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
-    const layout = layoutFromGdb(target.mi, config.arch);
-    const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
-    const kernelLog = new KernelLog(target.mi, layout);
-    const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
-    const run = new RunControl(target.mi, breakpoints, modules, exceptions);
-    const connected: Connected = {
-      target,
-      breakpoints,
-      stack: new StackService(target.mi, sources),
-      variables: new VariableService(target.mi, config.arch),
-      memory: new MemoryService(target.mi),
-      disassembly: new DisassemblyService(target.mi, config.arch, sources),
-      run,
-      serial: new SerialConsole(
-        (event) => this.sendEvent(event),
-        serialPanicReporter(() => exceptions.isOn('panic'), (text) => this.print(text)),
-      ),
-      tasks: new TaskInspector(target.mi, config.arch, layout),
-      kernelLog,
-      modules,
-      exceptions,
+    const hooks: SessionHooks = {
+      print: (text) => this.print(text),
+      sendEvent: (event) => this.sendEvent(event),
+      reportStop: (stop) => this.reportStop(stop),
+      endWith: (message) => void this.endWith(message),
     };
-    this.connected = connected;
-    this.log?.attach(target);
-    // gdb's log stream carries its warnings and errors; its unsolicited console text only
-    // repeats stops VS Code already shows (and "No such file" for unmapped sources).
-    target.mi.on('stream', (record, attributed) => {
-      if (attributed) return;
-      if (record.type === 'log' || (record.type === 'console' && /^(Error in testing condition|warning:)/.test(record.text))) this.print(record.text);
-    });
-    target.on('serial', (text) => connected.serial.output(text));
-    target.on('died', (message) => void this.endWith(`Session ended: ${message}\n`));
-    run.on('output', (text) => this.print(text));
-    run.on('targetExited', (reason) => void this.endWith(`Session ended: ${reason}\n`));
-    run.on('resumed', (byUs) => {
-      connected.stack.reset();
-      connected.variables.reset();
-      if (!byUs) this.sendEvent(new ContinuedEvent(run.currentThreadId, true));
-    });
-    run.on('stopped', (stop) => this.reportStop(stop));
-    const stopCache = new StopCache(target.mi);
-    run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
-    run.on('moduleLoaded', (module) => {
-      this.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
-      this.sendEvent(new ModuleEvent('new', toDapModule(module)));
-    });
-    target.mi.on('notify', (record) => {
-      if (record.asyncClass !== 'breakpoint-modified') return;
-      const changed = breakpoints.onModified(record.results.tuple('bkpt'));
-      if (changed) this.sendEvent(new BreakpointEvent('changed', changed));
-    });
-    run.on('breakpointsChanged', (changed) => changed.forEach((breakpoint) => this.sendEvent(new BreakpointEvent('changed', breakpoint))));
+    this.connected = await buildServices(target, config, underKvm, hooks);
+    this.conditionErrors = readConditionErrors(target.mi);
+    wireServices(this.connected, this.log, hooks);
     this.sendEvent(new InitializedEvent());
   }
 
@@ -217,7 +120,8 @@ export class KernelQemuSession extends DebugSession {
     this.connected?.serial.flush(); // what the guest printed before it stopped comes first
     const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
-    if (stop.description) event.body.description = stop.description;
+    const conditionError = stop.reason === 'breakpoint' ? this.conditionErrors?.take(stop.breakpointNumber) : undefined;
+    if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
     // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
     if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
     this.sendEvent(event);
@@ -227,6 +131,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const { target, run } = this.require();
       const config = target.config;
+      run.entryFunction = config.entryFunction;
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
       if (config.request === 'attach') {
@@ -259,6 +164,36 @@ export class KernelQemuSession extends DebugSession {
     });
   }
 
+  /** Restart: the same VM reset and booted again (restart.ts), not a new QEMU and gdb. */
+  protected restartRequest(response: DebugProtocol.RestartResponse): void {
+    void this.handle(response, async () => {
+      const connected = this.require();
+      await restartKernel(connected, (text) => this.print(text));
+      this.sendEvent(new ContinuedEvent(connected.run.currentThreadId, true));
+    });
+  }
+
+  protected gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const { gotoTargets, run } = this.require();
+      if (!args.source.path) throw new UserError(ErrorCode.BadArgument, 'Set Next Statement needs a source file with a path.');
+      response.body = { targets: await gotoTargets.targetsFor(args.source.path, args.line, run.currentThreadId) };
+    });
+  }
+
+  protected gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    void this.handle(response, async () => {
+      this.requireStopped();
+      const { gotoTargets, stack, variables } = this.require();
+      await gotoTargets.goto(args.threadId, args.targetId);
+      stack.reset();
+      variables.reset();
+      // The stop follows the response (handle sends it when this returns).
+      setImmediate(() => this.reportStop({ reason: 'goto', threadId: args.threadId, breakpointNumber: undefined, frame: undefined }));
+    });
+  }
+
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     void this.handle(response, async () => {
       for (const warning of await this.changingBreakpoints(() => this.require().exceptions.setFilters(args.filters))) this.print(warning);
@@ -287,20 +222,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     void this.handle(response, async () => {
-      const accessTypes: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
-      if (args.asAddress) {
-        const size = args.bytes && [1, 2, 4, 8].includes(args.bytes) ? args.bytes : 8;
-        const cType = { 1: 'unsigned char', 2: 'unsigned short', 4: 'unsigned int', 8: 'unsigned long' }[size as 1 | 2 | 4 | 8];
-        response.body = { dataId: `*(${cType} *)${args.name}`, description: `${size} bytes at ${args.name}`, accessTypes };
-        return;
-      }
-      const { variables } = this.require();
-      const expression = args.variablesReference ? variables.evaluateName(args.variablesReference, args.name) : args.name;
-      if (!expression || expression.startsWith('$')) {
-        response.body = { dataId: null, description: 'Only variables in memory can be watched (not registers or members shown by path).' };
-        return;
-      }
-      response.body = { dataId: expression, description: expression, accessTypes, canPersist: true };
+      response.body = dataBreakpointInfo(args, this.require().variables);
     });
   }
 
@@ -336,7 +258,7 @@ export class KernelQemuSession extends DebugSession {
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     void this.handle(response, async () => {
       this.requireStopped();
-      const result = await this.gdbErrorsForUser(() => this.require().variables.setVariable(args.variablesReference, args.name, args.value));
+      const result = await this.require().variables.setVariable(args.variablesReference, args.name, args.value).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
   }
@@ -345,19 +267,9 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       this.requireStopped();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
-      const result = await this.gdbErrorsForUser(() => this.require().variables.assign(args.expression, args.value, context));
+      const result = await this.require().variables.assign(args.expression, args.value, context).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
       response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
     });
-  }
-
-  /** gdb's refusal (bad expression, wrong type) is the user's to read, not a crash. */
-  private async gdbErrorsForUser<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof MiCommandError) throw new UserError(ErrorCode.GdbCommandFailed, error.message);
-      throw error;
-    }
   }
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -405,70 +317,49 @@ export class KernelQemuSession extends DebugSession {
       const { variables } = this.require();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
       if (args.context === 'repl') {
-        response.body = await this.evaluateInRepl(args.expression, context);
+        response.body = await this.require().repl.evaluate(args.expression, context);
         return;
       }
       this.requireStopped();
-      if ((args.context === 'hover' || args.context === 'watch') && hasSideEffects(args.expression)) {
-        throw new UserError(ErrorCode.BadArgument, `Not evaluated for ${args.context}: '${args.expression}' could change the kernel (assignment, ++/--, or a call). Use the Debug Console to run it.`);
-      }
-      response.body = await this.gdbErrorsForUser(() => variables.evaluate(args.expression, context));
+      // gdb's refusal is shown where it was asked (the Watch line, the hover), not as a notification.
+      response.body = await variables.evaluate(args.expression, context, 'read').catch(gdbRefusalAs(ErrorCode.EvaluationFailed));
     });
   }
 
-  /**
-   * Debug Console input: a gdb command (`info registers`, `p init_task.comm`, `lx-dmesg`) runs in
-   * gdb's CLI; what gdb does not know as a command is evaluated as an expression; `-…` is raw MI.
-   */
-  private async evaluateInRepl(text: string, context: FrameContext | undefined): Promise<{ result: string; variablesReference: number; type?: string }> {
-    const { target, variables, run } = this.require();
-    const trimmed = text.trim();
-    // The command may resume gdb (`continue`, `next`): gdb must be in line with a loaded snapshot first.
-    await run.settleResync();
-    if (trimmed.startsWith('-')) {
-      const result = await target.mi.send(mi.raw(trimmed));
-      return { result: `^${result.resultClass}${Object.keys(result.results.fields).length ? ' ' + JSON.stringify(result.results.fields) : ''}`, variablesReference: 0 };
-    }
-    try {
-      const result = await target.mi.send(mi.consoleCommand(trimmed, ['done', 'running']));
-      return { result: result.console.replace(/\n$/, ''), variablesReference: 0 };
-    } catch (error) {
-      if (!(error instanceof MiCommandError) || !/^Undefined command/.test(error.message) || run.isRunning) {
-        throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-      }
-    }
-    try {
-      return await variables.evaluate(trimmed, context);
-    } catch (error) {
-      throw new UserError(ErrorCode.GdbCommandFailed, errorText(error));
-    }
+  protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    void this.handle(response, async () => {
+      const cursor = this.convertClientColumnToDebugger(args.column) - 1;
+      const items = await this.require().repl.completions(args.text, cursor);
+      response.body = { targets: items.map((item) => ({ ...item, start: this.convertDebuggerColumnToClient(item.start + 1) })) };
+    });
   }
 
-  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+  protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     void this.handle(response, async () => {
       await this.breakpointChangesDone();
-      await this.require().run.continue();
-      response.body = { allThreadsContinued: true };
+      await this.require().run.continue(args.singleThread ? args.threadId : undefined);
+      response.body = { allThreadsContinued: !args.singleThread };
     });
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'nextInstruction' : 'next');
+    this.stepRequest(response, args, args.granularity === 'instruction' ? 'nextInstruction' : 'next');
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.stepRequest(response, args.threadId, args.granularity === 'instruction' ? 'stepInstruction' : 'stepIn');
+    this.stepRequest(response, args, args.granularity === 'instruction' ? 'stepInstruction' : 'stepIn');
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.stepRequest(response, args.threadId, 'stepOut');
+    this.stepRequest(response, args, 'stepOut');
   }
 
-  private stepRequest(response: DebugProtocol.Response, threadId: number, kind: StepKind): void {
+  /** singleThread: only this vCPU moves; the others stay where they stopped (gdb's scheduler-locking). */
+  private stepRequest(response: DebugProtocol.Response, args: { threadId: number; singleThread?: boolean }, kind: StepKind): void {
     void this.handle(response, async () => {
       await this.breakpointChangesDone();
       this.requireStopped();
-      await this.require().run.step(kind, threadId);
+      await this.require().run.step(kind, args.threadId, args.singleThread ?? false);
     });
   }
 
@@ -494,13 +385,8 @@ export class KernelQemuSession extends DebugSession {
   /** Custom requests from the extension's views and commands (see customRequests.ts). */
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     void this.handle(response, async () => {
-      if (command === SET_LOG_LEVEL_REQUEST) return this.log?.setLevel((args as { level?: unknown } | undefined)?.level);
-      const handler = customRequests[command];
-      if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
-      const body = await handler(
-        { ...this.require(), print: (text) => this.print(text), sendEvent: (event) => this.sendEvent(event) },
-        typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {},
-      );
+      const context = () => ({ ...this.require(), print: (text: string) => this.print(text), sendEvent: (event: DebugProtocol.Event) => this.sendEvent(event) });
+      const body = await runCustomRequest(command, context, args, this.log);
       if (body !== undefined) response.body = body;
     });
   }
@@ -520,7 +406,8 @@ export class KernelQemuSession extends DebugSession {
    */
   private startup: Promise<unknown> | undefined;
 
-  private startingUp(work: () => Promise<void>): Promise<void> {
+  private startingUp(args: unknown, work: () => Promise<void>): Promise<void> {
+    this.log.configure(args);
     const run = work();
     this.startup = run.catch(() => undefined);
     return run;
@@ -592,8 +479,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private print(text: string): void {
-    this.sendEvent(new OutputEvent(text, 'console'));
-    this.log?.console(text);
+    this.log.print(text);
   }
 
   /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */
@@ -609,14 +495,4 @@ export class KernelQemuSession extends DebugSession {
       }
     }
   }
-}
-
-function toDapModule(module: LoadedModule): DebugProtocol.Module {
-  return {
-    id: module.name,
-    name: module.name,
-    ...(module.file ? { path: module.file, symbolFilePath: module.file } : {}),
-    symbolStatus: module.file ? 'Symbols loaded.' : `No symbols: ${module.problem ?? 'unknown'}`,
-    ...(module.textAddress ? { addressRange: module.textAddress } : {}),
-  };
 }

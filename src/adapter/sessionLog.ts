@@ -3,7 +3,7 @@
 // trace level (or with `trace: true`) the gdb/MI and QMP traffic, carried as kernelQemu.log
 // events. For a client that asked for no log (another editor) it sends nothing, and
 // `trace: true` prints the MI traffic to its Debug Console as it always did.
-import { Event } from '@vscode/debugadapter';
+import { Event, OutputEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { KernelTarget } from './kernelTarget';
 import { LOG_ARGUMENT, LOG_EVENT, type LogArgument, type LogLevel, type LogLine } from './sessionProtocol';
@@ -20,19 +20,25 @@ export function requestedLog(args: Record<string, unknown>): LogArgument | undef
 
 export class SessionLog {
   private level: LogLevel | undefined;
+  private trace = false;
   private announced = false;
 
-  constructor(
-    private readonly send: (event: DebugProtocol.Event) => void,
-    private readonly print: (text: string) => void,
-    requested: LogArgument | undefined,
-    private readonly trace: boolean,
-  ) {
-    this.level = requested?.level;
+  constructor(private readonly send: (event: DebugProtocol.Event) => void) {}
+
+  /** A launch or attach starts: what its arguments ask for (the extension's LOG_ARGUMENT, `trace`). */
+  configure(args: unknown): void {
+    const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
+    this.level = requestedLog(record)?.level;
+    this.trace = record.trace === true;
   }
 
-  /** Text the Debug Console shows: the log has it too. */
-  console(text: string): void {
+  /** Debug Console text; the log has it too. */
+  print(text: string): void {
+    this.send(new OutputEvent(text, 'console'));
+    this.console(text);
+  }
+
+  private console(text: string): void {
     if (this.level !== undefined && this.level !== 'off') this.line('info', text);
   }
 

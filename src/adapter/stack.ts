@@ -5,7 +5,9 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
+import type { GuestArch } from './launchArgs';
 import type { SourceMapper } from './sourceMap';
+import { stackLength } from './stackEnd';
 
 export interface FrameRef {
   threadId: number;
@@ -19,6 +21,7 @@ export class StackService {
   constructor(
     private readonly mi: MiConnection,
     private readonly sources: SourceMapper,
+    private readonly arch: GuestArch,
   ) {}
 
   reset(): void {
@@ -42,15 +45,21 @@ export class StackService {
     );
   }
 
-  async stackTrace(threadId: number, startFrame = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
+  /**
+   * The page VS Code asks for (startFrame, levels) of the stack, which ends at the kernel's
+   * entry frame (stackEnd.ts). Frames are read from level 0 so a later page knows where the
+   * stack ended; the first page is the read the stop cache prefetched.
+   */
+  async stackTrace(threadId: number, start = 0, levels = 0): Promise<{ stackFrames: DebugProtocol.StackFrame[]; totalFrames: number }> {
+    const startFrame = Math.max(0, start);
     // Ask for one frame more than shown: VS Code offers "load more" only when there are more.
     const high = levels > 0 ? startFrame + levels : startFrame + 999;
-    const result = await this.mi.send(mi.stackListFrames(threadId, startFrame, high));
-    const frames = result.results.tuples('stack');
-    const shown = levels > 0 ? frames.slice(0, levels) : frames;
+    const result = await this.mi.send(mi.stackListFrames(threadId, 0, high));
+    const all = result.results.tuples('stack');
+    const frames = all.slice(0, stackLength(all, this.arch));
+    const shown = frames.slice(startFrame, levels > 0 ? startFrame + levels : undefined);
     const stackFrames = shown.map((frame) => this.toStackFrame(threadId, frame));
-    const totalFrames = startFrame + frames.length;
-    return { stackFrames, totalFrames };
+    return { stackFrames, totalFrames: frames.length };
   }
 
   private toStackFrame(threadId: number, frame: MiTuple): DebugProtocol.StackFrame {

@@ -3,7 +3,8 @@
 // stop (threads with their tasks, the stopped thread's frames, its top frame's locals) are
 // sent the moment the stop is reported, so gdb works while the stopped event travels and
 // the requests find their answers ready. Anything that may change the target (resuming,
-// writes, assignments, calls, CLI commands, symbol loads) empties the cache first.
+// writes, assignments, calls, CLI commands, symbol loads) empties the cache first. An
+// evaluation made under the evaluation policy (hover, watch) only read, by gdb's own guard.
 import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
 import type { StackService } from './stack';
@@ -15,7 +16,7 @@ export const FIRST_FRAMES = 20;
 type Kind = 'cached' | 'neutral' | 'changes';
 
 /** Commands that only read the target or gdb's var-objects: neither cached nor a reason to forget. */
-const NEUTRAL = /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features)(\s|$)/;
+const NEUTRAL = /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features|gdb-show|gdb-set may-(write-memory|write-registers|call-functions) (on|off)|complete|interpreter-exec console "help)(\s|$)/;
 const CACHED = /^-(thread-info|stack-list-frames|stack-list-variables)(\s|$)/;
 const EVALUATE = /^-data-evaluate-expression((?: --(?:thread|frame) \d+)*) (.*)$/;
 
@@ -51,6 +52,8 @@ export function classify(command: MiCommand): Kind {
   const { text } = command;
   if (CACHED.test(text)) return 'cached';
   const evaluate = EVALUATE.exec(text);
+  // Read under the evaluation policy (evaluationPolicy.ts): gdb refused any write or call.
+  if (evaluate && command.readOnly) return 'cached';
   if (evaluate) return isPureExpression(unquote(evaluate[2]!.trim())) ? 'cached' : 'changes';
   return NEUTRAL.test(text) ? 'neutral' : 'changes';
 }

@@ -4,9 +4,10 @@
 import { Handles, Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
-import type { MiConnection } from '../mi/connection';
+import type { MiConnection, MiResult } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
-import { ErrorCode, UserError } from './errors';
+import { ErrorCode, errorText, UserError } from './errors';
+import type { EvaluationPolicy } from './evaluationPolicy';
 import { kernelValueKind, summarize, summaryExpression } from './kernel/kernelValues';
 import type { GuestArch } from './launchArgs';
 import { groupRegisters, parseRegisterGroups, type RegisterGroup } from './registers';
@@ -23,6 +24,9 @@ interface VariablePath {
   expression: string;
   type: string | undefined;
 }
+
+/** Hover and watch only read ('read'); what the user types in the Debug Console may change the kernel ('change'). */
+export type EvaluationMode = 'read' | 'change';
 
 export interface EvaluateResult {
   result: string;
@@ -41,6 +45,7 @@ export class VariableService {
   constructor(
     private readonly mi: MiConnection,
     private readonly arch: GuestArch,
+    private readonly policy: EvaluationPolicy,
   ) {}
 
   /** Called when the target resumes: var-objects of the last stop are deleted in the background. */
@@ -87,23 +92,37 @@ export class VariableService {
     }
   }
 
-  /** Evaluates an expression into a variable-like result, expandable when it has children. */
-  async evaluate(expression: string, context: FrameContext | undefined): Promise<EvaluateResult> {
-    // A var-object says whether the value expands; gdb's printed value reads better for
-    // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
-    const [created, printed] = await Promise.all([
-      this.mi.send(mi.varCreate(expression, context)),
-      this.mi.send(mi.evaluate(expression, context)).then(
-        (result) => result.results.optStr('value'),
-        () => undefined,
-      ),
-    ]);
-    const varobj = created.results;
+  /**
+   * Evaluates an expression into a variable-like result, expandable when it has children.
+   * 'read' (hover, watch) runs under the evaluation policy: gdb refuses writes and calls.
+   * 'change' (the Debug Console) evaluates it once as typed (`i++` increments once), then
+   * reads it as a var-object under the policy, for its type and children. A failure is gdb's
+   * reason from -data-evaluate-expression ("Cannot access memory at address 0x0"): a
+   * var-object says "-var-create: unable to create variable object", or shows "" for it.
+   */
+  async evaluate(expression: string, context: FrameContext | undefined, mode: EvaluationMode = 'read'): Promise<EvaluateResult> {
+    const refusal = await this.policy.refusal(expression);
+    let created: PromiseSettledResult<MiResult>;
+    let printed: PromiseSettledResult<MiResult>;
+    if (mode === 'read') {
+      if (refusal) throw new UserError(ErrorCode.EvaluationFailed, refusal);
+      // A var-object says whether the value expands; gdb's printed value reads better for
+      // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
+      [created, printed] = await this.policy.readOnly([mi.varCreate(expression, context), mi.evaluate(expression, context)] as const);
+    } else {
+      [printed] = await Promise.allSettled([this.mi.send(mi.evaluate(expression, context))]);
+      // Unguarded, the var-object would evaluate it a second time.
+      created = refusal || printed.status === 'rejected' ? { status: 'rejected', reason: undefined } : (await this.policy.readOnly([mi.varCreate(expression, context)] as const))[0];
+    }
+    if (created.status === 'fulfilled') this.varobjRoots.push(created.value.results.str('name'));
+    if (printed.status === 'rejected') throw printed.reason;
+    const printedValue = printed.value.results.optStr('value') ?? '';
+    if (created.status === 'rejected') return { result: printedValue, variablesReference: 0 };
+    const varobj = created.value.results;
     const name = varobj.str('name');
-    this.varobjRoots.push(name);
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
-    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printed : undefined) ?? varobj.optStr('value') ?? printed ?? '';
+    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printedValue : undefined) ?? (varobj.optStr('value') || printedValue);
     const memoryReference = pointerValue(value, type);
     return {
       result: value,
@@ -127,6 +146,9 @@ export class VariableService {
         const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
         const child = children.find((candidate) => candidate.optStr('exp') === name);
         if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
+        // As a C assignment, gdb's refusal keeps its reason (-var-assign only says "Could not assign expression to variable object").
+        const path = await this.pathExpression(child.str('name'));
+        if (path !== undefined) return this.assign(path, value, container.context);
         const assigned = await this.mi.send(mi.varAssign(child.str('name'), value));
         return { result: assigned.results.optStr('value') ?? value, variablesReference: 0 };
       }
@@ -138,7 +160,13 @@ export class VariableService {
   /** `expression = value` in the frame; gdb checks the types and prints the result. */
   async assign(expression: string, value: string, context: FrameContext | undefined): Promise<EvaluateResult> {
     await this.mi.send(mi.evaluate(`${expression} = ${value}`, context));
-    return this.evaluate(expression, context);
+    return this.evaluate(expression, context, 'read');
+  }
+
+  /** The names of a frame's locals and arguments (the read VS Code's Locals makes, so usually answered by the stop cache). */
+  async localNames(context: FrameContext): Promise<string[]> {
+    const result = await this.mi.send(mi.stackListVariables(context));
+    return result.results.tuples('variables').map((variable) => variable.str('name'));
   }
 
   evaluateName(reference: number, name: string): string | undefined {
@@ -194,7 +222,9 @@ export class VariableService {
   }
 
   private async createVarobj(expression: string, context: FrameContext): Promise<{ name: string; type: string | undefined }> {
-    const result = await this.mi.send(mi.varCreate(expression, context));
+    const result = await this.mi.send(mi.varCreate(expression, context)).catch(async (error: unknown) => {
+      throw (await this.gdbReason(expression, context)) ?? error;
+    });
     const name = result.results.str('name');
     this.varobjRoots.push(name);
     return { name, type: result.results.optStr('type') };
@@ -202,11 +232,38 @@ export class VariableService {
 
   private async children(varobjName: string, context: FrameContext | undefined, parent: VariablePath | undefined): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.varListChildren(varobjName));
-    const children = result.results.tuples('children').map((child): [DebugProtocol.Variable, string | undefined] => {
-      const path = parent ? childPath(parent, child) : undefined;
-      return [this.childVariable(child, context, path), path?.expression];
-    });
+    const children = await Promise.all(
+      result.results.tuples('children').map(async (child): Promise<[DebugProtocol.Variable, string | undefined]> => {
+        const path = parent ? childPath(parent, child) : undefined;
+        const variable = this.childVariable(child, context, path);
+        // A var-object shows a value it could not read as "": say why, as gdb's print does.
+        if (child.optStr('value') === '') variable.value = await this.unreadable(child.str('name'), path?.expression, context);
+        return [variable, path?.expression];
+      }),
+    );
     return this.withSummaries(children, context);
+  }
+
+  /** `<error: gdb's reason>` for a var-object child gdb could not read. */
+  private async unreadable(varobjName: string, expression: string | undefined, context: FrameContext | undefined): Promise<string> {
+    const path = expression ?? (await this.pathExpression(varobjName));
+    if (path === undefined) return '<error: gdb could not read this value>';
+    const [answer] = await this.policy.readOnly([mi.evaluate(path, context)] as const);
+    if (answer.status === 'fulfilled') return answer.value.results.optStr('value') ?? '';
+    return `<error: ${errorText(answer.reason)}>`;
+  }
+
+  /** gdb's own reason why `expression` cannot be evaluated (for var-object errors that do not say). */
+  private async gdbReason(expression: string, context: FrameContext | undefined): Promise<UserError | undefined> {
+    const [answer] = await this.policy.readOnly([mi.evaluate(expression, context)] as const).catch(() => [undefined]);
+    return answer?.status === 'rejected' ? new UserError(ErrorCode.EvaluationFailed, errorText(answer.reason)) : undefined;
+  }
+
+  private pathExpression(varobjName: string): Promise<string | undefined> {
+    return this.mi.send(mi.varInfoPathExpression(varobjName)).then(
+      (result) => result.results.optStr('path_expr'),
+      () => undefined,
+    );
   }
 
   private childVariable(child: MiTuple, context: FrameContext | undefined, path: VariablePath | undefined): DebugProtocol.Variable {
@@ -285,13 +342,4 @@ function pointerValue(value: string, type: string | undefined): string | undefin
   if (!type || !/\*\s*$/.test(type)) return undefined;
   const match = /^(?:\([^)]*\)\s*)?(0x[0-9a-f]+)/i.exec(value);
   return match ? match[1] : undefined;
-}
-
-/** Hover and watch must not change the kernel: no assignments, increments or calls. */
-export function hasSideEffects(expression: string): boolean {
-  const code = expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
-  if (/\+\+|--/.test(code)) return true;
-  if (/(^|[^=!<>])=(?!=)/.test(code.replace(/(<<|>>)=/g, '='))) return true;
-  const calls = code.match(/\b([A-Za-z_]\w*)\s*\(/g) ?? [];
-  return calls.some((call) => !/^(sizeof|typeof|__typeof__|_Alignof|alignof|__alignof__)\b/.test(call));
 }

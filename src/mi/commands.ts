@@ -6,6 +6,13 @@ export interface MiCommand {
   /** The command without its token, e.g. `-exec-continue`. */
   readonly text: string;
   readonly expect: readonly ResultClass[];
+  /**
+   * What gdb prints on its log stream while it runs this command (its errors and warnings) is
+   * part of the answer (MiResult.transcript), not unsolicited output: for the user's commands.
+   */
+  readonly ownsLog?: true;
+  /** Sent inside a window where gdb refuses writes and calls (evaluationPolicy.ts): it reads only. */
+  readonly readOnly?: true;
 }
 
 const DONE: readonly ResultClass[] = ['done'];
@@ -26,9 +33,9 @@ export function cliArgument(text: string): string {
   return `"${text.replace(/[\\"]/g, '\\$&')}"`;
 }
 
-function command(text: string, expect: readonly ResultClass[] = DONE): MiCommand {
+function command(text: string, expect: readonly ResultClass[] = DONE, traits: Pick<MiCommand, 'ownsLog'> = {}): MiCommand {
   if (/[\r\n]/.test(text)) throw new RangeError(`An MI command must be one line: ${JSON.stringify(text.slice(0, 80))}`);
-  return { text, expect };
+  return { text, expect, ...traits };
 }
 
 /** Numbers spliced into a command (thread ids, frame levels, counts) are integers, never text that adds options. */
@@ -58,6 +65,13 @@ export const mi = {
   targetDisconnect: () => command('-target-disconnect'),
   /** A CLI command; one typed by the user may resume the target (`continue`). */
   consoleCommand: (text: string, expect: readonly ResultClass[] = DONE) => command(`-interpreter-exec console ${quote(text)}`, expect),
+  /** A CLI command the user typed: it may resume the target, and its errors and warnings are its own output. */
+  userCommand: (text: string) => command(`-interpreter-exec console ${quote(text)}`, ['done', 'running'], { ownsLog: true }),
+  /** Whether `word` is a gdb command (gdb's own lookup, abbreviations and aliases included): ^done or ^error. */
+  helpFor: (word: string) => command(`-interpreter-exec console ${quote(`help ${word}`)}`, DONE, { ownsLog: true }),
+  /** gdb's completions of a Debug Console line. */
+  complete: (text: string) => command(`-complete ${quote(text)}`),
+  gdbShow: (variable: string) => command(`-gdb-show ${variable}`),
   /** Source path mapping; gdb splits its arguments like a shell (gdb_buildargv), so each is quoted for that. */
   setSubstitutePath: (from: string, to: string) => command(`-interpreter-exec console ${quote(`set substitute-path ${cliArgument(from)} ${cliArgument(to)}`)}`),
   /** Raw text typed by the user that is already an MI command. */
@@ -85,6 +99,8 @@ export const mi = {
   },
 
   execContinue: () => command('-exec-continue', RUNNING),
+  /** With scheduler-locking on, only this thread runs. */
+  execContinueThread: (threadId: number) => command(`-exec-continue --thread ${int(threadId)}`, RUNNING),
   execInterrupt: () => command('-exec-interrupt'),
   execNext: (threadId: number) => command(`-exec-next --thread ${int(threadId)}`, RUNNING),
   execStep: (threadId: number) => command(`-exec-step --thread ${int(threadId)}`, RUNNING),

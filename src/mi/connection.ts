@@ -10,6 +10,8 @@ export class MiCommandError extends Error {
     message: string,
     readonly command: string,
     readonly miCode?: string,
+    /** What the command printed before it failed (console, and its log for MiCommand.ownsLog). */
+    readonly transcript = '',
   ) {
     super(message);
     this.name = 'MiCommandError';
@@ -28,11 +30,14 @@ export interface MiResult {
   resultClass: ResultRecord['resultClass'];
   /** Console stream text gdb printed while running this command (CLI output). */
   console: string;
+  /** Console text and, for MiCommand.ownsLog, log text, in the order gdb printed them. */
+  transcript: string;
 }
 
 interface Pending {
   command: MiCommand;
   consoleText: string[];
+  transcript: string[];
   resolve: (result: MiResult) => void;
   reject: (error: Error) => void;
   /** Created at the call site so a failure's stack shows who sent the command. */
@@ -46,7 +51,7 @@ export interface MiConnectionEvents {
   exec: [AsyncRecord];
   notify: [AsyncRecord];
   status: [AsyncRecord];
-  /** attributed: the text is the output of a command we sent (it comes back in MiResult.console). */
+  /** attributed: the text is the output of a command we sent (it comes back in its MiResult or MiCommandError). */
   stream: [StreamRecord, attributed: boolean];
   parseError: [ParseErrorRecord];
   trace: [direction: 'in' | 'out', line: string];
@@ -81,7 +86,7 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     if (this.closedError) return Promise.reject(this.closedError);
     const token = this.nextToken++;
     return new Promise<MiResult>((resolve, reject) => {
-      this.pending.set(token, { command, consoleText: [], resolve, reject, callSite });
+      this.pending.set(token, { command, consoleText: [], transcript: [], resolve, reject, callSite });
       const line = `${token}${command.text}`;
       this.emit('trace', 'out', line);
       try {
@@ -120,8 +125,10 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
       case 'console':
       case 'target':
       case 'log': {
-        const owner = record.type === 'console' ? this.oldestPending() : undefined;
-        owner?.consoleText.push(record.text);
+        const oldest = this.oldestPending();
+        const owner = record.type === 'console' || (record.type === 'log' && oldest?.command.ownsLog) ? oldest : undefined;
+        if (record.type === 'console') owner?.consoleText.push(record.text);
+        owner?.transcript.push(record.text);
         this.emit('stream', record, owner !== undefined);
         return;
       }
@@ -145,12 +152,12 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     const { command, callSite } = pending;
     if (record.resultClass === 'error') {
       const message = record.results.optStr('msg') ?? 'gdb reported an error';
-      pending.reject(withStack(new MiCommandError(message, command.text, record.results.optStr('code')), callSite));
+      pending.reject(withStack(new MiCommandError(message, command.text, record.results.optStr('code'), pending.transcript.join('')), callSite));
     } else if (!command.expect.includes(record.resultClass)) {
       const expected = command.expect.join(' or ');
       pending.reject(withStack(new MiCommandError(`${command.text}: gdb answered ^${record.resultClass}, expected ^${expected}`, command.text), callSite));
     } else {
-      pending.resolve({ results: record.results, resultClass: record.resultClass, console: pending.consoleText.join('') });
+      pending.resolve({ results: record.results, resultClass: record.resultClass, console: pending.consoleText.join(''), transcript: pending.transcript.join('') });
     }
   }
 }

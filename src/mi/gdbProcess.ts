@@ -7,6 +7,8 @@ export interface GdbStartOptions {
   cwd?: string;
   /** `-iex` commands, run before gdb reads any file (e.g. the auto-load safe path). */
   initCommands?: readonly string[];
+  /** The user's own arguments (gdbArgs), after ours. */
+  extraArgs?: readonly string[];
 }
 
 export class GdbProcess {
@@ -23,6 +25,7 @@ export class GdbProcess {
     // which would race our own connection; setupCommands is the place for such settings.
     const args = ['--interpreter=mi3', '-nx', '-q'];
     for (const command of options.initCommands ?? []) args.push('-iex', command);
+    args.push(...(options.extraArgs ?? []));
     return new GdbProcess(ManagedProcess.start('gdb', options.gdbPath, args, { cwd: options.cwd }));
   }
 

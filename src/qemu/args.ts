@@ -53,6 +53,9 @@ export function kernelCommandLine(input: CommandLineInput): string {
   const has = (key: string) => words.some((word) => word === key || word.startsWith(`${key}=`));
   if (!has('console')) words.unshift(`console=${CONSOLE[input.arch]}`);
   if (!input.kaslr && !has('nokaslr') && !has('kaslr')) words.push('nokaslr');
+  // gdb cannot unwind return addresses signed by pointer authentication (QEMU's stub does not
+  // give it the PAC masks): an arm64 stack would end two frames up at `??` (0xeccf8000… <- a signed LR).
+  if (input.arch === 'aarch64' && !has('arm64.nopauth') && !words.some((word) => word.startsWith('id_aa64isar'))) words.push('arm64.nopauth');
   if (input.hasRootfs && !has('root')) words.push('root=/dev/vda', 'rw');
   return words.join(' ');
 }

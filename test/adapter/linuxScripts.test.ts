@@ -1,6 +1,7 @@
 // The kernel's own gdb scripts on a kernel built from source with CONFIG_GDB_SCRIPTS (the
 // build of kernelBuild.test.ts, which runs before this file): loaded with no configuration,
-// lx-dmesg and $lx_current() work in the Debug Console, and the dmesg request uses them.
+// lx-dmesg and $lx_current() work in the Debug Console, $lx_current() in Watch and hover, and
+// the dmesg request uses them.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -43,6 +44,10 @@ describe('lx-* scripts of a kernel built with CONFIG_GDB_SCRIPTS', () => {
       assert.match(dmesg.body.result, /Linux version 6\.1\./);
       const current = await client.evaluateRequest({ expression: 'p $lx_current().comm', context: 'repl', frameId: frame.id });
       assert.match(current.body.result, /= "\S+/);
+      // A convenience function only reads: Watch evaluates it under gdb's may-write/may-call guard.
+      const watched = await client.evaluateRequest({ expression: '$lx_current().pid', context: 'watch', frameId: frame.id });
+      assert.match(watched.body.result, /^\d+$/);
+      assert.equal((await client.evaluateRequest({ expression: '$lx_current().comm', context: 'hover', frameId: frame.id })).body.result, current.body.result.replace(/^\$\d+ = /, ''));
       const viaRequest = await client.customRequest('kernelQemu.dmesg');
       assert.match((viaRequest.body as { text: string }).text, /Linux version 6\.1\./);
     } finally {

@@ -148,3 +148,16 @@ export async function outputMatching(output: readonly string[], pattern: RegExp,
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** A request's whole response, failed or not (DebugClient turns a failure into a bare Error). */
+export function rawRequest(client: DebugClient, command: string, args: object): Promise<DebugProtocol.Response> {
+  const protocol = client as unknown as { doSend(command: string, args: object, callback: (response: DebugProtocol.Response) => void): void };
+  return new Promise((resolve) => protocol.doSend(command, args, resolve));
+}
+
+/** The message and showUser of a failed response; fails the test when the request succeeded. */
+export function failure(response: DebugProtocol.Response): { message: string; showUser: boolean | undefined } {
+  assert.equal(response.success, false, `${response.command} succeeded: ${JSON.stringify(response.body)}`);
+  const error = (response as DebugProtocol.ErrorResponse).body?.error;
+  return { message: response.message ?? '', showUser: error?.showUser };
+}

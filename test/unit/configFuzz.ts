@@ -2,7 +2,7 @@
 // (wrong types, missing or empty required keys, bad enums and numbers, missing or odd paths,
 // NUL bytes, bad nested values) plus harmless noise. Each generated config is invalid by
 // construction, so the adapter must refuse it with a named error before starting anything.
-import { launchSchema, type PropertySchema } from '../../src/adapter/launchArgs';
+import { launchSchema, type PropertySchema, type SchemaType } from '../../src/adapter/launchArgs';
 
 export interface FuzzBase {
   program: string;
@@ -28,23 +28,25 @@ function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
 }
 
+function isOfType(type: SchemaType, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'integer':
+    case 'number':
+      return typeof value === 'number';
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && !Array.isArray(value);
+  }
+}
+
 function wrongTypeFor(random: Random, property: PropertySchema): unknown {
-  const candidates = OTHER_TYPES.filter((value) => {
-    switch (property.type) {
-      case 'string':
-        return typeof value !== 'string';
-      case 'boolean':
-        return typeof value !== 'boolean';
-      case 'integer':
-      case 'number':
-        return typeof value !== 'number';
-      case 'array':
-        return !Array.isArray(value);
-      case 'object':
-        return typeof value !== 'object' || Array.isArray(value);
-    }
-  });
-  return pick(random, candidates);
+  const types: readonly SchemaType[] = typeof property.type === 'string' ? [property.type] : property.type;
+  return pick(random, OTHER_TYPES.filter((value) => !types.some((type) => isOfType(type, value))));
 }
 
 const PATH_KEYS = ['program', 'kernel', 'initrd', 'rootfs'] as const;

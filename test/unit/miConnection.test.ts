@@ -41,6 +41,29 @@ test('console output printed while a command runs is returned with it', async ()
   assert.deepEqual(streams, [true, false]);
 });
 
+test('a user command owns its log stream: its errors and warnings come back with it, in order, and are not unsolicited', async () => {
+  const { conn } = connection();
+  const streams: Array<[string, boolean]> = [];
+  conn.on('stream', (record, attributed) => streams.push([record.type, attributed]));
+  const command = conn.send(mi.userCommand('frame'));
+  conn.handleLine('~"#0  f () at a.c:3\n"');
+  conn.handleLine('&"3\ta.c: No such file or directory.\n"');
+  conn.handleLine('1^done');
+  const result = await command;
+  assert.equal(result.console, '#0  f () at a.c:3\n');
+  assert.equal(result.transcript, '#0  f () at a.c:3\n3\ta.c: No such file or directory.\n');
+  const failing = conn.send(mi.userCommand('inof'));
+  conn.handleLine('&"Undefined command: \\"inof\\".  Try \\"help\\".\n"');
+  conn.handleLine('2^error,msg="Undefined command: \\"inof\\".  Try \\"help\\"."');
+  await assert.rejects(failing, (error: unknown) => error instanceof MiCommandError && error.transcript === 'Undefined command: "inof".  Try "help".\n');
+  // Another command's log text stays unsolicited (gdb's own warnings are shown as they come).
+  const internal = conn.send(mi.threadInfo());
+  conn.handleLine('&"warning: something\n"');
+  conn.handleLine('3^done,threads=[]');
+  assert.equal((await internal).transcript, '');
+  assert.deepEqual(streams, [['console', true], ['log', true], ['log', true], ['log', false]]);
+});
+
 test('closing rejects every pending and later command', async () => {
   const { conn } = connection();
   const pending = conn.send(mi.execContinue());

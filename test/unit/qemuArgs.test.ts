@@ -62,7 +62,8 @@ test('user text with shell metacharacters stays one literal argv element', () =>
 
 test('kernel command line: console per arch, nokaslr unless kaslr, root for a disk', () => {
   assert.equal(kernelCommandLine({ arch: 'x86_64', hasRootfs: false }), 'console=ttyS0 nokaslr');
-  assert.equal(kernelCommandLine({ arch: 'aarch64', hasRootfs: false }), 'console=ttyAMA0 nokaslr');
+  assert.equal(kernelCommandLine({ arch: 'aarch64', hasRootfs: false }), 'console=ttyAMA0 nokaslr arm64.nopauth', 'gdb unwinds arm64 stacks only without pointer authentication');
+  assert.equal(kernelCommandLine({ arch: 'aarch64', append: 'id_aa64isar1.api=1', hasRootfs: false }), 'console=ttyAMA0 id_aa64isar1.api=1 nokaslr', "the user's own choice about PAC");
   assert.equal(kernelCommandLine({ arch: 'x86_64', kaslr: true, hasRootfs: false }), 'console=ttyS0');
   assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'console=tty0 quiet', hasRootfs: true }), 'console=tty0 quiet nokaslr root=/dev/vda rw');
   assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'root=/dev/sda nokaslr', hasRootfs: true }), 'console=ttyS0 root=/dev/sda nokaslr');

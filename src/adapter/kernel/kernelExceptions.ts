@@ -77,6 +77,14 @@ export class KernelExceptions {
     return this.apply();
   }
 
+  /** Before a reboot: the breakpoints' numbers, for the caller to delete; arm() places them again. */
+  async disarm(): Promise<string[]> {
+    this.ready = false;
+    const numbers = [...this.inserted.values()];
+    this.inserted.clear();
+    return numbers;
+  }
+
   filterOf(stop: StopInfo): KernelExceptionFilter | undefined {
     for (const [filter, number] of this.inserted) if (stop.breakpointNumber === number) return filter;
     return undefined;

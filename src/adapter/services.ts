@@ -1,0 +1,118 @@
+// The session's services, made once gdb is connected (buildServices), and the wiring of their
+// events to DAP events (wireServices). session.ts dispatches requests to them.
+import { BreakpointEvent, ContinuedEvent, ModuleEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { mi } from '../mi/commands';
+import { BreakpointService } from './breakpoints';
+import { cacheDirectory } from './cacheDirectory';
+import type { ResolvedConfig } from './configCheck';
+import type { Connected } from './customRequests';
+import { DisassemblyService } from './disassembly';
+import { errorText } from './errors';
+import { EvaluationPolicy } from './evaluationPolicy';
+import { showsUnsolicited } from './gdbOutput';
+import { GotoTargets } from './gotoTargets';
+import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
+import { KernelLog } from './kernel/dmesg';
+import { KernelExceptions } from './kernel/kernelExceptions';
+import { layoutFromGdb } from './kernel/kernelLayout';
+import { ModuleTracker, type LoadedModule } from './kernel/modules';
+import { serialPanicReporter } from './kernel/panic';
+import { SerialConsole } from './kernel/serialConsole';
+import { TaskInspector } from './kernel/tasks';
+import type { KernelTarget } from './kernelTarget';
+import { MemoryService } from './memory';
+import { sessionRepl } from './repl';
+import { RunControl } from './runControl';
+import { detectSourceRoot, SourceMapper } from './sourceMap';
+import type { SessionLog } from './sessionLog';
+import { StackService } from './stack';
+import { StopCache } from './stopCache';
+import type { StopInfo } from './stopReasons';
+import { VariableService } from './variables';
+
+/** What the services need of the DAP session. */
+export interface SessionHooks {
+  print(text: string): void;
+  sendEvent(event: DebugProtocol.Event): void;
+  reportStop(stop: StopInfo): void;
+  endWith(message: string): void;
+}
+
+export async function buildServices(target: KernelTarget, config: ResolvedConfig, underKvm: boolean, hooks: SessionHooks): Promise<Connected> {
+  const sourceRoot = config.sourceRoot ?? detectSourceRoot(config.cwd, config.program);
+  if (sourceRoot && !config.sourceRoot) hooks.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
+  const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
+  for (const [from, to] of sources.substitutions) {
+    await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => hooks.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
+  }
+  const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
+  const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
+  const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
+  const layout = layoutFromGdb(target.mi, config.arch);
+  const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
+  const kernelLog = new KernelLog(target.mi, layout);
+  const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
+  const run = new RunControl(target.mi, breakpoints, modules, exceptions);
+  const policy = new EvaluationPolicy(target.mi);
+  const variables = new VariableService(target.mi, config.arch, policy);
+  return {
+    target,
+    breakpoints,
+    stack: new StackService(target.mi, sources, config.arch),
+    variables,
+    repl: sessionRepl(target.mi, variables, run, policy),
+    memory: new MemoryService(target.mi),
+    disassembly: new DisassemblyService(target.mi, config.arch, sources),
+    run,
+    serial: new SerialConsole(
+      (event) => hooks.sendEvent(event),
+      serialPanicReporter(() => exceptions.isOn('panic'), (text) => hooks.print(text)),
+    ),
+    tasks: new TaskInspector(target.mi, config.arch, layout),
+    kernelLog,
+    modules,
+    exceptions,
+    gotoTargets: new GotoTargets(target.mi, sources),
+  };
+}
+
+export function wireServices(connected: Connected, log: SessionLog, hooks: SessionHooks): void {
+  const { target, run, breakpoints } = connected;
+  log.attach(target);
+  target.mi.on('stream', (record, attributed) => {
+    if (!attributed && showsUnsolicited(record)) hooks.print(record.text);
+  });
+  target.on('serial', (text) => connected.serial.output(text));
+  target.on('died', (message) => hooks.endWith(`Session ended: ${message}\n`));
+  run.on('output', (text) => hooks.print(text));
+  run.on('targetExited', (reason) => hooks.endWith(`Session ended: ${reason}\n`));
+  run.on('resumed', (byUs) => {
+    connected.stack.reset();
+    connected.variables.reset();
+    if (!byUs) hooks.sendEvent(new ContinuedEvent(run.currentThreadId, true));
+  });
+  run.on('stopped', (stop) => hooks.reportStop(stop));
+  const stopCache = new StopCache(target.mi);
+  run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
+  run.on('moduleLoaded', (module) => {
+    hooks.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
+    hooks.sendEvent(new ModuleEvent('new', toDapModule(module)));
+  });
+  target.mi.on('notify', (record) => {
+    if (record.asyncClass !== 'breakpoint-modified') return;
+    const changed = breakpoints.onModified(record.results.tuple('bkpt'));
+    if (changed) hooks.sendEvent(new BreakpointEvent('changed', changed));
+  });
+  run.on('breakpointsChanged', (changed) => changed.forEach((breakpoint) => hooks.sendEvent(new BreakpointEvent('changed', breakpoint))));
+}
+
+export function toDapModule(module: LoadedModule): DebugProtocol.Module {
+  return {
+    id: module.name,
+    name: module.name,
+    ...(module.file ? { path: module.file, symbolFilePath: module.file } : {}),
+    symbolStatus: module.file ? 'Symbols loaded.' : `No symbols: ${module.problem ?? 'unknown'}`,
+    ...(module.textAddress ? { addressRange: module.textAddress } : {}),
+  };
+}
