@@ -25,6 +25,7 @@ import { MemoryService } from './memory';
 import { sessionRepl } from './repl';
 import { RunControl } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
+import { MissingSourceHint } from './missingSource';
 import type { SessionLog } from './sessionLog';
 import { StackService } from './stack';
 import { StopCache } from './stopCache';
@@ -59,7 +60,7 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   return {
     target,
     breakpoints,
-    stack: new StackService(target.mi, sources, config.arch),
+    stack: new StackService(target.mi, sources, config.arch, new MissingSourceHint(hooks.print)),
     variables,
     repl: sessionRepl(target.mi, variables, run, policy),
     memory: new MemoryService(target.mi),

@@ -68,4 +68,12 @@ describe('another editor (no log argument)', () => {
     assert.ok(seen.console.some((text) => /^→ .*-target-select|^→ /.test(text)), 'MI commands in the console');
     assert.ok(seen.console.some((text) => text.startsWith('QEMU started (TCG): ')));
   });
+
+  test('a frame whose source is missing says how to map it, once', async () => {
+    const seen = collect(client);
+    for (let i = 0; i < 2; i++) await client.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 });
+    const hints = seen.console.filter((text) => /is not on this machine/.test(text));
+    assert.equal(hints.length, 1, seen.console.join(''));
+    assert.match(hints[0]!, /"sourceRoot"[\s\S]*"sourceFileMap"/);
+  });
 });
