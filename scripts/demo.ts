@@ -1,5 +1,7 @@
 // npm run demo: a real kernel debug session through the adapter, printed as it happens,
 // then a workspace with a launch.json ready for F5 in VS Code.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -7,6 +9,8 @@ import { DEMO_CACHE, demoConfig, writeLaunchJson } from './demoWorkspace';
 
 const root = path.resolve(__dirname, '..');
 const cache = DEMO_CACHE;
+// Debian's matching linux-source, fetched and unpacked once into the cache (sourceRoot in demoConfig).
+execFileSync('bash', [path.join(root, 'scripts/fetch-kernel-source.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 const config = demoConfig(cache) as { kernel: string; program: string } & Record<string, unknown>;
 
 function step(text: string): void {
@@ -15,6 +19,15 @@ function step(text: string): void {
 
 async function frames(client: DebugClient, threadId: number, levels: number): Promise<DebugProtocol.StackFrame[]> {
   return (await client.stackTraceRequest({ threadId, startFrame: 0, levels })).body.stackFrames;
+}
+
+/** The frame's source line as the editor shows it (with the line above: often the function's name), or why there is none. */
+function sourceLine(frame: DebugProtocol.StackFrame): string {
+  const file = frame.source?.path;
+  if (!file || !existsSync(file)) return `  (no source for ${frame.name}: ${file ?? 'no file'})`;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const show = (line: number, mark: string) => `  ${mark} ${path.basename(file)}:${line}  ${lines[line - 1] ?? ''}`;
+  return [...(frame.line > 1 ? [show(frame.line - 1, ' ')] : []), show(frame.line, '>')].join('\n');
 }
 
 function describeFrame(frame: DebugProtocol.StackFrame): string {
@@ -39,6 +52,7 @@ async function main(): Promise<void> {
     const threadId = atEntry.body.threadId ?? 1;
     const [top] = await frames(client, threadId, 1);
     step(`Stopped (${atEntry.body.reason}) after ${((Date.now() - started) / 1000).toFixed(1)} s: ${top ? describeFrame(top) : '?'}`);
+    if (top) console.log(sourceLine(top));
 
     step('Breakpoint on do_sys_openat2, continue until userspace opens a file');
     const set = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] });
@@ -47,6 +61,8 @@ async function main(): Promise<void> {
     await client.continueRequest({ threadId });
     const atBreakpoint = await hit;
     const stack = await frames(client, atBreakpoint.body.threadId ?? threadId, 12);
+    step(`Stopped at the breakpoint: ${describeFrame(stack[0]!)}`);
+    console.log(sourceLine(stack[0]!));
     step('Backtrace');
     stack.forEach((frame, level) => console.log(`  #${level} ${describeFrame(frame)}`));
 

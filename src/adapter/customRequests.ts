@@ -16,6 +16,8 @@ import type { KernelTarget } from './kernelTarget';
 import type { MemoryService } from './memory';
 import type { Repl } from './repl';
 import type { RunControl } from './runControl';
+import type { SessionLog } from './sessionLog';
+import { SET_LOG_LEVEL_REQUEST } from './sessionProtocol';
 import { snapshotRequests } from './snapshots';
 import type { StackService } from './stack';
 import type { VariableService } from './variables';
@@ -87,3 +89,12 @@ export const customRequests: Readonly<Record<string, CustomRequestHandler>> = {
   'kernelQemu.resolveLocation': location,
   ...snapshotRequests,
 };
+
+/** Runs a custom request; the log level needs no connected guest (it may change while QEMU starts). */
+export async function runCustomRequest(command: string, context: () => CustomRequestContext, args: unknown, log: SessionLog): Promise<unknown> {
+  const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
+  if (command === SET_LOG_LEVEL_REQUEST) return log.setLevel(record.level);
+  const handler = customRequests[command];
+  if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
+  return handler(context(), record);
+}

@@ -10,6 +10,7 @@ import type { MiConnection } from '../mi/connection';
 import { GdbProcess, type GdbStartOptions } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
 import { QemuInstance } from '../qemu/process';
+import { shellCommand } from '../qemu/shellQuote';
 import type { ManagedProcess } from '../process/managedProcess';
 import { createRuntimeDir, protectSockets } from '../process/runtimeDirs';
 import { planSnapshotStart } from './snapshots';
@@ -97,7 +98,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       }
       protectSockets(runtimeDir);
       await snapshotStart.afterStart(qemu.qmp);
-      log(`QEMU started (${accel.toUpperCase()}): ${config.qemuPath} ${qemu.argv.join(' ')}\n`);
+      log(`QEMU started (${accel.toUpperCase()}): ${shellCommand([config.qemuPath, ...qemu.argv])}\n`);
       const hasLinuxScripts = await gdbReady;
       const target = new KernelTarget(config, gdb, qemu, runtimeDir);
       target.hasLinuxScripts = hasLinuxScripts;

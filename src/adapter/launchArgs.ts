@@ -166,7 +166,7 @@ const commonSchema: SchemaOf<CommonArgs> = {
     },
     default: { require: false, limit: 0 },
   },
-  trace: { type: 'boolean', description: 'Print the gdb/MI traffic to the Debug Console.', default: false },
+  trace: { type: 'boolean', description: "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.", default: false },
   moduleSearchPath: {
     type: 'array',
     items: { type: 'string' },

@@ -25,6 +25,8 @@ import { MemoryService } from './memory';
 import { sessionRepl } from './repl';
 import { RunControl } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
+import { MissingSourceHint } from './missingSource';
+import type { SessionLog } from './sessionLog';
 import { StackService } from './stack';
 import { StopCache } from './stopCache';
 import type { StopInfo } from './stopReasons';
@@ -58,7 +60,7 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   return {
     target,
     breakpoints,
-    stack: new StackService(target.mi, sources, config.arch),
+    stack: new StackService(target.mi, sources, config.arch, new MissingSourceHint(hooks.print)),
     variables,
     repl: sessionRepl(target.mi, variables, run, policy),
     memory: new MemoryService(target.mi),
@@ -76,9 +78,9 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   };
 }
 
-export function wireServices(connected: Connected, config: ResolvedConfig, hooks: SessionHooks): void {
+export function wireServices(connected: Connected, log: SessionLog, hooks: SessionHooks): void {
   const { target, run, breakpoints } = connected;
-  if (config.trace) target.mi.on('trace', (direction, line) => hooks.print(`${direction === 'out' ? '→' : '←'} ${line}\n`));
+  log.attach(target);
   target.mi.on('stream', (record, attributed) => {
     if (!attributed && showsUnsolicited(record)) hooks.print(record.text);
   });

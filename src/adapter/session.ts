@@ -6,7 +6,6 @@ import {
   InitializedEvent,
   InvalidatedEvent,
   ModuleEvent,
-  OutputEvent,
   Response,
   StoppedEvent,
   TerminatedEvent,
@@ -15,13 +14,14 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FrameContext } from '../mi/commands';
 import { chooseAccel } from '../qemu/accel';
 import { CAPABILITIES } from './capabilities';
-import { customRequests, type Connected } from './customRequests';
+import { runCustomRequest, type Connected } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
 import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
+import { SessionLog } from './sessionLog';
 import { buildServices, toDapModule, wireServices, type SessionHooks } from './services';
 import type { StopInfo } from './stopReasons';
 import { KaslrDetector } from './kernel/kaslr';
@@ -31,6 +31,7 @@ import { hexValue } from './valueFormat';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
+  private readonly log = new SessionLog((event) => this.sendEvent(event));
   private conditionErrors: ConditionErrorReader | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
@@ -56,7 +57,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
-    void this.handle(response, () => this.startingUp(async () => {
+    void this.handle(response, () => this.startingUp(args, async () => {
       const config = await resolveConfig('launch', args as Record<string, unknown>);
       if (config.request !== 'launch') throw new Error('unreachable');
       const choice = await chooseAccel({
@@ -75,7 +76,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
-    void this.handle(response, () => this.startingUp(async () => {
+    void this.handle(response, () => this.startingUp(args, async () => {
       const config = await resolveConfig('attach', args as Record<string, unknown>);
       if (config.request !== 'attach') throw new Error('unreachable');
       const target = await KernelTarget.attach(config, (text) => this.print(text));
@@ -94,7 +95,7 @@ export class KernelQemuSession extends DebugSession {
     };
     this.connected = await buildServices(target, config, underKvm, hooks);
     this.conditionErrors = readConditionErrors(target.mi);
-    wireServices(this.connected, config, hooks);
+    wireServices(this.connected, this.log, hooks);
     this.sendEvent(new InitializedEvent());
   }
 
@@ -383,12 +384,8 @@ export class KernelQemuSession extends DebugSession {
   /** Custom requests from the extension's views and commands (see customRequests.ts). */
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     void this.handle(response, async () => {
-      const handler = customRequests[command];
-      if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
-      const body = await handler(
-        { ...this.require(), print: (text) => this.print(text), sendEvent: (event) => this.sendEvent(event) },
-        typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {},
-      );
+      const context = () => ({ ...this.require(), print: (text: string) => this.print(text), sendEvent: (event: DebugProtocol.Event) => this.sendEvent(event) });
+      const body = await runCustomRequest(command, context, args, this.log);
       if (body !== undefined) response.body = body;
     });
   }
@@ -408,7 +405,8 @@ export class KernelQemuSession extends DebugSession {
    */
   private startup: Promise<unknown> | undefined;
 
-  private startingUp(work: () => Promise<void>): Promise<void> {
+  private startingUp(args: unknown, work: () => Promise<void>): Promise<void> {
+    this.log.configure(args);
     const run = work();
     this.startup = run.catch(() => undefined);
     return run;
@@ -480,7 +478,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private print(text: string): void {
-    this.sendEvent(new OutputEvent(text, 'console'));
+    this.log.print(text);
   }
 
   /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */

@@ -9,3 +9,28 @@ export interface SessionInfo {
   /** How the guest runs: TCG, KVM, or a QEMU this session attached to (its accelerator unknown). */
   accel: 'tcg' | 'kvm' | 'attach';
 }
+
+/**
+ * A line for the editor's session log (VS Code: the "Kernel QEMU" output channel). Sent only
+ * when the launch arguments carry LOG_ARGUMENT, which the extension adds: other DAP clients
+ * get none and keep everything in their Debug Console.
+ */
+export const LOG_EVENT = 'kernelQemu.log';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'off';
+
+export interface LogLine {
+  level: 'trace' | 'info';
+  /** One or more lines, without the trailing newline. */
+  text: string;
+}
+
+/** Launch/attach argument the extension adds: its log channel's level when the session starts. */
+export const LOG_ARGUMENT = '__kernelQemuLog';
+
+export interface LogArgument {
+  level: LogLevel;
+}
+
+/** Custom request the extension sends when its channel's level changes: arguments LogArgument. */
+export const SET_LOG_LEVEL_REQUEST = 'kernelQemu.setLogLevel';

@@ -6,6 +6,7 @@ import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
 import type { GuestArch } from './launchArgs';
+import type { MissingSourceHint } from './missingSource';
 import type { SourceMapper } from './sourceMap';
 import { stackLength } from './stackEnd';
 
@@ -22,6 +23,7 @@ export class StackService {
     private readonly mi: MiConnection,
     private readonly sources: SourceMapper,
     private readonly arch: GuestArch,
+    private readonly missingSource?: MissingSourceHint,
   ) {}
 
   reset(): void {
@@ -69,6 +71,7 @@ export class StackService {
     const fullname = frame.optStr('fullname') ?? frame.optStr('file');
     const line = frame.optInt('line') ?? 0;
     const source = fullname ? new Source(path.basename(fullname), this.sources.toLocal(fullname)) : undefined;
+    if (fullname && source?.path) this.missingSource?.check(fullname, source.path);
     const stackFrame: DebugProtocol.StackFrame = new StackFrame(this.frames.create({ threadId, level }), name, source, line, 1);
     if (address) stackFrame.instructionPointerReference = address;
     if (!source) stackFrame.presentationHint = 'subtle';

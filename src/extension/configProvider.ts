@@ -9,6 +9,8 @@ import { detectBuildTrees, detectTree, type BuildTree } from '../build/workspace
 import { initialConfiguration, SETTINGS_SECTION } from './contributes';
 import { discoverKernelTree, launchConfigFor, type KernelTree } from './discovery';
 import { BUILD_COMMAND, TASK_TYPE } from './tasks/tasksContributes';
+import { LOG_ARGUMENT } from '../adapter/sessionProtocol';
+import { logArgument } from './logChannel';
 import { applyToolSettings } from './toolSettings';
 
 const OPEN_LAUNCH_JSON = 'Open launch.json';
@@ -66,6 +68,8 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
       void showConfigError(error.message);
       return undefined; // nothing starts
     }
+    // The adapter's log lines go to the Kernel QEMU output channel, not the Debug Console.
+    config[LOG_ARGUMENT] = logArgument();
     return config;
   }
 }
@@ -73,14 +77,14 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
 /** Offers a launch configuration for each workspace folder that is a built kernel tree. */
 export class DiscoveredConfigurationProvider implements vscode.DebugConfigurationProvider {
   async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
-    const folders = folder ? [folder] : (vscode.workspace.workspaceFolders ?? []);
+    // VS Code asks once per folder and once more with no folder (for "user settings", and for
+    // a .code-workspace): answering that one with every folder's trees listed each tree twice.
+    if (!folder) return [];
     const configs: vscode.DebugConfiguration[] = [];
-    for (const candidate of folders) {
-      const found = await discoverKernelTree(candidate.uri.fsPath);
-      if (!('problem' in found)) configs.push((await withBuildFirst(launchConfigFor(found, candidate.name), candidate)) as vscode.DebugConfiguration);
-    }
-    // What the folders' kernel and buildroot builds produced (buildroot outputs, O= and nested trees).
-    for (const built of (await buildOutputConfigs(folders)).configs) {
+    const found = await discoverKernelTree(folder.uri.fsPath);
+    if (!('problem' in found)) configs.push((await withBuildFirst(launchConfigFor(found, folder.name), folder)) as vscode.DebugConfiguration);
+    // What the folder's kernel and buildroot builds produced (buildroot outputs, O= and nested trees).
+    for (const built of (await buildOutputConfigs([folder])).configs) {
       if (!configs.some((config) => config.program === built.config.program)) configs.push(built.config);
     }
     return configs;

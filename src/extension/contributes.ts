@@ -7,7 +7,7 @@ import { buildTaskCommands, problemMatchers, taskDefinitions } from './tasks/tas
 import { buildsCommands, buildsMenus, buildsViews, buildsViewsWelcome } from './views/buildsContributes';
 import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
 import { walkthroughCommands, walkthroughs } from './walkthroughContributes';
-import { kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
+import { KCONFIG_LANGUAGE, kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
 
 export const DEBUG_TYPE = 'kernel-qemu';
 export const SETTINGS_SECTION = 'kernelQemu';
@@ -30,8 +30,22 @@ export const BREAKPOINT_LANGUAGES: readonly string[] = [
   'asm-collection', // ASM Code Lens
 ];
 
-/** Languages for which kernel-qemu offers itself when F5 is pressed with no launch.json. */
-export const DEBUGGER_LANGUAGES: readonly string[] = ['c', 'asm', 'gas', 'asm-intel-x86-generic', 'arm', 'arm64'];
+/**
+ * Languages for which kernel-qemu offers itself when F5 is pressed with no launch.json: the
+ * breakpoint languages (a kernel header opens as C++) and the tree's .config and Kconfig
+ * files. A language not listed here, with no breakpoints either, makes VS Code offer the
+ * Marketplace instead ("You don't have an extension for debugging Kconfig").
+ */
+export const DEBUGGER_LANGUAGES: readonly string[] = [...BREAKPOINT_LANGUAGES, KCONFIG_LANGUAGE];
+
+/** Set while the workspace holds a kernel or buildroot tree (src/extension/kernelTreeContext.ts). */
+export const IN_KERNEL_TREE = 'kernelQemu.inKernelTree';
+
+/**
+ * Breakpoints in plain-text files inside a kernel tree only: without an assembly extension VS
+ * Code opens the kernel's .S files as plain text, where F5 would offer the Marketplace.
+ */
+const TREE_BREAKPOINTS: ReadonlyArray<{ language: string; when: string }> = [{ language: 'plaintext', when: IN_KERNEL_TREE }];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -178,7 +192,7 @@ function settings(): Record<string, Json> {
 /** package.json's `contributes`, exactly as it must appear there. */
 export function buildContributes(): Record<string, Json> {
   return {
-    breakpoints: BREAKPOINT_LANGUAGES.map((language) => ({ language })),
+    breakpoints: [...BREAKPOINT_LANGUAGES.map((language) => ({ language })), ...TREE_BREAKPOINTS.map((entry) => ({ ...entry }))],
     debuggers: [
       {
         type: DEBUG_TYPE,

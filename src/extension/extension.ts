@@ -5,6 +5,8 @@ import { KernelQemuAdapterFactory } from './adapterFactory';
 import { DiscoveredConfigurationProvider, KernelQemuConfigurationProvider } from './configProvider';
 import { DEBUG_TYPE } from './contributes';
 import { registerKernelCommands } from './kernelCommands';
+import { registerKernelTreeContext } from './kernelTreeContext';
+import { registerLogChannel } from './logChannel';
 import { registerOopsLinks } from './oopsLinks';
 import { registerPrerequisitesCommand } from './prerequisitesCommand';
 import { registerSerialTerminal } from './serialTerminal';
@@ -31,12 +33,14 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerSnapshotsView(context);
   registerSerialTerminal(context);
+  registerLogChannel(context);
   registerStatusBar(context);
   registerPrerequisitesCommand(context);
   registerKernelCommands(context);
   registerOopsLinks(context);
   // Build Kernel / Build Rootfs tasks, the Builds view and the config doctor.
-  registerBuildFeatures(context);
+  const builds = registerBuildFeatures(context);
+  registerKernelTreeContext(context, builds.workspace);
 }
 
 export function deactivate(): void {

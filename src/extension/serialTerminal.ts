@@ -1,46 +1,83 @@
 // The guest's serial console as an interactive VS Code terminal: opened when a kernel-qemu
 // launch starts (setting kernelQemu.serialTerminal), fed by the adapter's
-// kernelQemu.serialOutput events, typing sent with kernelQemu.serialInput.
+// kernelQemu.serialOutput events, typing sent with kernelQemu.serialInput. When its session
+// ends the terminal stays readable and the next session's console reuses it (TerminalSlots).
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './contributes';
 import { KERNEL_COMMAND } from './kernelContributes';
 import { SerialBridge } from './serialBridge';
+import { TerminalSlots } from './terminalSlots';
 
-const bridges = new Map<string, { bridge: SerialBridge; terminal: vscode.Terminal }>();
+/** One VS Code terminal, connected to one session's serial console at a time. */
+class SerialTerminal {
+  readonly terminal: vscode.Terminal;
+  private bridge: SerialBridge | undefined;
+  private opened = false;
+  private readonly writer = new vscode.EventEmitter<string>();
+  private readonly namer = new vscode.EventEmitter<string>();
+
+  constructor(name: string, onClosed: () => void) {
+    const pty: vscode.Pseudoterminal = {
+      onDidWrite: this.writer.event,
+      onDidChangeName: this.namer.event,
+      open: () => {
+        this.opened = true;
+        this.start();
+      },
+      close: () => {
+        this.bridge?.stop();
+        this.bridge = undefined;
+        onClosed();
+      },
+      handleInput: (keys) => this.bridge?.input(keys),
+    };
+    this.terminal = vscode.window.createTerminal({ name, pty });
+  }
+
+  attach(session: vscode.DebugSession, name: string, reused: boolean): void {
+    this.bridge = new SerialBridge(
+      {
+        open: async () => (await session.customRequest('kernelQemu.serialTerminal.open')) as { backlog: string },
+        send: async (text) => void (await session.customRequest('kernelQemu.serialInput', { text })),
+        close: async () => void (await session.customRequest('kernelQemu.serialTerminal.close')),
+      },
+      (text) => this.writer.fire(text),
+    );
+    if (reused) {
+      this.namer.fire(name);
+      this.writer.fire(`\r\n[kernel-qemu: ${session.name}]\r\n`);
+    }
+    // VS Code opens the pty once, after the first show: a reused terminal starts at once.
+    if (this.opened) this.start();
+  }
+
+  output(text: string): void {
+    this.bridge?.output(text);
+  }
+
+  /** The session ended: the connection goes, the text stays. */
+  detach(): void {
+    this.bridge = undefined;
+    this.writer.fire('\r\n[kernel-qemu session ended]\r\n');
+  }
+
+  private start(): void {
+    void this.bridge?.start().catch((error: unknown) => this.writer.fire(`kernel-qemu: ${String(error)}\r\n`));
+  }
+}
+
+const slots = new TerminalSlots<SerialTerminal>();
 
 function open(session: vscode.DebugSession): void {
-  const existing = bridges.get(session.id);
+  const name = `Kernel serial: ${session.name}`;
+  const existing = slots.get(session.id);
   if (existing) return existing.terminal.show();
-  const writer = new vscode.EventEmitter<string>();
-  const closer = new vscode.EventEmitter<void>();
-  const bridge = new SerialBridge(
-    {
-      open: async () => (await session.customRequest('kernelQemu.serialTerminal.open')) as { backlog: string },
-      send: async (text) => void (await session.customRequest('kernelQemu.serialInput', { text })),
-      close: async () => void (await session.customRequest('kernelQemu.serialTerminal.close')),
-    },
-    (text) => writer.fire(text),
-  );
-  const pty: vscode.Pseudoterminal = {
-    onDidWrite: writer.event,
-    onDidClose: closer.event,
-    open: () => void bridge.start().catch((error: unknown) => writer.fire(`kernel-qemu: ${String(error)}\r\n`)),
-    close: () => {
-      bridges.delete(session.id);
-      bridge.stop();
-    },
-    handleInput: (keys) => bridge.input(keys),
-  };
-  const terminal = vscode.window.createTerminal({ name: `Kernel serial: ${session.name}`, pty });
-  bridges.set(session.id, { bridge, terminal });
-  terminal.show(true);
-  // The session ending closes its terminal's connection (the terminal stays, so the log can be read).
-  const ended = vscode.debug.onDidTerminateDebugSession((done) => {
-    if (done.id !== session.id) return;
-    ended.dispose();
-    bridges.delete(session.id);
-    writer.fire('\r\n[kernel-qemu session ended]\r\n');
+  const { terminal, reused } = slots.take(session.id, () => {
+    const created: SerialTerminal = new SerialTerminal(name, () => slots.closed(created));
+    return created;
   });
+  terminal.attach(session, name, reused);
+  terminal.terminal.show(true);
 }
 
 export function registerSerialTerminal(context: vscode.ExtensionContext): void {
@@ -50,9 +87,10 @@ export function registerSerialTerminal(context: vscode.ExtensionContext): void {
       if (vscode.workspace.getConfiguration('kernelQemu').get<string>('serialTerminal', 'auto') === 'never') return;
       open(session);
     }),
+    vscode.debug.onDidTerminateDebugSession((session) => slots.end(session.id)?.detach()),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
       if (event.event !== 'kernelQemu.serialOutput') return;
-      bridges.get(event.session.id)?.bridge.output((event.body as { text: string }).text);
+      slots.get(event.session.id)?.output((event.body as { text: string }).text);
     }),
     vscode.commands.registerCommand(KERNEL_COMMAND.showSerialConsole, () => {
       const session = vscode.debug.activeDebugSession;

@@ -24,7 +24,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
+export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trace: [direction: 'in' | 'out', line: string] }> {
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private buffer = '';
@@ -62,7 +62,9 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     const id = `kq-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.socket.write(JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id }) + '\n');
+      const line = JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id });
+      this.emit('trace', 'out', line);
+      this.socket.write(line + '\n');
     });
   }
 
@@ -92,7 +94,9 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     while ((newline = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, newline).trim();
       this.buffer = this.buffer.slice(newline + 1);
-      if (line) this.onMessage(line);
+      if (!line) continue;
+      this.emit('trace', 'in', line);
+      this.onMessage(line);
     }
   }
 

@@ -489,7 +489,7 @@ test('F5 with no launch.json in the buildroot tree: a configuration from its out
   assert.equal(noBuild!.preLaunchTask, undefined);
 
   state.settings = {};
-  const offered = (await new DiscoveredConfigurationProvider().provideDebugConfigurations(undefined)) as Array<Record<string, unknown>>;
+  const offered = (await new DiscoveredConfigurationProvider().provideDebugConfigurations(state.folders[0] as never)) as Array<Record<string, unknown>>;
   assert.deepEqual(
     offered.map((entry) => entry.name),
     ['Kernel (QEMU): buildroot (buildroot, x86_64)'],

@@ -12,12 +12,14 @@ interface Manifest {
   contributes: {
     debuggers: Array<{
       type: string;
+      languages: string[];
       configurationAttributes: Record<'launch' | 'attach', { required: string[]; properties: Record<string, Schema> }>;
       initialConfigurations: Array<Record<string, unknown>>;
       configurationSnippets: Array<{ label: string; body: Record<string, unknown> }>;
     }>;
     configuration: { properties: Record<string, Schema> };
-    breakpoints: Array<{ language: string }>;
+    breakpoints: Array<{ language: string; when?: string }>;
+    languages: Array<{ id: string; filenames?: string[]; extensions?: string[] }>;
   };
 }
 
@@ -119,4 +121,15 @@ test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, buildBeforeLaunc
 test('breakpoints are enabled for C and assembly', () => {
   const languages = manifest.contributes.breakpoints.map((b) => b.language);
   for (const language of ['c', 'asm', 'arm', 'arm64']) assert.ok(languages.includes(language), language);
+});
+
+test('F5 reaches kernel-qemu from every editor of a kernel tree (VS Code offers the Marketplace for a language no debugger claims)', () => {
+  // The languages VS Code gives a kernel tree's files: .config/Kconfig (this extension's), C, headers (C++).
+  const kconfig = manifest.contributes.languages.find((language) => language.filenames?.includes('.config'));
+  assert.ok(kconfig, 'a language for .config');
+  for (const language of [kconfig.id, 'c', 'cpp', 'asm', 'gas']) assert.ok(debuggerEntry.languages.includes(language), language);
+  // .S files are plain text without an assembly extension: breakpoints there, in kernel trees only.
+  const plain = manifest.contributes.breakpoints.filter((b) => b.language === 'plaintext');
+  assert.deepEqual(plain, [{ language: 'plaintext', when: 'kernelQemu.inKernelTree' }]);
+  assert.ok(!debuggerEntry.languages.includes('plaintext'), 'kernel-qemu does not claim plain text everywhere');
 });

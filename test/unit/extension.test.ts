@@ -23,6 +23,8 @@ const state = {
   folders: [] as Folder[],
   settings: {} as Record<string, unknown>,
   errorChoice: undefined as string | undefined,
+  /** setContext keys the extension set. */
+  context: {} as Record<string, unknown>,
 };
 
 class DebugAdapterExecutable {
@@ -92,7 +94,11 @@ const vscodeStub = {
   },
   commands: {
     registerCommand: disposable,
-    async executeCommand(command: string) {
+    async executeCommand(command: string, ...args: unknown[]) {
+      if (command === 'setContext') {
+        state.context[String(args[0])] = args[1];
+        return;
+      }
       calls.commands.push(command);
     },
   },
@@ -130,6 +136,14 @@ function vmlinuxWithoutDwarf(): Buffer {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 type Provider = {
   provideDebugConfigurations(folder?: Folder): unknown;
@@ -200,8 +214,36 @@ test('F5 without launch.json in a kernel tree fills a launch configuration', asy
     cwd: tree.uri.fsPath,
   });
   assert.deepEqual(calls.errors, []);
-  const offered = (await dynamic.provideDebugConfigurations(undefined)) as Array<Record<string, unknown>>;
+  const offered = (await dynamic.provideDebugConfigurations(tree)) as Array<Record<string, unknown>>;
   assert.deepEqual(offered.map((c) => c.name), ['Kernel (QEMU): linux (x86_64)']);
+});
+
+test('the Run and Debug list offers each tree once: per folder, and nothing for "user settings"', async () => {
+  const { dynamic } = await activated();
+  const first = folder('linux-a', { vmlinux: vmlinuxWithoutDwarf(), 'arch/x86/boot/bzImage': 'bz' });
+  const second = folder('linux-b', { vmlinux: vmlinuxWithoutDwarf(), 'arch/x86/boot/bzImage': 'bz' });
+  state.folders = [first, second];
+  // VS Code asks per folder, then with no folder for the user-settings (and workspace-file) launch.
+  const names: unknown[] = [];
+  for (const asked of [first, second, undefined]) {
+    for (const config of (await dynamic.provideDebugConfigurations(asked)) as Array<Record<string, unknown>>) names.push(config.name);
+  }
+  assert.deepEqual(names, ['Kernel (QEMU): linux-a (x86_64)', 'Kernel (QEMU): linux-b (x86_64)']);
+});
+
+test('the inKernelTree context key says whether a folder holds a kernel tree', async () => {
+  const tree = folder('ktree', { Kconfig: '', 'arch/x86/Kconfig': '', 'scripts/config': '' });
+  state.folders = [tree];
+  state.context = {};
+  await activated();
+  await until(() => state.context['kernelQemu.inKernelTree'] !== undefined);
+  assert.equal(state.context['kernelQemu.inKernelTree'], true);
+
+  state.folders = [folder('plain', { 'README.md': '# notes' })];
+  state.context = {};
+  await activated();
+  await until(() => state.context['kernelQemu.inKernelTree'] !== undefined);
+  assert.equal(state.context['kernelQemu.inKernelTree'], false);
 });
 
 test('F5 without launch.json outside a kernel tree starts nothing and says what to open', async () => {

@@ -19,7 +19,7 @@ export interface Locator {
   last(): Locator;
   nth(index: number): Locator;
   locator(selector: string): Locator;
-  filter(options: { hasText?: string | RegExp; has?: Locator }): Locator;
+  filter(options: { hasText?: string | RegExp; hasNotText?: string | RegExp; has?: Locator }): Locator;
 }
 
 export interface Keyboard {

@@ -13,6 +13,7 @@ export const SELECTORS = {
   activeTab: '.editor-group-container.active .tab.active',
   topStackFrameLine: '.monaco-editor .debug-top-stack-frame-line',
   debugToolbar: '.debug-toolbar',
+  dialog: '.monaco-dialog-box',
 } as const;
 
 export class Workbench {
@@ -82,6 +83,19 @@ export class Workbench {
     await until(`a quick-pick row "${label}"`, async () => ((await row.count()) > 0 ? true : undefined), timeoutMs, () => this.text(SELECTORS.quickInputRows));
     await row.click();
     await this.page.locator(SELECTORS.quickInputBox).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+  }
+
+  /** Opens a file by its absolute path through Quick Open (Ctrl+P), as a person would. */
+  async openFile(file: string, tabName: RegExp): Promise<void> {
+    await this.openQuickInput('Control+P');
+    await this.page.keyboard.insertText(file);
+    await this.pickQuickInputRow(file.slice(file.lastIndexOf('/') + 1));
+    await this.waitForText(SELECTORS.activeTab, tabName, `${file} as the active editor tab`, 30_000);
+  }
+
+  /** The text of a modal dialog on screen ("" when there is none). */
+  async dialogText(): Promise<string> {
+    return this.text(SELECTORS.dialog);
   }
 
   /** The messages of the notification toasts on screen. */
