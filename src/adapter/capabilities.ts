@@ -29,6 +29,7 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsSingleThreadExecutionRequests: true,
   supportsGotoTargetsRequest: true,
   supportsValueFormattingOptions: true,
+  supportsCancelRequest: true,
   exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
   supportsCompletionsRequest: true,
   completionTriggerCharacters: ['.', '>'],

@@ -78,6 +78,15 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   };
 }
 
+/** Attached to a kernel that already runs: the modules it has loaded get their symbols now. */
+export async function loadRunningModules(modules: ModuleTracker, sendEvent: (event: DebugProtocol.Event) => void): Promise<void> {
+  try {
+    for (const module of await modules.scanLoaded()) sendEvent(new ModuleEvent('new', toDapModule(module)));
+  } catch {
+    // early boot or no module support: nothing to load
+  }
+}
+
 export function wireServices(connected: Connected, log: SessionLog, hooks: SessionHooks): void {
   const { target, run, breakpoints } = connected;
   log.attach(target);

@@ -5,7 +5,6 @@ import {
   Event,
   InitializedEvent,
   InvalidatedEvent,
-  ModuleEvent,
   Response,
   StoppedEvent,
   TerminatedEvent,
@@ -22,12 +21,13 @@ import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
 import { SessionLog } from './sessionLog';
-import { buildServices, toDapModule, wireServices, type SessionHooks } from './services';
+import { buildServices, loadRunningModules, toDapModule, wireServices, type SessionHooks } from './services';
 import type { StopInfo } from './stopReasons';
 import { KaslrDetector } from './kernel/kaslr';
 import { restartKernel } from './restart';
 import { dataBreakpointInfo } from './dataBreakpointInfo';
 import { hexValue } from './valueFormat';
+import { InFlight } from './cancellation';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -99,16 +99,6 @@ export class KernelQemuSession extends DebugSession {
     this.sendEvent(new InitializedEvent());
   }
 
-  /** Attached to a kernel that already runs: the modules it has loaded get their symbols now. */
-  private async loadRunningModules(): Promise<void> {
-    const { modules } = this.require();
-    try {
-      for (const module of await modules.scanLoaded()) this.sendEvent(new ModuleEvent('new', toDapModule(module)));
-    } catch {
-      // early boot or no module support: nothing to load
-    }
-  }
-
   protected modulesRequest(response: DebugProtocol.ModulesResponse, args: DebugProtocol.ModulesArguments): void {
     void this.handle(response, async () => {
       const all = this.require().modules.modules.map(toDapModule);
@@ -136,7 +126,7 @@ export class KernelQemuSession extends DebugSession {
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
       if (config.request === 'attach') {
-        await this.loadRunningModules();
+        await loadRunningModules(this.require().modules, (event) => this.sendEvent(event));
         await run.armModuleHook();
         return this.reportStop(here);
       }
@@ -482,11 +472,22 @@ export class KernelQemuSession extends DebugSession {
   }
 
   /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */
+  /** A cancelled request was answered already (cancel); its late result is dropped. */
+  protected cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    const cancelled = args.requestId === undefined ? undefined : this.inFlight.cancel(args.requestId);
+    if (cancelled) this.sendResponse({ ...cancelled, success: false, message: 'cancelled' });
+    this.sendResponse(response);
+  }
+
+  private readonly inFlight = new InFlight();
+
   private async handle(response: DebugProtocol.Response, work: () => Promise<void>): Promise<void> {
+    this.inFlight.begin(response);
     try {
       await work();
-      this.sendResponse(response);
+      if (this.inFlight.end(response)) this.sendResponse(response);
     } catch (error) {
+      if (!this.inFlight.end(response)) return;
       if (error instanceof UserError) {
         this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: showsUser(error.code) });
       } else {
