@@ -542,16 +542,6 @@ class CdtSession extends DapSession {
     super(client, kernel, pid, threadId);
   }
 
-  async restart(): Promise<number> {
-    const started = now();
-    const stopped = stoppedEvent(this.client, 'kernel-qemu: restart to start_kernel');
-    await this.client.customRequest('restart');
-    this.threadId = (await stopped).body.threadId ?? 1;
-    await this.showStop();
-    if (this.func !== ENTRY_FUNCTION) throw new Error(`kernel-qemu: restart stopped in ${this.func}, not ${ENTRY_FUNCTION}`);
-    return now() - started;
-  }
-
   protected async setStopBreakpoint(): Promise<void> {
     const placed = (await this.client.setFunctionBreakpointsRequest({ breakpoints: [{ name: STOP_FUNCTION }] })).body.breakpoints;
     if (!placed[0]?.verified) throw new Error(`cdt-gdb-adapter: breakpoint on ${STOP_FUNCTION} refused: ${placed[0]?.message}`);

@@ -86,6 +86,24 @@ export interface PropertySchema {
 
 type SchemaOf<T> = { [K in keyof Required<T>]: PropertySchema };
 
+/** A list of {text, description, ignoreFailures} gdb commands (setupCommands, postConnectCommands). */
+function gdbCommandList(description: string): PropertySchema {
+  return {
+    type: 'array',
+    description,
+    items: {
+      type: 'object',
+      required: ['text'],
+      properties: {
+        text: { type: 'string', description: 'The gdb command.' },
+        description: { type: 'string', description: 'What the command is for.' },
+        ignoreFailures: { type: 'boolean', description: 'Go on when the command fails.', default: false },
+      },
+    },
+    default: [],
+  };
+}
+
 const commonSchema: SchemaOf<CommonArgs> = {
   program: {
     type: 'string',
@@ -103,34 +121,8 @@ const commonSchema: SchemaOf<CommonArgs> = {
     description: "gdb to run. Default: 'gdb' when the guest architecture is the host's, otherwise 'gdb-multiarch'.",
   },
   cwd: { type: 'string', description: 'Working directory of gdb and QEMU.', default: '${workspaceFolder}' },
-  setupCommands: {
-    type: 'array',
-    description: 'gdb commands run after the symbols are loaded and before connecting to the target.',
-    items: {
-      type: 'object',
-      required: ['text'],
-      properties: {
-        text: { type: 'string', description: 'The gdb command.' },
-        description: { type: 'string', description: 'What the command is for.' },
-        ignoreFailures: { type: 'boolean', description: 'Go on when the command fails.', default: false },
-      },
-    },
-    default: [],
-  },
-  postConnectCommands: {
-    type: 'array',
-    description: 'gdb commands run once gdb is connected to the QEMU gdb stub, before the kernel runs (cppdbg: postRemoteConnectCommands).',
-    items: {
-      type: 'object',
-      required: ['text'],
-      properties: {
-        text: { type: 'string', description: 'The gdb command.' },
-        description: { type: 'string', description: 'What the command is for.' },
-        ignoreFailures: { type: 'boolean', description: 'Go on when the command fails.', default: false },
-      },
-    },
-    default: [],
-  },
+  setupCommands: gdbCommandList('gdb commands run after the symbols are loaded and before connecting to the target.'),
+  postConnectCommands: gdbCommandList('gdb commands run once gdb is connected to the QEMU gdb stub, before the kernel runs (cppdbg: postRemoteConnectCommands).'),
   gdbArgs: {
     type: 'array',
     items: { type: 'string' },
