@@ -25,7 +25,7 @@ describe('kernel exception filters', () => {
   let client: DebugClient;
   let pids: number[] = [];
   after(async () => {
-    await stopClient(client);
+    if (client) await stopClient(client);
     assert.deepEqual(await survivors(pids), []);
   });
 
@@ -77,10 +77,10 @@ describe('kernel exception filters', () => {
     assert.equal(extraStop, undefined, 'no stop with the WARN filter off');
   });
 
-  test('a panic stops with the kernel\'s formatted message: Debian\'s kernel with no initramfs', async () => {
-    await stopClient(client);
+  for (const arch of ['x86_64', 'aarch64'] as const) test(`a panic stops with the kernel's formatted message: Debian's ${arch} kernel with no initramfs`, async () => {
+    if (client) await stopClient(client);
     client = await startClient();
-    const kernel = testKernel('x86_64');
+    const kernel = testKernel(arch);
     const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
     const { initrd: _none, ...withoutInitrd } = launchConfig(kernel, { stopAtEntry: false });
     await launchRunning(client, withoutInitrd);

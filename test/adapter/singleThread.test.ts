@@ -19,7 +19,7 @@ async function step(client: DebugClient, threadId: number, singleThread: boolean
   return stopped;
 }
 
-describe('singleThread stepping, x86_64 guest with smp 2', () => {
+for (const arch of ['x86_64', 'aarch64'] as const) describe(`singleThread stepping, ${arch} guest with smp 2`, () => {
   test('a singleThread step moves one vCPU; the busy other one keeps its pc; a plain step moves it', async () => {
     const client = await startClient();
     const output: string[] = [];
@@ -28,7 +28,7 @@ describe('singleThread stepping, x86_64 guest with smp 2', () => {
     try {
       const capabilities = (await client.initializeRequest()).body;
       assert.equal(capabilities?.supportsSingleThreadExecutionRequests, true);
-      await launchRunning(client, launchConfig(testKernel('x86_64'), { stopAtEntry: false, smp: 2 }));
+      await launchRunning(client, launchConfig(testKernel(arch), { stopAtEntry: false, smp: 2 }));
       pids = sessionPids();
       await outputMatching(output, /kernel-qemu initramfs ready/);
       const type = (text: string) => client.customRequest('kernelQemu.serialInput', { text });
