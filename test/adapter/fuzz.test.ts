@@ -113,7 +113,11 @@ describe('DAP requests with bad arguments against a live session', () => {
       ['modules', { startModule: -1, moduleCount: huge }],
       ['source', { sourceReference: 12_345 }],
       ['goto', { threadId, targetId: 1 }],
-      ['restart', {}],
+      ['goto', { threadId: 999_999, targetId: -1 }],
+      ['gotoTargets', { source: {}, line: -5 }],
+      ['exceptionInfo', { threadId }],
+      ['setExceptionBreakpoints', { filters: ['no_such_filter', 7] }],
+      // (restart takes no arguments to get wrong: restart.test.ts.)
       ['kernelQemu.serialInput', { text: 5 }],
       ['kernelQemu.resolveLocation', {}],
       ['kernelQemu.noSuchRequest', { a: 1 }],
