@@ -68,6 +68,7 @@ export class KernelQemuSession extends DebugSession {
         hostArch: HOST_ARCH,
         kvmDevice: kvmDeviceUsable,
       });
+      if (choice.unusable) throw new UserError(ErrorCode.AccelUnusable, `"accel": "kvm" but KVM does not run guests on this host: ${choice.unusable}. Use "accel": "auto" (it falls back to TCG) or "tcg".`);
       this.print(`Accelerator: ${choice.reason}\n`);
       this.print(`Kernel command line: ${config.commandLine}\n`);
       const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));

@@ -15,6 +15,8 @@ export interface AccelChoice {
   accel: 'kvm' | 'tcg';
   /** Why, for the Debug Console. */
   reason: string;
+  /** KVM was asked for by name, and the probe found that it does not run guests here. */
+  unusable?: string;
 }
 
 export interface ProbeInput {
@@ -107,7 +109,12 @@ async function cpuHasVirtualization(): Promise<boolean> {
 
 export async function chooseAccel(request: AccelRequest): Promise<AccelChoice> {
   if (request.accel === 'tcg') return { accel: 'tcg', reason: 'TCG (software emulation), as configured' };
-  if (request.accel === 'kvm') return { accel: 'kvm', reason: 'KVM, as configured' };
+  if (request.accel === 'kvm') {
+    // Asked for by name, KVM still gets the probe (kept per host boot): a KVM that hangs
+    // guests is refused with the reason, instead of a session that never stops.
+    const probe = await probeKvm(request);
+    return probe.usable ? { accel: 'kvm', reason: 'KVM, as configured' } : { accel: 'kvm', reason: 'KVM, as configured', unusable: probe.detail };
+  }
   if (request.arch !== request.hostArch) return { accel: 'tcg', reason: `TCG: an ${request.arch} guest on an ${request.hostArch ?? 'unknown'} host cannot use KVM` };
   if (!(await request.kvmDevice())) return { accel: 'tcg', reason: 'TCG: /dev/kvm is missing or not accessible to this user' };
   if (request.arch === 'x86_64' && !(await (request.hasVirtualizationFlags ?? cpuHasVirtualization)())) {
