@@ -32,11 +32,10 @@ export async function restartKernel({ target, run, stack, variables }: Connected
   // into a shutdown too: the reboot action is "reset" until the kernel is back at
   // start_kernel (x86's SeaBIOS, finding its POST already done, resets the machine once
   // more). The reset itself happens in QEMU's main loop, which says so (RESET).
+  let onEvent: ((event: { event: string }) => void) | undefined;
   const reset = new Promise<void>((resolve) => {
-    const onEvent = (event: { event: string }) => {
-      if (event.event !== 'RESET') return;
-      qmp.off('event', onEvent);
-      resolve();
+    onEvent = (event) => {
+      if (event.event === 'RESET') resolve();
     };
     qmp.on('event', onEvent);
   });
@@ -49,7 +48,11 @@ export async function restartKernel({ target, run, stack, variables }: Connected
     rebootEndsSession();
     throw error;
   }
-  await withTimeout(reset, RESET_TIMEOUT_MS, 'QEMU did not report the reset');
+  try {
+    await withTimeout(reset, RESET_TIMEOUT_MS, 'QEMU did not report the reset');
+  } finally {
+    if (onEvent) qmp.off('event', onEvent);
+  }
   // gdb's view of the target (registers, frames, memory, where each vCPU stopped) is of the
   // old run: a reconnect makes it read the reset CPUs afresh.
   const { stopped, cancel } = run.swallowNextStop();
