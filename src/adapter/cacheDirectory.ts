@@ -1,7 +1,18 @@
-// Where kernel-qemu keeps what is worth keeping between sessions (gdb's index cache).
+// Where kernel-qemu keeps what is worth keeping between sessions (gdb's index cache, copies of
+// modules gdb could not place as they are). The editor's kernelQemu.cacheDirectory setting
+// (CACHE_ARGUMENT of a launch) overrides it; then KERNEL_QEMU_CACHE, then the XDG cache.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CACHE_ARGUMENT } from './sessionProtocol';
+
+let configured: string | undefined;
+
+/** A launch or attach starts: its CACHE_ARGUMENT, when it has one, is the cache from now on; none, the default. */
+export function useCacheDirectoryOf(args: unknown): void {
+  const directory = typeof args === 'object' && args !== null ? (args as Record<string, unknown>)[CACHE_ARGUMENT] : undefined;
+  configured = typeof directory === 'string' && directory.trim() !== '' ? path.resolve(directory) : undefined;
+}
 
 export function cacheDirectory(): string {
-  return process.env.KERNEL_QEMU_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kernel-qemu');
+  return configured ?? process.env.KERNEL_QEMU_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kernel-qemu');
 }

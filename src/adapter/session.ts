@@ -20,6 +20,7 @@ import { readConditionErrors, type ConditionErrorReader } from './conditionError
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
 import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
+import { useCacheDirectoryOf } from './cacheDirectory';
 import { SessionLog } from './sessionLog';
 import { buildServices, loadRunningModules, toDapModule, wireServices, type SessionHooks } from './services';
 import type { StopInfo } from './stopReasons';
@@ -36,6 +37,7 @@ export class KernelQemuSession extends DebugSession {
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
   private readonly breakpointChanges = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
 
   constructor() {
     super();
@@ -398,6 +400,7 @@ export class KernelQemuSession extends DebugSession {
 
   private startingUp(args: unknown, work: () => Promise<void>): Promise<void> {
     this.log.configure(args);
+    useCacheDirectoryOf(args);
     const run = work();
     this.startup = run.catch(() => undefined);
     return run;
@@ -479,8 +482,6 @@ export class KernelQemuSession extends DebugSession {
     if (cancelled) this.sendResponse({ ...cancelled, success: false, message: 'cancelled' });
     this.sendResponse(response);
   }
-
-  private readonly inFlight = new InFlight();
 
   private async handle(response: DebugProtocol.Response, work: () => Promise<void>): Promise<void> {
     this.inFlight.begin(response);

@@ -25,6 +25,9 @@ export interface LogLine {
   text: string;
 }
 
+/** Launch/attach argument the extension adds from the kernelQemu.cacheDirectory setting, when it is set. */
+export const CACHE_ARGUMENT = '__kernelQemuCache';
+
 /** Launch/attach argument the extension adds: its log channel's level when the session starts. */
 export const LOG_ARGUMENT = '__kernelQemuLog';
 

@@ -9,7 +9,7 @@ import { detectBuildTrees, detectTree, type BuildTree } from '../build/workspace
 import { initialConfiguration, SETTINGS_SECTION } from './contributes';
 import { discoverKernelTree, launchConfigFor, type KernelTree } from './discovery';
 import { BUILD_COMMAND, TASK_TYPE } from './tasks/tasksContributes';
-import { LOG_ARGUMENT } from '../adapter/sessionProtocol';
+import { CACHE_ARGUMENT, LOG_ARGUMENT } from '../adapter/sessionProtocol';
 import { logArgument } from './logChannel';
 import { applyToolSettings } from './toolSettings';
 
@@ -70,6 +70,8 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
     }
     // The adapter's log lines go to the Kernel QEMU output channel, not the Debug Console.
     config[LOG_ARGUMENT] = logArgument();
+    const cache = settings.get<string>('cacheDirectory', '');
+    if (cache.trim() !== '') config[CACHE_ARGUMENT] = cache;
     return config;
   }
 }

@@ -167,7 +167,7 @@ function settings(): Record<string, Json> {
       default: '',
       scope: 'machine-overridable',
       description:
-        "Directory for kernel-qemu's caches (gdb's symbol index cache, downloaded kernels and root file systems). Empty: the extension's global storage directory.",
+        "Directory for kernel-qemu's caches: gdb's symbol index cache and copies of kernel modules gdb cannot place as they are. Empty: $KERNEL_QEMU_CACHE, else ~/.cache/kernel-qemu ($XDG_CACHE_HOME/kernel-qemu).",
     },
     [`${SETTINGS_SECTION}.adapterMode`]: {
       type: 'string',

@@ -2,7 +2,11 @@
 // runToEntryPoint), postConnectCommands (cppdbg's postRemoteConnectCommands: they run with the
 // stub connected, so registers read) and gdbArgs (on gdb's own command line).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { CACHE_ARGUMENT } from '../../src/adapter/sessionProtocol';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { type Arch, launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
 
@@ -38,6 +42,22 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     });
   });
 }
+
+describe('the cache directory the extension passes (kernelQemu.cacheDirectory)', () => {
+  test('gdb keeps its index cache there', async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'kq-cache-setting-'));
+    const client = await startClient();
+    try {
+      const stop = await launch(client, launchConfig(testKernel('x86_64'), { [CACHE_ARGUMENT]: cache }));
+      const frame = await topFrame(client, stop.body.threadId ?? 1);
+      const shown = await client.evaluateRequest({ expression: 'show index-cache directory', context: 'repl', frameId: frame.id });
+      assert.match(shown.body.result, new RegExp(`${path.join(cache, 'gdb-index').replace(/[.]/g, '\\.')}`));
+    } finally {
+      await stopClient(client);
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('launch keys, bad input', () => {
   test('stopAtEntry naming no function of vmlinux stops at start_kernel and says why; a non-name is refused', async () => {

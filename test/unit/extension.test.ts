@@ -7,6 +7,8 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, test } from 'node:test';
+import { CACHE_ARGUMENT } from '../../src/adapter/sessionProtocol';
+import { writeElf } from './elfFixture';
 
 /** The extension's folder: the inline adapter is its dist/adapter.js (npm test builds it first). */
 const EXTENSION_ROOT = path.resolve(__dirname, '../..');
@@ -43,6 +45,7 @@ const disposable = () => ({ dispose() {} });
 const vscodeStub = {
   DebugConfigurationProviderTriggerKind: { Initial: 1, Dynamic: 2 },
   // What views register at activation (they are tested in their own files).
+  LogLevel: { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 },
   EventEmitter: class {
     event = disposable;
     fire() {}
@@ -87,6 +90,8 @@ const vscodeStub = {
     registerTerminalLinkProvider: disposable,
     createStatusBarItem: () => ({ show() {}, hide() {}, dispose() {} }),
     createTreeView: disposable,
+    // The Kernel QEMU log channel, at VS Code's default level (Info = 3).
+    createOutputChannel: () => ({ logLevel: 3, onDidChangeLogLevel: disposable, info() {}, trace() {}, appendLine() {}, dispose() {} }),
     async showErrorMessage(message: string, ...items: string[]) {
       calls.errors.push({ message, items });
       return state.errorChoice;
@@ -298,6 +303,22 @@ test('settings fill gdbPath and qemuPath before the check', async () => {
   await initial.resolveDebugConfigurationWithSubstitutedVariables(undefined, config);
   assert.equal(config.gdbPath, '/opt/gdb/bin/gdb');
   assert.equal(config.qemuPath, '/opt/qemu/bin/qemu-system-x86_64');
+});
+
+test('the cacheDirectory setting reaches the adapter as its launch argument; unset, none is added', async () => {
+  const { initial } = await activated();
+  const tree = folder('cache-setting', { 'vmlinux-placeholder': 'x' });
+  const vmlinux = path.join(tree.uri.fsPath, 'vmlinux');
+  writeElf(vmlinux, 62, ['.text', '.debug_info']);
+  writeFileSync(path.join(tree.uri.fsPath, 'bzImage'), 'bz');
+  const base = { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), accel: 'tcg' };
+  state.settings = { 'kernelQemu.cacheDirectory': '/var/cache/kq-test' };
+  const withSetting = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
+  assert.equal(withSetting?.[CACHE_ARGUMENT], '/var/cache/kq-test');
+  state.settings = {};
+  const without = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
+  assert.ok(without, 'the configuration passes the check');
+  assert.equal(CACHE_ARGUMENT in without, false);
 });
 
 test('a configuration with a bad request is refused', async () => {
