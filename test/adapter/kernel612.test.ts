@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Arch, launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
+import { type Arch, guestTasks, launch, launchConfig, sessionPids, threadName, startClient, stopClient, survivors, testKernel, topFrame } from './support';
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`kernel 6.12, ${arch} guest, KASLR on`, () => {
@@ -51,14 +51,12 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     });
 
     test('the vCPU thread is named with the task it runs, pid and comm', async () => {
-      const threads = (await client.threadsRequest()).body.threads;
-      const thread = threads.find((candidate) => candidate.id === threadId)!;
-      assert.match(thread.name, /^CPU 0 · \S+ \(pid 1\)$/, thread.name);
+      const name = await threadName(client, threadId);
+      assert.match(name, /^CPU 0 · \S+ \(pid 1\)$/, name);
     });
 
     test('the task list walks init_task.tasks', async () => {
-      const response = await client.customRequest('kernelQemu.tasks');
-      const tasks = (response.body as { tasks: Array<{ pid: number; comm: string; state: string }> }).tasks;
+      const tasks = await guestTasks(client);
       assert.match(tasks[0]!.comm, /^swapper/);
       assert.ok(tasks.some((task) => task.pid === 1), 'init');
       assert.ok(tasks.some((task) => task.pid === 2 && task.comm === 'kthreadd'), 'kthreadd');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel } from './support';
+import { guestTasks, launch, launchConfig, sessionPids, threadName, startClient, stopClient, survivors, testKernel } from './support';
 
 describe('kernel awareness, x86_64 guest', () => {
   let client: DebugClient;
@@ -34,14 +34,12 @@ describe('kernel awareness, x86_64 guest', () => {
   });
 
   test('the vCPU thread is named with the task it runs', async () => {
-    const threads = (await client.threadsRequest()).body.threads;
-    const thread = threads.find((candidate) => candidate.id === threadId)!;
-    assert.match(thread.name, /^CPU 0 · \S+ \(pid 1\)$/, thread.name);
+    const name = await threadName(client, threadId);
+    assert.match(name, /^CPU 0 · \S+ \(pid 1\)$/, name);
   });
 
   test('the task list walks init_task.tasks', async () => {
-    const response = await client.customRequest('kernelQemu.tasks');
-    const tasks = (response.body as { tasks: Array<{ pid: number; comm: string; state: string }> }).tasks;
+    const tasks = await guestTasks(client);
     assert.equal(tasks[0]?.pid, 0);
     assert.match(tasks[0]!.comm, /^swapper/);
     assert.ok(tasks.some((task) => task.pid === 1), 'init');

@@ -161,3 +161,19 @@ export function failure(response: DebugProtocol.Response): { message: string; sh
   const error = (response as DebugProtocol.ErrorResponse).body?.error;
   return { message: response.message ?? '', showUser: error?.showUser };
 }
+
+export interface GuestTask {
+  pid: number;
+  comm: string;
+  state: string;
+}
+
+/** The kernelQemu.tasks answer (the kernel's task list, walked from init_task). */
+export async function guestTasks(client: DebugClient): Promise<GuestTask[]> {
+  return ((await client.customRequest('kernelQemu.tasks')).body as { tasks: GuestTask[] }).tasks;
+}
+
+/** The name VS Code shows for a vCPU thread ("CPU 0 · init (pid 1)"). */
+export async function threadName(client: DebugClient, threadId: number): Promise<string> {
+  return (await client.threadsRequest()).body.threads.find((candidate) => candidate.id === threadId)?.name ?? '';
+}
