@@ -15,6 +15,10 @@
 #   modules/    a few dependency-free .ko files from the image package (also in the
 #               initramfs at /modules); modules/list names them, one per line;
 #               modules/debug/ holds the same modules with DWARF (from the -dbg package)
+#   guest-modules/lib/modules/<release>/
+#               the virtio (PCI, disk, network), failover and fuse/virtiofs modules of the
+#               image package, as modules_install lays them out: the kernel-qemu initramfs
+#               loads them to mount a disk root and bring the network up (they are =m here)
 #   config      the kernel .config
 #   version     Debian package version (e.g. 6.1.192-2); written last = "complete" marker
 #   release     uname -r (e.g. 6.1.0-56-cloud-amd64)
@@ -288,13 +292,39 @@ fetch_kernel() {  # fetch_kernel <arch> <outdir> <stage>
   echo "$VERSION" >"$out/.version.tmp" && mv -f "$out/.version.tmp" "$out/version"
 }
 
+# The modules a guest on a virtio disk with a network needs (Debian builds them as modules).
+GUEST_MODULES=(drivers/virtio drivers/block/virtio_blk.ko drivers/net/virtio_net.ko drivers/net/net_failover.ko
+  net/core/failover.ko fs/fuse lib/libcrc32c.ko)
+
+fetch_guest_modules() {  # fetch_guest_modules <arch> <outdir>: once per kernel version
+  local arch=$1 out=$2 stage rel pats=() m
+  [ -s "$out/guest-modules/.version" ] && [ "$(cat "$out/guest-modules/.version")" = "$(cat "$out/version")" ] && return 0
+  # The cached kernel's own package (its ABI name), not whatever apt resolves to today.
+  rel=$(cat "$out/release")
+  local IMG_PKG="linux-image-$rel-unsigned" VERSION
+  VERSION=$(cat "$out/version")
+  stage=$(mktemp -d "$CACHE/kernels/.guest-modules-$arch.XXXXXX")
+  STAGES+=("$stage")
+  log "$arch: guest modules (virtio, fuse) from $IMG_PKG"
+  download "$stage" "$arch" "$IMG_PKG=$VERSION"
+  for m in "${GUEST_MODULES[@]}"; do pats+=("./lib/modules/$rel/kernel/$m*"); done
+  pats+=("./lib/modules/$rel/modules.builtin*" "./lib/modules/$rel/modules.order")
+  mkdir -p "$stage/root"
+  dpkg-deb --fsys-tarfile "$stage"/*.deb | tar -x -C "$stage/root" --wildcards "${pats[@]}" 2>/dev/null || true
+  [ -d "$stage/root/lib/modules/$rel/kernel/drivers/virtio" ] || die "no virtio modules in $IMG_PKG"
+  find "$stage/root/lib/modules" -name '*.ko.xz' -exec xz -d {} + 2>/dev/null || true
+  rm -rf "$out/guest-modules"
+  mv "$stage/root" "$out/guest-modules"
+  cat "$out/version" >"$out/guest-modules/.version"
+}
+
 kernel_dir() { echo "$CACHE/kernels/$1${SERIES:+-$SERIES}"; }
 
 do_arch() {
   local arch=$1 out stage
   out=$(kernel_dir "$arch")
   if complete "$out"; then
-    if [ "$REFRESH" = 0 ]; then return 0; fi
+    if [ "$REFRESH" = 0 ]; then fetch_guest_modules "$arch" "$out"; return 0; fi
     check_tools
     resolve "$arch"
     if [ "$(cat "$out/version")" = "$VERSION" ]; then return 0; fi
@@ -312,6 +342,7 @@ do_arch() {
     fetch_kernel "$arch" "$out" "$stage"
   fi
   rm -rf "$stage"
+  fetch_guest_modules "$arch" "$out"
 }
 
 STAGES=()

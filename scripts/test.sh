@@ -2,6 +2,12 @@
 # npm test: installs what the tests need, builds, fetches the test kernels, runs every layer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Seconds, no VM: lint, format (a narrow set, see .prettierrc.json), types, and the DAP session
+# against a scripted gdb replaying recorded MI (test/fast).
+npm run lint
+npm run format:check
+npm run typecheck
+npm run test:fast
 bash scripts/install-system-deps.sh
 npm run build
 bash scripts/fetch-kernels.sh all

@@ -20,6 +20,11 @@ export interface BenchKernel {
   gdb: string;
 }
 
+/** A kernel-qemu launch of the bench kernel as every DAP scenario starts it (TCG, the bench's QEMU and gdb). */
+export function kqLaunchArguments(kernel: BenchKernel, name: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return { type: 'kernel-qemu', request: 'launch', name, program: kernel.vmlinux, kernel: kernel.kernel, initrd: kernel.initrd, accel: 'tcg', gdbPath: kernel.gdb, qemuPath: kernel.qemu, ...extra };
+}
+
 /** The Debian debug kernel fetched by scripts/fetch-kernels.sh (the same one the adapter tests use). */
 export function benchKernel(arch: Arch): BenchKernel {
   const cache = process.env.KERNEL_QEMU_CACHE ?? path.join(os.homedir(), '.cache/kernel-qemu');
@@ -103,7 +108,7 @@ export interface BenchQemu {
  * QEMU as the adapter starts it: src/qemu/args.ts's argv (halted with -S, TCG, gdb stub and
  * QMP on unix sockets in a private directory), the serial console drained.
  */
-export function startQemu(kernel: BenchKernel, runtimeDir: string, options: { stateDisk?: string } = {}): BenchQemu {
+export function startQemu(kernel: BenchKernel, runtimeDir: string, options: { stateDisk?: string; smp?: number } = {}): BenchQemu {
   const plan: QemuPlan = {
     arch: kernel.arch,
     accel: 'tcg',
@@ -111,7 +116,7 @@ export function startQemu(kernel: BenchKernel, runtimeDir: string, options: { st
     initrd: kernel.initrd,
     commandLine: kernelCommandLine({ arch: kernel.arch, hasRootfs: false }),
     memoryMiB: 512,
-    smp: 1,
+    smp: options.smp ?? 1,
     gdbSocket: path.join(runtimeDir, 'gdb.sock'),
     qmpSocket: path.join(runtimeDir, 'qmp.sock'),
     extraArgs: [],

@@ -3,8 +3,19 @@
 // prints medians, ratios and PASS/MISS per target, and writes the samples as JSON.
 //
 //   npm run bench -- [--arch x86_64|aarch64] [--reps N] [--out FILE] [--tools raw,kq,cdt]
-//                    [--no-build] [--no-package] [--scenarios 1,2,6,7]
+//                    [--no-build] [--no-package] [--scenarios 1,2,6,7,14]
 //
+// Scenario 8 (not run by default: --scenarios 8): a guest forks 1,000 sleeping tasks; list
+// them all and expand one sleeping task's stack (scripts/bench/tasks.ts), raw and kernel-qemu.
+//
+// Scenario 10 (not run by default: --scenarios 10): the first kernel of a fresh tree (scripts/bench/firstKernel.ts).
+// Scenario 11 (not run by default: --scenarios 11): F5's Build Kernel in a built, unchanged tree (scripts/bench/upToDate.ts).
+// Scenario 12 (not run by default: --scenarios 12): a long session (--soak-rounds N, default 500), scripts/bench/soak.ts.
+// Scenario 13 (not run by default: --arch aarch64 --scenarios 13): record overhead, Reverse Continue and Step Back (scripts/bench/reverse.ts).
+// Scenario 9 (not run by default: --scenarios 9): the guest (scripts/bench/guest.ts):
+// initramfs, Debian image cold and cached, boot to the autologin shell, against the plain commands.
+// Scenario 14: step cycles with 8 vCPUs (-smp 8), raw
+// and kernel-qemu, where naming each vCPU's task must not cost more per vCPU.
 // Scenario 7 (restart, kernel-qemu only): from a stop in STOP_FUNCTION, DAP restart to the
 // stop at start_kernel, against scenario 1's warm launch of the same run.
 //
@@ -17,6 +28,13 @@ import * as path from 'node:path';
 import { benchKernel, median, removeDir, ROOT, tempDir, type Arch } from './common';
 import { formatReport, TARGETS, evaluateTargets, type Results } from './report';
 import { measureActivation, measureVsix } from './static';
+import { ensurePeerAdapter } from './peer';
+import { FORKED_TASKS, tasksScenario } from './tasks';
+import { guestScenario } from './guest';
+import { firstKernelScenario } from './firstKernel';
+import { upToDateScenario } from './upToDate';
+import { soakScenario } from './soak';
+import { reverseScenario } from './reverse';
 import { cdtTool, kernelQemuTool, rawTool, STOP_FUNCTION, type Tool, type ToolName, type ToolSession } from './tools';
 
 interface Options {
@@ -30,10 +48,11 @@ interface Options {
   scenarios: Set<string>;
   build: boolean;
   packageVsix: boolean;
+  soakRounds: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { arch: 'x86_64', reps: 3, steps: 20, dataReps: 5, snapshotReps: 3, out: undefined, tools: ['raw', 'kq', 'cdt'], scenarios: new Set(['1', '2', '6', '7']), build: true, packageVsix: true };
+  const options: Options = { arch: 'x86_64', reps: 3, steps: 20, dataReps: 5, snapshotReps: 3, out: undefined, tools: ['raw', 'kq', 'cdt'], scenarios: new Set(['1', '2', '6', '7', '14']), build: true, packageVsix: true, soakRounds: 500 };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const value = () => {
@@ -47,6 +66,7 @@ function parseArgs(argv: readonly string[]): Options {
       options.arch = arch;
     } else if (arg === '--aarch64') options.arch = 'aarch64';
     else if (arg === '--reps') options.reps = Math.max(1, Number(value()));
+    else if (arg === '--soak-rounds') options.soakRounds = Math.max(30, Number(value()));
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--tools') options.tools = value().split(',') as ToolName[];
     else if (arg === '--scenarios') options.scenarios = new Set(value().split(',').map((scenario) => (/^[2-5]$/.test(scenario) ? '2' : scenario)));
@@ -104,6 +124,29 @@ async function advance(session: ToolSession): Promise<boolean> {
   if (session.func === STOP_FUNCTION) return false;
   await session.continueToStopFunction();
   return true;
+}
+
+/** vCPUs of the many-vCPU step scenario (11). */
+const MANY_VCPUS = 8;
+
+/** Step cycles at smp 8: one session per tool, the tools taking turns, as in scenario 2. */
+async function manyVcpuScenario(tools: readonly Tool[], options: Options, results: Results): Promise<void> {
+  const running: Running[] = [];
+  try {
+    for (const tool of tools.filter((candidate) => candidate.name !== 'cdt')) {
+      const { session } = await tool.launch({ cacheRoot: DEFAULT_CACHE, smp: MANY_VCPUS });
+      running.push({ tool, session, lines: [] });
+      await session.continueToStopFunction();
+      log(`${tool.label}: stopped in ${STOP_FUNCTION} (smp ${MANY_VCPUS})`);
+    }
+    await rounds(running, options.steps, async ({ tool, session }) => {
+      await advance(session);
+      add(results, 'step.cycle.smp8', tool.name, await session.stepCycle());
+    });
+    log(`${options.steps} step cycles each at smp ${MANY_VCPUS}`);
+  } finally {
+    await Promise.all(running.map(({ session }) => session.close()));
+  }
 }
 
 /** Restart from a stop in STOP_FUNCTION to the stop at start_kernel, `reps` times in one session. */
@@ -180,7 +223,7 @@ async function sessionScenarios(tools: readonly Tool[], options: Options, result
       results.notes[`editing.${tool.name}`] = await session.checkEditing().catch((error: unknown) => `FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
 
-    const snapshotting = running.filter(({ session }) => session.snapshot);
+    const snapshotting = running.filter(({ session }) => session.snapshot !== undefined);
     await rounds(snapshotting, options.snapshotReps, async ({ tool, session }, round) => {
       const { save, load } = await session.snapshot!(`bench-${round + 1}`);
       add(results, 'snapshot.save', tool.name, save);
@@ -196,7 +239,7 @@ async function sessionScenarios(tools: readonly Tool[], options: Options, result
   }
 }
 
-function versions(kernel: { vmlinux: string; gdb: string; qemu: string }): Record<string, string> {
+function versions(kernel: { vmlinux: string; gdb: string; qemu: string }, peerVersion: string): Record<string, string> {
   const first = (file: string, args: string[]) => {
     try {
       return execFileSync(file, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
@@ -208,7 +251,7 @@ function versions(kernel: { vmlinux: string; gdb: string; qemu: string }): Recor
     gdb: first(kernel.gdb, ['--version']),
     qemu: first(kernel.qemu, ['--version']),
     node: process.version,
-    cdtGdbAdapter: (require(path.join(ROOT, 'node_modules/cdt-gdb-adapter/package.json')) as { version: string }).version,
+    cdtGdbAdapter: peerVersion,
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
   };
 }
@@ -218,7 +261,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const kernel = benchKernel(options.arch);
   if (options.build) execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-  const all: Record<ToolName, Tool> = { raw: rawTool(kernel), kq: kernelQemuTool(kernel), cdt: cdtTool(kernel) };
+  // The peer adapter is installed (outside the project) only when it is run.
+  const peer = options.tools.includes('cdt') ? ensurePeerAdapter(log) : undefined;
+  const all: Partial<Record<ToolName, Tool>> = { raw: rawTool(kernel), kq: kernelQemuTool(kernel), ...(peer ? { cdt: cdtTool(kernel, peer.dir) } : {}) };
   const tools = options.tools.map((name) => {
     if (!all[name]) throw new Error(`--tools: unknown tool ${name}`);
     return all[name];
@@ -226,7 +271,7 @@ async function main(): Promise<void> {
   const results: Results = {
     arch: options.arch,
     date: new Date().toISOString(),
-    versions: versions(kernel),
+    versions: versions(kernel, peer?.version ?? 'not run'),
     options: { reps: options.reps, steps: options.steps, dataReps: options.dataReps, snapshotReps: options.snapshotReps },
     samples: {},
     notes: {},
@@ -250,9 +295,37 @@ async function main(): Promise<void> {
   } finally {
     for (const dir of warmRoots.values()) removeDir(dir);
   }
+  if (options.scenarios.has('14')) {
+    log(`scenario 14: step cycles at smp ${MANY_VCPUS}`);
+    await manyVcpuScenario(tools, options, results);
+  }
   if (options.scenarios.has('7')) {
     const kq = tools.find((tool) => tool.name === 'kq');
     if (kq) await restartScenario(kq, options, results);
+  }
+  if (options.scenarios.has('8')) {
+    log(`scenario 8: ${FORKED_TASKS} forked tasks: list them, expand one sleeping task's stack (${options.reps} times per tool)`);
+    await tasksScenario(kernel, options.tools, options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+  }
+  if (options.scenarios.has('9')) {
+    log('scenario 9: the guest: initramfs, Debian image (cold, cached), boot to the autologin shell');
+    await guestScenario(kernel, options.tools, options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+  }
+  if (options.scenarios.has('10')) {
+    log('scenario 10: the first kernel of a fresh tree (the minimal QEMU configuration), Build Kernel against the make commands');
+    await firstKernelScenario((metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+  }
+  if (options.scenarios.has('11')) {
+    log(`scenario 11: F5's Build Kernel in a built, unchanged tree against a no-op make (${options.reps} times)`);
+    await upToDateScenario(options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+  }
+  if (options.scenarios.has('12')) {
+    log(`scenario 12: one session, ${options.soakRounds} breakpoint hits with 4 steps each, init_task expanded every 5th`);
+    await soakScenario(kernel, options.soakRounds, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+  }
+  if (options.scenarios.has('13')) {
+    log('scenario 13: time travel: record overhead, Reverse Continue and Step Back, kernel-qemu against raw gdb on the same recording');
+    await reverseScenario(kernel, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
   }
   if (options.tools.includes('kq') && options.scenarios.has('6')) {
     log('scenario 6: activation, .vsix');

@@ -27,6 +27,8 @@ export interface LaunchOptions {
   snapshots?: boolean;
   /** kernel-qemu: its gdb/MI traffic as output events (for profiling; slows it down a little). */
   trace?: boolean;
+  /** vCPUs (1 unless said). */
+  smp?: number;
 }
 
 export interface ExpandTimes {
@@ -82,7 +84,7 @@ export function rawTool(kernel: BenchKernel): Tool {
       const stateDisk = options.snapshots ? path.join(runtimeDir, 'state.qcow2') : undefined;
       if (stateDisk) createStateDisk(stateDisk);
       const started = now();
-      const qemu = startQemu(kernel, runtimeDir, stateDisk ? { stateDisk } : {});
+      const qemu = startQemu(kernel, runtimeDir, { ...(stateDisk ? { stateDisk } : {}), ...(options.smp ? { smp: options.smp } : {}) });
       const gdb = RawGdb.start(kernel.gdb);
       try {
         for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0']) await gdb.send(`-gdb-set ${setting}`);
@@ -243,7 +245,6 @@ class RawSession implements ToolSession {
 // ---------------------------------------------------------------------------- DAP adapters
 
 const KQ_ADAPTER = path.join(ROOT, 'dist/adapter.js');
-const CDT_ADAPTER = path.join(ROOT, 'node_modules/cdt-gdb-adapter/dist/debugTargetAdapter.js');
 
 async function startDapClient(executable: string, debugType: string, env: NodeJS.ProcessEnv): Promise<{ client: DebugClient; pid: number | undefined }> {
   if (!existsSync(executable)) throw new Error(`${executable} is missing`);
@@ -252,7 +253,7 @@ async function startDapClient(executable: string, debugType: string, env: NodeJS
   await client.start();
   const pid = (client as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid;
   // The adapter process is up and has answered: what follows is the session, as in VS Code.
-  await client.initializeRequest({ adapterID: debugType, pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsMemoryReferences: true } as DebugProtocol.InitializeRequestArguments);
+  await client.initializeRequest({ adapterID: debugType, pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsMemoryReferences: true });
   return { client, pid };
 }
 
@@ -389,6 +390,7 @@ export function kernelQemuTool(kernel: BenchKernel): Tool {
           qemuPath: kernel.qemu,
           ...(options.snapshots ? { stateDisk: path.join(runtimeDir, 'state.qcow2') } : {}),
           ...(options.trace ? { trace: true } : {}),
+          ...(options.smp ? { smp: options.smp } : {}),
         } as DebugProtocol.LaunchRequestArguments);
         await configured;
         const stop = await stopped;
@@ -485,14 +487,15 @@ class KernelQemuSession extends DapSession {
 
 // ---------------------------------------------------------------------------- cdt-gdb-adapter
 
-export function cdtTool(kernel: BenchKernel): Tool {
+/** `peerDir`: the installed cdt-gdb-adapter package (peer.ts). */
+export function cdtTool(kernel: BenchKernel, peerDir: string): Tool {
   return {
     name: 'cdt',
     label: 'cdt-gdb-adapter',
     warmNote: 'cdt-gdb-adapter does not enable gdb\'s index cache: cold and warm are the same launch',
     async launch() {
       const runtimeDir = tempDir('cdt');
-      const { client, pid } = await startDapClient(CDT_ADAPTER, 'gdbtarget', process.env);
+      const { client, pid } = await startDapClient(path.join(peerDir, 'dist/debugTargetAdapter.js'), 'gdbtarget', process.env);
       let qemu: BenchQemu | undefined;
       try {
         const started = now();

@@ -100,6 +100,16 @@ export class BreakpointService {
     );
   }
 
+  /** gdb's numbers of the user's breakpoints (the rest of gdb's are the adapter's own). */
+  get userGdbNumbers(): Set<string> {
+    return new Set(this.all().flatMap((bp) => (bp.gdbNumber === undefined ? [] : [bp.gdbNumber])));
+  }
+
+  /** What the data breakpoints gdb has in watch (reverse.ts reads their values around a Reverse Continue). */
+  get watchedExpressions(): string[] {
+    return this.all().filter((bp) => bp.spec.kind === 'data' && bp.gdbNumber !== undefined).map((bp) => bp.spec.location);
+  }
+
   setDataBreakpoints(requested: readonly DebugProtocol.DataBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
     return this.replace(
       'data',

@@ -1,8 +1,8 @@
 // Where kernel-qemu keeps what is worth keeping between sessions (gdb's index cache, copies of
 // modules gdb could not place as they are). The editor's kernelQemu.cacheDirectory setting
 // (CACHE_ARGUMENT of a launch) overrides it; then KERNEL_QEMU_CACHE, then the XDG cache.
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheRoot } from '../cacheRoot';
 import { CACHE_ARGUMENT } from './sessionProtocol';
 
 let configured: string | undefined;
@@ -14,5 +14,5 @@ export function useCacheDirectoryOf(args: unknown): void {
 }
 
 export function cacheDirectory(): string {
-  return configured ?? process.env.KERNEL_QEMU_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kernel-qemu');
+  return configured ?? defaultCacheRoot();
 }

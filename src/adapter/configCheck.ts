@@ -7,16 +7,22 @@ import * as path from 'node:path';
 import { MACHINE_NAMES, NotElfError, readElfSummary } from '../elf/elf';
 import { findExecutable } from '../process/which';
 import { DEFAULT_QEMU, kernelCommandLine } from '../qemu/args';
-import { diskFormat, findQemuImg, listImageSnapshots, snapshotStorage, stateDiskDirectory } from '../qemu/qemuImg';
+import { checkQcow2Image, diskFormat, findQemuImg, listImageSnapshots, snapshotStorage, stateDiskDirectory } from '../qemu/qemuImg';
+import type { RecordReplaySetup } from '../qemu/recordReplay';
 import { ErrorCode, errorText, UserError } from './errors';
+import { resolveGuest, type ResolvedGuest } from './guestConfig';
+import { TRUST_ARGUMENT } from './sessionProtocol';
+import type { GuestArch } from '../arch';
+import { withRecordReplay } from './recordReplayConfig';
 import {
   attachSchema,
+  DEFAULTS,
   launchSchema,
   type Accel,
-  type GuestArch,
   type HardwareBreakpointsOption,
   type PropertySchema,
   type SetupCommand,
+  type ThreadsMode,
 } from './launchArgs';
 
 interface ResolvedCommon {
@@ -37,6 +43,9 @@ interface ResolvedCommon {
   trace: boolean;
   moduleSearchPath: string[];
   breakOnPanic: boolean;
+  /** The kernel's gdb scripts beside the program may run (the workspace is trusted, see TRUST_ARGUMENT). */
+  loadGdbScripts: boolean;
+  threads: ThreadsMode;
 }
 
 export interface ResolvedLaunch extends ResolvedCommon {
@@ -63,11 +72,17 @@ export interface ResolvedLaunch extends ResolvedCommon {
   stateDiskFound: boolean;
   /** Where a state disk is created when the user asks for one during the session. */
   proposedStateDisk: string;
+  /** The network, port forwards and shares, and the kq.* command line words. */
+  guest: ResolvedGuest;
+  /** 'record' or 'replay' (recordReplayConfig.ts). */
+  recordReplay?: RecordReplaySetup;
 }
 
 export interface ResolvedAttach extends ResolvedCommon {
   request: 'attach';
-  target: string;
+  target: string | undefined;
+  /** A monitor socket (HMP or QMP) of the QEMU. */
+  monitor: string | undefined;
 }
 
 export type ResolvedConfig = ResolvedLaunch | ResolvedAttach;
@@ -122,13 +137,22 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     ...entryOf(args.stopAtEntry as boolean | string | undefined),
     postConnectCommands: (args.postConnectCommands as SetupCommand[] | undefined) ?? [],
     gdbArgs: (args.gdbArgs as string[] | undefined) ?? [],
-    stopAtConnect: (args.stopAtConnect as boolean | undefined) ?? false,
-    hardwareBreakpoints: { require: false, limit: 0, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
-    trace: (args.trace as boolean | undefined) ?? false,
+    stopAtConnect: (args.stopAtConnect as boolean | undefined) ?? DEFAULTS.stopAtConnect,
+    hardwareBreakpoints: { ...DEFAULTS.hardwareBreakpoints, ...(args.hardwareBreakpoints as HardwareBreakpointsOption | undefined) },
+    trace: (args.trace as boolean | undefined) ?? DEFAULTS.trace,
     moduleSearchPath: [path.dirname(program), ...((args.moduleSearchPath as string[] | undefined) ?? []).map(at)],
-    breakOnPanic: (args.breakOnPanic as boolean | undefined) ?? true,
+    breakOnPanic: (args.breakOnPanic as boolean | undefined) ?? DEFAULTS.breakOnPanic,
+    loadGdbScripts: args[TRUST_ARGUMENT] !== false,
+    threads: (args.threads as ThreadsMode | undefined) ?? DEFAULTS.threads,
   };
-  if (request === 'attach') return { ...common, request, target: args.target as string };
+  if (request === 'attach') {
+    const target = optString(args.target);
+    const monitor = optString(args.monitor) === undefined ? undefined : at(args.monitor as string);
+    if (!target && !monitor) {
+      throw new UserError(ErrorCode.BadArgument, "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or 'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).");
+    }
+    return { ...common, request, target, monitor };
+  }
 
   const kernel = at(args.kernel as string);
   await checkFile(kernel, 'kernel', ErrorCode.KernelMissing, 'the bootable image (arch/x86/boot/bzImage or arch/arm64/boot/Image)');
@@ -136,11 +160,12 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   if (initrd) await checkFile(initrd, 'initrd', ErrorCode.InitrdMissing, 'an initramfs (cpio archive)');
   const rootfsPath = optString(args.rootfs) === undefined ? undefined : at(args.rootfs as string);
   if (rootfsPath) await checkFile(rootfsPath, 'rootfs', ErrorCode.RootfsMissing, 'a disk image (ext4/raw or qcow2)');
-  const accel = (optString(args.accel) as Accel | undefined) ?? 'auto';
-  if (accel === 'kvm') await checkKvm(arch);
+  const accel = (optString(args.accel) as Accel | undefined) ?? DEFAULTS.accel;
+  if (accel === 'kvm' && args.record === undefined && args.replay === undefined) await checkKvm(arch); // record/replay refuses KVM itself
   const qemuPath = resolveTool(optString(args.qemuPath) ?? DEFAULT_QEMU[arch], 'qemuPath', ErrorCode.QemuNotFound);
-  const kaslr = (args.kaslr as boolean | undefined) ?? false;
+  const kaslr = (args.kaslr as boolean | undefined) ?? DEFAULTS.kaslr;
   const rootfs = rootfsPath ? { path: rootfsPath, format: await diskFormat(rootfsPath) } : undefined;
+  if (rootfs?.format === 'qcow2') await checkRootfsImage(rootfs.path, qemuPath);
   const storage = snapshotStorage({
     kernel,
     initrd,
@@ -151,19 +176,26 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   });
   const snapshot = optString(args.snapshot);
   if (snapshot !== undefined) await checkLaunchSnapshot(snapshot, storage.image, qemuPath);
-  return {
+  // QEMU 7.2 records no network device and no shared folder: a recorded run has neither.
+  const recording = (args.record !== undefined && args.record !== false) || typeof args.replay === 'string';
+  if (recording && (args.network === 'user' || (Array.isArray(args.ports) && args.ports.length > 0) || (Array.isArray(args.shares) && args.shares.length > 0))) {
+    throw new UserError(ErrorCode.BadArgument, "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records neither): remove 'network', 'ports' and 'shares' from this configuration.");
+  }
+  const guest = await resolveGuest(recording ? { ...args, network: 'none' } : args, at);
+  const userLine = kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined });
+  return withRecordReplay({
     ...common,
     request,
     kernel,
     initrd,
     rootfs,
-    commandLine: kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined }),
+    commandLine: [userLine, ...guest.commandLineWords].join(' '),
     kaslr,
     accel,
     machine: optString(args.machine),
     cpu: optString(args.cpu),
-    memory: (args.memory as number | undefined) ?? 512,
-    smp: (args.smp as number | undefined) ?? 1,
+    memory: (args.memory as number | undefined) ?? DEFAULTS.memory,
+    smp: (args.smp as number | undefined) ?? DEFAULTS.smp,
     qemuPath,
     serverArgs: (args.serverArgs as string[] | undefined) ?? [],
     snapshot,
@@ -171,7 +203,20 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     stateDisk: storage.attachStateDisk,
     stateDiskFound: storage.attachStateDisk !== undefined && optString(args.stateDisk) === undefined,
     proposedStateDisk: storage.proposedStateDisk,
-  };
+    guest,
+  }, args);
+}
+
+/** A damaged qcow2 rootfs is refused here, with qemu-img's reason, before QEMU boots it (and writes to it). ~10 ms for 1.3 GB of data. */
+async function checkRootfsImage(image: string, qemuPath: string): Promise<void> {
+  const qemuImg = findQemuImg(qemuPath);
+  if (!qemuImg) return; // QEMU itself refuses an image it cannot open
+  const check = await checkQcow2Image(qemuImg, image);
+  if (check.ok) return;
+  throw new UserError(
+    ErrorCode.RootfsDamaged,
+    `'rootfs' ${image} is a damaged qcow2 image: ${check.problem}. kernel-qemu does not boot it (the guest's writes would damage it further) and has not changed it. Repair a copy (cp it, then qemu-img check -r all COPY) and point 'rootfs' at the copy, or rebuild the image.`,
+  );
 }
 
 /** A launch from a snapshot fails here, naming what exists, instead of QEMU exiting at start. */
@@ -210,7 +255,7 @@ function optString(value: unknown): string | undefined {
 /** Checks each known key against its schema type, so a typo'd value fails here and not deep in QEMU. */
 function checkShapes(properties: Record<string, PropertySchema>, required: readonly string[], args: Record<string, unknown>): void {
   for (const key of required) {
-    if (typeof args[key] !== 'string' || (args[key] as string).trim() === '') {
+    if (typeof args[key] !== 'string' || (args[key]).trim() === '') {
       throw new UserError(ErrorCode.BadArgument, `'${key}' is required: ${properties[key]!.description}`);
     }
   }
@@ -270,8 +315,11 @@ function shapeProblem(property: PropertySchema, value: unknown): string | undefi
       if ((property.items as { type?: string } | undefined)?.type === 'string') {
         return value.every((item) => typeof item === 'string' && !item.includes('\0')) ? undefined : 'must be an array of strings';
       }
-      if (!value.every((item) => typeof item === 'object' && item !== null && typeof (item as SetupCommand).text === 'string')) {
-        return 'must be an array of {"text": "..."} objects';
+      {
+        // Arrays of objects (setupCommands, shares, ports): each item an object with the required members.
+        const required = (property.items as { required?: string[] } | undefined)?.required ?? [];
+        const complete = (item: unknown) => typeof item === 'object' && item !== null && !Array.isArray(item) && required.every((key) => (item as Record<string, unknown>)[key] !== undefined);
+        if (!value.every(complete)) return `must be an array of {${required.map((key) => `"${key}": "..."`).join(', ')}} objects`;
       }
       return nestedProblem(property.items?.properties as NestedSchema | undefined, value);
     case 'object':
@@ -389,7 +437,7 @@ export async function kvmDeviceUsable(): Promise<boolean> {
 
 /** stopAtEntry: true/false, or the name of the function to run to (start_kernel is the same as true). */
 function entryOf(value: boolean | string | undefined): { stopAtEntry: boolean; entryFunction: string | undefined } {
-  if (typeof value !== 'string') return { stopAtEntry: value ?? true, entryFunction: undefined };
+  if (typeof value !== 'string') return { stopAtEntry: value ?? DEFAULTS.stopAtEntry, entryFunction: undefined };
   const name = value.trim();
   if (!/^[A-Za-z_][\w.]*$/.test(name)) {
     throw new UserError(ErrorCode.BadArgument, `'stopAtEntry' "${value}" is not a function name: give true, false or a kernel function such as "do_sys_openat2".`);

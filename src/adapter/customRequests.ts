@@ -1,65 +1,29 @@
 // DAP custom requests: the only channel between the extension (views, commands) and the
-// adapter. Each handler gets the connected session's services and the request's arguments.
-import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { BreakpointService } from './breakpoints';
-import type { DisassemblyService } from './disassembly';
+// adapter. Each handler gets the connected session (connected.ts) and the request's arguments.
 import { mi } from '../mi/commands';
-import { ErrorCode, UserError } from './errors';
-import type { KernelLog } from './kernel/dmesg';
+import { ErrorCode, errors, UserError } from './errors';
 import { resolveLocation } from './kernel/locations';
-import type { GotoTargets } from './gotoTargets';
-import type { KernelExceptions } from './kernel/kernelExceptions';
-import type { ModuleTracker } from './kernel/modules';
-import type { SerialConsole } from './kernel/serialConsole';
-import type { TaskInspector } from './kernel/tasks';
-import type { KernelTarget } from './kernelTarget';
-import type { MemoryService } from './memory';
-import type { Repl } from './repl';
+import { KERNEL_REQUEST, type DmesgBody, type ResolvedLocationBody, type SerialTerminalBody, type TasksBody } from './kernelProtocol';
 import type { RunControl } from './runControl';
 import type { SessionLog } from './sessionLog';
 import { SET_LOG_LEVEL_REQUEST } from './sessionProtocol';
 import { snapshotRequests } from './snapshots';
-import type { StackService } from './stack';
-import type { VariableService } from './variables';
+import type { CustomRequestContext, CustomRequestHandler } from './connected';
 
-/** Everything that exists once gdb is connected. */
-export interface Connected {
-  target: KernelTarget;
-  breakpoints: BreakpointService;
-  stack: StackService;
-  variables: VariableService;
-  repl: Repl;
-  memory: MemoryService;
-  disassembly: DisassemblyService;
-  run: RunControl;
-  serial: SerialConsole;
-  tasks: TaskInspector;
-  kernelLog: KernelLog;
-  modules: ModuleTracker;
-  exceptions: KernelExceptions;
-  gotoTargets: GotoTargets;
-}
-
-export interface CustomRequestContext extends Connected {
-  print(text: string): void;
-  sendEvent(event: DebugProtocol.Event): void;
-}
-
-export type CustomRequestHandler = (context: CustomRequestContext, args: Record<string, unknown>) => Promise<unknown>;
 
 const serialInput: CustomRequestHandler = async ({ target }, args) => {
-  if (typeof args.text !== 'string') throw new UserError(ErrorCode.BadArgument, 'kernelQemu.serialInput needs a "text" string.');
-  if (!target.qemu) throw new UserError(ErrorCode.BadArgument, 'The serial console belongs to the QEMU that launched it; this session is attached.');
+  if (typeof args.text !== 'string') throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.serialInput} needs a "text" string.`);
+  if (!target.qemu) throw new UserError(ErrorCode.NotAvailableHere, 'The serial console belongs to the QEMU that launched it; this session is attached.');
   target.qemu.sendSerialInput(args.text);
   return undefined;
 };
 
 /** Kernel data can only be read while the guest is stopped. */
 function requireStopped(run: RunControl): void {
-  if (run.isRunning) throw new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.');
+  if (run.isRunning) throw errors.kernelRunning();
 }
 
-const dmesg: CustomRequestHandler = async ({ run, target, kernelLog }) => {
+const dmesg: CustomRequestHandler = async ({ run, target, kernelLog }): Promise<DmesgBody> => {
   requireStopped(run);
   if (target.hasLinuxScripts) {
     const result = await target.mi.send(mi.consoleCommand('lx-dmesg'));
@@ -68,25 +32,25 @@ const dmesg: CustomRequestHandler = async ({ run, target, kernelLog }) => {
   return { text: await kernelLog.read() };
 };
 
-const tasks: CustomRequestHandler = async ({ run, tasks: inspector }) => {
+const tasks: CustomRequestHandler = async ({ run, tasks: inspector }): Promise<TasksBody> => {
   requireStopped(run);
   const list = await inspector.list();
   return { tasks: list.map(({ pid, comm, state }) => ({ pid, comm, state })) };
 };
 
-const location: CustomRequestHandler = async ({ run, target, disassembly }, args) => {
+const location: CustomRequestHandler = async ({ run, target, disassembly }, args): Promise<ResolvedLocationBody> => {
   requireStopped(run);
-  if (typeof args.location !== 'string') throw new UserError(ErrorCode.BadArgument, 'kernelQemu.resolveLocation needs a "location" string.');
+  if (typeof args.location !== 'string') throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.resolveLocation} needs a "location" string.`);
   return resolveLocation(target.mi, disassembly, args.location);
 };
 
 export const customRequests: Readonly<Record<string, CustomRequestHandler>> = {
-  'kernelQemu.serialInput': serialInput,
-  'kernelQemu.serialTerminal.open': async ({ serial }) => serial.openTerminal(),
-  'kernelQemu.serialTerminal.close': async ({ serial }) => serial.closeTerminal(),
-  'kernelQemu.dmesg': dmesg,
-  'kernelQemu.tasks': tasks,
-  'kernelQemu.resolveLocation': location,
+  [KERNEL_REQUEST.serialInput]: serialInput,
+  [KERNEL_REQUEST.serialTerminalOpen]: async ({ serial }): Promise<SerialTerminalBody> => serial.openTerminal(),
+  [KERNEL_REQUEST.serialTerminalClose]: async ({ serial }) => serial.closeTerminal(),
+  [KERNEL_REQUEST.dmesg]: dmesg,
+  [KERNEL_REQUEST.tasks]: tasks,
+  [KERNEL_REQUEST.resolveLocation]: location,
   ...snapshotRequests,
 };
 

@@ -5,7 +5,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
-import type { GuestArch } from './launchArgs';
+import type { GuestArch } from '../arch';
 import { hexAddress, parseMemoryReference } from './memory';
 import type { SourceMapper } from './sourceMap';
 

@@ -26,6 +26,23 @@ export enum ErrorCode {
   KernelLayoutUnsupported = 1020,
   /** An expression or Debug Console command gdb refused: shown where it was typed (Watch, hover, console). */
   EvaluationFailed = 1021,
+  /** A request that needs a connected session came before launch/attach finished, or after the end. */
+  NoSession = 1022,
+  /** A failure that is kernel-qemu's own (not a refusal by gdb or QEMU, not the user's input): a bug to report. */
+  Internal = 1023,
+  /** gdb or QEMU is stopped (SIGSTOP, Ctrl+Z) and cannot answer a request (hangWatch.ts). */
+  NotResponding = 1024,
+  /** QEMU's QMP connection is gone while QEMU runs (its monitor went away): snapshots cannot be made. */
+  MonitorClosed = 1025,
+  /** The qcow2 rootfs fails `qemu-img check` (configCheck.ts): refused before QEMU starts. */
+  RootfsDamaged = 1026,
+  /** A well-formed request this session or stop cannot serve: an attached VM's serial console or reset, stepping a sleeping task, exception info away from an exception. */
+  NotAvailableHere = 1027,
+  // The guest (src/adapter/guestConfig.ts)
+  /** A shared folder's host path does not exist or is not a folder. */
+  ShareMissing = 1301,
+  /** A host port asked for in 'ports' is taken on 127.0.0.1. */
+  PortTaken = 1302,
   // VM snapshots (src/adapter/snapshots.ts)
   SnapshotMissing = 1101,
   SnapshotExists = 1102,
@@ -34,6 +51,10 @@ export enum ErrorCode {
   SnapshotIsOrigin = 1105,
   SnapshotFailed = 1106,
   SnapshotUnavailable = 1107,
+  // Record/replay (src/adapter/recordReplayConfig.ts, src/adapter/reverse.ts)
+  RecordingMissing = 1201,
+  RecordingMismatch = 1202,
+  NotReplaying = 1203,
 }
 
 /**
@@ -56,6 +77,32 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * Message factories of the errors raised in more than one place (js-debug's errors.ts pairs
+ * each code with one): one wording, one code, wherever they are thrown.
+ */
+export const errors = {
+  noSession: () => new UserError(ErrorCode.NoSession, 'No kernel-qemu session is running.'),
+  kernelRunning: () => new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.'),
+  /** A frame or variables reference from before the target last ran. */
+  staleReference: (what: 'frameId' | 'variablesReference', id: number) => new UserError(ErrorCode.UnknownReference, `Unknown ${what} ${id} (the target ran since it was shown).`),
+  /**
+   * `stopped` (gdb or QEMU, with its pid) is stopped, so `request` (an MI or QMP command) gets no
+   * answer. Through gdb, a stopped QEMU is waited for by gdb (its gdb stub answers nothing).
+   */
+  notResponding: (stopped: { name: string; pid: number }, request: string, via: string | undefined, waitedMs: number) =>
+    new UserError(
+      ErrorCode.NotResponding,
+      `${stopped.name} (pid ${stopped.pid}) is stopped (SIGSTOP, or Ctrl+Z in a terminal) and stopped responding: ${via ? `${via} waits for it, so ` : ''}${request.trim().split(/\s/)[0]} got no answer in ${(waitedMs / 1000).toFixed(1)} s. Resume it (kill -CONT ${stopped.pid}) and try again, or stop the debug session (that ends it).`,
+    ),
+  /** QMP closed under a QEMU that still runs: what needs it (snapshots, restart) is gone, gdb is not. */
+  monitorClosed: (what: string) =>
+    new UserError(
+      ErrorCode.MonitorClosed,
+      `${what} needs QEMU's QMP monitor, and its connection closed while QEMU still runs (the monitor went away): VM snapshots and Restart are unavailable in this session; breakpoints, stepping and the views go on through gdb. Stop the session and start it again to get them back.`,
+    ),
+};
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

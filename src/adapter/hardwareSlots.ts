@@ -4,7 +4,7 @@
 // asked, so the budget only binds under KVM or when the user sets a limit.
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
-import type { GuestArch } from './launchArgs';
+import type { GuestArch } from '../arch';
 
 export type SlotKind = 'breakpoint' | 'watchpoint';
 

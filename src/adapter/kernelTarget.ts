@@ -9,15 +9,24 @@ import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import { GdbProcess, type GdbStartOptions } from '../mi/gdbProcess';
 import type { QemuPlan } from '../qemu/args';
+import { sshKeyOf } from '../guest/debianImage';
+import { guestSummary } from './guestConfig';
+import { attachThroughMonitor, type MonitorAttach } from './monitorAttach';
+import { startVirtiofsDaemons } from '../guest/virtiofs';
+import type { HumanMonitor } from '../qemu/monitor';
 import { QemuInstance } from '../qemu/process';
 import { shellCommand } from '../qemu/shellQuote';
 import type { ManagedProcess } from '../process/managedProcess';
 import { createRuntimeDir, protectSockets } from '../process/runtimeDirs';
-import { planSnapshotStart } from './snapshots';
+import { planSnapshotStart } from './snapshotStart';
+import { recordReplayArgv } from './recording';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
 import type { SetupCommand } from './launchArgs';
 import { cacheDirectory } from './cacheDirectory';
 import { ErrorCode, errorText, UserError } from './errors';
+import { HangWatch, type WatchedChannel } from './hangWatch';
+import { isStopped } from '../process/processState';
+import { killGroup } from '../process/processGroup';
 
 export interface TargetEvents {
   /** QEMU or gdb went away on its own; the text says which and why. */
@@ -28,14 +37,19 @@ export interface TargetEvents {
 
 export class KernelTarget extends EventEmitter<TargetEvents> {
   private stopping: Promise<void> | undefined;
-  /** vmlinux-gdb.py (the kernel's lx-* commands) was auto-loaded. */
-  hasLinuxScripts = false;
 
   private constructor(
     readonly config: ResolvedConfig,
     readonly gdb: GdbProcess,
     readonly qemu: QemuInstance | undefined,
+    /** vmlinux-gdb.py (the kernel's lx-* commands) was auto-loaded. */
+    readonly hasLinuxScripts: boolean,
     private readonly runtimeDir: string | undefined,
+    /** Fails requests a stopped gdb or QEMU cannot answer; started with gdb, before the target exists. */
+    private readonly hangWatch: HangWatch,
+    private readonly attached?: MonitorAttach,
+    /** Processes that serve the guest beside QEMU (a virtiofsd per virtiofs share). */
+    private readonly helpers: readonly ManagedProcess[] = [],
   ) {
     super();
     void gdb.process.exited.then(() => this.onDeath(gdb.process.describeExit()));
@@ -49,6 +63,16 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     return this.gdb.connection;
   }
 
+  /** The monitor an attach session came through (its snapshots go there). */
+  get monitor(): HumanMonitor | undefined {
+    return this.attached?.monitor;
+  }
+
+  /** Has requests of another kind (a pause waiting for its stop) failed when gdb or QEMU is stopped. */
+  watchHangs(channel: WatchedChannel): void {
+    this.hangWatch.add(channel);
+  }
+
   get isStopping(): boolean {
     return this.stopping !== undefined;
   }
@@ -57,13 +81,19 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   static async launch(config: ResolvedLaunch, accel: 'kvm' | 'tcg', log: (text: string) => void): Promise<KernelTarget> {
     const runtimeDir = createRuntimeDir();
     let qemu: QemuInstance | undefined;
+    let helpers: ManagedProcess[] = [];
     // gdb loads vmlinux (the longest part of a start) while QEMU starts: neither needs the other
     // until gdb connects to the stub.
     const gdb = GdbProcess.start(gdbOptions(config));
+    // From the start: a gdb stopped while it loads vmlinux would hang the launch, and the Stop
+    // that waits for the launch.
+    const hangWatch = HangWatch.forSession(gdb, () => qemu);
     const gdbReady = prepareGdb(gdb.connection, config, log);
     gdbReady.catch(() => undefined); // awaited below, or the start failed on QEMU's side first
     try {
       let snapshotStart = await planSnapshotStart(config);
+      const served = await startVirtiofsDaemons(config.guest.devices.shares, runtimeDir);
+      helpers = served.daemons;
       const plan: QemuPlan = {
         arch: config.arch,
         accel,
@@ -77,7 +107,13 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         smp: config.smp,
         gdbSocket: path.join(runtimeDir, 'gdb.sock'),
         qmpSocket: path.join(runtimeDir, 'qmp.sock'),
-        extraArgs: config.serverArgs,
+        guest: { ...config.guest.devices, shares: served.shares },
+        extraArgs: [...(await recordReplayArgv(config, log)), ...config.serverArgs],
+        // Record/replay: QEMU logs what a char device's read and write returned, and a replay must
+        // see the same: a console that is only written (always whole) replays; the two-way FIFO
+        // console made replays miss breakpoint hits and deadlock QEMU 7.2 in reverse runs, and
+        // stdio failed with "Missing character write event in the replay log".
+        ...(config.recordReplay ? { serialOutputOnly: true } : {}),
         ...snapshotStart.plan,
       };
       const serialPipe = path.join(runtimeDir, 'serial');
@@ -99,15 +135,18 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       protectSockets(runtimeDir);
       await snapshotStart.afterStart(qemu.qmp);
       log(`QEMU started (${accel.toUpperCase()}): ${shellCommand([config.qemuPath, ...qemu.argv])}\n`);
+      const sshKey = config.rootfs && existsSync(sshKeyOf(config.rootfs.path)) ? sshKeyOf(config.rootfs.path) : undefined;
+      for (const line of guestSummary(config.guest, sshKey)) log(line);
       const hasLinuxScripts = await gdbReady;
-      const target = new KernelTarget(config, gdb, qemu, runtimeDir);
-      target.hasLinuxScripts = hasLinuxScripts;
+      const target = new KernelTarget(config, gdb, qemu, hasLinuxScripts, runtimeDir, hangWatch, undefined, helpers);
       await target.connect(plan.gdbSocket);
       await runUserCommands(gdb.connection, 'postConnectCommands', config.postConnectCommands, log);
       return target;
     } catch (error) {
+      hangWatch.stop();
       const cause = await deathDuringStartup(error, qemu?.process, gdb.process);
       await Promise.all([gdb.stop(), qemu?.stop()]);
+      await Promise.all(helpers.map((helper) => helper.kill()));
       rmSync(runtimeDir, { recursive: true, force: true });
       throw cause;
     }
@@ -115,17 +154,20 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
 
   /** gdb against a QEMU gdb stub someone else started. */
   static async attach(config: ResolvedAttach, log: (text: string) => void): Promise<KernelTarget> {
+    const attached = config.monitor ? await attachThroughMonitor(config.monitor, config.target, log) : undefined;
     const gdb = GdbProcess.start(gdbOptions(config));
+    const hangWatch = HangWatch.forSession(gdb, () => undefined); // the QEMU is someone else's
     try {
       const hasLinuxScripts = await prepareGdb(gdb.connection, config, log);
-      const target = new KernelTarget(config, gdb, undefined, undefined);
-      target.hasLinuxScripts = hasLinuxScripts;
-      await target.connect(config.target);
+      const target = new KernelTarget(config, gdb, undefined, hasLinuxScripts, undefined, hangWatch, attached);
+      await target.connect(attached?.endpoint ?? config.target!);
       await runUserCommands(gdb.connection, 'postConnectCommands', config.postConnectCommands, log);
       return target;
     } catch (error) {
+      hangWatch.stop();
       const cause = await deathDuringStartup(error, undefined, gdb.process);
       await gdb.stop();
+      await attached?.release();
       throw cause;
     }
   }
@@ -147,6 +189,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     try {
       await withinConnectTimeout(this.mi.send(mi.targetSelectRemote(endpoint)), endpoint);
     } catch (error) {
+      if (error instanceof UserError) throw error; // gdb or QEMU stopped meanwhile (hangWatch.ts)
       const hint = this.qemu ? '' : ' Is QEMU running with -gdb (e.g. -gdb tcp:127.0.0.1:1234) and is the address right?';
       throw new UserError(ErrorCode.TargetUnreachable, `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`);
     }
@@ -155,12 +198,17 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   /** Ends everything; safe to call many times and from any path. */
   stop(killQemu = true): Promise<void> {
     this.stopping ??= (async () => {
+      this.hangWatch.stop();
       const qemu = killQemu ? this.qemu : undefined;
+      // A stopped gdb or QEMU (SIGSTOP) would answer nothing below: each would wait out its timeout.
+      for (const own of [this.gdb.process, qemu?.process]) if (own?.pid !== undefined && isStopped(own.pid)) killGroup(own.pid, 'SIGCONT');
       if (!killQemu) await this.mi.send(mi.targetDisconnect()).catch(() => undefined);
       // gdb first: it finishes the commands it was sent while the stub is still there (gdb 13
       // aborts with an internal error, and dumps core, when the target vanishes mid-command).
       await this.gdb.stop();
       await qemu?.stop();
+      if (killQemu) await Promise.all(this.helpers.map((helper) => helper.kill()));
+      await this.attached?.release();
       if (this.runtimeDir) rmSync(this.runtimeDir, { recursive: true, force: true });
     })();
     return this.stopping;
@@ -185,14 +233,17 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
   try {
     await connection.send(mi.fileExecAndSymbols(config.program));
   } catch (error) {
+    if (error instanceof UserError) throw error; // gdb stopped meanwhile (hangWatch.ts), not the file's fault
     throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
   }
   log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const hasLinuxScripts = await loadLinuxScripts(connection, config.program);
+  const hasLinuxScripts = config.loadGdbScripts && (await loadLinuxScripts(connection, config.program));
   log(
     hasLinuxScripts
       ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
-      : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
+      : !config.loadGdbScripts
+        ? "The kernel's gdb scripts (vmlinux-gdb.py) are not loaded: the workspace is not trusted. Trust it (Manage Workspace Trust) to use lx-dmesg, lx-ps and $lx_current().\n"
+        : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
   );
   await runUserCommands(connection, 'setupCommands', config.setupCommands, log);
   return hasLinuxScripts;
@@ -230,12 +281,12 @@ async function loadLinuxScripts(connection: MiConnection, program: string): Prom
   return loaded();
 }
 
-/** The kernel tree's vmlinux-gdb.py sits beside vmlinux: let gdb auto-load it from there only. */
-function gdbOptions(config: ResolvedConfig): GdbStartOptions {
+/** The kernel tree's vmlinux-gdb.py sits beside vmlinux: let gdb auto-load it from there only, and only from a trusted workspace. */
+export function gdbOptions(config: ResolvedConfig): GdbStartOptions {
   return {
     gdbPath: config.gdbPath,
     ...(config.cwd ? { cwd: config.cwd } : {}),
-    initCommands: [`add-auto-load-safe-path ${path.dirname(config.program)}`],
+    initCommands: config.loadGdbScripts ? [`add-auto-load-safe-path ${path.dirname(config.program)}`] : [],
     extraArgs: config.gdbArgs,
   };
 }

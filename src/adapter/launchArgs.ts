@@ -2,8 +2,8 @@
 // debugger's configuration schema: package.json's `contributes.debuggers` is generated
 // from it (npm run gen:schema) and a unit test checks that the two agree.
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { GuestArch } from '../arch';
 
-export type GuestArch = 'x86_64' | 'aarch64';
 export type Accel = 'auto' | 'kvm' | 'tcg';
 
 export interface SetupCommand {
@@ -40,7 +40,11 @@ export interface CommonArgs {
   moduleSearchPath?: string[];
   /** Stop at panic() when the kernel panics. */
   breakOnPanic?: boolean;
+  /** 'tasks': every sleeping task is a thread too, with its kernel stack. */
+  threads?: ThreadsMode;
 }
+
+export type ThreadsMode = 'vcpus' | 'tasks';
 
 export interface LaunchArgs extends CommonArgs {
   kernel: string;
@@ -59,11 +63,61 @@ export interface LaunchArgs extends CommonArgs {
   snapshot?: string;
   /** qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd-only, raw rootfs). */
   stateDisk?: string;
+  /** The guest's network: user-mode (slirp) with ssh forwarded from 127.0.0.1, or none. */
+  network?: 'user' | 'none';
+  /** More TCP forwards from 127.0.0.1 to the guest. */
+  ports?: Array<{ host: number; guest: number }>;
+  /** Host folders the guest mounts (virtio-9p), read-only unless readOnly is false. */
+  shares?: Array<{ host: string; guest: string; readOnly?: boolean; transport?: 'auto' | '9p' | 'virtiofs' }>;
+  /** A shell command the kernel-qemu initramfs runs on the console once the guest is up. */
+  guestCommand?: string;
+  /** Modules the kernel-qemu initramfs loads (modprobe) before anything else. */
+  modprobe?: string[];
+  /** Record this run (QEMU record/replay): true for a new recording in the cache, or the recording's path. */
+  record?: boolean | string;
+  /** Replay this recording instead of running live: Step Back and Reverse Continue work. */
+  replay?: string;
 }
 
 export interface AttachArgs extends CommonArgs {
-  target: string;
+  /** The gdb stub; optional with a monitor, which then starts one. */
+  target?: string;
+  /** A QEMU monitor socket (HMP `-monitor unix:` or `-qmp unix:`): snapshots, and a gdb stub when there is none. */
+  monitor?: string;
 }
+
+/**
+ * What a configuration gets for a key it leaves out: the schema's `default` below and
+ * resolveConfig's fallback (src/adapter/configCheck.ts, guestConfig.ts) both read it here.
+ * Lists and maps default to empty and are not repeated.
+ */
+export const DEFAULTS = {
+  stopAtEntry: true,
+  stopAtConnect: false,
+  hardwareBreakpoints: { require: false, limit: 0 },
+  trace: false,
+  breakOnPanic: true,
+  threads: 'vcpus',
+  kaslr: false,
+  accel: 'auto',
+  memory: 512,
+  smp: 1,
+  network: 'user',
+  shareReadOnly: true,
+} as const satisfies {
+  stopAtEntry: boolean;
+  stopAtConnect: boolean;
+  hardwareBreakpoints: Required<HardwareBreakpointsOption>;
+  trace: boolean;
+  breakOnPanic: boolean;
+  threads: ThreadsMode;
+  kaslr: boolean;
+  accel: Accel;
+  memory: number;
+  smp: number;
+  network: NonNullable<LaunchArgs['network']>;
+  shareReadOnly: boolean;
+};
 
 export type KernelQemuLaunchRequest = DebugProtocol.LaunchRequestArguments & LaunchArgs;
 export type KernelQemuAttachRequest = DebugProtocol.AttachRequestArguments & AttachArgs;
@@ -142,23 +196,23 @@ const commonSchema: SchemaOf<CommonArgs> = {
   stopAtEntry: {
     type: ['boolean', 'string'],
     description: "true: stop at start_kernel. A function name (\"do_sys_openat2\"): boot, then run to that function and stop there. false: run.",
-    default: true,
+    default: DEFAULTS.stopAtEntry,
   },
   stopAtConnect: {
     type: 'boolean',
     description: 'Stop at the first instruction after reset, before the firmware or the kernel runs.',
-    default: false,
+    default: DEFAULTS.stopAtConnect,
   },
   hardwareBreakpoints: {
     type: 'object',
     description: 'Use hardware breakpoints: require = always, limit = number of hardware slots of the target.',
     properties: {
-      require: { type: 'boolean', description: 'Insert every breakpoint as a hardware breakpoint.', default: false },
-      limit: { type: 'integer', description: 'Hardware breakpoint slots available (0 = as the target reports).', default: 0 },
+      require: { type: 'boolean', description: 'Insert every breakpoint as a hardware breakpoint.', default: DEFAULTS.hardwareBreakpoints.require },
+      limit: { type: 'integer', description: 'Hardware breakpoint slots available (0 = as the target reports).', default: DEFAULTS.hardwareBreakpoints.limit },
     },
-    default: { require: false, limit: 0 },
+    default: DEFAULTS.hardwareBreakpoints,
   },
-  trace: { type: 'boolean', description: "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.", default: false },
+  trace: { type: 'boolean', description: "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.", default: DEFAULTS.trace },
   moduleSearchPath: {
     type: 'array',
     items: { type: 'string' },
@@ -170,11 +224,18 @@ const commonSchema: SchemaOf<CommonArgs> = {
     type: 'boolean',
     description:
       "Start the session with the 'Kernel panic' exception filter on (the Breakpoints view switches it, and 'Oops and BUG' and 'WARN', during the session): stop in panic() with the kernel's formatted message. Off: the kernel halts and the panic is reported from the serial console.",
-    default: true,
+    default: DEFAULTS.breakOnPanic,
+  },
+  threads: {
+    type: 'string',
+    enum: ['vcpus', 'tasks'],
+    description:
+      "'vcpus': one thread per vCPU, named by the task it runs. 'tasks': also one thread per task that is not running ('pid 42 · sh'), whose call stack is its kernel stack unwound from the context it saved when it switched out (source, locals, frames); stacks are read when expanded. Needs gdb with Python.",
+    default: DEFAULTS.threads,
   },
 };
 
-const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
+const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeof guestSchema>> = {
   kernel: {
     type: 'string',
     description: 'Bootable kernel image: bzImage on x86_64, Image (or Image.gz) on aarch64.',
@@ -189,7 +250,7 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
   kaslr: {
     type: 'boolean',
     description: "Let the kernel randomize its base address. Default false: 'nokaslr' is added to the command line.",
-    default: false,
+    default: DEFAULTS.kaslr,
   },
   accel: {
     type: 'string',
@@ -200,12 +261,12 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
       'TCG software emulation (always works, slower)',
     ],
     description: 'QEMU accelerator.',
-    default: 'auto',
+    default: DEFAULTS.accel,
   },
   machine: { type: 'string', description: "QEMU machine type. Default: 'pc' (x86_64) or 'virt' (aarch64)." },
   cpu: { type: 'string', description: "QEMU CPU model. Default: QEMU's default (x86_64) or 'max' (aarch64)." },
-  memory: { type: 'integer', description: 'Guest memory in MiB.', default: 512, minimum: 64 },
-  smp: { type: 'integer', description: 'Number of vCPUs (each one is a thread in the debugger).', default: 1, minimum: 1 },
+  memory: { type: 'integer', description: 'Guest memory in MiB.', default: DEFAULTS.memory, minimum: 64 },
+  smp: { type: 'integer', description: 'Number of vCPUs (each one is a thread in the debugger).', default: DEFAULTS.smp, minimum: 1 },
   qemuPath: {
     type: 'string',
     description: "QEMU binary. Default: 'qemu-system-x86_64' or 'qemu-system-aarch64' for the guest arch.",
@@ -226,22 +287,90 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs>> = {
     description:
       "qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw rootfs, which is then not part of them): attached without a guest device, created when missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, used once the Snapshots view created it.",
   },
+  record: {
+    type: ['boolean', 'string'],
+    description:
+      "Record this run with QEMU's record/replay (TCG only, initrd guests: no rootfs disk), to replay it later with 'replay' and step backwards. true: a new recording in kernel-qemu's cache directory (its path is printed in the Debug Console); a path: the recording's file (replaced when it exists). Beside it go a qcow2 file with its snapshots and a manifest of the kernel, initrd and machine it ran.",
+  },
+  replay: {
+    type: 'string',
+    description:
+      "Replay a recording made with 'record' instead of running live: the kernel runs exactly as it did, and Step Back and Reverse Continue (also to the last write of a data breakpoint) work. The kernel, initrd, memory, smp, machine, cpu and command line must be those it was recorded with (checked against its manifest).",
+  },
+};
+
+const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'guestCommand' | 'modprobe'>> = {
+  network: {
+    type: 'string',
+    enum: ['user', 'none'],
+    enumDescriptions: ["QEMU's user-mode network on a virtio-net card: the guest reaches the host as 10.0.2.2; its ssh port is forwarded from a free port on 127.0.0.1", 'No network card'],
+    description: "The guest's network. The kernel needs VIRTIO_PCI and VIRTIO_NET (the kernel-qemu initramfs loads them when they are modules).",
+    default: DEFAULTS.network,
+  },
+  ports: {
+    type: 'array',
+    description: 'TCP ports forwarded from 127.0.0.1 (never another address) to the guest, besides ssh.',
+    items: {
+      type: 'object',
+      required: ['host', 'guest'],
+      properties: {
+        host: { type: 'integer', description: 'Port on 127.0.0.1; 0 picks a free one.' },
+        guest: { type: 'integer', description: "The guest's port." },
+      },
+    },
+    default: [],
+  },
+  shares: {
+    type: 'array',
+    description: "Host folders shared with the guest, mounted by the kernel-qemu initramfs's /init: over virtio-9p (the kernel needs NET_9P, NET_9P_VIRTIO and 9P_FS), or virtiofs for kernels that have only VIRTIO_FS. QEMU cannot save a VM snapshot while one is mounted.",
+    items: {
+      type: 'object',
+      required: ['host', 'guest'],
+      properties: {
+        host: { type: 'string', description: 'The host folder.' },
+        guest: { type: 'string', description: 'Where the guest mounts it, e.g. /mnt/host.' },
+        readOnly: { type: 'boolean', description: 'The guest cannot write to it (default).', default: DEFAULTS.shareReadOnly },
+        transport: {
+          type: 'string',
+          enum: ['auto', '9p', 'virtiofs'],
+          description: "auto: 9p when the kernel's .config beside vmlinux has 9P_FS, virtiofs when it has only VIRTIO_FS (Debian's kernels; needs virtiofsd, run as root).",
+          default: 'auto',
+        },
+      },
+    },
+    default: [],
+  },
+  guestCommand: {
+    type: 'string',
+    description: "A shell command the kernel-qemu initramfs runs on the console once the guest is up (network and shares ready); a shell follows.",
+  },
+  modprobe: {
+    type: 'array',
+    items: { type: 'string' },
+    description: "Modules the kernel-qemu initramfs loads with modprobe first (from its /lib/modules: Build Rootfs puts the tree's modules there).",
+    default: [],
+  },
 };
 
 const attachOnlySchema: SchemaOf<Omit<AttachArgs, keyof CommonArgs>> = {
   target: {
     type: 'string',
-    description: "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path.",
+    description: "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path. Not needed with 'monitor': the adapter starts a stub on a private unix socket.",
     default: '127.0.0.1:1234',
+  },
+  monitor: {
+    type: 'string',
+    description:
+      "The running QEMU's monitor socket, HMP (-monitor unix:PATH,server,nowait) or QMP (-qmp unix:PATH,server,nowait): VM snapshots go through it, and without 'target' the adapter starts a gdb stub through it.",
   },
 };
 
 export const launchSchema = {
   required: ['program', 'kernel'] as const,
-  properties: { ...commonSchema, ...launchOnlySchema },
+  properties: { ...commonSchema, ...launchOnlySchema, ...guestSchema },
 };
 
 export const attachSchema = {
-  required: ['program', 'target'] as const,
+  required: ['program'] as const,
   properties: { ...commonSchema, ...attachOnlySchema },
 };

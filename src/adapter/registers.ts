@@ -3,7 +3,7 @@
 // register groups say which registers are raw (group "all") and which are float/vector/
 // system; QEMU's x86 target description puts everything in one feature, so names decide
 // the rest.
-import type { GuestArch } from './launchArgs';
+import type { GuestArch } from '../arch';
 
 export interface RegisterInfo {
   number: number;

@@ -3,8 +3,8 @@
 // The kernel then boots again exactly as at F5: breakpoints back in hardware for the boot
 // phase (under KVM software ones would be overwritten as the kernel is loaded again), the
 // entry breakpoint on start_kernel, the internal breakpoints after it.
-import type { Connected } from './customRequests';
-import { ErrorCode, UserError } from './errors';
+import type { Connected } from './connected';
+import { ErrorCode, errors, UserError } from './errors';
 import { KaslrDetector } from './kernel/kaslr';
 
 /** How long gdb takes to say where the target is after reconnecting; it is not shown. */
@@ -24,8 +24,9 @@ export async function restartKernel({ target, run, stack, variables }: Connected
   const config = target.config;
   const qmp = target.qemu?.qmp;
   if (config.request !== 'launch' || !qmp) {
-    throw new UserError(ErrorCode.BadArgument, 'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).');
+    throw new UserError(ErrorCode.NotAvailableHere, 'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).');
   }
+  if (qmp.isClosed) throw errors.monitorClosed('Restart');
   await run.haltSilently();
   const started = Date.now();
   // QEMU runs with -no-reboot (a guest's reboot ends the session), which turns system_reset

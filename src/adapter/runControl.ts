@@ -3,7 +3,7 @@
 // handled here and never reach VS Code.
 import { EventEmitter } from 'node:events';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { mi } from '../mi/commands';
+import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
@@ -11,6 +11,7 @@ import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errorText } from './errors';
+import { StepOverGuard } from './stepOverGuard';
 import { mapStop, type StopInfo } from './stopReasons';
 
 export const ENTRY_FUNCTION = 'start_kernel';
@@ -37,6 +38,8 @@ export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'step
 export class RunControl extends EventEmitter<RunControlEvents> {
   private running = false;
   private pauseRequested = false;
+  /** When the pause still waiting for its stop was sent (hangWatch.ts: a stopped QEMU never stops). */
+  private pauseSentAt: number | undefined;
   private entryBreakpoint: string | undefined;
   private stopAtEntry = true;
   private lastThreadId = 1;
@@ -50,6 +53,11 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   /** Work owed to gdb before the target runs again (see resyncBeforeNextResume). */
   private pendingResync: (() => Promise<void>) | undefined;
+  /** The last *stopped, shown or not: a continue from a breakpoint is watched by the guard. */
+  private lastStop: StopInfo | undefined;
+  /** The vCPU the last continue resumed alone, if it did. */
+  private continuedThread: number | undefined;
+  private readonly stepOver: StepOverGuard;
 
   constructor(
     private readonly mi: MiConnection,
@@ -58,7 +66,19 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     private readonly exceptions?: KernelExceptions,
   ) {
     super();
-    mi.on('exec', (record) => void this.onExec(record));
+    this.stepOver = new StepOverGuard(mi);
+    mi.on('exec', (record) => {
+      this.onExec(record).catch((error: unknown) => this.stopHandlingFailed(record, error));
+    });
+  }
+
+  /**
+   * Handling a stop failed part way (a read or breakpoint change refused): the stop is still
+   * shown, as gdb reported it, so the session is not left looking like it runs.
+   */
+  private stopHandlingFailed(record: AsyncRecord, error: unknown): void {
+    this.emit('output', `kernel-qemu could not finish handling a stop (${errorText(error)}); it is shown as gdb reported it.\n`);
+    if (record.asyncClass === 'stopped' && !this.running) this.emit('stopped', mapStop(record.results, false));
   }
 
   get isRunning(): boolean {
@@ -144,8 +164,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     for (const warning of (await this.exceptions?.arm()) ?? []) this.emit('output', warning);
     if (!this.modules || this.moduleHook !== undefined) return;
     try {
-      const result = await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }));
-      this.moduleHook = result.results.tuple('bkpt').str('number');
+      const bkpt = (await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }))).results.tuple('bkpt');
+      // On arm64 the hook's first location is before do_init_module's DWARF start, where `mod` is unknown.
+      await disablePatchableEntryLocations(this.mi, bkpt);
+      this.moduleHook = bkpt.str('number');
     } catch (error) {
       this.emit('output', `Module symbols will not load automatically: no breakpoint on ${MODULE_LOAD_HOOK} (${errorText(error)}).\n`);
     }
@@ -193,10 +215,12 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
-  async continue(onlyThread?: number): Promise<void> {
+  async continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
     await this.arming;
     await this.settleResync();
     await this.lockScheduler(onlyThread !== undefined);
+    await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
+    this.continuedThread = onlyThread;
     this.markRunning();
     await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
   }
@@ -220,9 +244,15 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       nextInstruction: mi.execNextInstruction,
       stepInstruction: mi.execStepInstruction,
     }[kind](threadId);
+    await this.resume(command, singleThread);
+  }
+
+  /** Runs `command`, which resumes the target (a step or continue, either direction), as a step does. */
+  async resume(command: MiCommand, singleThread = false): Promise<void> {
     await this.arming;
     await this.settleResync();
     await this.lockScheduler(singleThread);
+    this.stepOver.disarm();
     this.markRunning();
     await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
   }
@@ -230,14 +260,25 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   async pause(): Promise<void> {
     if (!this.running) return;
     this.pauseRequested = true;
+    this.pauseSentAt = Date.now();
     await this.mi.send(mi.execInterrupt());
+  }
+
+  /** How long a pause has waited for its stop (gdb answers -exec-interrupt at once; the stop is QEMU's). */
+  pauseWaitingMs(now = Date.now()): number | undefined {
+    return this.pauseSentAt === undefined ? undefined : now - this.pauseSentAt;
+  }
+
+  /** The pause was reported as stuck: stop timing it (its stop, when it comes, is still a pause). */
+  forgetPauseWait(): void {
+    this.pauseSentAt = undefined;
   }
 
   /**
    * The next *stopped is not reported: the caller made gdb stop for its own work (saving or
    * loading a VM snapshot) or re-report where the target is (gdb reconnecting after a load).
    */
-  swallowNextStop(): { stopped: Promise<StopInfo>; cancel(): void } {
+  swallowNextStop(): { stopped: Promise<StopInfo>; cancel: () => void } {
     let cancel = () => undefined as void;
     const stopped = new Promise<StopInfo>((resolve, reject) => {
       this.swallow = resolve;
@@ -284,6 +325,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
    */
   async stateReplaced(show: { description: string; threadId?: number } | 'resume'): Promise<void> {
     this.entryBreakpoint = undefined;
+    this.lastStop = undefined;
     await this.bootFinished();
     if (show === 'resume') return this.continue();
     if (show.threadId !== undefined) this.lastThreadId = show.threadId;
@@ -318,7 +360,14 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.running = false;
     const stop = mapStop(record.results, this.pauseRequested);
     this.pauseRequested = false;
+    this.pauseSentAt = undefined;
     if (stop.threadId !== undefined) this.lastThreadId = stop.threadId;
+    this.lastStop = stop;
+    if (await this.stepOver.isLostStepOver(stop)) {
+      this.emit('output', `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); continuing.\n`);
+      await this.continue(this.continuedThread, true).catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      return;
+    }
     if (this.swallow) {
       const swallow = this.swallow;
       this.swallow = undefined;

@@ -6,7 +6,7 @@ import { mi } from '../mi/commands';
 import { BreakpointService } from './breakpoints';
 import { cacheDirectory } from './cacheDirectory';
 import type { ResolvedConfig } from './configCheck';
-import type { Connected } from './customRequests';
+import type { Connected } from './connected';
 import { DisassemblyService } from './disassembly';
 import { errorText } from './errors';
 import { EvaluationPolicy } from './evaluationPolicy';
@@ -15,14 +15,22 @@ import { GotoTargets } from './gotoTargets';
 import { HardwareSlots, readDebugFeatures, slotLimits } from './hardwareSlots';
 import { KernelLog } from './kernel/dmesg';
 import { KernelExceptions } from './kernel/kernelExceptions';
+import { readerFromGdb } from './kernel/kernelReader';
 import { layoutFromGdb } from './kernel/kernelLayout';
 import { ModuleTracker, type LoadedModule } from './kernel/modules';
 import { serialPanicReporter } from './kernel/panic';
 import { SerialConsole } from './kernel/serialConsole';
+import { KernelLists } from './kernel/lists';
+import { PerCpuValues } from './kernel/perCpu';
+import { TaskThreads } from './kernel/taskThreads';
 import { TaskInspector } from './kernel/tasks';
+import { UserMemory } from './kernel/userMemory';
 import type { KernelTarget } from './kernelTarget';
 import { MemoryService } from './memory';
 import { sessionRepl } from './repl';
+import { ReverseExecution } from './reverse';
+import { SnapshotState } from './snapshotState';
+import { StallWatch } from './stallWatch';
 import { RunControl } from './runControl';
 import { detectSourceRoot, SourceMapper } from './sourceMap';
 import { MissingSourceHint } from './missingSource';
@@ -34,7 +42,7 @@ import { VariableService } from './variables';
 
 /** What the services need of the DAP session. */
 export interface SessionHooks {
-  print(text: string): void;
+  print: (text: string) => void;
   sendEvent(event: DebugProtocol.Event): void;
   reportStop(stop: StopInfo): void;
   endWith(message: string): void;
@@ -56,11 +64,12 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   const exceptions = new KernelExceptions(target.mi, () => kernelLog.read(), config.breakOnPanic);
   const run = new RunControl(target.mi, breakpoints, modules, exceptions);
   const policy = new EvaluationPolicy(target.mi);
-  const variables = new VariableService(target.mi, config.arch, policy);
+  const reader = readerFromGdb(target.mi);
+  const variables = new VariableService(target.mi, config.arch, policy, new UserMemory(reader, config.arch), new PerCpuValues(reader, layout), new KernelLists(reader));
   return {
     target,
     breakpoints,
-    stack: new StackService(target.mi, sources, config.arch, new MissingSourceHint(hooks.print)),
+    stack: new StackService(target.mi, sources, config.arch, new MissingSourceHint(hooks.print), new TaskThreads(reader, config.arch, config.threads)),
     variables,
     repl: sessionRepl(target.mi, variables, run, policy),
     memory: new MemoryService(target.mi),
@@ -75,6 +84,9 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
     modules,
     exceptions,
     gotoTargets: new GotoTargets(target.mi, sources),
+    reverse: new ReverseExecution(target.mi, breakpoints, run, config.request === 'launch' ? config.recordReplay : undefined, target.qemu?.qmp, hooks.print, new StallWatch(target.qemu?.process.pid), (reason) => hooks.endWith(reason)),
+    // A launch from a snapshot comes from it; an attached VM's origin is unknown.
+    snapshots: new SnapshotState(config.request === 'launch' ? config.snapshot : undefined),
   };
 }
 
@@ -94,16 +106,30 @@ export function wireServices(connected: Connected, log: SessionLog, hooks: Sessi
     if (!attributed && showsUnsolicited(record)) hooks.print(record.text);
   });
   target.on('serial', (text) => connected.serial.output(text));
-  target.on('died', (message) => hooks.endWith(`Session ended: ${message}\n`));
+  target.on('died', (message) => hooks.endWith(`Session ended: ${connected.reverse.explainEnd(message)}\n`));
   run.on('output', (text) => hooks.print(text));
+  // A pause is answered at once; its stop never comes from a stopped QEMU: say so in the console.
+  const pauseWait = {
+    pendingForMs: (now?: number) => run.pauseWaitingMs(now),
+    failPending: (reason: (request: string) => Error) => {
+      run.forgetPauseWait();
+      hooks.print(`${reason('pause').message}\n`);
+    },
+  };
+  target.watchHangs({ requests: () => pauseWait, waitsFor: () => [{ name: 'QEMU', pid: target.qemu?.process.pid }], reader: 'gdb' });
   run.on('targetExited', (reason) => hooks.endWith(`Session ended: ${reason}\n`));
   run.on('resumed', (byUs) => {
     connected.stack.reset();
     connected.variables.reset();
     if (!byUs) hooks.sendEvent(new ContinuedEvent(run.currentThreadId, true));
   });
-  run.on('stopped', (stop) => hooks.reportStop(stop));
+  const { reverse } = connected;
+  const capabilities = reverse.capabilitiesEvent();
+  if (capabilities) hooks.sendEvent(capabilities);
+  // A recorded or replayed stop says where in the recording it is (one QMP query first).
+  run.on('stopped', (stop) => (reverse.isRecordedOrReplayed ? void reverse.describe(stop).then((described) => hooks.reportStop(described)) : hooks.reportStop(stop)));
   const stopCache = new StopCache(target.mi);
+  if (connected.stack.taskThreads?.mode === 'tasks') target.mi.setSendHook(connected.stack.taskThreads.routeThrough(target.mi.sendHook));
   run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
   run.on('moduleLoaded', (module) => {
     hooks.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);

@@ -13,13 +13,15 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FrameContext } from '../mi/commands';
 import { chooseAccel } from '../qemu/accel';
 import { CAPABILITIES } from './capabilities';
-import { runCustomRequest, type Connected } from './customRequests';
+import type { Connected } from './connected';
+import { runCustomRequest } from './customRequests';
 import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
-import { ErrorCode, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
+import { ErrorCode, errors, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
-import { SESSION_INFO_EVENT, type SessionInfo } from './sessionProtocol';
+import { SESSION_INFO_EVENT } from './sessionProtocol';
+import { sessionInfoOf } from './guestConfig';
 import { useCacheDirectoryOf } from './cacheDirectory';
 import { SessionLog } from './sessionLog';
 import { buildServices, loadRunningModules, toDapModule, wireServices, type SessionHooks } from './services';
@@ -29,6 +31,7 @@ import { restartKernel } from './restart';
 import { dataBreakpointInfo } from './dataBreakpointInfo';
 import { hexValue } from './valueFormat';
 import { InFlight } from './cancellation';
+import { isReverseRequest, type ReverseRequest } from './reverse';
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -50,6 +53,7 @@ export class KernelQemuSession extends DebugSession {
     if (request.command === 'initialize') request.arguments = { pathFormat: 'path', ...(request.arguments as object) };
     // The base class has no case for 'modules' and would treat it as a custom request.
     if (request.command === 'modules') return this.modulesRequest(new Response(request) as DebugProtocol.ModulesResponse, (request.arguments ?? {}) as DebugProtocol.ModulesArguments);
+    if (isReverseRequest(request.command)) return this.stepRequest(new Response(request), (request.arguments ?? {}) as DebugProtocol.StepBackArguments, request.command); // reverse.ts
     super.dispatchRequest(request);
   }
 
@@ -88,8 +92,7 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
-    const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
-    this.sendEvent(new Event(SESSION_INFO_EVENT, { arch: config.arch, accel } satisfies SessionInfo));
+    this.sendEvent(new Event(SESSION_INFO_EVENT, sessionInfoOf(config, underKvm)));
     const hooks: SessionHooks = {
       print: (text) => this.print(text),
       sendEvent: (event) => this.sendEvent(event),
@@ -112,7 +115,7 @@ export class KernelQemuSession extends DebugSession {
 
   private reportStop(stop: StopInfo): void {
     this.connected?.serial.flush(); // what the guest printed before it stopped comes first
-    const event = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1) as DebugProtocol.StoppedEvent;
+    const event: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1);
     event.body.allThreadsStopped = true;
     const conditionError = stop.reason === 'breakpoint' ? this.conditionErrors?.take(stop.breakpointNumber) : undefined;
     if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
@@ -197,7 +200,7 @@ export class KernelQemuSession extends DebugSession {
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     void this.handle(response, async () => {
       const exception = this.require().exceptions.lastException;
-      if (!exception) throw new UserError(ErrorCode.BadArgument, 'The kernel did not stop at a panic, Oops or WARN.');
+      if (!exception) throw new UserError(ErrorCode.NotAvailableHere, 'The kernel did not stop at a panic, Oops or WARN.');
       response.body = {
         exceptionId: exception.filter,
         description: exception.description,
@@ -266,15 +269,13 @@ export class KernelQemuSession extends DebugSession {
     });
   }
 
+  private lastThreads: DebugProtocol.Thread[] = [{ id: 1, name: 'CPU 0' }];
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     void this.handle(response, async () => {
-      const { run, stack } = this.require();
-      const { tasks } = this.require();
+      const { run, stack, tasks } = this.require();
       response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads((cpu, threadId) => tasks.current(cpu, threadId))) };
     });
   }
-
-  private lastThreads: DebugProtocol.Thread[] = [{ id: 1, name: 'CPU 0' }];
 
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     void this.handle(response, async () => {
@@ -295,7 +296,7 @@ export class KernelQemuSession extends DebugSession {
       const { variables } = this.require();
       this.requireStopped();
       if (!variables.isKnown(args.variablesReference)) {
-        throw new UserError(ErrorCode.UnknownReference, `Unknown variablesReference ${args.variablesReference} (the target ran since it was shown).`);
+        throw errors.staleReference('variablesReference', args.variablesReference);
       }
       const start = Math.max(0, args.start ?? 0);
       const list = (await variables.variables(args.variablesReference)).slice(start, args.count ? start + args.count : undefined);
@@ -347,11 +348,11 @@ export class KernelQemuSession extends DebugSession {
   }
 
   /** singleThread: only this vCPU moves; the others stay where they stopped (gdb's scheduler-locking). */
-  private stepRequest(response: DebugProtocol.Response, args: { threadId: number; singleThread?: boolean }, kind: StepKind): void {
+  private stepRequest(response: DebugProtocol.Response, args: DebugProtocol.StepBackArguments, kind: StepKind | ReverseRequest): void {
     void this.handle(response, async () => {
       await this.breakpointChangesDone();
       this.requireStopped();
-      await this.require().run.step(kind, args.threadId, args.singleThread ?? false);
+      await (isReverseRequest(kind) ? this.require().reverse.request(kind, args) : this.require().run.step(kind, args.threadId, args.singleThread ?? false));
     });
   }
 
@@ -457,17 +458,17 @@ export class KernelQemuSession extends DebugSession {
   }
 
   private require(): Connected {
-    if (!this.connected) throw new UserError(ErrorCode.NotStopped, 'No kernel-qemu session is running.');
+    if (!this.connected) throw errors.noSession();
     return this.connected;
   }
 
   private requireStopped(): void {
-    if (this.require().run.isRunning) throw new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.');
+    if (this.require().run.isRunning) throw errors.kernelRunning();
   }
 
   private frameContext(frameId: number): FrameContext {
     const frame = this.require().stack.frame(frameId);
-    if (!frame) throw new UserError(ErrorCode.UnknownReference, `Unknown frameId ${frameId} (the target ran since it was shown).`);
+    if (!frame) throw errors.staleReference('frameId', frameId);
     return { threadId: frame.threadId, frameLevel: frame.level };
   }
 
@@ -475,7 +476,6 @@ export class KernelQemuSession extends DebugSession {
     this.log.print(text);
   }
 
-  /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */
   /** A cancelled request was answered already (cancel); its late result is dropped. */
   protected cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
     const cancelled = args.requestId === undefined ? undefined : this.inFlight.cancel(args.requestId);
@@ -483,6 +483,7 @@ export class KernelQemuSession extends DebugSession {
     this.sendResponse(response);
   }
 
+  /** Runs a request handler; a UserError goes to the user as is, anything else with its stack. */
   private async handle(response: DebugProtocol.Response, work: () => Promise<void>): Promise<void> {
     this.inFlight.begin(response);
     try {
@@ -493,7 +494,7 @@ export class KernelQemuSession extends DebugSession {
       if (error instanceof UserError) {
         this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: showsUser(error.code) });
       } else {
-        this.sendErrorResponse(response, { id: ErrorCode.GdbCommandFailed, format: errorText(error), variables: {}, showUser: true });
+        this.sendErrorResponse(response, { id: ErrorCode.Internal, format: errorText(error), variables: {}, showUser: true });
       }
     }
   }

@@ -9,27 +9,23 @@
 // would not step over it on resume (it re-hits it at once), and a watchpoint keeps its old
 // value; then, before the next resume, gdb reconnects to the stub, which resets both. That
 // costs 5 ms plus ~30 ms per breakpoint gdb re-resolves, paid only when it is needed.
-import { existsSync } from 'node:fs';
 import { ContinuedEvent, Event } from '@vscode/debugadapter';
 import { mi } from '../mi/commands';
-import type { QemuPlan } from '../qemu/args';
-import { createStateDisk, findQemuImg } from '../qemu/qemuImg';
+import { createStateDiskIfMissing, stateDiskCandidates } from '../qemu/qemuImg';
 import type { QmpClient } from '../qemu/qmp';
+import { hmpSnapshots, qmpSnapshots, type SnapshotBackend } from '../qemu/snapshotBackend';
 import {
-  deleteSnapshot,
-  loadSnapshot,
-  queryNodes,
-  saveSnapshot,
-  snapshotLayout,
   snapshotNameProblem,
   STATE_DISK_NODE,
   suggestSnapshotName,
   type SnapshotLayout,
   type VmSnapshot,
 } from '../qemu/vmSnapshots';
-import type { ResolvedLaunch } from './configCheck';
-import type { CustomRequestContext, CustomRequestHandler } from './customRequests';
-import { ErrorCode, errorText, UserError } from './errors';
+import type { CustomRequestContext, CustomRequestHandler } from './connected';
+import { ErrorCode, errors, errorText, UserError } from './errors';
+import { requireQemuImg, snapshotFailure } from './snapshotErrors';
+import { fullDiskError } from './snapshotSpace';
+import type { SnapshotState } from './snapshotState';
 import type { KernelTarget } from './kernelTarget';
 import type { RunControl } from './runControl';
 import {
@@ -43,35 +39,33 @@ import {
 /** How long to wait for gdb's stop report after it reconnected (it comes before ^connected). */
 const RESYNC_STOP_TIMEOUT_MS = 5000;
 
-/** Per-session snapshot state: which snapshot the VM came from, and the one operation in flight. */
-class SnapshotState {
-  busy: string | undefined;
-  constructor(public origin: string | undefined) {}
-}
 
-const states = new WeakMap<KernelTarget, SnapshotState>();
-
-function stateOf(target: KernelTarget): SnapshotState {
-  let state = states.get(target);
-  if (!state) {
-    state = new SnapshotState(target.config.request === 'launch' ? target.config.snapshot : undefined);
-    states.set(target, state);
+/** The session's snapshot backend: the QEMU it started, else the monitor it attached through. */
+function backendOf(target: KernelTarget): SnapshotBackend {
+  if (target.config.request === 'launch' && target.config.recordReplay) {
+    throw new UserError(
+      ErrorCode.SnapshotUnavailable,
+      `This session ${target.config.recordReplay.mode === 'record' ? 'records' : 'replays'} a run: loading a VM snapshot would fork the recording, so the Snapshots view is off for it (the recording keeps its own snapshots in ${target.config.recordReplay.files.snapshotDisk}). Use a session without 'record' or 'replay' for VM snapshots.`,
+    );
   }
-  return state;
+  const qmp = target.qemu?.qmp ?? target.monitor?.qmp;
+  if (qmp?.isClosed) throw errors.monitorClosed('VM snapshots');
+  if (target.qemu) return qmpSnapshots(target.qemu.qmp);
+  if (target.monitor) return target.monitor.qmp ? qmpSnapshots(target.monitor.qmp) : hmpSnapshots(target.monitor);
+  throw new UserError(
+    ErrorCode.SnapshotUnavailable,
+    "This session is attached to a QEMU's gdb stub only, so it has no monitor for snapshots: add 'monitor' (its -monitor unix: or -qmp unix: socket) to the attach configuration, or launch the kernel with kernel-qemu.",
+  );
 }
 
 function qmpOf(target: KernelTarget): QmpClient {
-  if (!target.qemu) {
-    throw new UserError(
-      ErrorCode.SnapshotUnavailable,
-      'This session is attached to a QEMU it did not start, so it has no QMP connection for snapshots: launch the kernel with kernel-qemu, or use savevm/loadvm in that QEMU\'s monitor.',
-    );
-  }
-  return target.qemu.qmp;
+  const qmp = backendOf(target).qmp;
+  if (!qmp) throw new UserError(ErrorCode.SnapshotUnavailable, 'This needs QMP, and the session is attached through an HMP monitor.');
+  return qmp;
 }
 
 async function layoutOf(target: KernelTarget): Promise<SnapshotLayout> {
-  return snapshotLayout(await queryNodes(qmpOf(target)));
+  return backendOf(target).layout();
 }
 
 /** The VM snapshots (with VM state) of the VM: those in its vmstate image. */
@@ -92,12 +86,6 @@ async function exclusive<T>(state: SnapshotState, what: string, work: () => Prom
   } finally {
     state.busy = undefined;
   }
-}
-
-/** QEMU's own words, as a user error that says what was being done. */
-function failed(what: string, error: unknown): UserError {
-  if (error instanceof UserError) return error;
-  return new UserError(ErrorCode.SnapshotFailed, `${what} failed: ${errorText(error)}`);
 }
 
 function requireName(args: Record<string, unknown>, request: string): string {
@@ -129,7 +117,7 @@ async function suggestedName(context: CustomRequestContext, taken: readonly stri
 async function listBody(context: CustomRequestContext, layout?: SnapshotLayout): Promise<SnapshotListBody> {
   const { target, run } = context;
   layout ??= await layoutOf(target);
-  const state = stateOf(target);
+  const state = context.snapshots;
   const snapshots = vmSnapshots(layout);
   const names = snapshots.map((snapshot) => snapshot.name);
   if (state.origin !== undefined && !names.includes(state.origin)) state.origin = undefined;
@@ -160,8 +148,8 @@ function operation(request: string, doing: string, done: string, work: (context:
   return async (context, args) => {
     const started = Date.now();
     const name = requireName(args, request);
-    qmpOf(context.target);
-    const qemuMs = await exclusive(stateOf(context.target), `${doing} snapshot "${name}"`, () => work(context, name, args));
+    backendOf(context.target);
+    const qemuMs = await exclusive(context.snapshots, `${doing} snapshot "${name}"`, () => work(context, name, args));
     const body: SnapshotOperationBody = { qemuMs, totalMs: Date.now() - started };
     context.print(`Snapshot "${name}" ${done} in ${body.totalMs} ms.\n`);
     // The view's refresh needs another QMP query: it follows the answer instead of delaying it.
@@ -174,8 +162,8 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
   const problem = snapshotNameProblem(name);
   if (problem) throw new UserError(ErrorCode.BadArgument, problem);
   const { target, run } = context;
-  const qmp = qmpOf(target);
-  const layout = await layoutOf(target);
+  const backend = backendOf(target);
+  const layout = await backend.layout();
   if (!layout.vmstate) throw noStorage(target);
   const exists = layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name));
   if (exists && args.overwrite !== true) {
@@ -184,10 +172,11 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
   const halted = await run.haltSilently();
   const jobStarted = Date.now();
   try {
-    if (exists) await deleteSnapshot(qmp, layout, name);
-    await saveSnapshot(qmp, layout, name);
+    if (exists) await backend.remove(layout, name);
+    await backend.save(layout, name);
   } catch (error) {
-    throw failed(`Saving snapshot "${name}"`, error);
+    const what = `Saving snapshot "${name}"`;
+    throw (await fullDiskError(what, layout.vmstate.file, target.config.request === 'launch' ? target.config.memory : undefined, error)) ?? snapshotFailure(what, error);
   } finally {
     if (halted) await run.continue().catch(() => undefined);
   }
@@ -199,15 +188,15 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
 
 const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (context, name, args) => {
   const { target, run, stack, variables } = context;
-  const qmp = qmpOf(target);
-  const layout = await layoutOf(target);
+  const backend = backendOf(target);
+  const layout = await backend.layout();
   if (!vmSnapshots(layout).some((snapshot) => snapshot.name === name && snapshot.vmStateSize > 0)) throw missing(name, layout, run.isRunning);
   const wasRunning = run.isRunning;
   const resume = typeof args.resume === 'boolean' ? args.resume : wasRunning;
   await run.haltSilently();
   const jobStarted = Date.now();
   let loadError: unknown;
-  await loadSnapshot(qmp, layout, name).catch((error: unknown) => (loadError = error));
+  await backend.load(layout, name).catch((error: unknown) => (loadError = error));
   const qemuMs = Date.now() - jobStarted;
   // Whatever QEMU did, gdb reads the target afresh before anyone looks at it again.
   await forgetTargetState(target);
@@ -216,9 +205,9 @@ const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (contex
   run.resyncBeforeNextResume(() => resyncStopPcs(target, run));
   if (loadError !== undefined) {
     if (wasRunning) await run.continue().catch(() => undefined);
-    throw failed(`Loading snapshot "${name}"`, loadError);
+    throw snapshotFailure(`Loading snapshot "${name}"`, loadError);
   }
-  stateOf(target).origin = name;
+  context.snapshots.origin = name;
   if (resume) {
     await run.stateReplaced('resume');
     if (!wasRunning) context.sendEvent(new ContinuedEvent(run.currentThreadId, true));
@@ -276,7 +265,7 @@ function normalizedAddress(text: string | undefined): string | undefined {
 
 const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (context, name, args) => {
   const { target, run } = context;
-  const state = stateOf(target);
+  const state = context.snapshots;
   const layout = await layoutOf(target);
   if (!layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name))) throw missing(name, layout, run.isRunning);
   if (name === state.origin && args.force !== true) {
@@ -290,9 +279,9 @@ const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (
   }
   const jobStarted = Date.now();
   try {
-    await deleteSnapshot(qmpOf(target), layout, name);
+    await backendOf(target).remove(layout, name);
   } catch (error) {
-    throw failed(`Deleting snapshot "${name}"`, error);
+    throw snapshotFailure(`Deleting snapshot "${name}"`, error);
   }
   if (state.origin === name) state.origin = undefined;
   return Date.now() - jobStarted;
@@ -314,33 +303,33 @@ function noStorage(target: KernelTarget): UserError {
 const attachStateDisk: CustomRequestHandler = async (context) => {
   const { target } = context;
   const qmp = qmpOf(target);
-  const state = stateOf(target);
+  const state = context.snapshots;
   const config = target.config;
   if (config.request !== 'launch') throw new UserError(ErrorCode.SnapshotUnavailable, 'Only a launched session can get a state disk.');
   const body = await exclusive(state, 'attaching a state disk', async () => {
     const layout = await layoutOf(target);
     const attached = layout.devices.find((node) => node.node === STATE_DISK_NODE);
     if (attached) return { path: attached.file, created: false };
-    const file = config.proposedStateDisk;
-    const created = !existsSync(file);
-    try {
-      if (created) await createStateDisk(requireQemuImg(config), file);
-      await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': STATE_DISK_NODE, file: { driver: 'file', filename: file } });
-    } catch (error) {
-      throw failed(`Attaching the state disk ${file}`, error);
+    // The configuration's state disk, or (another session of the same kernel holds it: QEMU's
+    // write lock) one of its own beside it.
+    let held: unknown;
+    for (const file of stateDiskCandidates(config.proposedStateDisk)) {
+      try {
+        const created = await createStateDiskIfMissing(requireQemuImg(config), file);
+        await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': STATE_DISK_NODE, file: { driver: 'file', filename: file } });
+        if (held) context.print(`The state disk ${config.proposedStateDisk} is in use by another QEMU (another session of this kernel?): this session uses ${file}.\n`);
+        return { path: file, created };
+      } catch (error) {
+        if (!/Failed to get "write" lock/.test(errorText(error))) throw snapshotFailure(`Attaching the state disk ${file}`, error);
+        held = error;
+      }
     }
-    return { path: file, created };
+    throw snapshotFailure(`Attaching a state disk beside ${config.proposedStateDisk}`, held);
   });
   context.print(`State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of snapshots goes there; the guest does not see it).\n`);
   await announceChange(context);
   return body;
 };
-
-function requireQemuImg(config: ResolvedLaunch): string {
-  const qemuImg = findQemuImg(config.qemuPath);
-  if (!qemuImg) throw new UserError(ErrorCode.QemuNotFound, 'qemu-img was not found. Install it (Debian/Ubuntu: sudo apt-get install qemu-utils).');
-  return qemuImg;
-}
 
 export const snapshotRequests: Readonly<Record<string, CustomRequestHandler>> = {
   [SNAPSHOT_REQUEST.list]: list,
@@ -349,33 +338,3 @@ export const snapshotRequests: Readonly<Record<string, CustomRequestHandler>> = 
   [SNAPSHOT_REQUEST.delete]: remove,
   [SNAPSHOT_REQUEST.attachStateDisk]: attachStateDisk,
 };
-
-export interface SnapshotStart {
-  plan: Pick<QemuPlan, 'stateDisk' | 'loadSnapshot'>;
-  /** Runs once QMP answers, before gdb connects. */
-  afterStart(qmp: QmpClient): Promise<void>;
-}
-
-/**
- * How a launch attaches its state disk and starts from its snapshot: `-loadvm`, except with a
- * writable raw disk (which -loadvm refuses): then QMP loads the state-disk snapshot before gdb connects.
- */
-export async function planSnapshotStart(config: ResolvedLaunch): Promise<SnapshotStart> {
-  if (config.stateDisk && !existsSync(config.stateDisk)) await createStateDisk(requireQemuImg(config), config.stateDisk);
-  const name = config.snapshot;
-  const viaQmp = name !== undefined && config.rootfs?.format === 'raw';
-  return {
-    plan: {
-      ...(config.stateDisk ? { stateDisk: config.stateDisk } : {}),
-      ...(name !== undefined && !viaQmp ? { loadSnapshot: name } : {}),
-    },
-    afterStart: async (qmp) => {
-      if (!viaQmp) return;
-      try {
-        await loadSnapshot(qmp, snapshotLayout(await queryNodes(qmp)), name);
-      } catch (error) {
-        throw failed(`Starting from snapshot "${name}"`, error);
-      }
-    },
-  };
-}

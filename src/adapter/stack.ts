@@ -5,9 +5,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { MiTuple } from '../mi/records';
-import type { GuestArch } from './launchArgs';
+import type { GuestArch } from '../arch';
 import type { MissingSourceHint } from './missingSource';
 import type { SourceMapper } from './sourceMap';
+import { isTaskThread, type TaskThreads } from './kernel/taskThreads';
 import { stackLength } from './stackEnd';
 
 export interface FrameRef {
@@ -24,6 +25,7 @@ export class StackService {
     private readonly sources: SourceMapper,
     private readonly arch: GuestArch,
     private readonly missingSource?: MissingSourceHint,
+    readonly taskThreads?: TaskThreads,
   ) {}
 
   reset(): void {
@@ -37,14 +39,19 @@ export class StackService {
   /** Each vCPU, named with the task it runs when the kernel can tell ("CPU 0 · sh (pid 42)"). */
   async threads(currentTask?: (cpu: number, threadId: number) => Promise<{ pid: number; comm: string } | undefined>): Promise<DebugProtocol.Thread[]> {
     const result = await this.mi.send(mi.threadInfo());
-    return Promise.all(
-      result.results.tuples('threads').map(async (thread) => {
-        const name = threadName(thread);
-        const cpu = cpuNumber(thread);
-        const task = cpu !== undefined && currentTask ? await currentTask(cpu, thread.int('id')) : undefined;
-        return { id: thread.int('id'), name: task ? `${name} · ${task.comm} (pid ${task.pid})` : name };
-      }),
-    );
+    const [vcpus, tasks] = await Promise.all([
+      Promise.all(
+        result.results.tuples('threads').map(async (thread) => {
+          const name = threadName(thread);
+          const cpu = cpuNumber(thread);
+          const task = cpu !== undefined && currentTask ? await currentTask(cpu, thread.int('id')) : undefined;
+          return { id: thread.int('id'), name: task ? `${name} · ${task.comm} (pid ${task.pid})` : name };
+        }),
+      ),
+      // The vCPUs are shown even where the task list cannot be read (early boot, a corrupt list).
+      this.taskThreads?.threads().catch(() => []) ?? [],
+    ]);
+    return [...vcpus, ...tasks];
   }
 
   /**
@@ -57,7 +64,8 @@ export class StackService {
     // Ask for one frame more than shown: VS Code offers "load more" only when there are more.
     const high = levels > 0 ? startFrame + levels : startFrame + 999;
     const result = await this.mi.send(mi.stackListFrames(threadId, 0, high));
-    const all = result.results.tuples('stack');
+    // A task's frames hang below the carrier vCPU's innermost frame (kernel/taskThreads.ts).
+    const all = result.results.tuples('stack').filter((frame) => !isTaskThread(threadId) || frame.int('level') > 0);
     const frames = all.slice(0, stackLength(all, this.arch));
     const shown = frames.slice(startFrame, levels > 0 ? startFrame + levels : undefined);
     const stackFrames = shown.map((frame) => this.toStackFrame(threadId, frame));

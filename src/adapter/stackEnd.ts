@@ -6,7 +6,7 @@
 // secondary_startup_64 `??` at 0, below asm_sysvec_apic_timer_interrupt a user-space `??`.
 // A kernel frame's caller is never at a user address either, so a stack also ends there.
 import type { MiTuple } from '../mi/records';
-import type { GuestArch } from './launchArgs';
+import type { GuestArch } from '../arch';
 
 const ENTRY_FRAMES: Readonly<Record<GuestArch, RegExp>> = {
   // entry_64.S, entry_64_compat.S (syscalls; asm_* are the idtentry exception and interrupt

@@ -7,6 +7,7 @@
 // evaluation made under the evaluation policy (hover, watch) only read, by gdb's own guard.
 import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
+import { ErrorCode, UserError } from './errors';
 import type { StackService } from './stack';
 import type { TaskInspector } from './kernel/tasks';
 
@@ -50,7 +51,7 @@ function unquote(argument: string): string {
 
 export function classify(command: MiCommand): Kind {
   const { text } = command;
-  if (CACHED.test(text)) return 'cached';
+  if (CACHED.test(text) || command.stopStable) return 'cached';
   const evaluate = EVALUATE.exec(text);
   // Read under the evaluation policy (evaluationPolicy.ts): gdb refused any write or call.
   if (evaluate && command.readOnly) return 'cached';
@@ -58,13 +59,30 @@ export function classify(command: MiCommand): Kind {
   return NEUTRAL.test(text) ? 'neutral' : 'changes';
 }
 
+/** A command that resumes the target (either direction); -exec-interrupt stops it. */
+const RESUME = /^-exec-(?!interrupt)/;
+/** Reads gdb answers from its own state, without a packet to QEMU's stub. */
+const GDB_LOCAL = /^-(break-list|list-features|gdb-show|gdb-set|complete|data-list-register-names|var-delete|var-info-\S+|var-show-attributes|interpreter-exec console "help)(\s|$)/;
+
+/** A read of the target (memory, registers, frames, threads) that belongs to the last stop. */
+function readsTarget(command: MiCommand): boolean {
+  if (GDB_LOCAL.test(command.text)) return false;
+  return classify(command) !== 'changes' || /^-\S+(?: .*)? --(thread|frame) \d+/.test(command.text);
+}
+
 export class StopCache {
   private readonly answers = new Map<string, Promise<MiResult>>();
+  /** From the moment a resume is sent (gdb runs the commands after it with the target moving) until *stopped. */
+  private resumed = false;
 
   constructor(private readonly connection: MiConnection) {
     connection.setSendHook((command, toGdb) => this.send(command, toGdb));
-    connection.on('exec', (record) => {
-      if (record.asyncClass === 'running') this.answers.clear();
+    // First of the listeners: run control's stop handler reads the new stop at once.
+    connection.prependListener('exec', (record) => {
+      if (record.asyncClass === 'running') {
+        this.resumed = true;
+        this.answers.clear();
+      } else if (record.asyncClass === 'stopped') this.resumed = false;
     });
   }
 
@@ -94,6 +112,20 @@ export class StopCache {
   }
 
   private send(command: MiCommand, toGdb: (command: MiCommand) => Promise<MiResult>): Promise<MiResult> {
+    if (RESUME.test(command.text)) {
+      this.resumed = true;
+      this.answers.clear();
+      const resuming = toGdb(command);
+      // Refused (gdb did not resume): the stop stands.
+      resuming.catch(() => (this.resumed = false));
+      return resuming;
+    }
+    // A read left over from a stop that is gone (a prefetch still under way when VS Code
+    // resumed) is not sent: its answer would describe a kernel that has moved on, and gdb
+    // takes such reads in the middle of its step over a breakpoint. Where a step-over was
+    // lost all the same, stepOverGuard.ts resumes the kernel again.
+    // Answered like a stale frame or variables reference: VS Code asks again at the next stop, no notification.
+    if (this.resumed && readsTarget(command)) return Promise.reject(new UserError(ErrorCode.UnknownReference, 'The kernel runs again: this read belonged to the last stop.'));
     const kind = classify(command);
     if (kind === 'changes') this.answers.clear();
     if (kind !== 'cached') return toGdb(command);

@@ -22,6 +22,8 @@ const STOP_REASON_MAP: Readonly<Record<string, DapStopReason>> = {
   'location-reached': 'step',
   'signal-received': 'exception',
   'exception-caught': 'exception',
+  // Reverse execution ran out of recording (replay sessions: reverse.ts says so).
+  'no-history': 'step',
 };
 
 export interface StopInfo {
@@ -31,6 +33,10 @@ export interface StopInfo {
   threadId: number | undefined;
   breakpointNumber: string | undefined;
   frame: MiTuple | undefined;
+  /** gdb's own reason ("no-history" at the start of a recording, say). */
+  gdbReason?: string;
+  /** A watchpoint's expression and its value before (old) and at (new) the stop, as gdb reports them. */
+  watch?: { expression: string; oldValue: string; newValue: string };
 }
 
 /** Maps a *stopped record; `pauseRequested` turns the SIGINT of -exec-interrupt into 'pause'. */
@@ -45,9 +51,15 @@ export function mapStop(results: MiTuple, pauseRequested: boolean): StopInfo {
     if (pauseRequested && (signal === 'SIGINT' || signal === 'SIGTRAP' || signal === '0')) reason = 'pause';
     else description = `${signal ?? 'signal'}${results.optStr('signal-meaning') ? ` (${results.optStr('signal-meaning')})` : ''}`;
   }
+  const value = results.optTuple('value');
+  const expression = results.optTuple('wpt')?.optStr('exp');
+  const watch = value && expression !== undefined ? { expression, oldValue: value.optStr('old') ?? '?', newValue: value.optStr('new') ?? value.optStr('value') ?? '?' } : undefined;
+  if (watch && !description) description = `${watch.expression}: ${watch.oldValue} → ${watch.newValue}`;
   return {
     reason,
     ...(description ? { description } : {}),
+    ...(gdbReason ? { gdbReason } : {}),
+    ...(watch ? { watch } : {}),
     threadId: Number.isFinite(threadId) ? threadId : undefined,
     breakpointNumber: results.optStr('bkptno'),
     frame: results.optTuple('frame'),

@@ -5,25 +5,36 @@ import { Handles, Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
-import type { MiTuple } from '../mi/records';
-import { ErrorCode, errorText, UserError } from './errors';
+import { MiTuple } from '../mi/records';
+import { ErrorCode, errors, errorText, UserError } from './errors';
 import type { EvaluationPolicy } from './evaluationPolicy';
-import { kernelValueKind, summarize, summaryExpression } from './kernel/kernelValues';
-import type { GuestArch } from './launchArgs';
+import { kernelValueKind } from './kernel/kernelValues';
+import { isWalkableHead, type KernelLists, type ListShape, type ListWalk, listSummary } from './kernel/lists';
+import type { PerCpuCopy, PerCpuValues } from './kernel/perCpu';
+import { type UserMemory, userStringValue } from './kernel/userMemory';
+import type { GuestArch } from '../arch';
 import { groupRegisters, parseRegisterGroups, type RegisterGroup } from './registers';
+import { childrenFromPrint, expands } from './printedChildren';
+import { childPath, isCharPointer, isExpandablePointer, pointerValue, type VariablePath } from './variablePaths';
+
+export { childPath } from './variablePaths';
+import { isPureExpression } from './stopCache';
+import { StructLayouts } from './structLayout';
+import { ValueSummaries } from './valueSummaries';
 
 type VariableContainer =
   | { kind: 'locals'; context: FrameContext }
   | { kind: 'registers'; context: FrameContext }
   | { kind: 'registerGroup'; context: FrameContext; group: RegisterGroup }
-  | { kind: 'expression'; context: FrameContext; expression: string }
+  | { kind: 'expression'; context: FrameContext | undefined; expression: string }
+  /** A kernel list, walked: one child per entry. */
+  | { kind: 'list'; context: FrameContext | undefined; shape: ListShape; walk: ListWalk }
+  /** A per-CPU variable: one child per CPU. */
+  | { kind: 'perCpu'; context: FrameContext | undefined; expression: string; type: string }
   /** `path`: the C expression of the var-object's value, where it is known (for kernel-type summaries). */
-  | { kind: 'varobj'; name: string; context: FrameContext | undefined; path?: VariablePath };
-
-interface VariablePath {
-  expression: string;
-  type: string | undefined;
-}
+  | { kind: 'varobj'; name: string; context: FrameContext | undefined; path?: VariablePath }
+  /** A struct or union member at a C expression: children from gdb's print of it (printedChildren.ts). */
+  | { kind: 'struct'; context: FrameContext | undefined; path: VariablePath };
 
 /** Hover and watch only read ('read'); what the user types in the Debug Console may change the kernel ('change'). */
 export type EvaluationMode = 'read' | 'change';
@@ -39,19 +50,30 @@ export class VariableService {
   private handles = new Handles<VariableContainer>();
   private varobjRoots: string[] = [];
   private registerGroups: Promise<RegisterGroup[]> | undefined;
-  /** nr_cpu_ids, read once per stop when a cpumask is shown. */
-  private cpuCount: Promise<number | undefined> | undefined;
+  private readonly summaries: ValueSummaries;
+  /** gdb's print of values shown at this stop, by frame and expression: their children come from it. */
+  private printedValues = new Map<string, string>();
+  private readonly layouts: StructLayouts;
 
   constructor(
     private readonly mi: MiConnection,
     private readonly arch: GuestArch,
     private readonly policy: EvaluationPolicy,
-  ) {}
+    private readonly userMemory?: UserMemory,
+    private readonly perCpu?: PerCpuValues,
+    private readonly lists?: KernelLists,
+  ) {
+    this.layouts = new StructLayouts(mi);
+    this.summaries = new ValueSummaries(mi);
+  }
 
   /** Called when the target resumes: var-objects of the last stop are deleted in the background. */
   reset(): void {
     this.handles.reset();
-    this.cpuCount = undefined;
+    this.summaries.reset();
+    this.printedValues = new Map();
+    this.userMemory?.reset();
+    this.perCpu?.reset();
     const roots = this.varobjRoots;
     this.varobjRoots = [];
     for (const name of roots) void this.mi.send(mi.varDelete(name)).catch(() => undefined);
@@ -88,7 +110,23 @@ export class VariableService {
         return this.children(root.name, container.context, { expression: container.expression, type: root.type });
       }
       case 'varobj':
-        return this.children(container.name, container.context, container.path);
+        return (container.path && (await this.printedChildren(container.path, container.context))) ?? this.children(container.name, container.context, container.path);
+      case 'struct': {
+        const printed = await this.printedChildren(container.path, container.context);
+        if (printed) return printed;
+        const root = await this.createVarobj(container.path.expression, container.context);
+        return this.children(root.name, container.context, container.path);
+      }
+      case 'perCpu':
+        return this.perCpuCopies(container.expression, container.type, container.context);
+      case 'list':
+        return container.walk.entries.map((entry) => ({
+          name: `[${entry.key ?? entry.index}]`,
+          value: entry.plain ?? `(${container.shape.entryType} *) 0x${entry.address.toString(16)}${entry.label !== undefined ? ` ${JSON.stringify(entry.label)}` : ''}`,
+          ...(entry.plain === undefined ? { type: container.shape.entryType, evaluateName: entry.expression } : {}),
+          variablesReference: entry.plain === undefined ? this.handles.create({ kind: 'expression', context: container.context, expression: entry.expression }) : 0,
+          memoryReference: `0x${entry.address.toString(16)}`,
+        }));
     }
   }
 
@@ -102,13 +140,25 @@ export class VariableService {
    */
   async evaluate(expression: string, context: FrameContext | undefined, mode: EvaluationMode = 'read'): Promise<EvaluateResult> {
     const refusal = await this.policy.refusal(expression);
+    const hinted = refusal ? undefined : await this.lists?.fromHint(expression, context);
+    if (hinted) return this.listValue(hinted, context);
+    if (mode === 'read' && refusal) throw new UserError(ErrorCode.EvaluationFailed, refusal);
+    const perCpuType = refusal ? undefined : this.perCpu?.perCpuType(expression, context);
+    // A var-object says whether the value expands; gdb's printed value reads better for
+    // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip,
+    // sent with the per-CPU question (they only read): the answer waits for neither.
+    const reads = mode === 'read' ? this.policy.readOnly([mi.varCreate(expression, context), mi.evaluate(expression, context)] as const) : undefined;
+    reads?.catch(() => undefined); // a per-CPU question that fails leaves it unawaited
+    const perCpu = await perCpuType;
+    if (perCpu) {
+      const [unused] = (await reads?.catch(() => undefined)) ?? [];
+      if (unused?.status === 'fulfilled') this.varobjRoots.push(unused.value.results.str('name'));
+      return this.perCpuValue(expression, perCpu, context);
+    }
     let created: PromiseSettledResult<MiResult>;
     let printed: PromiseSettledResult<MiResult>;
-    if (mode === 'read') {
-      if (refusal) throw new UserError(ErrorCode.EvaluationFailed, refusal);
-      // A var-object says whether the value expands; gdb's printed value reads better for
-      // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip.
-      [created, printed] = await this.policy.readOnly([mi.varCreate(expression, context), mi.evaluate(expression, context)] as const);
+    if (reads) {
+      [created, printed] = await reads;
     } else {
       [printed] = await Promise.allSettled([this.mi.send(mi.evaluate(expression, context))]);
       // Unguarded, the var-object would evaluate it a second time.
@@ -117,12 +167,16 @@ export class VariableService {
     if (created.status === 'fulfilled') this.varobjRoots.push(created.value.results.str('name'));
     if (printed.status === 'rejected') throw printed.reason;
     const printedValue = printed.value.results.optStr('value') ?? '';
+    this.printedValues.set(printedKey(expression, context), printedValue);
     if (created.status === 'rejected') return { result: printedValue, variablesReference: 0 };
     const varobj = created.value.results;
     const name = varobj.str('name');
     const numchild = varobj.optInt('numchild') ?? 0;
     const type = varobj.optStr('type');
-    const value = (await this.summary(expression, type, context)) ?? (numchild > 0 ? printedValue : undefined) ?? (varobj.optStr('value') || printedValue);
+    const list = isWalkableHead(type) ? await this.lists?.fromExpression(expression, context, type).catch(() => undefined) : undefined;
+    if (list) return this.listValue(list, context);
+    const value =
+      (await this.summaries.summary(expression, type, context)) ?? (await this.userString(printedValue, type, context)) ?? (numchild > 0 ? printedValue : undefined) ?? (varobj.optStr('value') || printedValue);
     const memoryReference = pointerValue(value, type);
     return {
       result: value,
@@ -141,8 +195,9 @@ export class VariableService {
       case 'registerGroup':
         return this.assign(`$${name}`, value, container.context);
       case 'varobj':
+      case 'struct':
       case 'expression': {
-        const parent = container.kind === 'varobj' ? container.name : (await this.createVarobj(container.expression, container.context)).name;
+        const parent = container.kind === 'varobj' ? container.name : (await this.createVarobj(container.kind === 'struct' ? container.path.expression : container.expression, container.context)).name;
         const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
         const child = children.find((candidate) => candidate.optStr('exp') === name);
         if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
@@ -154,7 +209,68 @@ export class VariableService {
       }
       case 'registers':
         throw new UserError(ErrorCode.BadArgument, 'Expand a register group to edit a register.');
+      case 'list':
+        throw new UserError(ErrorCode.BadArgument, 'A list entry is a structure: expand it to edit its members.');
+      case 'perCpu':
+        throw new UserError(ErrorCode.BadArgument, `Set one CPU's copy: expand ${container.expression} and edit CPU n, or assign in the Debug Console.`);
     }
+  }
+
+  private listValue(list: { shape: ListShape; walk: ListWalk }, context: FrameContext | undefined): EvaluateResult {
+    const reference = list.walk.entries.length > 0 ? this.handles.create({ kind: 'list', context, ...list }) : 0;
+    const of = list.shape.entryType || 'entries';
+    const type = list.shape.kind === 'rbtree' ? `tree of ${of}` : list.shape.kind === 'xarray' ? `xarray of ${of}` : `list of ${of}`;
+    return { result: listSummary(list.walk, list.shape), type, variablesReference: reference };
+  }
+
+  /** A structure's children with their summaries and walked lists, asked of gdb together. */
+  private async decorated(children: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, parent: VariablePath | undefined, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    const plain = children.map(([variable]) => variable);
+    const [summarized, listed] = await Promise.all([this.withSummaries(children, context), this.withLists(plain, parent, children.map(([, path]) => path), context)]);
+    // A walked list's value replaces its head's summary.
+    return summarized.map((variable, index) => (listed[index] === plain[index] ? variable : listed[index]!));
+  }
+
+  /** A list head among a structure's members, walked when the table knows its entries; others as they are. */
+  private async withLists(variables: DebugProtocol.Variable[], parent: VariablePath | undefined, paths: ReadonlyArray<string | undefined>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    if (!this.lists || !parent) return variables;
+    return Promise.all(
+      variables.map(async (variable, index) => {
+        const path = paths[index];
+        if (!isWalkableHead(variable.type) || path === undefined) return variable;
+        const list = await this.lists!.fromMember(parent.type, variable.name, path, context, variable.type).catch(() => undefined);
+        if (!list) return variable;
+        const shown = this.listValue(list, context);
+        return { ...variable, value: shown.result, variablesReference: shown.variablesReference };
+      }),
+    );
+  }
+
+  /** A per-CPU variable: scalars list each CPU's value, anything else says how many copies it expands to. */
+  private async perCpuValue(expression: string, type: string, context: FrameContext | undefined): Promise<EvaluateResult> {
+    const variablesReference = this.handles.create({ kind: 'perCpu', context, expression, type });
+    const copies = (await this.perCpu!.copies(expression, type, context)).filter((copy) => copy.name !== 'this_cpu');
+    // The first copy tells a struct (expanded on demand) from a scalar (listed inline).
+    const [first] = await this.copyVariables(copies.slice(0, 1), type, context);
+    if (!first || first.variablesReference > 0) {
+      return { result: `per-CPU ${type}, ${copies.length} CPU${copies.length === 1 ? '' : 's'}`, type: `per-CPU ${type}`, variablesReference };
+    }
+    const values = [first, ...(await this.copyVariables(copies.slice(1, PER_CPU_SUMMARY), type, context))];
+    const shown = values.map((copy) => `${copy.name}: ${copy.value}`);
+    return { result: `{${shown.join(', ')}${copies.length > PER_CPU_SUMMARY ? ', …' : ''}}`, type: `per-CPU ${type}`, variablesReference };
+  }
+
+  private async perCpuCopies(expression: string, type: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    return this.copyVariables(await this.perCpu!.copies(expression, type, context), type, context);
+  }
+
+  private copyVariables(copies: readonly PerCpuCopy[], type: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    return Promise.all(
+      copies.map(async (copy): Promise<DebugProtocol.Variable> => {
+        const shown = await this.evaluate(copy.expression, context, 'read').catch((error: unknown) => ({ result: `<error: ${errorText(error)}>`, variablesReference: 0 }));
+        return { name: copy.name === 'this_cpu' ? `this_cpu (CPU ${copy.cpu})` : copy.name, value: shown.result, type, variablesReference: shown.variablesReference, evaluateName: copy.expression };
+      }),
+    );
   }
 
   /** `expression = value` in the frame; gdb checks the types and prints the result. */
@@ -179,7 +295,7 @@ export class VariableService {
 
   private container(reference: number): VariableContainer {
     const container = this.handles.get(reference);
-    if (!container) throw new UserError(ErrorCode.UnknownReference, `Unknown variablesReference ${reference} (the target ran since it was shown).`);
+    if (!container) throw errors.staleReference('variablesReference', reference);
     return container;
   }
 
@@ -221,7 +337,7 @@ export class VariableService {
     });
   }
 
-  private async createVarobj(expression: string, context: FrameContext): Promise<{ name: string; type: string | undefined }> {
+  private async createVarobj(expression: string, context: FrameContext | undefined): Promise<{ name: string; type: string | undefined }> {
     const result = await this.mi.send(mi.varCreate(expression, context)).catch(async (error: unknown) => {
       throw (await this.gdbReason(expression, context)) ?? error;
     });
@@ -241,7 +357,46 @@ export class VariableService {
         return [variable, path?.expression];
       }),
     );
-    return this.withSummaries(children, context);
+    return this.decorated(children, parent, context);
+  }
+
+  /**
+   * A struct's or union's children from gdb's print of it (made for the evaluate request, or
+   * its parent's) and its type's members; undefined where they cannot be told that way.
+   */
+  private async printedChildren(parent: VariablePath, context: FrameContext | undefined): Promise<DebugProtocol.Variable[] | undefined> {
+    if (!parent.type || !isPureExpression(parent.expression)) return undefined;
+    const key = printedKey(parent.expression, context);
+    const printed = this.printedValues.get(key) ?? (await this.printValue(parent.expression, context));
+    if (printed === undefined) return undefined;
+    const members = await this.layouts.members(parent.expression, parent.type, context);
+    let children = members && childrenFromPrint(printed, members);
+    if (!children && members) {
+      const fresh = await this.layouts.fresh(parent.expression, context);
+      children = fresh && childrenFromPrint(printed, fresh);
+    }
+    if (!children) return undefined;
+    const shown = children.map((child): [DebugProtocol.Variable, string | undefined] => {
+      const path = childPath(parent, new MiTuple({ exp: child.exp, type: child.member.type }));
+      const { kind, type } = child.member;
+      if (kind === 'aggregate' && path) this.printedValues.set(printedKey(path.expression, context), child.text);
+      const expandable = path !== undefined && expands(child.member);
+      const memoryReference = pointerValue(child.value, type);
+      const variable: DebugProtocol.Variable = {
+        name: child.exp,
+        value: child.value,
+        type,
+        variablesReference: !expandable ? 0 : kind === 'aggregate' ? this.handles.create({ kind: 'struct', context, path }) : this.handles.create({ kind: 'expression', context, expression: path.expression }),
+        ...(memoryReference ? { memoryReference } : {}),
+      };
+      return [variable, path?.expression];
+    });
+    return this.decorated(shown, parent, context);
+  }
+
+  private async printValue(expression: string, context: FrameContext | undefined): Promise<string | undefined> {
+    const [answer] = await this.policy.readOnly([mi.evaluate(expression, context)] as const).catch(() => [undefined]);
+    return answer?.status === 'fulfilled' ? answer.value.results.optStr('value') : undefined;
   }
 
   /** `<error: gdb's reason>` for a var-object child gdb could not read. */
@@ -281,65 +436,36 @@ export class VariableService {
     };
   }
 
-  /** A cpumask, list_head or hlist_head at `expression`, summarized (one gdb evaluation); undefined for other types. */
-  private async summary(expression: string | undefined, type: string | undefined, context: FrameContext | undefined): Promise<string | undefined> {
-    const kind = kernelValueKind(type);
-    if (!kind || expression === undefined) return undefined;
-    try {
-      const [answer, cpuCount] = await Promise.all([this.mi.send(mi.evaluate(summaryExpression(kind, expression), context)), kind === 'cpumask' ? this.readCpuCount() : undefined]);
-      const printed = answer.results.optStr('value');
-      return printed === undefined ? undefined : summarize(kind, printed, cpuCount);
-    } catch {
-      return undefined; // not readable here: gdb's own value stays
-    }
-  }
-
-  private readCpuCount(): Promise<number | undefined> {
-    this.cpuCount ??= this.mi.send(mi.evaluate('nr_cpu_ids')).then(
-      (result) => {
-        const count = Number(result.results.optStr('value'));
-        return Number.isInteger(count) && count > 0 ? count : undefined;
-      },
-      () => undefined,
-    );
-    return this.cpuCount;
+  /**
+   * A char pointer into user space that gdb could not read (arm64's PAN keeps its reads out;
+   * elsewhere the page is not resident), read as the user's string; undefined otherwise.
+   */
+  private async userString(printed: string, type: string | undefined, context: FrameContext | undefined): Promise<string | undefined> {
+    if (!this.userMemory || !context || !isCharPointer(type) || !printed.includes('<error:')) return undefined;
+    const address = pointerValue(printed, type);
+    if (address === undefined || !this.userMemory.isUserAddress(BigInt(address))) return undefined;
+    return userStringValue(BigInt(address), await this.userMemory.string(BigInt(address), context));
   }
 
   /** Each variable with its C expression: kernel types get their summaries as values; the evaluations go to gdb together. */
-  private withSummaries(variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+  private async withSummaries(variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+    const emptiness = this.summaries.listEmptiness(variables, context);
     return Promise.all(
-      variables.map(async ([variable, expression]) => {
-        const summary = await this.summary(expression, variable.type, context);
+      variables.map(async ([variable, expression], index) => {
+        const kind = kernelValueKind(variable.type);
+        const batched = kind === 'list_head' || kind === 'hlist_head' ? (await emptiness)?.get(index) : undefined;
+        const summary = batched ?? (await this.summaries.summary(expression, variable.type, context)) ?? (await this.userString(variable.value, variable.type, context));
         return summary === undefined ? variable : { ...variable, value: summary };
       }),
     );
   }
+
 }
 
-/**
- * The C expression of a var-object child, from its parent's: a struct member, an array
- * element, a pointer's target, or a member of an anonymous struct/union (which C reaches
- * through the enclosing object). Undefined where it cannot be told.
- */
-export function childPath(parent: VariablePath, child: MiTuple): VariablePath | undefined {
-  const exp = child.optStr('exp');
-  const type = child.optStr('type');
-  if (exp === undefined) return undefined;
-  const parentType = parent.type?.trim() ?? '';
-  if (/^<anonymous (struct|union)>$/.test(exp)) return { expression: /\*$/.test(parentType) ? `(*(${parent.expression}))` : parent.expression, type };
-  if (/\]$/.test(parentType) && /^\d+$/.test(exp)) return { expression: `(${parent.expression})[${exp}]`, type };
-  if (exp.startsWith('*')) return { expression: `*(${parent.expression})`, type };
-  if (!/^[A-Za-z_]\w*$/.test(exp)) return undefined;
-  return { expression: /\*$/.test(parentType) ? `(${parent.expression})->${exp}` : `(${parent.expression}).${exp}`, type };
+/** The printedValues key of an expression in a frame. */
+function printedKey(expression: string, context: FrameContext | undefined): string {
+  return context ? `${context.threadId}/${context.frameLevel ?? ''}/${expression}` : `-/${expression}`;
 }
 
-function isExpandablePointer(type: string | undefined): boolean {
-  return type !== undefined && /\*\s*$/.test(type) && !/^(const )?(unsigned )?char \*/.test(type) && !/void \*$/.test(type);
-}
-
-/** The address a pointer value holds ("0xffff... <sym>" or "0x7ffd... \"/init\""), as a memoryReference. */
-function pointerValue(value: string, type: string | undefined): string | undefined {
-  if (!type || !/\*\s*$/.test(type)) return undefined;
-  const match = /^(?:\([^)]*\)\s*)?(0x[0-9a-f]+)/i.exec(value);
-  return match ? match[1] : undefined;
-}
+/** Scalar per-CPU values listed in the one-line value. */
+const PER_CPU_SUMMARY = 8;

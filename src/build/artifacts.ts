@@ -2,10 +2,11 @@
 // vmlinux-gdb.py) and the launch settings made from it. Pure file checks, no vscode.
 import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 import { readElfSummary } from '../elf/elf';
 import { buildrootArch, kernelConfigArch } from './doctor';
 import { Kconfig } from './kconfig';
+import { debianImageName, guestDir, INITRAMFS_NAME } from './rootfsTargets';
 import { buildrootKernelDirs } from './targets';
 import { isFile, kernelConfigFile, readText, type BuildrootBuildTree, type BuildTree, type KernelBuildTree } from './workspace';
 
@@ -49,6 +50,9 @@ function kernelCandidates(tree: KernelBuildTree): Array<[ArtifactKind, string]> 
     ['kernel', path.join(tree.objDir, KERNEL_IMAGE.x86_64)],
     ['kernel', path.join(tree.objDir, KERNEL_IMAGE.aarch64)],
     ['gdb-scripts', path.join(tree.objDir, 'vmlinux-gdb.py')],
+    ['initrd', path.join(guestDir(tree), INITRAMFS_NAME)],
+    ['rootfs', path.join(guestDir(tree), debianImageName('x86_64'))],
+    ['rootfs', path.join(guestDir(tree), debianImageName('aarch64'))],
     ['config', kernelConfigFile(tree)],
   ];
 }
@@ -143,7 +147,13 @@ export async function kernelTreeLaunch(tree: KernelBuildTree): Promise<OutputsLa
   if (!arch) return { problem: `${program} is not an x86_64 or aarch64 kernel: kernel-qemu boots those two.` };
   const kernel = path.join(tree.objDir, KERNEL_IMAGE[arch]);
   if (!(await fileInfo(kernel))) return { problem: `${kernel} is missing: run Build Kernel.` };
-  return { arch, program, kernel };
+  const launch: OutputsLaunch = { arch, program, kernel };
+  // Build Rootfs's outputs: the initramfs loads the modules a disk root needs, then switches to it.
+  const initrd = path.join(guestDir(tree), INITRAMFS_NAME);
+  if (await fileInfo(initrd)) launch.initrd = initrd;
+  const image = path.join(guestDir(tree), debianImageName(arch));
+  if (await fileInfo(image)) launch.rootfs = image;
+  return launch;
 }
 
 export async function outputsLaunch(tree: BuildTree): Promise<OutputsLaunch | { problem: string }> {

@@ -3,8 +3,8 @@
 // DEBUG_INFO_REDUCED, GDB_SCRIPTS, FRAME_POINTER, KASLR, BR2_ENABLE_DEBUG, an ext4 rootfs,
 // the target arch), each with the scripts/config / utils/config edits that fix it. The
 // tools do the editing and `make olddefconfig` resolves the dependencies. Pure.
-import type { GuestArch } from '../adapter/launchArgs';
-import { disable, enable, Kconfig, type ConfigEdit } from './kconfig';
+import type { GuestArch } from '../arch';
+import { disable, enable, type Kconfig, type ConfigEdit } from './kconfig';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,6 +58,13 @@ const BOOT_GROUPS: ReadonlyArray<{ id: string; symbols: (arch: GuestArch) => str
   { id: 'initramfs', symbols: () => ['BLK_DEV_INITRD', 'RD_GZIP'], message: 'No initramfs support (BLK_DEV_INITRD, RD_GZIP): an initrd cannot be booted.' },
   { id: 'exec-init', symbols: () => ['BINFMT_ELF', 'BINFMT_SCRIPT'], message: 'The kernel cannot run /init (BINFMT_ELF, BINFMT_SCRIPT): it panics after boot.' },
   { id: 'pseudo-fs', symbols: () => ['PROC_FS', 'SYSFS', 'DEVTMPFS'], message: 'No /proc, /sys or devtmpfs: the userspace of an initramfs or rootfs will not work.' },
+];
+
+/** What kernel-qemu's guest features need: missing ones are info (the kernel still boots and debugs). */
+const GUEST_GROUPS: ReadonlyArray<{ id: string; needs: readonly string[][]; edits: readonly string[]; message: string }> = [
+  { id: 'guest-network', needs: [['NET'], ['INET'], ['VIRTIO_PCI'], ['VIRTIO_NET']], edits: ['NET', 'INET', 'NETDEVICES', 'NET_CORE', 'PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'VIRTIO_NET'], message: "No virtio network (VIRTIO_PCI, VIRTIO_NET): the guest gets no network, so no ssh and no 'ports' forwards." },
+  { id: 'guest-disk', needs: [['VIRTIO_PCI'], ['VIRTIO_BLK'], ['EXT4_FS']], edits: ['PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'BLOCK', 'BLK_DEV', 'VIRTIO_BLK', 'EXT4_FS'], message: 'No virtio disk with ext4 (VIRTIO_BLK, EXT4_FS): a rootfs image (Build Rootfs → Debian image) cannot be the root file system.' },
+  { id: 'guest-shares', needs: [['NET_9P_VIRTIO', 'VIRTIO_FS'], ['9P_FS', 'VIRTIO_FS']], edits: ['NET', 'NET_9P', 'NET_9P_VIRTIO', '9P_FS'], message: "No 9p or virtiofs (NET_9P_VIRTIO + 9P_FS, or VIRTIO_FS): 'shares' cannot be mounted in the guest." },
 ];
 
 /** Findings on a kernel .config, most important first. */
@@ -147,6 +154,14 @@ export function kernelFindings(config: Kconfig): Finding[] {
       fixTitle: `Enable ${missing.join(', ')}`,
       message: group.message,
     });
+  }
+  // Each need is a list of alternatives, any of which (built in or a module) will do.
+  const present = (symbol: string) => config.isOn(symbol) || config.get(symbol) === 'm';
+  for (const group of GUEST_GROUPS) {
+    const unmet = group.needs.filter((alternatives) => !alternatives.some(present));
+    if (unmet.length === 0) continue;
+    const missing = group.edits.filter((symbol) => !present(symbol));
+    findings.push({ id: group.id, severity: 'info', symbol: unmet[0]![0]!, edits: missing.map(enable), fixTitle: `Enable ${missing.join(', ')}`, message: group.message });
   }
   if (config.isOn('RANDOMIZE_BASE')) {
     findings.push({

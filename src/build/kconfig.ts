@@ -68,11 +68,13 @@ export class Kconfig {
 export type ConfigEdit =
   | { op: 'enable'; symbol: string }
   | { op: 'disable'; symbol: string }
+  | { op: 'module'; symbol: string }
   | { op: 'set-str'; symbol: string; value: string }
   | { op: 'set-val'; symbol: string; value: string };
 
 export const enable = (symbol: string): ConfigEdit => ({ op: 'enable', symbol });
 export const disable = (symbol: string): ConfigEdit => ({ op: 'disable', symbol });
+export const asModule = (symbol: string): ConfigEdit => ({ op: 'module', symbol });
 
 /**
  * The arguments after the script's path: `--file FILE -e A -d B --set-str C "v"`. Each value is
@@ -89,6 +91,9 @@ export function configScriptArgs(file: string, edits: readonly ConfigEdit[]): st
         break;
       case 'disable':
         args.push('-d', edit.symbol);
+        break;
+      case 'module':
+        args.push('-m', edit.symbol);
         break;
       case 'set-str':
         args.push('--set-str', edit.symbol, edit.value);
@@ -118,6 +123,8 @@ export function fragmentLines(edits: readonly ConfigEdit[], prefix = 'CONFIG_'):
         return `${prefix}${edit.symbol}=y`;
       case 'disable':
         return `# ${prefix}${edit.symbol} is not set`;
+      case 'module':
+        return `${prefix}${edit.symbol}=m`;
       case 'set-str':
         return `${prefix}${edit.symbol}="${edit.value.replace(/["\\]/g, '\\$&')}"`;
       case 'set-val':
@@ -138,6 +145,7 @@ export function parseFragment(text: string, prefix = 'CONFIG_'): ConfigEdit[] {
     if (value === undefined) continue;
     if (value === 'y') edits.push(enable(symbol));
     else if (value === 'n') edits.push(disable(symbol));
+    else if (value === 'm') edits.push(asModule(symbol));
     else if (/^".*"$/.test(line.slice(line.indexOf('=') + 1))) edits.push({ op: 'set-str', symbol, value });
     else edits.push({ op: 'set-val', symbol, value });
   }

@@ -5,6 +5,7 @@
 // matcher puts them on the right file. Also tells progress and the first error. No vscode.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { killGroup } from '../process/processGroup';
 
 export interface RunStep {
   kind: 'run';
@@ -198,14 +199,6 @@ export function absolutizeDiagnostic(line: string, base: string): string {
 /** An argv as a user could paste it into a shell (for display only; it is never run this way). */
 export function formatArgv(argv: readonly string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 function packageFor(command: string): string {

@@ -5,9 +5,12 @@
 // from reading the tree's files.
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 import { allEdits, buildrootFindings, kernelConfigArch, kernelFindings, stillThere, type Finding } from './doctor';
 import { configScriptArgs, fragmentLines, Kconfig, parseFragment, type ConfigEdit } from './kconfig';
+import { BUILD_ESTIMATES, minimalConfigEdits, unkeptEdits } from './minimalConfig';
+import { debianImageSteps, initramfsSteps, INITRAMFS_NAME, KERNEL_TREE_GUEST_DIR } from './rootfsTargets';
+import { skipWhenUnchanged } from './upToDate';
 import type { CallStep, RunStep, Step } from './runner';
 import { isFile, kernelConfigFile, readText, type BuildrootBuildTree, type BuildTree, type KernelBuildTree } from './workspace';
 
@@ -21,9 +24,15 @@ export type TargetId =
   | 'build-kernel'
   | 'build-rootfs'
   | 'build-all'
-  | 'scripts-gdb';
+  | 'scripts-gdb'
+  | 'minimal-config'
+  | 'initramfs'
+  | 'debian-image';
 
-export const TARGET_IDS: readonly TargetId[] = ['defconfig', 'tinyconfig', 'olddefconfig', 'menuconfig', 'linux-menuconfig', 'debug-config', 'build-kernel', 'build-rootfs', 'build-all', 'scripts-gdb'];
+export const TARGET_IDS: readonly TargetId[] = [
+  'defconfig', 'tinyconfig', 'olddefconfig', 'menuconfig', 'linux-menuconfig', 'debug-config', 'build-kernel', 'build-rootfs', 'build-all', 'scripts-gdb',
+  'minimal-config', 'initramfs', 'debian-image',
+];
 
 export interface TargetRef {
   id: TargetId;
@@ -49,6 +58,17 @@ export interface PlanOptions {
   arch?: GuestArch;
   /** Kernel trees built for another arch: the toolchain prefix (default aarch64-linux-gnu- / x86_64-linux-gnu-). */
   crossCompile?: string;
+  /** Build Kernel in a tree with no .config: start from kernel-qemu's minimal configuration (default) or defconfig. */
+  freshConfig?: 'minimal' | 'defconfig';
+  /** Where busybox and the Debian packages are cached (guest root file systems). */
+  cacheDir?: string;
+  /** The initramfs target: host files or folders copied in (relative paths: from the tree's folder). */
+  initramfsFiles?: ReadonlyArray<{ host: string; guest: string }>;
+  /**
+   * Build Kernel of a kernel tree: when its last build succeeded (ms since the epoch, with
+   * nothing saved in the tree while make ran). make is skipped when no file changed since.
+   */
+  builtCleanAt?: number;
 }
 
 /** A problem that stops a target before anything runs, in words for the user. */
@@ -71,6 +91,9 @@ export const LABELS: Readonly<Record<TargetId, string>> = {
   'build-rootfs': 'Build Rootfs',
   'build-all': 'Build All',
   'scripts-gdb': 'scripts_gdb',
+  'minimal-config': 'Minimal QEMU Config',
+  initramfs: 'Build Rootfs: initramfs',
+  'debian-image': 'Build Rootfs: Debian image',
 };
 
 /** The task name of a target; trees of a folder that holds several are told apart by name. */
@@ -87,6 +110,9 @@ export async function listTargets(tree: BuildTree, options: PlanOptions): Promis
     return [
       spec('build-kernel', `${make} -j${options.jobs}`, 'build'),
       spec('scripts-gdb', `${make} scripts_gdb`, 'build'),
+      spec('initramfs', `busybox initramfs + make modules_install → ${KERNEL_TREE_GUEST_DIR}/${INITRAMFS_NAME}`, 'build'),
+      spec('debian-image', `mmdebstrap bookworm (ssh, serial autologin) → ${KERNEL_TREE_GUEST_DIR}/debian-<arch>.qcow2`, 'build'),
+      spec('minimal-config', `${make} tinyconfig + virtio, network, 9p/virtiofs, DWARF (${BUILD_ESTIMATES.minimal})`, 'configure'),
       spec('defconfig', `${make} defconfig`, 'configure'),
       spec('tinyconfig', `${make} tinyconfig`, 'configure'),
       spec('olddefconfig', `${make} olddefconfig`, 'configure'),
@@ -146,7 +172,12 @@ async function planKernelTarget(tree: KernelBuildTree, target: TargetRef, option
   const arch = await kernelArch(tree, options);
   const make = (title: string, ...args: string[]) => kernelMake(tree, title, args, arch, options);
   const hasConfig = await isFile(kernelConfigFile(tree));
-  const configureFirst = (): Step[] => (hasConfig ? [] : [make('No .config yet: start from defconfig', 'defconfig'), kernelDoctorFixStep(tree, options)]);
+  const minimal = async (title: string): Promise<Step[]> => minimalConfigSteps(tree, title, arch, options);
+  const configureFirst = async (): Promise<Step[]> => {
+    if (hasConfig) return [];
+    if (options.freshConfig === 'defconfig') return [make('No .config yet: start from defconfig', 'defconfig'), kernelDoctorFixStep(tree, options)];
+    return minimal("No .config yet: kernel-qemu's minimal QEMU configuration (tinyconfig + guest options)");
+  };
   switch (target.id) {
     case 'defconfig':
       return [make('defconfig', 'defconfig')];
@@ -158,10 +189,18 @@ async function planKernelTarget(tree: KernelBuildTree, target: TargetRef, option
       return [make('menuconfig', 'menuconfig')];
     case 'debug-config':
       return hasConfig ? [kernelDoctorFixStep(tree, options)] : configureFirst();
-    case 'build-kernel':
-      return [...configureFirst(), make('Build Kernel', `-j${Math.max(1, options.jobs)}`)];
+    case 'minimal-config':
+      return minimal('Minimal QEMU configuration: tinyconfig');
+    case 'build-kernel': {
+      const build = make('Build Kernel', `-j${Math.max(1, options.jobs)}`);
+      return hasConfig && options.builtCleanAt !== undefined ? [skipWhenUnchanged(tree, options.builtCleanAt, [build])] : [...(await configureFirst()), build];
+    }
     case 'scripts-gdb':
       return [make('scripts_gdb', 'scripts_gdb')];
+    case 'initramfs':
+      return initramfsSteps(tree, arch, options, (title, args) => make(title, ...args));
+    case 'debian-image':
+      return debianImageSteps(tree, arch, options, (title, args) => make(title, ...args));
     default:
       throw new PlanError(`A kernel tree has no '${target.id}' target (it is a buildroot target).`);
   }
@@ -196,6 +235,26 @@ export async function kernelEditSteps(tree: KernelBuildTree, edits: readonly Con
     { kind: 'run', title: 'scripts/config', argv: ['bash', path.join(tree.srcDir, 'scripts/config'), ...configScriptArgs(config, edits)], cwd: tree.srcDir },
     kernelMake(tree, 'olddefconfig', ['olddefconfig'], arch, options),
     verifyStep(config, 'CONFIG_', findings, (kconfig) => kernelFindings(kconfig)),
+  ];
+}
+
+/** tinyconfig, the minimal configuration's edits, olddefconfig, and a check of what stuck. */
+function minimalConfigSteps(tree: KernelBuildTree, title: string, arch: GuestArch, options: PlanOptions): Step[] {
+  const config = kernelConfigFile(tree);
+  const edits = minimalConfigEdits(arch);
+  return [
+    kernelMake(tree, title, ['tinyconfig'], arch, options),
+    { kind: 'run', title: 'scripts/config: the guest and debug options', argv: ['bash', path.join(tree.srcDir, 'scripts/config'), ...configScriptArgs(config, edits)], cwd: tree.srcDir },
+    kernelMake(tree, 'olddefconfig', ['olddefconfig'], arch, options),
+    {
+      kind: 'call',
+      title: 'Check the result',
+      run: async (log) => {
+        // A symbol that did not stick is reported, not fatal: it depends on something this kernel version spells otherwise.
+        const missing = unkeptEdits(await readConfig(config, 'CONFIG_'), edits);
+        log(missing.length ? `Not set after olddefconfig (unmet dependencies on this kernel version): ${missing.join(', ')}` : `All ${edits.length} options are set.`);
+      },
+    },
   ];
 }
 

@@ -1,7 +1,7 @@
 // Reads just enough of an ELF file to check it before gdb spends seconds loading it:
 // class, machine (guest arch) and whether it carries DWARF.
 import { open } from 'node:fs/promises';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 
 export interface ElfSection {
   offset: bigint;

@@ -18,6 +18,7 @@ export class KernelQemuAdapterFactory implements vscode.DebugAdapterDescriptorFa
     }
     // The adapter's own bundle, required on first use: the extension bundle does not carry the
     // session, MI and QEMU code, so activation does not parse it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle loaded by path at run time, not a module import
     const { KernelQemuSession: Session } = require(adapter) as { KernelQemuSession: typeof KernelQemuSession };
     return new vscode.DebugAdapterInlineImplementation(new Session());
   }

@@ -9,9 +9,11 @@ import { detectBuildTrees, detectTree, type BuildTree } from '../build/workspace
 import { initialConfiguration, SETTINGS_SECTION } from './contributes';
 import { discoverKernelTree, launchConfigFor, type KernelTree } from './discovery';
 import { BUILD_COMMAND, TASK_TYPE } from './tasks/tasksContributes';
-import { CACHE_ARGUMENT, LOG_ARGUMENT } from '../adapter/sessionProtocol';
+import { CACHE_ARGUMENT, LOG_ARGUMENT, TRUST_ARGUMENT } from '../adapter/sessionProtocol';
 import { logArgument } from './logChannel';
+import { offerGuest } from './noGuestOffer';
 import { applyToolSettings } from './toolSettings';
+import { trustedOrAsk } from './workspaceTrust';
 
 const OPEN_LAUNCH_JSON = 'Open launch.json';
 
@@ -25,6 +27,8 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | undefined> {
+    // Before discovery or a build-first task runs anything from the workspace.
+    if (!(await trustedOrAsk('start a kernel-qemu session'))) return undefined;
     if (!config.type && !config.request && !config.name) {
       // F5 with no launch.json: use the kernel build tree that is open, if there is one.
       const found = await discoverInWorkspace(folder);
@@ -61,6 +65,7 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
       qemuPath: settings.get<string>('qemuPath', ''),
       gdbPath: settings.get<string>('gdbPath', ''),
     });
+    if (settings.get<boolean>('shareWorkspace', false)) shareWorkspace(config, folder);
     // Loaded on first use: it pulls in the ELF reader and the tool lookup.
     const { checkConfig } = await import('../adapter/configCheck');
     const error = await checkConfig(config.request as 'launch' | 'attach', config);
@@ -68,12 +73,22 @@ export class KernelQemuConfigurationProvider implements vscode.DebugConfiguratio
       void showConfigError(error.message);
       return undefined; // nothing starts
     }
+    if (!(await offerGuest(config))) return undefined;
     // The adapter's log lines go to the Kernel QEMU output channel, not the Debug Console.
     config[LOG_ARGUMENT] = logArgument();
     const cache = settings.get<string>('cacheDirectory', '');
     if (cache.trim() !== '') config[CACHE_ARGUMENT] = cache;
+    config[TRUST_ARGUMENT] = vscode.workspace.isTrusted;
     return config;
   }
+}
+
+/** kernelQemu.shareWorkspace: the folder read-only at /mnt/workspace, unless the configuration shares it already or records. */
+export function shareWorkspace(config: vscode.DebugConfiguration, folder: vscode.WorkspaceFolder | undefined): void {
+  if (config.request !== 'launch' || !folder || folder.uri.scheme !== 'file' || config.record || config.replay) return;
+  const shares = Array.isArray(config.shares) ? (config.shares as Array<{ host?: unknown; guest?: unknown }>) : [];
+  if (shares.some((share) => share.host === folder.uri.fsPath || share.guest === '/mnt/workspace')) return;
+  config.shares = [...shares, { host: folder.uri.fsPath, guest: '/mnt/workspace', readOnly: true }];
 }
 
 /** Offers a launch configuration for each workspace folder that is a built kernel tree. */

@@ -6,6 +6,7 @@ import { doctorCommands, doctorMenus } from './doctorContributes';
 import { buildTaskCommands, problemMatchers, taskDefinitions } from './tasks/tasksContributes';
 import { buildsCommands, buildsMenus, buildsViews, buildsViewsWelcome } from './views/buildsContributes';
 import { snapshotCommands, snapshotMenus, snapshotViews, snapshotViewsWelcome } from './views/snapshotsContributes';
+import { IN_KERNEL_TREE } from './contextKeys';
 import { walkthroughCommands, walkthroughs } from './walkthroughContributes';
 import { KCONFIG_LANGUAGE, kernelCommands, kernelGrammars, kernelLanguages, kernelMenus, kernelSettings } from './kernelContributes';
 
@@ -37,9 +38,6 @@ export const BREAKPOINT_LANGUAGES: readonly string[] = [
  * Marketplace instead ("You don't have an extension for debugging Kconfig").
  */
 export const DEBUGGER_LANGUAGES: readonly string[] = [...BREAKPOINT_LANGUAGES, KCONFIG_LANGUAGE];
-
-/** Set while the workspace holds a kernel or buildroot tree (src/extension/kernelTreeContext.ts). */
-export const IN_KERNEL_TREE = 'kernelQemu.inKernelTree';
 
 /**
  * Breakpoints in plain-text files inside a kernel tree only: without an assembly extension VS
@@ -167,7 +165,7 @@ function settings(): Record<string, Json> {
       default: '',
       scope: 'machine-overridable',
       description:
-        "Directory for kernel-qemu's caches: gdb's symbol index cache and copies of kernel modules gdb cannot place as they are. Empty: $KERNEL_QEMU_CACHE, else ~/.cache/kernel-qemu ($XDG_CACHE_HOME/kernel-qemu).",
+        "Directory for kernel-qemu's caches: gdb's symbol index cache, copies of kernel modules gdb cannot place as they are, the guest's busybox and built Debian images. Empty: $KERNEL_QEMU_CACHE, else ~/.cache/kernel-qemu ($XDG_CACHE_HOME/kernel-qemu).",
     },
     [`${SETTINGS_SECTION}.adapterMode`]: {
       type: 'string',
@@ -185,9 +183,14 @@ function settings(): Record<string, Json> {
       description:
         "Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no launch.json, the Run and Debug list) run the tree's Build Kernel task first (preLaunchTask): make rebuilds only what changed. In launch.json, add \"preLaunchTask\": \"kernel-qemu: Build Kernel\" for the same.",
     },
+    [`${SETTINGS_SECTION}.shareWorkspace`]: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Share the workspace folder with every launched guest, read-only, at /mnt/workspace (an entry added to 'shares', mounted by the kernel-qemu initramfs). Off by default: QEMU cannot save VM snapshots while a share is mounted.",
+    },
   };
 }
-
 
 /** package.json's `contributes`, exactly as it must appear there. */
 export function buildContributes(): Record<string, Json> {
@@ -212,7 +215,8 @@ export function buildContributes(): Record<string, Json> {
     },
     languages: kernelLanguages(),
     grammars: kernelGrammars(),
-    // VS Code registers a view container with `hideIfEmpty`: it shows once a view is in it.
+    // VS Code registers a view container with `hideIfEmpty`: it shows while one of its views'
+    // `when` holds (a kernel or buildroot tree, or a kernel-qemu session).
     viewsContainers: {
       activitybar: [{ id: VIEW_CONTAINER_ID, title: 'Kernel QEMU', icon: 'media/activity.svg' }],
     },

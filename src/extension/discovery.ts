@@ -2,7 +2,7 @@
 // without a launch.json. No vscode import: plain file checks, unit-testable.
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 import { readElfSummary } from '../elf/elf';
 import { DEBUG_TYPE } from './contributes';
 
@@ -21,7 +21,7 @@ export const KERNEL_IMAGES: Readonly<Record<GuestArch, string>> = {
 };
 
 /** Initramfs names looked for at the top of the tree, first match wins. */
-export const INITRD_NAMES: readonly string[] = ['initramfs.cpio.gz', 'initramfs.cpio', 'initrd.img', 'initrd.gz', 'rootfs.cpio.gz'];
+export const INITRD_NAMES: readonly string[] = ['.kernel-qemu/initramfs.cpio.gz', 'initramfs.cpio.gz', 'initramfs.cpio', 'initrd.img', 'initrd.gz', 'rootfs.cpio.gz'];
 
 async function isFile(file: string): Promise<boolean> {
   try {

@@ -18,9 +18,9 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export function doctorCommands(): Json[] {
   const category = 'Kernel QEMU';
   return [
-    { command: DOCTOR_COMMAND.check, title: 'Config Doctor: Check .config', category, icon: '$(checklist)' },
-    { command: DOCTOR_COMMAND.fixAll, title: 'Config Doctor: Enable Debug Options', category, icon: '$(wand)' },
-    { command: DOCTOR_COMMAND.fix, title: 'Config Doctor: Apply Fix', category, icon: '$(wand)' },
+    { command: DOCTOR_COMMAND.check, title: 'Check .config (Config Doctor)', category, icon: '$(checklist)' },
+    { command: DOCTOR_COMMAND.fixAll, title: 'Enable Debug Options in .config (Config Doctor)', category, icon: '$(wand)' },
+    { command: DOCTOR_COMMAND.fix, title: 'Apply Config Doctor Fix', category, icon: '$(wand)' },
   ];
 }
 

@@ -11,6 +11,7 @@ import { registerOopsLinks } from './oopsLinks';
 import { registerPrerequisitesCommand } from './prerequisitesCommand';
 import { registerSerialTerminal } from './serialTerminal';
 import { registerStatusBar } from './statusBar';
+import { registerSshTerminal } from './sshTerminal';
 import { registerBuildFeatures } from './tasks/register';
 import { registerSnapshotsView } from './views/snapshots';
 
@@ -34,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerSnapshotsView(context);
   registerSerialTerminal(context);
   registerLogChannel(context);
-  registerStatusBar(context);
+  registerSshTerminal(context, registerStatusBar(context));
   registerPrerequisitesCommand(context);
   registerKernelCommands(context);
   registerOopsLinks(context);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './contributes';
 import { KERNEL_COMMAND, KERNEL_LOG_LANGUAGE } from './kernelContributes';
+import { KERNEL_REQUEST, kernelRequest } from '../adapter/kernelProtocol';
 
 function activeKernelSession(): vscode.DebugSession | undefined {
   const session = vscode.debug.activeDebugSession;
@@ -30,13 +31,13 @@ export function registerKernelCommands(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(KERNEL_COMMAND.showDmesg, () =>
       run(async (session) => {
-        const { text } = (await session.customRequest('kernelQemu.dmesg')) as { text: string };
+        const { text } = await kernelRequest(session, KERNEL_REQUEST.dmesg);
         await showDocument(text, KERNEL_LOG_LANGUAGE);
       }),
     ),
     vscode.commands.registerCommand(KERNEL_COMMAND.listTasks, () =>
       run(async (session) => {
-        const { tasks } = (await session.customRequest('kernelQemu.tasks')) as { tasks: Array<{ pid: number; comm: string; state: string }> };
+        const { tasks } = await kernelRequest(session, KERNEL_REQUEST.tasks);
         const rows = tasks.map((task) => `${String(task.pid).padStart(7)}  ${task.state}  ${task.comm}`);
         await showDocument(['    PID  S  COMMAND', ...rows].join('\n') + '\n', 'plaintext');
       }),

@@ -2,23 +2,26 @@
 // kernel log and the task list, the kernel-log language and its grammar. Pure: merged into
 // `contributes` by src/extension/contributes.ts.
 
+import { IN_SESSION } from './contextKeys';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export const KERNEL_COMMAND = {
   showSerialConsole: 'kernelQemu.showSerialConsole',
   showDmesg: 'kernelQemu.showDmesg',
   listTasks: 'kernelQemu.listTasks',
+  openSshTerminal: 'kernelQemu.openSshTerminal',
 } as const;
 
 export const KERNEL_LOG_LANGUAGE = 'kernel-log';
 
-const IN_SESSION = "debugType == 'kernel-qemu'";
 
 export function kernelCommands(): Json[] {
   return [
     { command: KERNEL_COMMAND.showSerialConsole, title: 'Show Serial Console', category: 'Kernel QEMU', enablement: IN_SESSION },
     { command: KERNEL_COMMAND.showDmesg, title: 'Show Kernel Log (dmesg)', category: 'Kernel QEMU', enablement: IN_SESSION },
     { command: KERNEL_COMMAND.listTasks, title: 'List Tasks', category: 'Kernel QEMU', enablement: IN_SESSION },
+    { command: KERNEL_COMMAND.openSshTerminal, title: 'Open SSH Terminal in Guest', category: 'Kernel QEMU', enablement: IN_SESSION, icon: '$(remote)' },
   ];
 }
 

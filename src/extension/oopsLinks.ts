@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './contributes';
 import { findOopsLocations } from './oopsLocations';
+import { KERNEL_REQUEST, kernelRequest } from '../adapter/kernelProtocol';
 
 interface OopsLink extends vscode.TerminalLink {
   location: string;
@@ -19,7 +20,7 @@ export function registerOopsLinks(context: vscode.ExtensionContext): void {
         const session = vscode.debug.activeDebugSession;
         if (session?.type !== DEBUG_TYPE) return void vscode.window.showInformationMessage('Kernel locations resolve while a kernel-qemu session runs.');
         try {
-          const resolved = (await session.customRequest('kernelQemu.resolveLocation', { location: link.location })) as { path?: string; line?: number };
+          const resolved = await kernelRequest(session, KERNEL_REQUEST.resolveLocation, { location: link.location });
           if (!resolved.path) return void vscode.window.showInformationMessage(`No source line for ${link.location}.`);
           const line = Math.max(0, (resolved.line ?? 1) - 1);
           await vscode.window.showTextDocument(vscode.Uri.file(resolved.path), { selection: new vscode.Range(line, 0, line, 0) });

@@ -32,7 +32,7 @@ export function distributionFamily(osRelease: string): Family | undefined {
 }
 
 export interface ToolPaths {
-  /** kernelQemu.qemuPath: a directory of qemu-system-* binaries, or empty. */
+  /** kernelQemu.qemuPath: a directory of qemu-system-* binaries, a QEMU binary, or empty. */
   qemuDirectory?: string;
   /** kernelQemu.gdbPath, or empty. */
   gdbPath?: string;
@@ -41,8 +41,13 @@ export interface ToolPaths {
 /** Checks qemu-system-x86_64, qemu-system-aarch64 and a gdb that debugs both (gdb-multiarch, else gdb). */
 export function checkPrerequisites(paths: ToolPaths = {}, osRelease = readOsRelease(), find = findExecutable): PrerequisiteReport {
   const report: PrerequisiteReport = { found: [], missing: [] };
+  const setting = paths.qemuDirectory?.replace(/\/$/, '');
+  // The setting may name the binary itself: it is the QEMU of its arch (of both, under another name).
+  const binary = setting ? find(setting) : undefined;
+  const binaryName = binary?.split('/').pop() ?? '';
   for (const qemu of ['qemu-system-x86_64', 'qemu-system-aarch64']) {
-    const where = find(paths.qemuDirectory ? `${paths.qemuDirectory.replace(/\/$/, '')}/${qemu}` : qemu);
+    const named = binary !== undefined && (binaryName === qemu || !binaryName.startsWith('qemu-system-'));
+    const where = named ? binary : find(setting && !binary ? `${setting}/${qemu}` : qemu);
     if (where) report.found.push({ tool: qemu, path: where });
     else report.missing.push(qemu);
   }

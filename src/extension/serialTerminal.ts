@@ -7,6 +7,7 @@ import { DEBUG_TYPE } from './contributes';
 import { KERNEL_COMMAND } from './kernelContributes';
 import { SerialBridge } from './serialBridge';
 import { TerminalSlots } from './terminalSlots';
+import { KERNEL_REQUEST, kernelRequest } from '../adapter/kernelProtocol';
 
 /** One VS Code terminal, connected to one session's serial console at a time. */
 class SerialTerminal {
@@ -37,9 +38,9 @@ class SerialTerminal {
   attach(session: vscode.DebugSession, name: string, reused: boolean): void {
     this.bridge = new SerialBridge(
       {
-        open: async () => (await session.customRequest('kernelQemu.serialTerminal.open')) as { backlog: string },
-        send: async (text) => void (await session.customRequest('kernelQemu.serialInput', { text })),
-        close: async () => void (await session.customRequest('kernelQemu.serialTerminal.close')),
+        open: () => kernelRequest(session, KERNEL_REQUEST.serialTerminalOpen),
+        send: async (text) => void (await kernelRequest(session, KERNEL_REQUEST.serialInput, { text })),
+        close: async () => void (await kernelRequest(session, KERNEL_REQUEST.serialTerminalClose)),
       },
       (text) => this.writer.fire(text),
     );

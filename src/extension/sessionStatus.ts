@@ -30,6 +30,8 @@ export function nextStatus(status: SessionStatus, message: DebugProtocol.Protoco
   if (message.type === 'response') {
     const response = message as DebugProtocol.Response;
     if (response.success && RESUMING.has(response.command)) return { ...status, state: 'running', reason: undefined };
+    // With stopAtEntry off the kernel runs from configurationDone on; a stop that came first stands.
+    if (response.success && response.command === 'configurationDone' && status.state === 'starting') return { ...status, state: 'running' };
   }
   return status;
 }
@@ -40,8 +42,11 @@ export function statusText(status: SessionStatus, sessionName: string): { text: 
   const state = status.state === 'stopped' && status.reason ? `stopped (${status.reason})` : status.state;
   if (!status.info) return { text: `$(vm) kernel: ${state}`, tooltip: `Kernel QEMU session "${sessionName}": ${state}. Click for the serial console.` };
   const accel = ACCEL_LABEL[status.info.accel];
+  const ssh = status.info.ssh;
   return {
-    text: `$(vm) ${status.info.arch} · ${accel} · ${state}`,
-    tooltip: `Kernel QEMU session "${sessionName}": ${status.info.arch} guest, ${status.info.accel === 'attach' ? 'attached to a running QEMU' : `${accel} accelerator`}, ${state}. Click for the serial console.`,
+    text: `$(vm) ${status.info.arch} · ${accel} · ${state}${ssh ? ` · ssh :${ssh.port}` : ''}`,
+    tooltip:
+      `Kernel QEMU session "${sessionName}": ${status.info.arch} guest, ${status.info.accel === 'attach' ? 'attached to a running QEMU' : `${accel} accelerator`}, ${state}. Click for the serial console.` +
+      (ssh ? ` The guest's ssh is forwarded from 127.0.0.1:${ssh.port} ("Kernel QEMU: Open SSH Terminal in Guest").` : ''),
   };
 }

@@ -3,9 +3,11 @@
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './contributes';
 import { KERNEL_COMMAND } from './kernelContributes';
+import type { SessionInfo } from '../adapter/sessionProtocol';
 import { nextStatus, STARTING, statusText, type SessionStatus } from './sessionStatus';
 
-export function registerStatusBar(context: vscode.ExtensionContext): void {
+/** Returns what each running session said about itself (the ssh terminal command reads it). */
+export function registerStatusBar(context: vscode.ExtensionContext): (session: vscode.DebugSession) => SessionInfo | undefined {
   const item = vscode.window.createStatusBarItem('kernelQemu.session', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Kernel QEMU session';
   item.command = KERNEL_COMMAND.showSerialConsole;
@@ -49,4 +51,5 @@ export function registerStatusBar(context: vscode.ExtensionContext): void {
       show();
     }),
   );
+  return (session) => statuses.get(session.id)?.info;
 }

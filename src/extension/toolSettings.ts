@@ -2,7 +2,7 @@
 // that names no tool of its own. No vscode import: the caller passes the settings in.
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 import { readElfSummary } from '../elf/elf';
 
 export interface ToolSettings {

@@ -1,5 +1,7 @@
-// package.json's walkthrough: QEMU and gdb installed, a kernel with debug info, F5. Pure:
-// merged into `contributes` by src/extension/contributes.ts.
+// package.json's walkthrough: QEMU and gdb installed, a kernel with debug info, F5. Each step
+// is done when its outcome is seen (tools found, a vmlinux found, a kernel-qemu session),
+// not when its button is clicked. Pure: merged into `contributes` by src/extension/contributes.ts.
+import { IN_SESSION, KERNEL_FOUND, TOOLS_FOUND } from './contextKeys';
 import { BUILD_COMMAND } from './tasks/tasksContributes';
 
 /** "Kernel QEMU: Check Prerequisites" (src/extension/prerequisitesCommand.ts). */
@@ -23,21 +25,21 @@ export function walkthroughs(): Json[] {
           title: 'Install QEMU and gdb',
           description: `kernel-qemu runs qemu-system-x86_64 / qemu-system-aarch64 and gdb (gdb-multiarch).\n[Check Prerequisites](command:${CHECK_PREREQUISITES_COMMAND})`,
           media: { markdown: 'media/walkthrough/prerequisites.md' },
-          completionEvents: [`onCommand:${CHECK_PREREQUISITES_COMMAND}`],
+          completionEvents: [`onContext:${TOOLS_FOUND}`],
         },
         {
           id: 'kernel',
           title: 'Get a kernel with debug info',
           description: `Build one from a kernel tree, or install a ready-made debug kernel (Debian, Ubuntu).\n[Build Kernel](command:${BUILD_COMMAND.buildKernel})`,
           media: { markdown: 'media/walkthrough/kernel.md' },
-          completionEvents: [`onCommand:${BUILD_COMMAND.buildKernel}`],
+          completionEvents: [`onContext:${KERNEL_FOUND}`],
         },
         {
           id: 'launch',
           title: 'Press F5',
           description: 'Add a Kernel (QEMU) configuration and start: the kernel stops at start_kernel.\n[Add Configuration](command:debug.addConfiguration)\n[Start Debugging](command:workbench.action.debug.start)',
           media: { markdown: 'media/walkthrough/launch.md' },
-          completionEvents: ['onDebug'],
+          completionEvents: [`onContext:${IN_SESSION}`],
         },
       ],
     },

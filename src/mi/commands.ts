@@ -13,6 +13,8 @@ export interface MiCommand {
   readonly ownsLog?: true;
   /** Sent inside a window where gdb refuses writes and calls (evaluationPolicy.ts): it reads only. */
   readonly readOnly?: true;
+  /** Only reads the target (the adapter's own Python readers): its answer holds while the kernel stays stopped. */
+  readonly stopStable?: true;
 }
 
 const DONE: readonly ResultClass[] = ['done'];
@@ -90,6 +92,7 @@ export const mi = {
   },
   breakList: () => command('-break-list'),
   breakDisable: (numbers: readonly string[]) => command(`-break-disable ${numbers.join(' ')}`),
+  breakEnable: (numbers: readonly string[]) => command(`-break-enable ${numbers.join(' ')}`),
   breakDelete: (numbers: readonly string[]) => command(`-break-delete ${numbers.join(' ')}`),
   breakCondition: (number: string, condition: string) => command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),
   breakAfter: (number: string, count: number) => command(`-break-after ${number} ${int(count)}`),
@@ -107,6 +110,10 @@ export const mi = {
   execFinish: (threadId: number, frameLevel = 0) => command(`-exec-finish --thread ${int(threadId)} --frame ${int(frameLevel)}`, RUNNING),
   execNextInstruction: (threadId: number) => command(`-exec-next-instruction --thread ${int(threadId)}`, RUNNING),
   execStepInstruction: (threadId: number) => command(`-exec-step-instruction --thread ${int(threadId)}`, RUNNING),
+  // Reverse execution (a replaying QEMU): MI's global --thread comes before the command's own --reverse.
+  execReverseNext: (threadId: number) => command(`-exec-next --thread ${int(threadId)} --reverse`, RUNNING),
+  execReverseStepInstruction: (threadId: number) => command(`-exec-step-instruction --thread ${int(threadId)} --reverse`, RUNNING),
+  execReverseContinue: () => command('-exec-continue --reverse', RUNNING),
 
   threadInfo: () => command('-thread-info'),
   threadSelect: (threadId: number) => command(`-thread-select ${int(threadId)}`),

@@ -42,6 +42,7 @@ interface Pending {
   reject: (error: Error) => void;
   /** Created at the call site so a failure's stack shows who sent the command. */
   callSite: Error;
+  sentAt: number;
 }
 
 /** In front of gdb (the adapter's per-stop read cache): answers `command`, usually with `toGdb(command)`. */
@@ -54,12 +55,16 @@ export interface MiConnectionEvents {
   /** attributed: the text is the output of a command we sent (it comes back in its MiResult or MiCommandError). */
   stream: [StreamRecord, attributed: boolean];
   parseError: [ParseErrorRecord];
+  /** The answer to a command failed by failPending, come after all: what it did is in gdb now. */
+  late: [command: MiCommand, record: ResultRecord];
   trace: [direction: 'in' | 'out', line: string];
 }
 
 export class MiConnection extends EventEmitter<MiConnectionEvents> {
   private nextToken = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Commands failed by failPending whose answer has not come yet. */
+  private readonly abandoned = new Map<number, MiCommand>();
   private closedError: Error | undefined;
 
   constructor(private readonly writeLine: (line: string) => void) {
@@ -77,6 +82,11 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     this.hook = hook;
   }
 
+  /** The hook in front of gdb now, to wrap it. */
+  get sendHook(): MiSendHook | undefined {
+    return this.hook;
+  }
+
   send(command: MiCommand): Promise<MiResult> {
     return this.hook ? this.hook(command, (toSend) => this.sendToGdb(toSend)) : this.sendToGdb(command);
   }
@@ -86,7 +96,7 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     if (this.closedError) return Promise.reject(this.closedError);
     const token = this.nextToken++;
     return new Promise<MiResult>((resolve, reject) => {
-      this.pending.set(token, { command, consoleText: [], transcript: [], resolve, reject, callSite });
+      this.pending.set(token, { command, consoleText: [], transcript: [], resolve, reject, callSite, sentAt: Date.now() });
       const line = `${token}${command.text}`;
       this.emit('trace', 'out', line);
       try {
@@ -109,6 +119,25 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     if (this.closedError) return;
     this.closedError = new MiConnectionClosedError(reason);
     for (const pending of this.pending.values()) pending.reject(this.closedError);
+    this.pending.clear();
+  }
+
+  /** How long the oldest unanswered command has waited, or undefined when none waits. */
+  pendingForMs(now = Date.now()): number | undefined {
+    const oldest = this.oldestPending();
+    return oldest ? now - oldest.sentAt : undefined;
+  }
+
+  /**
+   * Fails every command waiting now with `reason(command text)` (gdb cannot answer them: it, or
+   * the stub it waits for, is stopped). A late answer to one of them is emitted as 'late' (gdb
+   * did it after all); later commands are sent as usual.
+   */
+  failPending(reason: (command: string) => Error): void {
+    for (const [token, pending] of this.pending) {
+      this.abandoned.set(token, pending.command);
+      pending.reject(withStack(reason(pending.command.text), pending.callSite));
+    }
     this.pending.clear();
   }
 
@@ -147,7 +176,14 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
   private settle(record: ResultRecord): void {
     if (record.token === undefined) return;
     const pending = this.pending.get(record.token);
-    if (!pending) return;
+    if (!pending) {
+      const late = this.abandoned.get(record.token);
+      if (late) {
+        this.abandoned.delete(record.token);
+        this.emit('late', late, record);
+      }
+      return;
+    }
     this.pending.delete(record.token);
     const { command, callSite } = pending;
     if (record.resultClass === 'error') {

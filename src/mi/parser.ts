@@ -79,8 +79,12 @@ function withToken<T extends object>(record: T, token: number | undefined): T & 
   return token === undefined ? record : { ...record, token };
 }
 
+/** Sticky: matched where the cursor is, without copying the rest of a long line (a 60 KB disassembly). */
+const IDENTIFIER = /[A-Za-z_][\w-]*/y;
+
 function readIdentifier(cursor: Cursor): string {
-  const match = /^[A-Za-z_][\w-]*/.exec(cursor.text.slice(cursor.pos));
+  IDENTIFIER.lastIndex = cursor.pos;
+  const match = IDENTIFIER.exec(cursor.text);
   if (!match) return '';
   cursor.pos += match[0].length;
   return match[0];
@@ -158,33 +162,46 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
   n: 0x0a, t: 0x09, r: 0x0d, '"': 0x22, '\\': 0x5c, "'": 0x27, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b, e: 0x1b,
 };
 
-/** A C string; octal escapes are bytes, so the result is decoded as UTF-8. */
+/**
+ * A C string; octal escapes are bytes, so the result is decoded as UTF-8. The runs between
+ * escapes are taken whole (an 8 KiB memory read is one run): per character, parsing was
+ * most of what a readMemory or disassemble request cost beyond gdb.
+ */
 function readCString(cursor: Cursor): string {
   cursor.expect('"');
-  const bytes: number[] = [];
   const text = cursor.text;
+  const parts: Array<string | number[]> = [];
+  let escaped = false;
   for (;;) {
-    if (cursor.atEnd()) throw new ParseFailure('unterminated string');
-    const codePoint = text.codePointAt(cursor.pos)!;
-    const char = String.fromCodePoint(codePoint);
-    cursor.pos += char.length;
-    if (char === '"') break;
-    if (char !== '\\') {
-      if (codePoint < 0x80) bytes.push(codePoint);
-      else bytes.push(...Buffer.from(char, 'utf8'));
-      continue;
+    const quote = text.indexOf('"', cursor.pos);
+    const backslash = text.indexOf('\\', cursor.pos);
+    if (quote < 0 && backslash < 0) throw new ParseFailure('unterminated string');
+    if (backslash < 0 || (quote >= 0 && quote < backslash)) {
+      parts.push(text.slice(cursor.pos, quote));
+      cursor.pos = quote + 1;
+      break;
     }
+    if (backslash > cursor.pos) parts.push(text.slice(cursor.pos, backslash));
+    cursor.pos = backslash + 1;
     if (cursor.atEnd()) throw new ParseFailure('unterminated escape');
-    const escape = text[cursor.pos++]!;
-    const octal = /^[0-7]{1,3}/.exec(text.slice(cursor.pos - 1, cursor.pos + 2));
-    if (octal) {
-      cursor.pos += octal[0].length - 1;
-      bytes.push(Number.parseInt(octal[0], 8) & 0xff);
-    } else if (escape in SIMPLE_ESCAPES) {
-      bytes.push(SIMPLE_ESCAPES[escape]!);
-    } else {
-      bytes.push(...Buffer.from(escape, 'utf8'));
-    }
+    escaped = true;
+    parts.push(readEscape(cursor));
   }
-  return Buffer.from(bytes).toString('utf8');
+  if (!escaped) return parts[0] as string;
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))).toString('utf8');
+}
+
+/** The bytes of one escape, the cursor just after its backslash. */
+function readEscape(cursor: Cursor): number[] {
+  const text = cursor.text;
+  const escape = text.codePointAt(cursor.pos)!;
+  const char = String.fromCodePoint(escape);
+  const octal = /^[0-7]{1,3}/.exec(text.slice(cursor.pos, cursor.pos + 3));
+  if (octal) {
+    cursor.pos += octal[0].length;
+    return [Number.parseInt(octal[0], 8) & 0xff];
+  }
+  cursor.pos += char.length;
+  if (char in SIMPLE_ESCAPES) return [SIMPLE_ESCAPES[char]!];
+  return [...Buffer.from(char, 'utf8')];
 }

@@ -1,13 +1,13 @@
 // A child process the session owns: started from an argv array (never a shell), its
 // stdout framed into lines, the tail of its stderr kept for error messages, and killed
-// with its whole tree. On Linux it is started under `setpriv --pdeathsig KILL`, so the
+// with its whole tree (it leads a process group of its own). On Linux it is started under `setpriv --pdeathsig KILL`, so the
 // kernel kills it even when the adapter itself is killed with SIGKILL, and under
 // `prlimit --core=0`: a crashing QEMU (a core as big as guest RAM) or gdb would otherwise
 // drop a core file into the user's folder.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as readline from 'node:readline';
-import treeKill from 'tree-kill';
+import { killGroup } from './processGroup';
 
 const SETPRIV = '/usr/bin/setpriv';
 const PRLIMIT = '/usr/bin/prlimit';
@@ -37,7 +37,8 @@ export class ManagedProcess {
   ) {
     const [command, ...argv] = wrapped(file, args);
     // shell: false (the default) — argv elements reach the program literally.
-    this.child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'pipe', shell: false });
+    // detached: the child leads its own process group, which kill() signals as a whole.
+    this.child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'pipe', shell: false, detached: true });
     this.child.stdin.on('error', () => undefined);
     readline.createInterface({ input: this.child.stderr }).on('line', (line) => {
       this.stderrLines.push(line);
@@ -92,17 +93,20 @@ export class ManagedProcess {
     return tail ? `${this.name} ${how}:\n${tail}` : `${this.name} ${how}`;
   }
 
-  /** SIGTERM to the whole tree, SIGKILL if it is still there after graceMs. */
+  /** SIGTERM (and SIGCONT) to the whole tree, SIGKILL if it is still there after graceMs. */
   async kill(graceMs = 1500): Promise<void> {
     const pid = this.child.pid;
     if (this.hasExited || pid === undefined) {
       await this.exited;
       return;
     }
-    treeKill(pid, 'SIGTERM');
+    killGroup(pid, 'SIGTERM');
+    // A stopped process (SIGSTOP, Ctrl+Z) keeps a SIGTERM it handles (QEMU, gdb) pending until it
+    // is continued: continue it, so it ends now instead of at the SIGKILL.
+    killGroup(pid, 'SIGCONT');
     const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') {
-      treeKill(pid, 'SIGKILL');
+      killGroup(pid, 'SIGKILL');
       await this.exited;
     }
   }

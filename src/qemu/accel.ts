@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
 import { ManagedProcess } from '../process/managedProcess';
 
 export const KVM_PROBE_TIMEOUT_MS = 4000;

@@ -1,5 +1,6 @@
 // Pure: a resolved launch configuration -> QEMU's argv. No I/O, so every option is unit-tested.
-import type { GuestArch } from '../adapter/launchArgs';
+import type { GuestArch } from '../arch';
+import { guestDeviceArgs, type GuestDevices } from '../guest/qemuGuestArgs';
 import { STATE_DISK_NODE } from './vmSnapshots';
 
 export interface QemuPlan {
@@ -17,10 +18,14 @@ export interface QemuPlan {
   qmpSocket: string;
   /** Serial console on the FIFOs BASE.in/BASE.out (src/qemu/serialPipe.ts); QEMU's stdio without it. */
   serialPipe?: string;
+  /** The console only writes BASE.out (no input read): what record/replay needs (recording.ts). */
+  serialOutputOnly?: boolean;
   /** Start from this VM snapshot (`-loadvm`). */
   loadSnapshot?: string;
   /** qcow2 file for VM snapshots, attached with no guest device (node STATE_DISK_NODE). */
   stateDisk?: string;
+  /** Network, port forwards (127.0.0.1 only) and shared folders. */
+  guest?: GuestDevices;
   extraArgs: readonly string[];
 }
 
@@ -76,10 +81,12 @@ export function buildQemuArgs(plan: QemuPlan): string[] {
     args.push('-blockdev', `driver=qcow2,node-name=${STATE_DISK_NODE},file.driver=file,file.filename=${escapeOptionValue(plan.stateDisk)}`);
   }
   // The serial console: the adapter streams it to the Debug Console and types into it.
-  args.push('-chardev', plan.serialPipe ? `pipe,id=console,path=${escapeOptionValue(plan.serialPipe)}` : 'stdio,id=console,signal=off', '-serial', 'chardev:console');
+  const pipeConsole = plan.serialOutputOnly ? `file,id=console,path=${escapeOptionValue(`${plan.serialPipe}.out`)}` : `pipe,id=console,path=${escapeOptionValue(plan.serialPipe ?? '')}`;
+  args.push('-chardev', plan.serialPipe ? pipeConsole : 'stdio,id=console,signal=off', '-serial', 'chardev:console');
   // The gdb stub and QMP listen on unix sockets in a private 0700 directory: never on the network.
   args.push('-chardev', `socket,id=gdbstub,path=${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`, '-gdb', 'chardev:gdbstub');
   args.push('-qmp', `unix:${escapeOptionValue(plan.qmpSocket)},server=on,wait=off`);
+  if (plan.guest) args.push(...guestDeviceArgs(plan.guest, plan.memoryMiB));
   if (plan.loadSnapshot) args.push('-loadvm', plan.loadSnapshot);
   args.push(...plan.extraArgs);
   return args;

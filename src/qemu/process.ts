@@ -44,12 +44,13 @@ export class QemuInstance {
   }
 
   async stop(): Promise<void> {
-    if (!this.process.hasExited) {
+    // QMP closed under a running QEMU: no quit can be asked, so straight to the signals.
+    if (!this.process.hasExited && !this.qmp.isClosed) {
       const quit = this.qmp.execute('quit').catch(() => undefined);
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref());
       await Promise.race([quit.then(() => this.process.exited), timer]);
-      await this.process.kill();
     }
+    await this.process.kill();
     this.qmp.close();
     this.serial?.close();
   }

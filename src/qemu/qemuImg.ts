@@ -3,7 +3,7 @@
 // Also where a launch configuration's snapshots live (its qcow2 rootfs or its state disk).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -55,6 +55,55 @@ export async function deleteImageSnapshot(qemuImg: string, image: string, name: 
 /** Creates a small qcow2 file (and its private directory) to hold VM state for snapshots. */
 export async function createStateDisk(qemuImg: string, file: string): Promise<void> {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  await createStateDiskIn(qemuImg, file);
+}
+
+/**
+ * Creates the state disk only when no file has the name yet; false when it existed. Two
+ * sessions attaching at once: the name is claimed with O_EXCL (an empty file), the disk is made
+ * beside it and renamed over the claim, so the other never truncates it nor opens it half made
+ * (it waits for the claim to be filled).
+ */
+export async function createStateDiskIfMissing(qemuImg: string, file: string): Promise<boolean> {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    await (await open(file, 'wx', 0o600)).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (await untilFilled(file)) return false;
+    rmSync(file, { force: true }); // a claim whose adapter died before filling it
+    return createStateDiskIfMissing(qemuImg, file);
+  }
+  const made = `${file}.${process.pid}.tmp`;
+  try {
+    await createStateDiskIn(qemuImg, made);
+    renameSync(made, file);
+  } catch (error) {
+    rmSync(made, { force: true });
+    rmSync(file, { force: true }); // not left as an empty claim the next attach would wait on
+    throw error;
+  }
+  return true;
+}
+
+/** Waits (bounded: qemu-img create takes ~20 ms) while `file` is an empty claim of another session; false when it stays empty. */
+async function untilFilled(file: string, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  const empty = () => existsSync(file) && statSync(file).size === 0;
+  while (Date.now() < deadline && empty()) await new Promise((resolve) => setTimeout(resolve, 20));
+  return !empty();
+}
+
+/**
+ * Where a session's state disk may go: the configuration's own, else (another running session
+ * holds it) one beside it per concurrent session: NAME-2.qcow2, NAME-3.qcow2, …
+ */
+export function stateDiskCandidates(file: string, count = 8): string[] {
+  const base = file.replace(/\.qcow2$/, '');
+  return [file, ...Array.from({ length: count - 1 }, (_, index) => `${base}-${index + 2}.qcow2`)];
+}
+
+async function createStateDiskIn(qemuImg: string, file: string): Promise<void> {
   // The virtual size does not bound the VM state qcow2 stores after the disk's end.
   await runQemuImg(qemuImg, ['create', '-q', '-f', 'qcow2', '--', file, '1M']);
 }
@@ -66,6 +115,39 @@ export async function createStateDisk(qemuImg: string, file: string): Promise<vo
 export async function convertToQcow2(qemuImg: string, source: string, target: string): Promise<void> {
   if (existsSync(target)) throw new QemuImgError(`${target} already exists`);
   await runQemuImg(qemuImg, ['convert', '-U', '-f', 'raw', '-O', 'qcow2', '--', source, target], 30 * 60_000);
+}
+
+/** What `qemu-img check` says of a qcow2 image: fine (leaks included), or why it must not be booted. */
+export type ImageCheck = { ok: true; note?: string } | { ok: false; problem: string };
+
+/**
+ * Checks a qcow2 image's metadata read-only (`qemu-img check` without -r never writes): QEMU
+ * boots an image whose refcounts are wrong and damages it further as the guest writes. Exit
+ * codes (qemu-img(1)): 0 clean, 2 corrupt, 3 leaked clusters only (harmless), 1 not checked
+ * (cannot be opened; or locked by a running QEMU, which the launch reports itself), 63 no check.
+ */
+export function checkQcow2Image(qemuImg: string, image: string): Promise<ImageCheck> {
+  return new Promise((resolve) => {
+    execFile(qemuImg, ['check', '--output=json', '-f', 'qcow2', '--', image], { timeout: QEMU_IMG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      const errorsSeen = stderr.split('\n').filter((line) => /^ERROR /.test(line));
+      const lastLine = stderr.trim().split('\n').pop()?.replace(/^qemu-img: /, '') ?? '';
+      if (code === 0 || code === 63) return resolve({ ok: true });
+      if (code === 3) return resolve({ ok: true, note: 'leaked clusters (space only; no data at risk)' });
+      if (code === 1 && /lock/i.test(lastLine)) return resolve({ ok: true, note: 'in use by another process, not checked' });
+      if (code === 2) {
+        let corruptions = errorsSeen.length;
+        try {
+          corruptions = (JSON.parse(stdout) as { corruptions?: number }).corruptions ?? corruptions;
+        } catch {
+          // no JSON: the ERROR lines are the count
+        }
+        const shown = errorsSeen.slice(0, 3).map((line) => line.replace(/^ERROR /, ''));
+        return resolve({ ok: false, problem: `qemu-img check found ${corruptions} corruption${corruptions === 1 ? '' : 's'} in its metadata (${shown.join('; ')}${errorsSeen.length > shown.length ? '; …' : ''})` });
+      }
+      resolve({ ok: false, problem: `qemu-img check could not read it: ${lastLine || (error?.message ?? 'no reason given')}` });
+    });
+  });
 }
 
 /** qcow2 by its magic, anything else is attached as raw. */

@@ -19,7 +19,24 @@ export interface QmpEvent {
   timestamp?: { seconds: number; microseconds: number };
 }
 
+/** The QMP connection is gone (QEMU exited, or its monitor closed the connection): nothing more can be asked. */
+export class QmpClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QmpClosedError';
+  }
+}
+
+/** An event waited for (QmpClient.awaitEvent); cancel() when it no longer matters. */
+export interface EventWait {
+  event: Promise<QmpEvent>;
+  cancel(): void;
+}
+
 interface Pending {
+  /** The command, or the event waited for. */
+  what: string;
+  sentAt: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -27,6 +44,9 @@ interface Pending {
 export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trace: [direction: 'in' | 'out', line: string] }> {
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
+  /** Events waited for (awaitEvent), by a key of their own. */
+  private readonly waiters = new Map<string, Pending & { matches: (event: QmpEvent) => boolean }>();
+  private nextWaiter = 1;
   private buffer = '';
   private closed = false;
 
@@ -58,10 +78,10 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
   }
 
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('QMP connection closed'));
+    if (this.closed) return Promise.reject(this.closedError());
     const id = `kq-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(id, { what: command, sentAt: Date.now(), resolve: resolve as (value: unknown) => void, reject });
       const line = JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id });
       this.emit('trace', 'out', line);
       this.socket.write(line + '\n');
@@ -73,9 +93,45 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
     return this.execute<string>('human-monitor-command', { 'command-line': commandLine });
   }
 
+  /** The first event that `matches` from now on; rejects like a command when the connection closes or failPending runs. */
+  awaitEvent(what: string, matches: (event: QmpEvent) => boolean): EventWait {
+    const key = `w-${this.nextWaiter++}`;
+    const event = this.closed
+      ? Promise.reject(this.closedError())
+      : new Promise<QmpEvent>((resolve, reject) => {
+          this.waiters.set(key, { what, sentAt: Date.now(), matches, resolve: resolve as (value: unknown) => void, reject });
+        });
+    event.catch(() => undefined); // awaited by the caller, or cancelled
+    return { event, cancel: () => void this.waiters.delete(key) };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** How long the oldest unanswered command (or awaited event) has waited, or undefined when none waits. */
+  pendingForMs(now = Date.now()): number | undefined {
+    let oldest: number | undefined;
+    for (const entry of [...this.pending.values(), ...this.waiters.values()]) oldest = Math.min(oldest ?? entry.sentAt, entry.sentAt);
+    return oldest === undefined ? undefined : now - oldest;
+  }
+
+  /** Fails every command and event wait now with `reason(what)` (QEMU cannot answer: it is stopped). */
+  failPending(reason: (what: string) => Error): void {
+    for (const entry of [...this.pending.values(), ...this.waiters.values()]) entry.reject(reason(entry.what));
+    this.pending.clear();
+    this.waiters.clear();
+  }
+
   close(): void {
     this.socket.destroy();
   }
+
+  private closedError(): QmpClosedError {
+    return new QmpClosedError(this.closeReason ?? 'the QMP connection is closed');
+  }
+
+  private closeReason: string | undefined;
 
   private greeting: Promise<void> | undefined;
   private greetingResolve: (() => void) | undefined;
@@ -108,12 +164,18 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
       return;
     }
     if ('QMP' in message) {
-      if (!this.greeting) this.waitForGreeting();
+      if (!this.greeting) void this.waitForGreeting();
       this.greetingResolve?.();
       return;
     }
     if (typeof message.event === 'string') {
-      this.emit('event', message as unknown as QmpEvent);
+      const event = message as unknown as QmpEvent;
+      for (const [key, waiter] of this.waiters) {
+        if (!waiter.matches(event)) continue;
+        this.waiters.delete(key);
+        waiter.resolve(event);
+      }
+      this.emit('event', event);
       return;
     }
     const id = typeof message.id === 'string' ? message.id : undefined;
@@ -131,11 +193,12 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    const error = new Error('QMP connection closed (QEMU exited)');
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+    this.closeReason = 'QEMU closed the QMP connection (QEMU exited, or its monitor went away)';
+    const error = this.closedError();
+    this.failPending(() => error);
     this.emit('close');
   }
+
 }
 
 function connectOnce(path: string): Promise<net.Socket> {

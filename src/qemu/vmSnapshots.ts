@@ -1,7 +1,7 @@
 // VM snapshots in QEMU's own terms: what a snapshot is, how `qemu-img snapshot -l` and
 // QMP describe them, which block nodes can hold them, and the QMP snapshot jobs
 // (snapshot-save / snapshot-load / snapshot-delete). No DAP, no gdb, no vscode.
-import type { QmpEvent } from './qmp';
+import type { EventWait, QmpEvent } from './qmp';
 
 export interface VmSnapshot {
   /** QEMU's numeric id ("1", "2", ...); the name is what users and commands use. */
@@ -157,10 +157,8 @@ interface QmpBlockNode {
 /** The part of QmpClient this module uses (so tests can script QEMU's answers). */
 export interface QmpLike {
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T>;
-  on(event: 'event', listener: (event: QmpEvent) => void): unknown;
-  off(event: 'event', listener: (event: QmpEvent) => void): unknown;
-  on(event: 'close', listener: () => void): unknown;
-  off(event: 'close', listener: () => void): unknown;
+  /** The first matching event from now on; rejects when the connection closes (or its waits are failed). */
+  awaitEvent(what: string, matches: (event: QmpEvent) => boolean): EventWait;
 }
 
 /** The guest's drives plus the state disk (which has no guest device, so query-block does not show it). */
@@ -214,27 +212,19 @@ let jobCounter = 0;
  */
 export async function runJob(qmp: QmpLike, command: string, args: Record<string, unknown>): Promise<void> {
   const id = `kq-${command}-${process.pid}-${++jobCounter}`;
-  let onEvent: (event: QmpEvent) => void = () => undefined;
-  let onClose: () => void = () => undefined;
-  const concluded = new Promise<void>((resolve, reject) => {
-    onEvent = (event) => {
-      if (event.event === 'JOB_STATUS_CHANGE' && event.data?.id === id && event.data.status === 'concluded') resolve();
-    };
-    onClose = () => reject(new QmpJobError(`QEMU exited during ${command}`, command));
-  });
-  qmp.on('event', onEvent);
-  qmp.on('close', onClose);
+  // Waited for before the job starts: its events may come before the command's answer.
+  const concluded = qmp.awaitEvent(command, (event) => event.event === 'JOB_STATUS_CHANGE' && event.data?.id === id && event.data.status === 'concluded');
   try {
     await qmp.execute(command, { 'job-id': id, ...args });
-    await concluded;
-    const jobs = await qmp.execute<Array<{ id: string; error?: string }>>('query-jobs');
-    await qmp.execute('job-dismiss', { id }).catch(() => undefined);
-    const error = jobs.find((job) => job.id === id)?.error;
-    if (error) throw new QmpJobError(error, command);
-  } finally {
-    qmp.off('event', onEvent);
-    qmp.off('close', onClose);
+  } catch (error) {
+    concluded.cancel();
+    throw error;
   }
+  await concluded.event;
+  const jobs = await qmp.execute<Array<{ id: string; error?: string }>>('query-jobs');
+  await qmp.execute('job-dismiss', { id }).catch(() => undefined);
+  const error = jobs.find((job) => job.id === id)?.error;
+  if (error) throw new QmpJobError(error, command);
 }
 
 export function saveSnapshot(qmp: QmpLike, layout: SnapshotLayout, tag: string): Promise<void> {

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { test } from 'node:test';
 import { ROOT } from './support';
 
 test('npm run demo prints the source line at start_kernel and at do_sys_openat2', { timeout: 300_000 }, async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/demo.ts')], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 280_000 });
-  const text = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+  const text = stripVTControlCharacters(stdout);
   assert.match(text, /^\s*> main\.c:\d+ .*$/m, 'the source line at start_kernel');
   assert.match(text, /^\s*> open\.c:\d+ .*$/m, 'the source line at do_sys_openat2');
   assert.doesNotMatch(text, /no source for/);

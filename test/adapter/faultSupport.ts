@@ -192,7 +192,7 @@ export async function launchToStop(client: DebugClient, config: Record<string, u
   const initialized = nextEvent(client, 'initialized', withinMs);
   const stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', withinMs);
   await client.initializeRequest();
-  const launched = config.request === 'attach' ? client.attachRequest(config as DebugProtocol.AttachRequestArguments) : client.launchRequest(config as DebugProtocol.LaunchRequestArguments);
+  const launched = config.request === 'attach' ? client.attachRequest(config) : client.launchRequest(config);
   await Promise.race([initialized, launched]);
   if (!(await initialized)) throw new Error('no initialized event');
   await client.configurationDoneRequest();

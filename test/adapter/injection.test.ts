@@ -75,7 +75,8 @@ describe('launch configuration strings reach QEMU and gdb literally', () => {
     const after = (flag: string) => qemu.argv[qemu.argv.lastIndexOf(flag) + 1];
     assert.equal(after('-kernel'), files.kernel);
     assert.equal(after('-initrd'), files.initrd);
-    assert.equal(after('-append'), kernelCommandLine({ arch: 'x86_64', append, hasRootfs: false }));
+    // The user's words, then what the kernel-qemu initramfs reads (the default user-mode network).
+    assert.equal(after('-append'), `${kernelCommandLine({ arch: 'x86_64', append, hasRootfs: false })} kq.net=user`);
     assert.equal(after('-name'), serverName);
     const chardev = qemu.argv.find((arg) => arg.startsWith('socket,id=gdbstub,path='))!;
     assert.ok(chardev.includes(adapterTmp.replaceAll(',', ',,')), `commas in the socket path are doubled for QEMU's option syntax: ${chardev}`);

@@ -1,12 +1,12 @@
 // The whole loop of seeds 002–004, through kernel-qemu's build layer: Debian's
-// linux-source-6.1 tree, tinyconfig, the config doctor's debug options (scripts/config +
+// linux-source-6.1 tree, the minimal QEMU configuration (tinyconfig + guest options), the config doctor's debug options (scripts/config +
 // olddefconfig), make -j, make scripts_gdb — the same plans and runner the Build Kernel
 // task uses — then an F5-style session on the result that stops at start_kernel with the
 // source open from the tree. The build goes to an O= directory in the cache, so the
 // shared source tree stays pristine and a re-run only does what make says is out of date.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -95,7 +95,14 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
 
   test('Build Kernel + scripts_gdb produce a vmlinux with DWARF, a bzImage and vmlinux-gdb.py (make skips what is up to date)', { timeout: BUILD_TIMEOUT }, async () => {
     const started = Date.now();
-    if (!existsSync(path.join(OBJ, '.config'))) await run(tree, { id: 'tinyconfig' });
+    if (!existsSync(path.join(OBJ, '.config'))) {
+      // A fresh tree: Build Kernel starts from the minimal QEMU configuration. Its configure
+      // steps run here first, so the options below go in before the one make -j.
+      const fresh = await planTarget(tree, { id: 'build-kernel' }, OPTIONS);
+      assert.deepEqual(fresh.map((step) => step.title).slice(0, 2), ["No .config yet: kernel-qemu's minimal QEMU configuration (tinyconfig + guest options)", 'scripts/config: the guest and debug options']);
+      const configured = await run(tree, { id: 'minimal-config' });
+      assert.match(configured.log, /All \d+ options are set\./);
+    }
     await run(tree, { id: 'debug-config' });
     // What kernelExceptions.test.ts needs to provoke a WARN and an Oops from the guest's shell
     // (tinyconfig leaves out BUG, which WARN_ON and BUG need, and kallsyms for their reports).
@@ -131,6 +138,28 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
     assert.deepEqual(detected && { kind: detected.kind, objDir: detected.kind === 'kernel' ? detected.objDir : '', srcDir: detected.kind === 'kernel' ? detected.srcDir : '' }, { kind: 'kernel', objDir: OBJ, srcDir: SRC });
   });
 
+  test('Build Kernel right after a clean build does not run make; a changed .config makes it run again', { timeout: 5 * 60_000 }, async () => {
+    const builtAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines: string[] = [];
+    const skipped = await runSteps(await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt }), { output: (text) => lines.push(text) });
+    assert.ok(skipped.ok, skipped.firstError);
+    assert.match(lines.join(''), new RegExp(`Nothing changed in ${tree.name.replace(/[.]/g, '\\.')} since the build that ended at .*: make was not run\\.`));
+    assert.doesNotMatch(lines.join(''), /> Build Kernel: make/);
+    console.log(`up-to-date check: ${lines.join('').match(/\(([\d,]+ files looked at in [\d.]+ s)\)/)?.[1] ?? '?'}`);
+
+    // A change make would see: .config's times renewed (mtime kept, so the cached tree stays built for the next run).
+    const config = path.join(OBJ, '.config');
+    const { atime, mtime } = statSync(config);
+    utimesSync(config, atime, mtime);
+    const [check] = await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt });
+    assert.equal(check?.kind, 'call');
+    const log: string[] = [];
+    const next = check?.kind === 'call' ? await check.run((line) => log.push(line)) : undefined;
+    assert.match(log.join('\n'), new RegExp(`^${config.replace(/[.]/g, '\\.')} changed after the last build`));
+    assert.deepEqual(next?.map((step) => (step.kind === 'run' ? step.argv.join(' ') : step.title)), [`make O=${OBJ} -j${OPTIONS.jobs}`]);
+  });
+
   test('F5 on the build outputs stops at start_kernel with init/main.c opened from the tree', { timeout: 5 * 60_000 }, async () => {
     const outputs = await kernelTreeLaunch(tree);
     assert.ok(!('problem' in outputs), 'problem' in outputs ? outputs.problem : '');
@@ -143,8 +172,8 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
       const frame = await topFrame(client, stopped.body.threadId ?? 1);
       assert.equal(frame.name, 'start_kernel');
       assert.equal(frame.source?.path, path.join(SRC, 'init/main.c'));
-      assert.ok(existsSync(frame.source!.path!));
-      const source = readFileSync(frame.source!.path!, 'utf8').split('\n');
+      assert.ok(existsSync(frame.source.path));
+      const source = readFileSync(frame.source.path, 'utf8').split('\n');
       assert.match(source.slice(Math.max(0, frame.line - 3), frame.line + 1).join('\n'), /start_kernel/);
       const scopes = await client.scopesRequest({ frameId: frame.id });
       assert.ok(scopes.body.scopes.length > 0);

@@ -2,12 +2,15 @@
 // real life (the user's Stop, a closed editor, QEMU or gdb dying, the adapter killed), at one
 // of the moments it can happen. Used by test/adapter/lifecycle.test.ts (each kind once) and
 // test/stress/lifecycle.stress.ts (100 mixed cycles).
+import { ErrorCode } from '../../src/adapter/errors';
 import {
   closeIsolated,
+  errorIdOf,
   launchToStop,
   leftoversIn,
   nextEvent,
   orphansOf,
+  rawRequest,
   sleep,
   startIsolated,
   timeout,
@@ -18,10 +21,10 @@ import {
 } from './faultSupport';
 import { launchConfig, type TestKernel } from './support';
 
-export type Ending = 'terminate' | 'disconnect' | 'kill-qemu' | 'kill-gdb' | 'kill-adapter';
+export type Ending = 'terminate' | 'disconnect' | 'kill-qemu' | 'kill-gdb' | 'kill-adapter' | 'stop-qemu' | 'stop-gdb';
 export type Moment = 'launching' | 'stopped' | 'running' | 'stepping';
 
-export const ENDINGS: readonly Ending[] = ['terminate', 'disconnect', 'kill-qemu', 'kill-gdb', 'kill-adapter'];
+export const ENDINGS: readonly Ending[] = ['terminate', 'disconnect', 'kill-qemu', 'kill-gdb', 'kill-adapter', 'stop-qemu', 'stop-gdb'];
 export const MOMENTS: readonly Moment[] = ['launching', 'stopped', 'running', 'stepping'];
 
 /** Lines the wrapped QEMU and gdb write to stderr before they exec the real tool. */
@@ -142,6 +145,27 @@ export async function runCycle(ending: Ending, moment: Moment, options: CycleOpt
         }
         await closeIsolated(adapter);
         return finish(told);
+      }
+      await closeIsolated(adapter);
+      break;
+    }
+    case 'stop-qemu':
+    case 'stop-gdb': {
+      // SIGSTOP (Ctrl+Z): a request is still answered (a success or a named error, within the
+      // hang watch's grace), and the disconnect that follows ends both, stopped or not.
+      const [list, name] = ending === 'stop-qemu' ? [tools.qemu, 'QEMU'] : [tools.gdb, 'gdb'];
+      victim = list[0];
+      if (!victim) problems.push(`no ${name} process to stop`);
+      else {
+        process.kill(victim.pid, 'SIGSTOP');
+        if (moment !== 'launching') {
+          const answer = await rawRequest(client, 'evaluate', { expression: 'p $pc', context: 'repl' }, 10_000);
+          if (!answer) problems.push(`no answer within 10 s with ${name} stopped`);
+          else if (!answer.success && (errorIdOf(answer) === undefined || errorIdOf(answer) === ErrorCode.Internal)) problems.push(`an unnamed error with ${name} stopped: ${answer.message}`);
+        }
+        if (!(await rawRequest(client, 'disconnect', {}, 10_000))) problems.push(`disconnect not answered within 10 s with ${name} stopped`);
+        await Promise.race([adapter.exited, timeout(10_000)]);
+        if (!adapter.hasExited()) problems.push('the adapter did not exit after disconnect');
       }
       await closeIsolated(adapter);
       break;

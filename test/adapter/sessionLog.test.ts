@@ -33,7 +33,7 @@ describe('with the extension\'s log channel', () => {
     const argv = execFileSync('sh', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
     assert.match(argv[0]!, /qemu-system-x86_64$/);
     assert.equal(argv[argv.indexOf('-kernel') + 1], kernel.kernel);
-    assert.equal(argv[argv.indexOf('-append') + 1], 'console=ttyS0 quiet nokaslr', 'the command line with spaces is one word');
+    assert.equal(argv[argv.indexOf('-append') + 1], 'console=ttyS0 quiet nokaslr kq.net=user', 'the command line with spaces is one word (the default network adds its word for the initramfs)');
   });
 
   test('at trace level the MI and QMP traffic is in the log and not in the Debug Console', async () => {

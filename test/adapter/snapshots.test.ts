@@ -123,7 +123,8 @@ describe('snapshots of an initrd-only VM (x86_64)', () => {
     atSave = await seen(client, threadId);
     assert.equal(atSave.name, 'do_sys_openat2');
     assert.ok(atSave.registers.some(([name]) => name === 'rip'), 'registers are read');
-    assert.match(atSave.filename, /"\/init"|"\/.*"/);
+    // The boot's first open (busybox sh reading the initramfs's /init): loading "a" must bring it back.
+    assert.match(atSave.filename, /"\/init"/);
     const savedAt = Date.now();
     const body = await request<SnapshotOperationBody>(client, SNAPSHOT_REQUEST.save, { name: 'a' });
     console.log(`save "a": ${body.totalMs} ms (QEMU job ${body.qemuMs} ms)`);
@@ -300,7 +301,7 @@ describe('a qcow2 rootfs holds the snapshots; a raw disk is named as not part of
     ]);
     assert.equal(first.status, 'fulfilled');
     assert.equal(second.status, 'rejected');
-    assert.match(String((second as PromiseRejectedResult).reason), /busy saving snapshot "x"/);
+    assert.match(String((second).reason), /busy saving snapshot "x"/);
     assert.match(fixture.output.join(''), /VM state only: .*scratch\.raw \(raw\) is not part of it/);
     await request(client, SNAPSHOT_REQUEST.save, { name: 'x', overwrite: true });
     assert.deepEqual((await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name), ['x']);

@@ -19,7 +19,7 @@ describe('source mapping, x86_64 guest', () => {
       const stopped = await launch(client, launchConfig(testKernel('x86_64'), { sourceRoot: tree }));
       const entry = await topFrame(client, stopped.body.threadId ?? 1);
       assert.equal(entry.source?.path, path.join(tree, 'init/main.c'));
-      assert.ok(existsSync(entry.source!.path!));
+      assert.ok(existsSync(entry.source.path));
 
       const openC = path.join(tree, 'fs/open.c');
       const line = readFileSync(openC, 'utf8').split('\n').findIndex((text) => /^static long do_sys_openat2\(/.test(text) || /^long do_sys_openat2\(/.test(text)) + 1;

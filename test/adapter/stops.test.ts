@@ -6,21 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, type Arch, type KernelSeries } from './support';
+import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, EVERY_KERNEL } from './support';
 
 const ENTRY = {
   x86_64: { boot: /^secondary_startup_64(_no_verify)?$/, syscall: /^entry_SYSCALL_64(_after_hwframe)?$/, timer: '__sysvec_apic_timer_interrupt' },
   aarch64: { boot: /^__primary_switched$/, syscall: /^el0t_64_sync$/, timer: 'arch_timer_handler_virt' },
 };
 
-const KERNELS: Array<[Arch, KernelSeries | undefined]> = [
-  ['x86_64', undefined],
-  ['aarch64', undefined],
-  ['x86_64', '6.12'],
-  ['aarch64', '6.12'],
-];
-
-for (const [arch, series] of KERNELS) {
+for (const [arch, series] of EVERY_KERNEL) {
   describe(`stops and stacks, ${arch} guest, Debian ${series ?? '6.1'} kernel`, () => {
     let client: DebugClient;
     let pids: number[] = [];

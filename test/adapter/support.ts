@@ -1,5 +1,6 @@
 // Shared fixtures for adapter tests: the real adapter (dist/adapter.js) driven over DAP
 // against real QEMU, real gdb and Debian's real kernels (fetched by scripts/fetch-kernels.sh).
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -24,6 +25,14 @@ export interface TestKernel {
 /** A kernel series besides Debian's default (6.1): fetched by `fetch-kernels.sh --series`. */
 export type KernelSeries = '6.12';
 
+/** Both arches on both series: what the kernel-aware tests run on. */
+export const EVERY_KERNEL: ReadonlyArray<[Arch, KernelSeries | undefined]> = [
+  ['x86_64', undefined],
+  ['aarch64', undefined],
+  ['x86_64', '6.12'],
+  ['aarch64', '6.12'],
+];
+
 /** The fetched kernel of an arch; fails loudly (never skips) when the fetch step did not run. */
 export function testKernel(arch: Arch, series?: KernelSeries): TestKernel {
   const dir = path.join(CACHE, 'kernels', series ? `${arch}-${series}` : arch);
@@ -44,7 +53,7 @@ export async function startClient(): Promise<DebugClient> {
   client.defaultTimeout = 60_000;
   await client.start();
   // An adapter that dies leaves requests unanswered: say so instead of a silent hang.
-  const adapter = (client as unknown as { _adapterProcess?: import('node:child_process').ChildProcess })._adapterProcess;
+  const adapter = (client as unknown as { _adapterProcess?: ChildProcess })._adapterProcess;
   adapter?.on('exit', (code, signal) => {
     exited.add(client);
     if (code !== 0 || signal) console.error(`debug adapter exited: code ${code}, signal ${signal}`);
@@ -109,11 +118,11 @@ function processes(): ProcInfo[] {
   return list;
 }
 
-/** QEMU and gdb processes started by adapters that this test process runs. */
+/** QEMU, gdb and virtiofsd processes started by adapters that this test process runs. */
 export function sessionPids(): number[] {
   const all = processes();
   const adapters = new Set(all.filter((p) => p.ppid === process.pid && p.cmdline.includes('adapter.js')).map((p) => p.pid));
-  return all.filter((p) => adapters.has(p.ppid) && /^qemu-system|^gdb/.test(p.comm)).map((p) => p.pid);
+  return all.filter((p) => adapters.has(p.ppid) && /^qemu-system|^gdb|^virtiofsd/.test(p.comm)).map((p) => p.pid);
 }
 
 /** Waits (bounded) until none of `pids` is alive; returns the ones still there. */
@@ -133,9 +142,9 @@ function bounded<T>(work: Promise<T>, ms = 10_000): Promise<T | undefined> {
   return Promise.race([work.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
 }
 
-/** Terminates the session and stops the adapter; safe to call again or after the adapter exited. */
-export async function stopClient(client: DebugClient): Promise<void> {
-  if (exited.has(client)) return;
+/** Terminates the session and stops the adapter; safe to call again, after the adapter exited, or for a test that never started one (filtered out). */
+export async function stopClient(client: DebugClient | undefined): Promise<void> {
+  if (!client || exited.has(client)) return;
   await bounded(client.terminateRequest());
   if (!exited.has(client)) await bounded(client.stop());
 }

@@ -1,6 +1,7 @@
 // npm run stress: 100 launch → stop → end cycles against the real adapter, QEMU and gdb,
-// mixing terminate, disconnect, kill -9 of QEMU, of gdb and of the adapter, at each moment
-// (while launching, stopped, running, stepping). Requires 0 orphaned processes, 0 leftover
+// mixing terminate, disconnect, kill -9 of QEMU, of gdb and of the adapter, SIGSTOP of QEMU or
+// gdb (a request still answered, then disconnect), at each moment (while launching, stopped,
+// running, stepping). Requires 0 orphaned processes, 0 leftover
 // runtime directories or sockets, and every unexpected death reported with its stderr tail.
 // STRESS_CYCLES and STRESS_SEED repeat or resize a run.
 import assert from 'node:assert/strict';

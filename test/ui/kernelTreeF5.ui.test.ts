@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DebugViews } from './harness/debugViews';
 import { VsCode } from './harness/fixture';
-import { kernelTreeStandIn } from './harness/kernelTree';
+import { builtKernelTreeStandIn } from './harness/kernelTree';
 import { fetchedKernel } from './harness/kernels';
 import { until } from './harness/waitFor';
 import { SELECTORS } from './harness/workbench';
@@ -21,14 +21,11 @@ const ENTRY_S = path.join(folder, 'arch/x86/entry/entry_64.S');
 let vscode: VsCode;
 
 before(async () => {
-  kernelTreeStandIn(folder, { mainC: 'int start_kernel(void) { return 0; }\n', makefile: ['all:', '\t@true'] });
-  mkdirSync(path.dirname(ENTRY_S), { recursive: true });
-  writeFileSync(ENTRY_S, 'SYM_CODE_START(entry_SYSCALL_64)\n\tswapgs\nSYM_CODE_END(entry_SYSCALL_64)\n');
   // A built tree: vmlinux at the top, the bzImage where make leaves it, an initramfs beside them.
   const kernel = fetchedKernel('x86_64');
-  mkdirSync(path.join(folder, 'arch/x86/boot'), { recursive: true });
-  symlinkSync(kernel.vmlinux, path.join(folder, 'vmlinux'));
-  symlinkSync(kernel.kernel, path.join(folder, 'arch/x86/boot/bzImage'));
+  builtKernelTreeStandIn(folder, kernel);
+  mkdirSync(path.dirname(ENTRY_S), { recursive: true });
+  writeFileSync(ENTRY_S, 'SYM_CODE_START(entry_SYSCALL_64)\n\tswapgs\nSYM_CODE_END(entry_SYSCALL_64)\n');
   symlinkSync(kernel.initrd, path.join(folder, 'initrd.gz'));
   vscode = await VsCode.open({
     name: 'kernel-tree-f5',

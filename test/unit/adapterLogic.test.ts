@@ -6,7 +6,7 @@ import { detectSourceRoot, SourceMapper } from '../../src/adapter/sourceMap';
 import { threadName } from '../../src/adapter/stack';
 import { mapStop } from '../../src/adapter/stopReasons';
 import { parseMiLine } from '../../src/mi/parser';
-import { MiTuple } from '../../src/mi/records';
+import { type MiTuple } from '../../src/mi/records';
 
 function results(line: string): MiTuple {
   const record = parseMiLine(line);
@@ -64,4 +64,25 @@ test('a stale frame or variables reference is answered without a notification; o
   assert.equal(showsUser(ErrorCode.UnknownReference), false);
   assert.equal(showsUser(ErrorCode.ProgramMissing), true);
   assert.equal(showsUser(ErrorCode.NotStopped), true);
+});
+
+test('a stop whose handling fails part way is still shown, as gdb reported it, with the reason in the console', async () => {
+  const { EventEmitter: Emitter } = await import('node:events');
+  const { parseMiLine } = await import('../../src/mi/parser');
+  const { RunControl } = await import('../../src/adapter/runControl');
+  const mi = new Emitter();
+  const breakpoints = {
+    logMessageFor: () => {
+      throw new Error('gdb refused the read');
+    },
+  };
+  const run = new RunControl(mi as never, breakpoints as never);
+  const output: string[] = [];
+  run.on('output', (text) => output.push(text));
+  const stopped = new Promise<{ reason: string; threadId?: number }>((resolve) => run.on('stopped', resolve));
+  mi.emit('exec', parseMiLine('*stopped,reason="breakpoint-hit",disp="keep",bkptno="3",frame={addr="0xffffffff81000000",func="do_sys_openat2"},thread-id="2",stopped-threads="all"'));
+  const stop = await stopped;
+  assert.equal(stop.reason, 'breakpoint');
+  assert.equal(stop.threadId, 2);
+  assert.match(output.join(''), /could not finish handling a stop \(gdb refused the read\)/);
 });

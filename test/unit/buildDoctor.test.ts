@@ -24,7 +24,7 @@ function applyLikeScriptsConfig(text: string, edits: readonly ConfigEdit[], pref
   const lines = text.split('\n');
   for (const edit of edits) {
     const name = `${prefix}${edit.symbol}`;
-    const line = edit.op === 'enable' ? `${name}=y` : edit.op === 'disable' ? `# ${name} is not set` : edit.op === 'set-str' ? `${name}="${edit.value}"` : `${name}=${edit.value}`;
+    const line = edit.op === 'enable' ? `${name}=y` : edit.op === 'disable' ? `# ${name} is not set` : edit.op === 'module' ? `${name}=m` : edit.op === 'set-str' ? `${name}="${edit.value}"` : `${name}=${edit.value}`;
     const at = lines.findIndex((candidate) => candidate.startsWith(`${name}=`) || candidate === `# ${name} is not set`);
     if (at >= 0) lines[at] = line;
     else lines.splice(lines.length - 1, 0, line);
@@ -75,7 +75,7 @@ test('tinyconfig (x86, no ARCH=x86_64): 32-bit, no debug info, no gdb scripts, n
   const config = Kconfig.parse(text);
   assert.deepEqual(kernelConfigArch(config), { arch: undefined, name: 'x86 (32-bit)' });
   const findings = kernelFindings(config);
-  assert.deepEqual(ids(findings), ['arch-64bit', 'debug-info', 'gdb-scripts', 'frame-pointer', 'printk', 'serial-console', 'initramfs', 'exec-init', 'pseudo-fs']);
+  assert.deepEqual(ids(findings), ['arch-64bit', 'debug-info', 'gdb-scripts', 'frame-pointer', 'printk', 'serial-console', 'initramfs', 'exec-init', 'pseudo-fs', 'guest-network', 'guest-disk', 'guest-shares']);
   const arch = findings[0]!;
   assert.equal(arch.severity, 'error');
   assert.deepEqual(arch.edits, [enable('64BIT')]);
@@ -97,13 +97,21 @@ test('x86_64_defconfig: boots, but has no DWARF and no gdb scripts, uses ORC, KA
   assert.deepEqual(findings.find((finding) => finding.id === 'frame-pointer')!.edits, [disable('UNWINDER_ORC'), disable('UNWINDER_GUESS'), enable('UNWINDER_FRAME_POINTER'), enable('FRAME_POINTER')]);
 });
 
-test('the doctor-fixed tinyconfig (as kernelBuild.test.ts builds it) has nothing blocking', () => {
-  assert.deepEqual(kernelFindings(Kconfig.parse(read('x86_64-tinyconfig-debug.config'))), []);
+test('the doctor-fixed tinyconfig has nothing blocking; what the guest features need is noted, with the options', () => {
+  const findings = kernelFindings(Kconfig.parse(read('x86_64-tinyconfig-debug.config')));
+  assert.deepEqual(blocking(findings), []);
+  assert.deepEqual(ids(findings), ['guest-network', 'guest-disk', 'guest-shares']);
+  assert.ok(findings.every((finding) => finding.severity === 'info'));
+  assert.match(findings[0]!.message, /VIRTIO_NET.*no ssh/);
+  assert.deepEqual(findings[2]!.edits, ['NET', 'NET_9P', 'NET_9P_VIRTIO', '9P_FS'].map(enable));
+  // A kernel with virtiofs and no 9p (Debian's) can mount shares: nothing said about them.
+  const debianLike = Kconfig.parse(`${read('x86_64-tinyconfig-debug.config')}\nCONFIG_FUSE_FS=m\nCONFIG_VIRTIO_FS=m\n`);
+  assert.ok(!ids(kernelFindings(debianLike)).includes('guest-shares'));
 });
 
 test('arm64: reduced debug info, no gdb scripts, PL011 without console, KASLR', () => {
   const findings = kernelFindings(Kconfig.parse(read('arm64-reduced.config')));
-  assert.deepEqual(ids(findings), ['debug-info-reduced', 'gdb-scripts', 'serial-console', 'kaslr']);
+  assert.deepEqual(ids(findings), ['debug-info-reduced', 'gdb-scripts', 'serial-console', 'guest-network', 'guest-disk', 'guest-shares', 'kaslr']);
   assert.deepEqual(findings.find((finding) => finding.id === 'serial-console')!.edits, [enable('SERIAL_AMBA_PL011_CONSOLE')]);
   assert.deepEqual(findings.find((finding) => finding.id === 'gdb-scripts')!.edits, [enable('GDB_SCRIPTS')]);
 });

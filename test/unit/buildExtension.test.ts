@@ -161,11 +161,13 @@ const vscodeStub = {
   },
   DebugConfigurationProviderTriggerKind: { Initial: 1, Dynamic: 2 },
   workspace: {
+    isTrusted: true, // the Restricted Mode cases are in extension.test.ts
     get workspaceFolders() {
       return state.folders.length ? state.folders : undefined;
     },
     onDidChangeWorkspaceFolders: foldersChanged.event,
     onDidChangeTextDocument: disposable,
+    onDidSaveTextDocument: disposable,
     textDocuments: [],
     createFileSystemWatcher: () => ({ onDidChange: disposable, onDidCreate: disposable, onDidDelete: disposable, dispose() {} }),
     getConfiguration(section: string) {
@@ -247,7 +249,7 @@ const vscodeStub = {
   },
 };
 
-const moduleInternals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+const moduleInternals = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
 const realLoad = moduleInternals._load;
 moduleInternals._load = function (request: string, ...rest: unknown[]) {
   return request === 'vscode' ? vscodeStub : realLoad.call(this, request, ...rest);
@@ -304,7 +306,7 @@ const until = async (check: () => boolean, what: string, ms = 20_000) => {
 
 before(async () => {
   state.folders = [folder(BUILDROOT), folder(LINUX)];
-  const { registerBuildFeatures } = (await import('../../src/extension/tasks/register')) as typeof import('../../src/extension/tasks/register');
+  const { registerBuildFeatures } = (await import('../../src/extension/tasks/register'));
   const saved = new Map<string, unknown>();
   context = { subscriptions: [], workspaceState: { get: <T>(key: string, fallback: T) => (saved.get(key) as T | undefined) ?? fallback, update: async (key, value) => void saved.set(key, value) } };
   registerBuildFeatures(context as unknown as Parameters<typeof registerBuildFeatures>[0]);
@@ -337,7 +339,7 @@ test('the kernel-qemu task provider lists each tree\'s targets, named, with defi
   ]);
   assert.ok(summary.some(([name, label, definition]) => name === 'buildroot' && label === 'qemu_aarch64_virt_defconfig' && definition === '{"type":"kernel-qemu","target":"defconfig","tree":".","defconfig":"qemu_aarch64_virt_defconfig"}'));
   const linux = tasks.filter((task) => (task.scope as Folder).name === 'linux').map((task) => task.name);
-  assert.deepEqual(linux, ['Build Kernel', 'scripts_gdb', 'defconfig', 'tinyconfig', 'olddefconfig', 'Enable Debug Options', 'menuconfig']);
+  assert.deepEqual(linux, ['Build Kernel', 'scripts_gdb', 'Build Rootfs: initramfs', 'Build Rootfs: Debian image', 'Minimal QEMU Config', 'defconfig', 'tinyconfig', 'olddefconfig', 'Enable Debug Options', 'menuconfig']);
   // menuconfig needs a real terminal: a process, no problem matcher.
   const menuconfig = tasks.find((task) => task.name === 'linux-menuconfig')!;
   assert.ok(menuconfig.execution instanceof ProcessExecution);
@@ -366,9 +368,9 @@ test('Build Kernel: a compile error is printed with its absolute path (what $ker
   // VS Code stops matching 100 ms after a custom task closes, maybe before it read the error.
   assert.ok(terminal.closedAt! - terminal.lastWriteAt! >= 900, `the task stays open after the error line (closed ${terminal.closedAt! - terminal.lastWriteAt!} ms after it)`);
 
-  const [buildroot, linux] = (await view.getChildren()) as unknown[];
+  const [buildroot, linux] = (await view.getChildren());
   assert.equal(view.getTreeItem(buildroot).label, 'buildroot');
-  const children = (await view.getChildren(linux)) as unknown[];
+  const children = (await view.getChildren(linux));
   const items = children.map((child) => view.getTreeItem(child));
   const build = items.find((item) => item.label === 'Build Kernel')!;
   assert.match(build.description!, new RegExp(`^failed: ${LINUX}/init/main\\.c:1: .missing. undeclared`));
@@ -380,24 +382,24 @@ test('Build Kernel: a compile error is printed with its absolute path (what $ker
   // Fixed source: the same task succeeds.
   writeFileSync(path.join(LINUX, 'init/main.c'), 'int start_kernel(void) { return 0; }\n');
   await calls.commands.get('kernelQemu.build.kernel')!();
-  const after = ((await view.getChildren(linux)) as unknown[]).map((child) => view.getTreeItem(child)).find((item) => item.label === 'Build Kernel')!;
+  const after = ((await view.getChildren(linux))).map((child) => view.getTreeItem(child)).find((item) => item.label === 'Build Kernel')!;
   assert.match(after.description!, /^succeeded in \d+s · just now$/);
 });
 
 test('Builds view: buildroot outputs (vmlinux, bzImage, rootfs, cross gdb) and its two .config files', async () => {
   const view = calls.treeViews.get('kernelQemu.builds')!;
-  const [buildroot] = (await view.getChildren()) as unknown[];
+  const [buildroot] = (await view.getChildren());
   assert.equal(view.getTreeItem(buildroot).description, 'buildroot');
   const children = (await view.getChildren(buildroot)) as Array<{ kind: string }>;
   const outputs = children.find((child) => child.kind === 'outputs')!;
-  const files = ((await view.getChildren(outputs)) as unknown[]).map((node) => view.getTreeItem(node));
+  const files = ((await view.getChildren(outputs))).map((node) => view.getTreeItem(node));
   assert.deepEqual(
     files.map((item) => item.label),
     ['vmlinux', 'bzImage', 'rootfs.ext4', 'x86_64-linux-gdb', '.config', '.config'],
   );
   assert.match(files[0]!.description!, /^vmlinux \(symbols\) · 64 B · /);
   const configs = children.filter((child) => child.kind === 'config').map((node) => view.getTreeItem(node).description);
-  assert.deepEqual(configs, ['1 warning, 1 note', '1 error, 2 warnings, 1 note']);
+  assert.deepEqual(configs, ['1 warning, 1 note', '1 error, 2 warnings, 4 notes']);
 });
 
 test('the doctor: diagnostics on the lines of the .config files, a quick fix per finding and one for all', async () => {
@@ -445,19 +447,33 @@ test('a quick fix runs scripts/config and olddefconfig as a task, and the flags 
   );
 });
 
-test('Build Rootfs asks which tree only among buildroot trees; with only kernel trees it says what it is for', async () => {
+test('Build Rootfs asks which tree (buildroot and kernel trees both have one); in a kernel tree it offers initramfs or a Debian image', async () => {
   const before = calls.terminals.length;
-  state.pick = () => assert.fail('one buildroot tree: no picker');
+  const trees: string[] = [];
+  state.pick = (items) => {
+    trees.push(...items.map((item) => item.label));
+    return items.find((item) => item.label === 'buildroot');
+  };
   // The buildroot fixture's Makefile is a stub that fails: the run is what counts here.
   await calls.commands.get('kernelQemu.build.rootfs')!();
   const terminal = calls.terminals[before]!;
   assert.equal(terminal.name, 'Build Rootfs');
   assert.match(terminal.output, /> Build Rootfs: make rootfs-ext2\r\n/);
+  assert.deepEqual(trees, ['buildroot', 'linux'], 'both trees can have a root file system');
 
+  // A kernel tree alone: the kinds of root file system it can have are offered.
   state.folders = [folder(LINUX)];
   foldersChanged.fire();
+  const offered: string[] = [];
+  state.pick = (items) => {
+    offered.push(...items.map((item) => item.label));
+    return undefined; // cancelled: nothing runs
+  };
+  const terminals = calls.terminals.length;
   await calls.commands.get('kernelQemu.build.rootfs')!();
-  assert.match(calls.errors[0]!.message, /Build Rootfs builds the root file system of a buildroot tree, and this workspace has only kernel trees/);
+  assert.deepEqual(offered, ['initramfs', 'Debian image', 'Arch Linux image']);
+  assert.equal(calls.terminals.length, terminals, 'a cancelled choice runs nothing');
+  state.pick = undefined;
   state.folders = [folder(BUILDROOT), folder(LINUX)];
   foldersChanged.fire();
 });
@@ -482,7 +498,7 @@ test('F5 with no launch.json in the buildroot tree: a configuration from its out
   });
   // The preLaunchTask names a task the provider offers in that folder.
   const tasks = await provider.provideTasks();
-  assert.ok(tasks.some((task) => (task.scope as Folder).name === 'buildroot' && `${task.source}: ${task.name}` === config!.preLaunchTask));
+  assert.ok(tasks.some((task) => (task.scope as Folder).name === 'buildroot' && `${task.source}: ${task.name}` === config.preLaunchTask));
 
   state.settings = { 'kernelQemu.buildBeforeLaunch': false };
   const noBuild = await initial.resolveDebugConfiguration(state.folders[0] as never, {} as never);

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkConfig } from '../../src/adapter/configCheck';
+import { checkConfig, resolveConfig } from '../../src/adapter/configCheck';
+import { launchSchema } from '../../src/adapter/launchArgs';
 import { ErrorCode } from '../../src/adapter/errors';
 import { readElfSummary } from '../../src/elf/elf';
 import { chooseAccel } from '../../src/qemu/accel';
@@ -25,6 +26,31 @@ before(() => {
 });
 after(() => {
   process.env.PATH = savedPath;
+});
+
+test('defaults are stated once: a configuration without a key gets the default its schema (IntelliSense) shows', async () => {
+  const resolved = await resolveConfig('launch', { program: x86Vmlinux, kernel: '/bin/true', gdbPath: '/bin/true', qemuPath: '/bin/true', shares: [{ host: dir, guest: '/mnt/host', transport: '9p' }] });
+  assert.equal(resolved.request, 'launch');
+  if (resolved.request !== 'launch') return;
+  const schema = launchSchema.properties;
+  const got: Array<[string, unknown, unknown]> = [
+    ['stopAtEntry', resolved.stopAtEntry, schema.stopAtEntry.default],
+    ['stopAtConnect', resolved.stopAtConnect, schema.stopAtConnect.default],
+    ['hardwareBreakpoints', resolved.hardwareBreakpoints, schema.hardwareBreakpoints.default],
+    ['trace', resolved.trace, schema.trace.default],
+    ['breakOnPanic', resolved.breakOnPanic, schema.breakOnPanic.default],
+    ['threads', resolved.threads, schema.threads.default],
+    ['kaslr', resolved.kaslr, schema.kaslr.default],
+    ['accel', resolved.accel, schema.accel.default],
+    ['memory', resolved.memory, schema.memory.default],
+    ['smp', resolved.smp, schema.smp.default],
+    ['network', resolved.guest.devices.network, schema.network.default],
+    ['shares[].readOnly', resolved.guest.devices.shares[0]?.readOnly, (schema.shares.items?.properties as Record<string, { default?: unknown }>).readOnly?.default],
+  ];
+  for (const [key, value, stated] of got) {
+    assert.notEqual(stated, undefined, `the schema states no default for ${key}`);
+    assert.deepEqual(value, stated, key);
+  }
 });
 
 const elfWithoutDebugInfo = { program: '/bin/true', kernel: '/bin/true' };

@@ -40,7 +40,7 @@ test('1,000 malformed launch configurations: each a named error, no crash', asyn
     }
     const what = `case ${i} (${faults.join(', ')}): ${JSON.stringify(config)?.slice(0, 300)}`;
     assert.ok(error !== undefined, `accepted: ${what}`);
-    assert.ok(error instanceof UserError, `not a UserError (${String(error)}): ${what}`);
+    assert.ok(error instanceof UserError, `not a UserError (${error instanceof Error ? error.message : JSON.stringify(error)}): ${what}`);
     assert.ok(CODES.has(error.code), `unknown code ${error.code}: ${what}`);
     assert.ok(error.message.length > 10, `empty message: ${what}`);
     byCode.set(error.code, (byCode.get(error.code) ?? 0) + 1);

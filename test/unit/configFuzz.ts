@@ -98,7 +98,7 @@ function applyFault(random: Random, config: Record<string, unknown>, base: FuzzB
     }
     case 9: {
       const key = pick(random, ['program', 'kernel', 'append', 'cpu', 'machine', 'cwd', 'qemuPath'] as const);
-      config[key] = `${String(config[key] ?? 'x')}\0tail`;
+      config[key] = `${typeof config[key] === 'string' ? config[key] : 'x'}\0tail`;
       return `NUL in ${key}`;
     }
     case 10: {

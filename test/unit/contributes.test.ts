@@ -46,10 +46,11 @@ test('the debugger contributes launch and attach with the schema keys', () => {
   assert.deepEqual(Object.keys(attach.properties).sort(), Object.keys(attachSchema.properties).sort());
 });
 
-test('required keys: program + kernel (launch), program + target (attach)', () => {
+test("required keys: program + kernel (launch), program (attach: 'target' or 'monitor', checked by the adapter)", () => {
   const { launch, attach } = debuggerEntry.configurationAttributes;
   assert.deepEqual([...launch.required].sort(), ['kernel', 'program']);
-  assert.deepEqual([...attach.required].sort(), ['program', 'target']);
+  assert.deepEqual([...attach.required].sort(), ['program']);
+  assert.ok('target' in attach.properties && 'monitor' in attach.properties);
 });
 
 function undescribed(properties: Record<string, Schema>, where: string): string[] {
@@ -107,7 +108,7 @@ test('snippet paths keep ${workspaceFolder} literal (escaped for snippet syntax)
   }
 });
 
-test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, buildBeforeLaunch, serialTerminal', () => {
+test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, buildBeforeLaunch, serialTerminal, shareWorkspace', () => {
   assert.deepEqual(Object.keys(manifest.contributes.configuration.properties).sort(), [
     'kernelQemu.adapterMode',
     'kernelQemu.buildBeforeLaunch',
@@ -115,6 +116,7 @@ test('settings: qemuPath, gdbPath, cacheDirectory, adapterMode, buildBeforeLaunc
     'kernelQemu.gdbPath',
     'kernelQemu.qemuPath',
     'kernelQemu.serialTerminal',
+    'kernelQemu.shareWorkspace',
   ]);
 });
 

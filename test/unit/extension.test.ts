@@ -7,7 +7,7 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, test } from 'node:test';
-import { CACHE_ARGUMENT } from '../../src/adapter/sessionProtocol';
+import { CACHE_ARGUMENT, TRUST_ARGUMENT } from '../../src/adapter/sessionProtocol';
 import { writeElf } from './elfFixture';
 
 /** The extension's folder: the inline adapter is its dist/adapter.js (npm test builds it first). */
@@ -19,12 +19,15 @@ const calls = {
   providers: [] as Array<{ type: string; provider: Record<string, unknown>; trigger: number }>,
   factories: [] as Array<{ type: string; factory: { createDebugAdapterDescriptor(session: unknown): Promise<unknown> } }>,
   errors: [] as Array<{ message: string; items: string[] }>,
+  warnings: [] as Array<{ message: string; modal: boolean; items: string[] }>,
   commands: [] as string[],
 };
 const state = {
   folders: [] as Folder[],
   settings: {} as Record<string, unknown>,
   errorChoice: undefined as string | undefined,
+  warningChoice: undefined as string | undefined,
+  trusted: true,
   /** setContext keys the extension set. */
   context: {} as Record<string, unknown>,
 };
@@ -81,6 +84,9 @@ const vscodeStub = {
     get workspaceFolders() {
       return state.folders.length ? state.folders : undefined;
     },
+    get isTrusted() {
+      return state.trusted;
+    },
     getConfiguration(section: string) {
       return { get: <T>(key: string, fallback: T): T => (state.settings[`${section}.${key}`] as T | undefined) ?? fallback };
     },
@@ -92,6 +98,10 @@ const vscodeStub = {
     createTreeView: disposable,
     // The Kernel QEMU log channel, at VS Code's default level (Info = 3).
     createOutputChannel: () => ({ logLevel: 3, onDidChangeLogLevel: disposable, info() {}, trace() {}, appendLine() {}, dispose() {} }),
+    async showWarningMessage(message: string, options: { modal?: boolean }, ...items: string[]) {
+      calls.warnings.push({ message, modal: options.modal === true, items });
+      return state.warningChoice;
+    },
     async showErrorMessage(message: string, ...items: string[]) {
       calls.errors.push({ message, items });
       return state.errorChoice;
@@ -110,7 +120,7 @@ const vscodeStub = {
 };
 
 // Serve the stand-in for `require('vscode')` before the extension modules load.
-const moduleInternals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+const moduleInternals = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
 const realLoad = moduleInternals._load;
 moduleInternals._load = function (request: string, ...rest: unknown[]) {
   return request === 'vscode' ? vscodeStub : realLoad.call(this, request, ...rest);
@@ -174,7 +184,10 @@ async function activated(): Promise<{ initial: Provider; dynamic: Provider; fact
 
 beforeEach(() => {
   calls.errors.length = 0;
+  calls.warnings.length = 0;
   calls.commands.length = 0;
+  state.trusted = true;
+  state.warningChoice = undefined;
   state.folders = [];
   state.settings = {};
   state.errorChoice = undefined;
@@ -191,7 +204,7 @@ test('activate registers an initial and a dynamic provider and the adapter facto
   );
   assert.deepEqual(calls.factories.map((f) => f.type), ['kernel-qemu']);
   // Only the initial provider resolves: VS Code runs the resolve* methods of every provider.
-  assert.equal((calls.providers[1]!.provider as Record<string, unknown>).resolveDebugConfiguration, undefined);
+  assert.equal((calls.providers[1]!.provider).resolveDebugConfiguration, undefined);
 });
 
 test('the initial configuration is an x86_64 launch of vmlinux + bzImage', async () => {
@@ -251,6 +264,36 @@ test('the inKernelTree context key says whether a folder holds a kernel tree', a
   assert.equal(state.context['kernelQemu.inKernelTree'], false);
 });
 
+test('the kernelFound context key (the walkthrough\'s kernel step) follows a built vmlinux in a tree', async () => {
+  const tree = { Kconfig: '', 'arch/x86/Kconfig': '', 'scripts/config': '' };
+  state.folders = [folder('built', { ...tree, vmlinux: vmlinuxWithoutDwarf() })];
+  state.context = {};
+  await activated();
+  await until(() => state.context['kernelQemu.kernelFound'] !== undefined);
+  assert.equal(state.context['kernelQemu.kernelFound'], true);
+
+  // Not false where a Debian debug kernel is installed: that counts as a kernel found too.
+  if (existsSync('/usr/lib/debug/boot')) return;
+  state.folders = [folder('unbuilt', tree)];
+  state.context = {};
+  await activated();
+  await until(() => state.context['kernelQemu.kernelFound'] !== undefined);
+  assert.equal(state.context['kernelQemu.kernelFound'], false);
+});
+
+test('the toolsFound context key (the walkthrough\'s first step) is false when the gdb set cannot be found', async () => {
+  state.folders = [];
+  state.settings = { 'kernelQemu.gdbPath': '/nonexistent/gdb' };
+  state.context = {};
+  try {
+    await activated();
+    await until(() => state.context['kernelQemu.toolsFound'] !== undefined);
+    assert.equal(state.context['kernelQemu.toolsFound'], false);
+  } finally {
+    state.settings = {};
+  }
+});
+
 test('F5 without launch.json outside a kernel tree starts nothing and says what to open', async () => {
   const { initial, dynamic } = await activated();
   const plain = folder('notes', { 'README.md': '# notes' });
@@ -305,13 +348,20 @@ test('settings fill gdbPath and qemuPath before the check', async () => {
   assert.equal(config.qemuPath, '/opt/qemu/bin/qemu-system-x86_64');
 });
 
-test('the cacheDirectory setting reaches the adapter as its launch argument; unset, none is added', async () => {
-  const { initial } = await activated();
-  const tree = folder('cache-setting', { 'vmlinux-placeholder': 'x' });
+/** A folder with an x86_64 vmlinux (DWARF section) and a bzImage, and a launch of them that passes the check. */
+function bootableTree(name: string): { tree: Folder; config: Record<string, unknown> } {
+  const tree = folder(name, { 'vmlinux-placeholder': 'x' });
   const vmlinux = path.join(tree.uri.fsPath, 'vmlinux');
   writeElf(vmlinux, 62, ['.text', '.debug_info']);
   writeFileSync(path.join(tree.uri.fsPath, 'bzImage'), 'bz');
-  const base = { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), accel: 'tcg' };
+  writeFileSync(path.join(tree.uri.fsPath, 'initrd.gz'), 'cpio');
+  const initrd = path.join(tree.uri.fsPath, 'initrd.gz');
+  return { tree, config: { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), initrd, accel: 'tcg' } };
+}
+
+test('the cacheDirectory setting reaches the adapter as its launch argument; unset, none is added', async () => {
+  const { initial } = await activated();
+  const { tree, config: base } = bootableTree('cache-setting');
   state.settings = { 'kernelQemu.cacheDirectory': '/var/cache/kq-test' };
   const withSetting = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
   assert.equal(withSetting?.[CACHE_ARGUMENT], '/var/cache/kq-test');
@@ -319,6 +369,38 @@ test('the cacheDirectory setting reaches the adapter as its launch argument; uns
   const without = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
   assert.ok(without, 'the configuration passes the check');
   assert.equal(CACHE_ARGUMENT in without, false);
+});
+
+test('F5 with no initrd and no rootfs warns of the panic before QEMU starts: Boot anyway goes on, a dismissed dialog starts nothing', async () => {
+  const { initial } = await activated();
+  const tree = folder('no-guest', { 'vmlinux-placeholder': 'x' });
+  const vmlinux = path.join(tree.uri.fsPath, 'vmlinux');
+  writeElf(vmlinux, 62, ['.text', '.debug_info']);
+  writeFileSync(path.join(tree.uri.fsPath, 'bzImage'), 'bz');
+  const base = { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), accel: 'tcg' };
+  state.warningChoice = undefined;
+  assert.equal(await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base }), undefined, 'dismissed: nothing starts');
+  const warning = calls.warnings.at(-1)!;
+  assert.match(warning.message, /no initrd and no rootfs, so it will panic at "VFS: Unable to mount root fs"/);
+  // Not a kernel tree (a bare folder): no build offer, a file or boot anyway.
+  assert.deepEqual(warning.items, ['Choose an initrd…', 'Boot anyway']);
+  state.warningChoice = 'Boot anyway';
+  assert.ok(await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base }));
+  state.warningChoice = undefined;
+});
+
+test('kernelQemu.shareWorkspace adds the workspace folder read-only at /mnt/workspace, once; off by default', async () => {
+  const { initial } = await activated();
+  const { tree, config: base } = bootableTree('share-workspace');
+  state.settings = {};
+  const off = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
+  assert.equal(off?.shares, undefined);
+  state.settings = { 'kernelQemu.shareWorkspace': true };
+  const on = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
+  assert.deepEqual(on?.shares, [{ host: tree.uri.fsPath, guest: '/mnt/workspace', readOnly: true }]);
+  const again = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base, shares: [{ host: tree.uri.fsPath, guest: '/src' }] });
+  assert.deepEqual(again?.shares, [{ host: tree.uri.fsPath, guest: '/src' }], 'a configuration that shares it already is left alone');
+  state.settings = {};
 });
 
 test('a configuration with a bad request is refused', async () => {
@@ -343,4 +425,28 @@ test('the adapter runs inline by default and as dist/adapter.js in process mode'
   assert.equal(executable.command, process.execPath);
   assert.deepEqual(executable.args, [path.join(EXTENSION_ROOT, 'dist', 'adapter.js')]);
   assert.deepEqual(executable.options, { env: { ELECTRON_RUN_AS_NODE: '1' } });
+});
+
+test('Restricted Mode: F5 asks for trust in a modal, offers Manage Workspace Trust, and starts nothing', async () => {
+  const { initial } = await activated();
+  const { tree, config } = bootableTree('untrusted');
+  state.trusted = false;
+  state.warningChoice = 'Manage Workspace Trust';
+  assert.equal(await initial.resolveDebugConfiguration(tree, { ...config }), undefined, 'nothing starts');
+  assert.equal(calls.warnings.length, 1);
+  assert.equal(calls.warnings[0]!.modal, true);
+  assert.match(calls.warnings[0]!.message, /Restricted Mode/);
+  assert.deepEqual(calls.warnings[0]!.items, ['Manage Workspace Trust']);
+  assert.deepEqual(calls.commands, ['workbench.trust.manage']);
+  // F5 with no launch.json asks too, before it looks for a tree to build or boot.
+  state.folders = [tree];
+  assert.equal(await initial.resolveDebugConfiguration(undefined, {}), undefined);
+  assert.equal(calls.warnings.length, 2);
+
+  state.trusted = true;
+  const resolved = await initial.resolveDebugConfiguration(tree, { ...config });
+  assert.ok(resolved, 'trusted: the configuration goes on');
+  const checked = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, resolved);
+  assert.equal(checked?.[TRUST_ARGUMENT], true, 'the adapter is told the workspace is trusted (it may load vmlinux-gdb.py)');
+  assert.equal(calls.warnings.length, 2);
 });

@@ -32,6 +32,14 @@ test('missing tools: the packages of this distribution, each once', () => {
   assert.equal(checkPrerequisites({}, 'ID=gentoo\n', only()).installCommand, undefined, 'no guess for an unknown distribution');
 });
 
+test('a qemuPath setting naming the QEMU binary counts for its arch; the other arch is looked up on PATH', () => {
+  const report = checkPrerequisites({ qemuDirectory: '/opt/qemu/bin/qemu-system-x86_64' }, DEBIAN, only('/opt/qemu/bin/qemu-system-x86_64', 'gdb-multiarch'));
+  assert.deepEqual(report.found.map(({ tool, path }) => [tool, path]), [['qemu-system-x86_64', '/usr/bin/qemu-system-x86_64'], ['gdb', '/usr/bin/gdb-multiarch']]);
+  assert.deepEqual(report.missing, ['qemu-system-aarch64']);
+  // A wrapper of another name is the QEMU of both arches.
+  assert.deepEqual(checkPrerequisites({ qemuDirectory: '/opt/my-qemu' }, DEBIAN, only('/opt/my-qemu', 'gdb-multiarch')).missing, []);
+});
+
 test('settings win: a qemuPath directory and a gdbPath are looked up there', () => {
   const report = checkPrerequisites({ qemuDirectory: '/opt/qemu/bin/', gdbPath: '/opt/gdb' }, DEBIAN, only('/opt/qemu/bin/qemu-system-x86_64', '/opt/gdb', 'gdb-multiarch'));
   assert.deepEqual(report.missing, ['qemu-system-aarch64']);

@@ -44,8 +44,9 @@ test('gdb\'s completion lines become the word being completed and the typed part
   assert.deepEqual(completionItems('p x', []), []);
 });
 
-test('at a stop, gdb\'s missing-source line is not shown; its warnings and errors are', () => {
+test('at a stop, gdb\'s missing-source line and its stale-location bookkeeping are not shown; its warnings and errors are', () => {
   assert.equal(showsUnsolicited({ type: 'log', text: '1306\tfs/open.c: No such file or directory.\n' }), false);
+  assert.equal(showsUnsolicited({ type: 'log', text: 'warning: location number not found for breakpoint 6 address 0xffff80000814fb3c.\n' }), false);
   assert.equal(showsUnsolicited({ type: 'log', text: 'warning: Unable to find dynamic linker breakpoint function.\n' }), true);
   assert.equal(showsUnsolicited({ type: 'log', text: 'Error in testing breakpoint condition:\n' }), true);
   assert.equal(showsUnsolicited({ type: 'console', text: 'Thread 2 hit Breakpoint 2, do_sys_openat2 () at fs/open.c:1306\n' }), false);

@@ -22,7 +22,7 @@ describe('runtime directories', () => {
   });
 
   test('a dead owner\'s directory is swept; so is one whose pid was reused by another process', () => {
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     const gone = path.join(base, 'kernel-qemu-Dead01');
     mkdirSync(gone, { mode: 0o700 });
     writeFileSync(path.join(gone, 'owner'), `${dead} 12345\n`);

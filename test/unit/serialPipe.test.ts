@@ -54,7 +54,7 @@ test('typed input reaches the .in FIFO that QEMU reads', () => {
         assert.equal(buffer.subarray(0, count).toString(), 'echo hi\n\x03');
         resolve();
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       } finally {
         closeSync(qemu);
         pipe.close();

@@ -75,7 +75,7 @@ const vscodeStub = {
   commands: { registerCommand: disposable },
 };
 
-const moduleInternals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+const moduleInternals = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
 const realLoad = moduleInternals._load;
 moduleInternals._load = function (request: string, ...rest: unknown[]) {
   return request === 'vscode' ? vscodeStub : realLoad.call(this, request, ...rest);
@@ -99,7 +99,7 @@ function session(id: string): FakeSession {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test("an ended session's serial terminal is reused by the next session, not left beside it", async () => {
-  const { registerSerialTerminal } = (await import('../../src/extension/serialTerminal')) as typeof import('../../src/extension/serialTerminal');
+  const { registerSerialTerminal } = (await import('../../src/extension/serialTerminal'));
   registerSerialTerminal({ subscriptions: [] } as never);
 
   const a = session('A');

@@ -32,3 +32,11 @@ test('a panic stop shows its description; a successful continue or step makes it
 test('before the debugger connects the item says the session is starting', () => {
   assert.equal(statusText(STARTING, 's').text, '$(vm) kernel: starting');
 });
+
+test('with stopAtEntry off the guest is running once configurationDone is answered; an entry stop that came first stands', () => {
+  const info = event(SESSION_INFO_EVENT, { arch: 'x86_64', accel: 'tcg', ssh: { port: 40022, withServer: true } });
+  assert.equal(replay(info, response('configurationDone')).state, 'running');
+  assert.equal(statusText(replay(info, response('configurationDone')), 's').text, '$(vm) x86_64 · TCG · running · ssh :40022');
+  assert.equal(replay(info, event('stopped', { reason: 'entry', threadId: 1 }), response('configurationDone')).state, 'stopped');
+  assert.equal(replay(info, response('configurationDone', false)).state, 'starting');
+});

@@ -1,12 +1,15 @@
 // VM snapshots, the parts without a VM: qemu-img's list, QMP's node and snapshot shapes,
 // which node holds the VM state, the QMP job protocol, names, and QEMU's argv.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildQemuArgs, type QemuPlan } from '../../src/qemu/args';
-import { defaultStateDiskPath, snapshotStorage, stateDiskDirectory } from '../../src/qemu/qemuImg';
-import type { QmpEvent } from '../../src/qemu/qmp';
+import { createStateDiskIfMissing, defaultStateDiskPath, snapshotStorage, stateDiskCandidates, stateDiskDirectory } from '../../src/qemu/qemuImg';
+import { QmpClosedError, type EventWait, type QmpEvent } from '../../src/qemu/qmp';
 import {
   formatSize,
   formatVmClock,
@@ -125,6 +128,27 @@ class FakeQmp extends EventEmitter implements QmpLike {
   emitEvent(event: QmpEvent): void {
     this.emit('event', event);
   }
+  awaitEvent(_what: string, matches: (event: QmpEvent) => boolean): EventWait {
+    let cancel = () => undefined as void;
+    const event = new Promise<QmpEvent>((resolve, reject) => {
+      const onEvent = (event: QmpEvent) => {
+        if (!matches(event)) return;
+        cancel();
+        resolve(event);
+      };
+      const onClose = () => {
+        cancel();
+        reject(new QmpClosedError('QEMU closed the QMP connection'));
+      };
+      cancel = () => {
+        this.off('event', onEvent);
+        this.off('close', onClose);
+      };
+      this.on('event', onEvent);
+      this.on('close', onClose);
+    });
+    return { event, cancel };
+  }
 }
 
 const SNAPSHOT_INFO = { id: '1', name: 'a', 'vm-state-size': 84185581, 'date-sec': 1795387230, 'date-nsec': 905017000, 'vm-clock-sec': 4, 'vm-clock-nsec': 21422264 };
@@ -185,7 +209,7 @@ describe('QMP', () => {
       if (command === 'snapshot-save') setImmediate(() => self.emit('close'));
       return {};
     });
-    await assert.rejects(runJob(qmp, 'snapshot-save', { tag: 'a' }), /QEMU exited during snapshot-save/);
+    await assert.rejects(runJob(qmp, 'snapshot-save', { tag: 'a' }), /QEMU closed the QMP connection/);
   });
 });
 
@@ -231,5 +255,20 @@ describe('QEMU argv and where snapshots live', () => {
     assert.equal(stateDiskDirectory({ KERNEL_QEMU_STATE_DIR: '/x' }), '/x');
     assert.equal(stateDiskDirectory({ XDG_STATE_HOME: '/st' }), '/st/kernel-qemu/state-disks');
     assert.equal(stateDiskDirectory({ HOME: '/home/u' }), '/home/u/.local/state/kernel-qemu/state-disks');
+  });
+
+  test('two sessions creating the same state disk at once: one makes it, the other waits and takes it whole; the candidates beside it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kq-statedisk-'));
+    try {
+      const file = path.join(dir, 'sub', 'kernel-0123.qcow2');
+      const made = await Promise.all([createStateDiskIfMissing('qemu-img', file), createStateDiskIfMissing('qemu-img', file)]);
+      assert.deepEqual([...made].sort(), [false, true]);
+      assert.match(execFileSync('qemu-img', ['info', '--', file], { encoding: 'utf8' }), /file format: qcow2/);
+      assert.deepEqual(readdirSync(path.dirname(file)), ['kernel-0123.qcow2'], 'no temporary file left');
+      assert.equal(await createStateDiskIfMissing('qemu-img', file), false);
+      assert.deepEqual(stateDiskCandidates(file, 3), [file, path.join(dir, 'sub', 'kernel-0123-2.qcow2'), path.join(dir, 'sub', 'kernel-0123-3.qcow2')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The Snapshots view and its commands against a stand-in `vscode` module and a scripted
 // session (the adapter side is test/adapter/snapshots.test.ts); images with no session are
 // real qcow2 files handled by the real qemu-img.
+import type { ExtensionContext } from 'vscode';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -123,7 +124,7 @@ const vscodeStub = {
     onDidChangeConfiguration: disposable,
   },
 };
-const moduleInternals = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+const moduleInternals = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
 const realLoad = moduleInternals._load;
 moduleInternals._load = function (request: string, ...rest: unknown[]) {
   return request === 'vscode' ? vscodeStub : realLoad.call(this, request, ...rest);
@@ -155,9 +156,9 @@ class Session {
 }
 
 async function activate(): Promise<void> {
-  const { registerSnapshotsView } = (await import('../../src/extension/views/snapshots')) as typeof import('../../src/extension/views/snapshots');
+  const { registerSnapshotsView } = (await import('../../src/extension/views/snapshots'));
   ui.commands.clear();
-  registerSnapshotsView({ subscriptions: [] } as unknown as import('vscode').ExtensionContext);
+  registerSnapshotsView({ subscriptions: [] } as unknown as ExtensionContext);
 }
 async function run(command: string, node?: unknown): Promise<void> {
   await ui.commands.get(command)!(node);
@@ -203,7 +204,7 @@ describe('with a kernel-qemu session', () => {
     assert.deepEqual(ui.asked[0]!.items, ['Attach State Disk']);
     assert.match(String((ui.asked[0]!.options as { detail: string }).detail), /\/s\/new\.qcow2/);
     assert.equal(ui.asked[1]!.text, 'do_sys_openat2', 'the input box suggests the stop location');
-    const validate = (ui.asked[1]!.options as { validateInput(value: string): unknown }).validateInput;
+    const validate = (ui.asked[1]!.options as { validateInput: (value: string) => unknown }).validateInput;
     assert.match(String(validate('12')), /digits/);
     assert.equal(validate('fresh'), null);
     assert.deepEqual(

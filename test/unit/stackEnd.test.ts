@@ -10,7 +10,7 @@ function frames(...list: Array<[addr: string, func: string]>): MiTuple[] {
   const line = `^done,stack=[${list.map(([addr, func], level) => `frame={level="${level}",addr="${addr}",func="${func}",arch="i386:x86-64"}`).join(',')}]`;
   const record = parseMiLine(line);
   assert.equal(record.type, 'result');
-  return (record as Extract<typeof record, { type: 'result' }>).results.tuples('stack');
+  return (record).results.tuples('stack');
 }
 
 const names = (stack: MiTuple[], arch: 'x86_64' | 'aarch64') => stack.slice(0, stackLength(stack, arch)).map((frame) => frame.str('func'));

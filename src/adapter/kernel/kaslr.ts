@@ -5,7 +5,7 @@
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
 import type { QmpClient } from '../../qemu/qmp';
-import type { GuestArch } from '../launchArgs';
+import type { GuestArch } from '../../arch';
 
 export interface KaslrOffset {
   offset: bigint;

@@ -26,6 +26,9 @@ export interface LoadedModule {
   problem?: string;
 }
 
+/** Sections the kernel lists for a module that its .ko file has under no such name. */
+const UNNAMED_IN_FILE = new Set(['.symtab', '.strtab']);
+
 export class ModuleTracker {
   private readonly loaded = new Map<string, LoadedModule>();
   private index: Promise<Map<string, string[]>> | undefined;
@@ -67,16 +70,22 @@ export class ModuleTracker {
   private async addModule(address: bigint): Promise<LoadedModule> {
     const mod = `((struct module *)${hex(address)})`;
     const name = parseCString(await this.value(`${mod}->name`));
-    const sections = await this.sectionAddresses(mod);
     const module: LoadedModule = { name };
     const file = await this.findKo(name);
-    const text = sections.get('.text');
+    // Without a .ko to give gdb, the sections are not read: a module load costs the stop alone.
+    const sections = file ? await this.sectionAddresses(mod) : new Map<string, string>();
+    // A module of only __init code (lib/test_module.c) has no .text: its .init.text is the base then.
+    const base = ['.text', '.init.text'].find((section) => sections.has(section));
+    const text = base === undefined ? undefined : sections.get(base);
     if (!file) module.problem = `no ${name}.ko with debug info under ${this.searchPath.join(', ') || '(no search path)'}`;
-    else if (!text) module.problem = 'the kernel reported no .text section';
+    else if (!text) module.problem = 'the kernel reported neither a .text nor an .init.text section';
     else {
       const placeable = await placeableModule(file, this.cacheDir);
-      const others = [...sections].filter(([section]) => section !== '.text' && !section.startsWith('__')).flatMap(([section, at]) => ['-s', section, at]);
-      await this.mi.send(mi.consoleCommand(['add-symbol-file', quoteArgument(placeable.file), text, ...others].join(' ')));
+      // gdb's positional address is .text's; any other base goes by name like the rest. gdb finds no
+      // .symtab/.strtab section in the file (the kernel keeps its own copies): naming them only warns.
+      const named = [...sections].filter(([section]) => !(base === '.text' && section === '.text') && !section.startsWith('__') && !UNNAMED_IN_FILE.has(section));
+      const others = named.flatMap(([section, at]) => ['-s', section, at]);
+      await this.mi.send(mi.consoleCommand(['add-symbol-file', quoteArgument(placeable.file), ...(base === '.text' ? [text] : []), ...others].join(' ')));
       module.file = file;
       module.textAddress = text;
     }

@@ -2,7 +2,8 @@
 // gdb expressions (no helper scripts needed): the per-CPU current pointer and init_task.tasks.
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
-import type { GuestArch } from '../launchArgs';
+import type { GuestArch } from '../../arch';
+import { type CurrentTask, type CurrentTaskQuery, currentTasksCall, type TaskPointerPlaces, currentTasksCommand, defineCurrentTasks, parseCurrentTasks } from './currentTasks';
 import { type KernelLayout, perCpuAddress } from './kernelLayout';
 
 export interface TaskInfo {
@@ -22,6 +23,12 @@ interface TaskLayout {
   commLength: number;
 }
 
+/** A vCPU's question waiting for the batch of its tick; 'unavailable': ask it the MI way. */
+interface PendingQuery {
+  query: CurrentTaskQuery;
+  resolve: (task: CurrentTask | undefined | 'unavailable') => void;
+}
+
 export class TaskInspector {
   private layout: Promise<TaskLayout | undefined> | undefined;
 
@@ -35,15 +42,97 @@ export class TaskInspector {
   async current(cpu: number, threadId: number): Promise<{ pid: number; comm: string } | undefined> {
     const layout = await this.taskLayout();
     if (!layout) return undefined;
-    // arm64 keeps `current` in SP_EL0 while in the kernel (from the first instruction of
-    // __primary_switched, earlier than any per-CPU data); at EL0 it is the user stack pointer.
-    if (this.arch === 'aarch64') {
-      const fromSpEl0 = await this.taskFields('$SP_EL0', layout, threadId, (pointer) => pointer >= KERNEL_SPACE);
-      if (fromSpEl0) return fromSpEl0;
+    const places = await this.pointerPlaces();
+    if (!places.register && !places.perCpu) return undefined;
+    if (this.python !== false) {
+      const batched = await this.batched({ threadId, cpu }, places, layout);
+      if (batched !== 'unavailable') return batched;
     }
+    if (places.register) {
+      const floor = places.register.floor;
+      const fromRegister = await this.taskFields(places.register.name, layout, threadId, (pointer) => pointer >= floor);
+      if (fromRegister) return fromRegister;
+    }
+    if (!places.perCpu) return undefined;
     const kernel = await this.kernelLayout();
-    if (!kernel.currentTask) return undefined;
-    return this.taskFields(`*(unsigned long *)${perCpuAddress(kernel, kernel.currentTask, cpu)}`, layout, threadId);
+    return this.taskFields(`*(unsigned long *)${perCpuAddress(kernel, places.perCpu.variable, cpu)}`, layout, threadId);
+  }
+
+  /**
+   * Where a vCPU's task pointer is. arm64 keeps `current` in SP_EL0 while in the kernel
+   * (from the first instruction of __primary_switched, earlier than any per-CPU data); at EL0
+   * it is the user stack pointer, so only a kernel address counts; then the per-CPU pointer.
+   */
+  private async pointerPlaces(): Promise<TaskPointerPlaces> {
+    const kernel = await this.kernelLayout();
+    return {
+      ...(this.arch === 'aarch64' ? { register: { name: '$SP_EL0', floor: KERNEL_SPACE } } : {}),
+      ...(kernel.currentTask ? { perCpu: { variable: kernel.currentTask, zeroBased: kernel.perCpuZeroBased } } : {}),
+    };
+  }
+
+  /** Questions asked in the same tick go to gdb together (every vCPU of a stop: one command). */
+  private batch: PendingQuery[] | undefined;
+  /** gdb runs the Python reader (undefined: not known yet). */
+  private python: boolean | undefined;
+  private pythonDefined: Promise<boolean> | undefined;
+
+  private batched(query: CurrentTaskQuery, places: TaskPointerPlaces, layout: TaskLayout): Promise<CurrentTask | undefined | 'unavailable'> {
+    return new Promise((resolve) => {
+      if (!this.batch) {
+        const batch: PendingQuery[] = (this.batch = []);
+        queueMicrotask(() => {
+          this.batch = undefined;
+          void this.sendBatch(batch, places, layout);
+        });
+      }
+      this.batch.push({ query, resolve });
+    });
+  }
+
+  private async sendBatch(batch: readonly PendingQuery[], places: TaskPointerPlaces, layout: TaskLayout): Promise<void> {
+    // In thread order, so the same vCPUs make the same command text (the stop cache answers the repeat).
+    const ordered = [...new Map(batch.map((item) => [item.query.threadId, item.query])).values()].sort((a, b) => a.threadId - b.threadId);
+    let tasks: Array<CurrentTask | undefined> | undefined;
+    const only = ordered.length === 1 && !places.register ? ordered[0] : undefined;
+    if (only && places.perCpu) tasks = [await this.readOne(only.cpu, places.perCpu.variable, layout)];
+    else if (await this.definePython()) {
+      const answer = await this.mi.send(currentTasksCommand(currentTasksCall(ordered, places, layout))).catch(() => undefined);
+      tasks = answer ? parseCurrentTasks(answer.console, ordered.length) : undefined;
+    }
+    const byThread = new Map(ordered.map((query, index) => [query.threadId, tasks?.[index]]));
+    for (const { query, resolve } of batch) resolve(tasks ? byThread.get(query.threadId) : 'unavailable');
+  }
+
+  /**
+   * One vCPU with no register to try (x86_64 at smp 1): one read of its task's span, the
+   * pointer followed by gdb in the address expression; no Python call (~0.3 ms a stop less).
+   */
+  private async readOne(cpu: number, variable: string, layout: TaskLayout): Promise<CurrentTask | undefined> {
+    const kernel = await this.kernelLayout();
+    const low = Math.min(layout.pid, layout.comm);
+    const length = Math.max(layout.pid + 4, layout.comm + layout.commLength) - low;
+    const read = mi.readMemoryBytes(`*(unsigned long *)${perCpuAddress(kernel, variable, cpu)} + ${low}`, length);
+    try {
+      // It only reads: the stop cache answers the threads request's repeat of the prefetch.
+      const blocks = (await this.mi.send({ ...read, stopStable: true })).results.tuples('memory');
+      const span = Buffer.concat(blocks.map((block) => Buffer.from(block.str('contents'), 'hex')));
+      if (span.length < length) return undefined;
+      const comm = span.subarray(layout.comm - low, layout.comm - low + layout.commLength);
+      const end = comm.indexOf(0);
+      return { pid: span.readInt32LE(layout.pid - low), comm: comm.subarray(0, end < 0 ? comm.length : end).toString('latin1') };
+    } catch {
+      return undefined; // no task there yet (a NULL pointer before the per-CPU areas exist)
+    }
+  }
+
+  /** Defines the reader in gdb once; false (for the session) where gdb has no Python. */
+  private definePython(): Promise<boolean> {
+    this.pythonDefined ??= this.mi.send(currentTasksCommand(defineCurrentTasks())).then(
+      () => (this.python = true),
+      () => (this.python = false),
+    );
+    return this.pythonDefined;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { RunResult } from '../../build/runner';
 export type BuildStatus =
   | { state: 'idle' }
   | { state: 'running'; startedAt: number; progress?: string }
-  | { state: 'succeeded'; finishedAt: number; durationMs: number }
+  | { state: 'succeeded'; finishedAt: number; durationMs: number; /** Nothing was saved in the tree while it ran: its outputs match the tree as of finishedAt. */ clean?: true }
   | { state: 'failed'; finishedAt: number; durationMs: number; firstError: string; cancelled: boolean };
 
 /** The key of a target of a tree: its directory, target id and defconfig. */
@@ -47,15 +47,21 @@ export class BuildStates {
     if (status.state === 'running') this.set(key, { ...status, progress });
   }
 
-  finish(key: string, result: Pick<RunResult, 'ok' | 'cancelled' | 'firstError'> & { durationMs?: number }, now = Date.now()): void {
+  finish(key: string, result: Pick<RunResult, 'ok' | 'cancelled' | 'firstError'> & { durationMs?: number; clean?: boolean }, now = Date.now()): void {
     const status = this.get(key);
     const durationMs = result.durationMs ?? (status.state === 'running' ? now - status.startedAt : 0);
     this.set(
       key,
       result.ok
-        ? { state: 'succeeded', finishedAt: now, durationMs }
+        ? { state: 'succeeded', finishedAt: now, durationMs, ...(result.clean ? { clean: true as const } : {}) }
         : { state: 'failed', finishedAt: now, durationMs, firstError: result.firstError ?? 'failed', cancelled: result.cancelled },
     );
+  }
+
+  /** When the target last succeeded with nothing saved in its tree while it ran (what the up-to-date check compares with). */
+  builtCleanAt(key: string): number | undefined {
+    const status = this.get(key);
+    return status.state === 'succeeded' && status.clean ? status.finishedAt : undefined;
   }
 
   /** Called with the key of every change. */

@@ -1,6 +1,7 @@
 // A build task's terminal: runs the plan's steps with the build runner (argv, own process
 // group), shows their output, reports state to the Builds view, and kills the whole make
 // tree when the task is terminated (or Ctrl+C is typed in it).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BuildRun, type RunResult, type Step } from '../../build/runner';
 import { PlanError } from '../../build/targets';
@@ -31,7 +32,11 @@ export class BuildTerminal implements vscode.Pseudoterminal {
     private readonly states: BuildStates,
     private readonly key: string,
     private readonly onFinished: (result: RunResult) => void = () => undefined,
+    /** The tree's sources: a file saved under it while make runs may be older than its object. */
+    private readonly sourceDir?: string,
   ) {}
+  private savedWhileRunning = false;
+  private saves: vscode.Disposable | undefined;
 
   open(): void {
     void this.start();
@@ -52,6 +57,13 @@ export class BuildTerminal implements vscode.Pseudoterminal {
 
   private async start(): Promise<void> {
     this.states.start(this.key);
+    const sourceDir = this.sourceDir;
+    if (sourceDir) {
+      const inTree = (file: string) => file === sourceDir || file.startsWith(sourceDir.endsWith(path.sep) ? sourceDir : sourceDir + path.sep);
+      this.saves = vscode.workspace.onDidSaveTextDocument((document) => {
+        if (document.uri.scheme === 'file' && inTree(document.uri.fsPath)) this.savedWhileRunning = true;
+      });
+    }
     let steps: Step[];
     try {
       steps = await this.plan();
@@ -70,7 +82,8 @@ export class BuildTerminal implements vscode.Pseudoterminal {
   }
 
   private finish(result: RunResult): void {
-    this.states.finish(this.key, result);
+    this.saves?.dispose();
+    this.states.finish(this.key, { ...result, clean: this.sourceDir !== undefined && !this.savedWhileRunning });
     const seconds = (result.durationMs / 1000).toFixed(1);
     this.write(result.ok ? `\nDone in ${seconds} s.\n` : result.cancelled ? `\nCancelled after ${seconds} s.\n` : `\nFailed after ${seconds} s: ${result.firstError ?? ''}\n`);
     this.onFinished(result);

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GuestArch } from '../../adapter/launchArgs';
+import type { GuestArch } from '../../arch';
 import type { PlanOptions } from '../../build/targets';
 import { detectBuildTrees, detectTree, treeDir, type BuildTree } from '../../build/workspace';
 import type { KernelQemuTaskDefinition } from './tasksContributes';
@@ -83,5 +83,9 @@ export function planOptions(definition: Partial<KernelQemuTaskDefinition> = {}):
   const options: PlanOptions = { jobs: definition.jobs && definition.jobs > 0 ? Math.floor(definition.jobs) : availableParallelism(), hostArch: hostArch() };
   if (definition.arch === 'x86_64' || definition.arch === 'aarch64') options.arch = definition.arch;
   if (definition.crossCompile) options.crossCompile = definition.crossCompile;
+  if (Array.isArray(definition.files)) options.initramfsFiles = definition.files.filter((file) => typeof file?.host === 'string' && typeof file.guest === 'string');
+  // Guest root file systems cache busybox and Debian images where the setting says.
+  const cache = vscode.workspace.getConfiguration('kernelQemu').get<string>('cacheDirectory', '');
+  if (cache.trim() !== '') options.cacheDir = cache;
   return options;
 }

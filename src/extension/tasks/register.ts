@@ -2,13 +2,13 @@
 // Rootfs commands, the config doctor and the Builds view. Called from activate().
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { planTarget, type TargetId } from '../../build/targets';
 import { ConfigDoctor } from '../doctor';
 import { DOCTOR_COMMAND } from '../doctorContributes';
 import { registerBuildsView } from '../views/builds';
 import { buildKey, BuildStates, type BuildStatus } from './buildState';
-import { BuildWorkspace, planOptions, type FolderTree } from './buildWorkspace';
-import { BuildTaskProvider, runTarget } from './taskProvider';
+import { BuildWorkspace } from './buildWorkspace';
+import { buildCommand } from './buildCommands';
+import { BuildTaskProvider } from './taskProvider';
 import { BUILD_COMMAND, TASK_TYPE, type KernelQemuTaskDefinition } from './tasksContributes';
 
 const STATE_KEY = 'kernelQemu.builds';
@@ -67,37 +67,6 @@ export function registerBuildFeatures(context: vscode.ExtensionContext): BuildFe
   });
   void doctor.refresh();
   return { workspace, provider };
-}
-
-/** The Build Kernel / Build Rootfs commands: the workspace's tree (a picker when there are several). */
-async function buildCommand(workspace: BuildWorkspace, provider: BuildTaskProvider, target: Extract<TargetId, 'build-kernel' | 'build-rootfs'>): Promise<void> {
-  const all = await workspace.trees();
-  const able = all.filter((entry) => (target === 'build-rootfs' ? entry.tree.kind === 'buildroot' && entry.tree.makeDir : entry.tree.kind === 'kernel' || entry.tree.makeDir));
-  if (able.length === 0) {
-    const message =
-      target === 'build-rootfs' && all.length
-        ? 'kernel-qemu: Build Rootfs builds the root file system of a buildroot tree, and this workspace has only kernel trees. Boot them with an initramfs (initrd), or open a buildroot tree.'
-        : 'kernel-qemu: no kernel or buildroot tree in this workspace. Open the top of a kernel source tree (Kconfig, arch/, scripts/config) or a buildroot tree (Makefile, Config.in, configs/).';
-    void vscode.window.showErrorMessage(message);
-    return;
-  }
-  let entry: FolderTree = able[0]!;
-  if (able.length > 1) {
-    const pick = await vscode.window.showQuickPick(
-      able.map((candidate) => ({ label: candidate.tree.name, description: candidate.tree.kind === 'kernel' ? 'kernel tree' : 'buildroot', detail: candidate.tree.kind === 'kernel' ? candidate.tree.objDir : (candidate.tree.topDir ?? candidate.tree.outputDir), candidate })),
-      { placeHolder: target === 'build-kernel' ? 'Build the kernel of which tree?' : 'Build the root file system of which tree?' },
-    );
-    if (!pick) return;
-    entry = pick.candidate;
-  }
-  // Fail early, with the plan's own message, rather than in a task terminal.
-  try {
-    await planTarget(entry.tree, { id: target }, planOptions());
-  } catch (error) {
-    void vscode.window.showErrorMessage(`kernel-qemu: ${error instanceof Error ? error.message : String(error)}`);
-    return;
-  }
-  await runTarget(provider, entry, { id: target });
 }
 
 /** The Builds view key of a kernel-qemu task. */

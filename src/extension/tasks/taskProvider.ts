@@ -12,6 +12,7 @@ import { buildKey, type BuildStates } from './buildState';
 import { BuildTerminal } from './buildTerminal';
 import { planOptions, relativeTree, type BuildWorkspace, type FolderTree } from './buildWorkspace';
 import { PROBLEM_MATCHER, TASK_TYPE, type KernelQemuTaskDefinition } from './tasksContributes';
+import { trustedOrAsk } from '../workspaceTrust';
 
 export class BuildTaskProvider implements vscode.TaskProvider {
   constructor(
@@ -22,6 +23,8 @@ export class BuildTaskProvider implements vscode.TaskProvider {
   ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
+    // A build runs the workspace's Makefile: none is offered in Restricted Mode.
+    if (!vscode.workspace.isTrusted) return [];
     const tasks: vscode.Task[] = [];
     for (const entry of await this.workspace.trees()) {
       for (const spec of await listTargets(entry.tree, planOptions())) tasks.push(await this.taskFor(entry, spec));
@@ -43,8 +46,12 @@ export class BuildTaskProvider implements vscode.TaskProvider {
     return this.taskFor(entry, target, definition);
   }
 
-  /** The task of a target of a tree (the definition names it, so tasks.json can refer to it). */
-  async taskFor(entry: FolderTree, spec: TargetSpec, given?: KernelQemuTaskDefinition): Promise<vscode.Task> {
+  /**
+   * The task of a target of a tree (the definition names it, so tasks.json can refer to it).
+   * `runMake`: the Build Kernel command and the Builds view always run make; the task run as a
+   * preLaunchTask (or from Run Task) skips it when the tree is unchanged since its last build.
+   */
+  async taskFor(entry: FolderTree, spec: TargetSpec, given?: KernelQemuTaskDefinition, runMake = false): Promise<vscode.Task> {
     const definition: KernelQemuTaskDefinition = given ?? {
       type: TASK_TYPE,
       target: spec.id,
@@ -63,7 +70,7 @@ export class BuildTaskProvider implements vscode.TaskProvider {
       task = new vscode.Task(definition, entry.folder, name, TASK_TYPE, execution, []);
       task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, focus: true, panel: vscode.TaskPanelKind.Dedicated, clear: true };
     } else {
-      const execution = new vscode.CustomExecution(async () => this.terminal(entry, spec, options, key));
+      const execution = new vscode.CustomExecution(async () => this.terminal(entry, spec, options, key, runMake));
       task = new vscode.Task(definition, entry.folder, name, TASK_TYPE, execution, [`$${PROBLEM_MATCHER}`]);
       task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
       if (spec.id === 'build-kernel' || spec.id === 'build-all') task.group = vscode.TaskGroup.Build;
@@ -82,19 +89,25 @@ export class BuildTaskProvider implements vscode.TaskProvider {
     return task;
   }
 
-  private terminal(entry: FolderTree, target: TargetRef, options: ReturnType<typeof planOptions>, key: string): BuildTerminal {
-    return new BuildTerminal(() => planTarget(entry.tree, target, options), this.states, key, () => this.onFinished());
+  private terminal(entry: FolderTree, target: TargetRef, options: ReturnType<typeof planOptions>, key: string, runMake: boolean): BuildTerminal {
+    const { tree } = entry;
+    if (tree.kind !== 'kernel' || target.id !== 'build-kernel') return new BuildTerminal(() => planTarget(tree, target, options), this.states, key, () => this.onFinished());
+    // Read as the task starts (VS Code makes the terminal then), before the run marks the target running.
+    const builtCleanAt = runMake ? undefined : this.states.builtCleanAt(key);
+    const plan = () => planTarget(tree, target, builtCleanAt === undefined ? options : { ...options, builtCleanAt });
+    return new BuildTerminal(plan, this.states, key, () => this.onFinished(), tree.srcDir);
   }
 }
 
 /** Runs a target's task (from a command or the Builds view). Resolves when the task ends. */
 export async function runTarget(provider: BuildTaskProvider, entry: FolderTree, target: TargetRef): Promise<void> {
+  if (!(await trustedOrAsk(`run '${taskLabel(target)}'`))) return;
   const spec = (await listTargets(entry.tree, planOptions())).find((candidate) => candidate.id === target.id && candidate.defconfig === target.defconfig);
   if (!spec) {
     void vscode.window.showErrorMessage(`kernel-qemu: ${entry.tree.name} has no '${taskLabel(target)}' target.`);
     return;
   }
-  await executeAndWait(await provider.taskFor(entry, spec));
+  await executeAndWait(await provider.taskFor(entry, spec, undefined, true));
 }
 
 /** vscode.tasks.executeTask, resolved when the task's execution ends. */

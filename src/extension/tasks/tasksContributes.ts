@@ -1,6 +1,7 @@
 // package.json contributions of the build tasks: the `kernel-qemu` task type (what a
 // tasks.json entry may say), the problem matcher its builds use, and the Build Kernel /
 // Build Rootfs commands. Pure: src/extension/contributes.ts merges them into `contributes`.
+import type { GuestArch } from '../../arch';
 import { TARGET_IDS, type TargetId } from '../../build/targets';
 
 export const TASK_TYPE = 'kernel-qemu';
@@ -20,9 +21,11 @@ export interface KernelQemuTaskDefinition {
   /** The tree, relative to the workspace folder ('.' or absent: the folder, or its only tree). */
   tree?: string;
   defconfig?: string;
-  arch?: 'x86_64' | 'aarch64';
+  arch?: GuestArch;
   jobs?: number;
   crossCompile?: string;
+  /** initramfs: host files or folders copied in, relative to the kernel tree's source folder. */
+  files?: Array<{ host: string; guest: string }>;
 }
 
 const TARGET_DESCRIPTIONS: Readonly<Record<TargetId, string>> = {
@@ -32,10 +35,13 @@ const TARGET_DESCRIPTIONS: Readonly<Record<TargetId, string>> = {
   menuconfig: 'make menuconfig, in a terminal.',
   'linux-menuconfig': "buildroot: make linux-menuconfig (the kernel's menuconfig), in a terminal.",
   'debug-config': "The config doctor's fixes: scripts/config (kernel) or utils/config + a kernel fragment (buildroot), then make olddefconfig.",
-  'build-kernel': 'Kernel: make -j<CPUs> (configures first when there is no .config). buildroot: make linux-rebuild.',
+  'build-kernel': "Kernel: make -j<CPUs> (a tree with no .config gets kernel-qemu's minimal QEMU configuration first). buildroot: make linux-rebuild.",
   'build-rootfs': 'buildroot: make rootfs-ext2 (or the root file systems the configuration enables).',
   'build-all': 'buildroot: make (toolchain, packages, kernel, images).',
   'scripts-gdb': 'Kernel: make scripts_gdb (vmlinux-gdb.py for the lx-* commands).',
+  'minimal-config': 'Kernel: make tinyconfig + what QEMU and the guest need (virtio disk and network, 9p/virtiofs, DWARF, modules): builds in minutes.',
+  initramfs: "Kernel: the kernel-qemu initramfs (busybox, /init, the tree's modules) in .kernel-qemu/initramfs.cpio.gz.",
+  'debian-image': 'Kernel: a Debian bookworm image (mmdebstrap; serial autologin, ssh with its own key, the tree\'s modules) in .kernel-qemu/debian-<arch>.qcow2.',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -64,6 +70,15 @@ export function taskDefinitions(): Json[] {
         },
         jobs: { type: 'integer', minimum: 1, description: 'Kernel trees: make -j. Default: the number of CPUs.' },
         crossCompile: { type: 'string', description: 'Kernel trees built for another arch: CROSS_COMPILE. Default: aarch64-linux-gnu- (or x86_64-linux-gnu-).' },
+        files: {
+          type: 'array',
+          description: "The 'initramfs' target: host files or folders (relative to the kernel tree's source folder) copied into the initramfs, e.g. test programs or scripts.",
+          items: {
+            type: 'object',
+            required: ['host', 'guest'],
+            properties: { host: { type: 'string', description: 'A host file or folder.' }, guest: { type: 'string', description: 'Its path in the guest, e.g. /opt/tests.' } },
+          },
+        },
       },
     },
   ];

@@ -1,5 +1,6 @@
 // package.json contributions of the Builds view: the view, its welcome text, its commands
 // and where they show. Pure: src/extension/contributes.ts merges them into `contributes`.
+import { KERNEL_WORKSPACE } from '../contextKeys';
 import { DOCTOR_COMMAND } from '../doctorContributes';
 import { BUILD_COMMAND } from '../tasks/tasksContributes';
 
@@ -28,7 +29,7 @@ export const BUILDS_ITEM = {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function buildsViews(): Json[] {
-  return [{ id: BUILDS_VIEW_ID, name: 'Builds', contextualTitle: 'Kernel QEMU' }];
+  return [{ id: BUILDS_VIEW_ID, name: 'Builds', contextualTitle: 'Kernel QEMU', icon: '$(tools)', when: KERNEL_WORKSPACE }];
 }
 
 export function buildsViewsWelcome(): Json[] {

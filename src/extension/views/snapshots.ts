@@ -114,7 +114,7 @@ class SnapshotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable 
     }
     const images: Array<Extract<Node, { kind: 'image' }>> = [];
     for (const [image, targets] of byImage) {
-      const qemuImg = qemuImgFor(targets[0]!);
+      const qemuImg = qemuImgFor(targets[0]);
       if (!qemuImg) return [{ kind: 'note', text: 'qemu-img was not found (Debian/Ubuntu: apt-get install qemu-utils).' }];
       try {
         images.push({ kind: 'image', targets, image, snapshots: await listImageSnapshots(qemuImg, image) });

@@ -1,6 +1,7 @@
 // package.json contributions of the Snapshots view: the view, its commands and where they
 // show (view title, items, Call Stack context, palette). Pure: src/extension/contributes.ts
 // merges them into `contributes`.
+import { IN_SESSION, KERNEL_WORKSPACE } from '../contextKeys';
 
 export const SNAPSHOTS_VIEW_ID = 'kernelQemu.snapshots';
 
@@ -23,12 +24,10 @@ export const SNAPSHOT_ITEM = {
   diskOnly: 'kernelQemu.snapshot.diskOnly',
 } as const;
 
-const IN_SESSION = "debugType == 'kernel-qemu'";
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function snapshotViews(): Json[] {
-  return [{ id: SNAPSHOTS_VIEW_ID, name: 'Snapshots', contextualTitle: 'Kernel QEMU' }];
+  return [{ id: SNAPSHOTS_VIEW_ID, name: 'Snapshots', contextualTitle: 'Kernel QEMU', icon: '$(device-camera)', when: KERNEL_WORKSPACE }];
 }
 
 export function snapshotViewsWelcome(): Json[] {

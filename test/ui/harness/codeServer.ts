@@ -4,7 +4,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { killTree, waitGone, descendants } from './processes';
+import { killTree, waitGone, descendants, INSTANCE_VARIABLE } from './processes';
 
 export interface CodeServerDirs {
   /** Everything below this directory belongs to this instance. */
@@ -42,6 +42,8 @@ function serverEnv(dirs: CodeServerDirs, kernelCache: string): NodeJS.ProcessEnv
     XDG_STATE_HOME: path.join(dirs.home, '.local/state'),
     XDG_CACHE_HOME: path.join(dirs.home, '.cache'),
     KERNEL_QEMU_CACHE: kernelCache,
+    // Marks every process started below code-server, even one reparented later (processes.ts).
+    [INSTANCE_VARIABLE]: dirs.base,
   };
 }
 
@@ -63,11 +65,16 @@ export function writeUserSettings(dirs: CodeServerDirs, settings: Record<string,
   writeFileSync(path.join(dirs.userData, 'User/settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
-/** Starts code-server on 127.0.0.1 (a port the kernel picks) and waits until /healthz answers. */
-export async function startCodeServer(entry: string, dirs: CodeServerDirs, kernelCache: string, timeoutMs = 60_000): Promise<CodeServer> {
+/**
+ * Starts code-server on 127.0.0.1 (a port the kernel picks) and waits until /healthz answers.
+ * workspaceTrust: Workspace Trust on (code-server turns it off by default here), so a folder
+ * nobody trusted opens in Restricted Mode.
+ */
+export async function startCodeServer(entry: string, dirs: CodeServerDirs, kernelCache: string, timeoutMs = 60_000, workspaceTrust = false): Promise<CodeServer> {
   const logFile = path.join(dirs.base, 'code-server.log');
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [entry, ...commonArgs(dirs), ...SERVER_ARGS, '--bind-addr', '127.0.0.1:0'], {
+  const serverArgs = workspaceTrust ? SERVER_ARGS.filter((arg) => arg !== '--disable-workspace-trust') : SERVER_ARGS;
+  const child = spawn(process.execPath, [entry, ...commonArgs(dirs), ...serverArgs, '--bind-addr', '127.0.0.1:0'], {
     env: serverEnv(dirs, kernelCache),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

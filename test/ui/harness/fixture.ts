@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { launchBrowser, type Browser } from './browser';
 import { codeServerDirs, installExtension, startCodeServer, writeUserSettings, type CodeServer } from './codeServer';
 import type { Page } from './playwright';
-import { descendants, isSessionProcess, killTree, waitGone, type ProcessInfo } from './processes';
+import { descendants, isSessionProcess, killTree, listProcesses, markedSessionProcesses, waitGone, type ProcessInfo } from './processes';
 import { ROOT, uiTools } from './tools';
 import { Workbench } from './workbench';
 
@@ -24,7 +24,16 @@ export interface VsCodeOptions {
   /** 'vsix': install dist/kernel-qemu.vsix (npm run package); 'development': load this checkout (npm run build). */
   extension: 'vsix' | 'development';
   settings?: Record<string, unknown>;
+  /** Workspace Trust on and the folder not trusted: the workbench opens it in Restricted Mode. */
+  restricted?: boolean;
 }
+
+/** Trust on, no start-up prompt: a folder nobody trusted stays in Restricted Mode. */
+const RESTRICTED_SETTINGS: Record<string, unknown> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
 
 const DEFAULT_SETTINGS: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
@@ -66,9 +75,9 @@ export class VsCode {
     mkdirSync(outputDir, { recursive: true });
     const tempDir = mkdtempSync(path.join(os.tmpdir(), 'kernel-qemu-ui-'));
     const dirs = codeServerDirs(tempDir);
-    writeUserSettings(dirs, { ...DEFAULT_SETTINGS, ...options.settings });
+    writeUserSettings(dirs, { ...DEFAULT_SETTINGS, ...(options.restricted ? RESTRICTED_SETTINGS : {}), ...options.settings });
     if (options.extension === 'vsix') await installExtension(tools.codeServer, dirs, VSIX, KERNEL_CACHE);
-    const server = await startCodeServer(tools.codeServer, dirs, KERNEL_CACHE);
+    const server = await startCodeServer(tools.codeServer, dirs, KERNEL_CACHE, 60_000, options.restricted === true);
     let browser: Browser | undefined;
     try {
       browser = await launchBrowser(tools.playwrightCore, tools.chromium, path.join(tempDir, 'chromium'), path.join(outputDir, 'browser-console.log'));
@@ -76,9 +85,10 @@ export class VsCode {
       await browser.page.goto(workbenchUrl(server.origin, options), { timeout: 60_000, waitUntil: 'domcontentloaded' });
       await vscode.step('workbench ready', async () => {
         await vscode.workbench.waitReady();
-        // The extension's view container in the activity bar: its contributions are registered
-        // (before that, F5 or its commands would reach a workbench that does not know them).
-        await vscode.workbench.activityBarItem('Kernel QEMU').waitFor({ state: 'attached', timeout: 90_000 });
+        // The extension's contributions are registered (before that, F5 or its commands would
+        // reach a workbench that does not know them). Not its view container: that shows only
+        // in a kernel or buildroot workspace or during a session.
+        await vscode.workbench.waitForCommand('Kernel QEMU: Check Prerequisites (QEMU, gdb)', 90_000);
       });
       return vscode;
     } catch (error) {
@@ -111,25 +121,35 @@ export class VsCode {
     await this.page.screenshot({ path: file, timeout: 15_000 }).catch((error: unknown) => console.error(`  screenshot ${file} failed: ${String(error)}`));
   }
 
-  /** QEMU and gdb processes that this VS Code started (below code-server). */
+  /**
+   * QEMU, gdb and virtiofsd processes that this VS Code started: below code-server, or
+   * anywhere with this instance's marker (one whose parent died was reparented to init).
+   */
   sessionProcesses(): ProcessInfo[] {
-    return descendants(this.server.pid).filter(isSessionProcess);
+    const all = listProcesses();
+    const found = new Map(descendants(this.server.pid, all).filter(isSessionProcess).map((p) => [p.pid, p]));
+    for (const p of markedSessionProcesses(this.tempDir, all)) found.set(p.pid, p);
+    return [...found.values()];
   }
 
-  /** Ends everything by pid; fails when QEMU or gdb were still running (they are killed first). */
+  /** Ends everything by pid; fails when QEMU, gdb or virtiofsd were still running (they are killed first). */
   async close(): Promise<void> {
     const leftovers = this.sessionProcesses();
     await this.browser.close();
     await this.server.stop();
-    for (const p of leftovers) await killTree(p.pid, 'SIGKILL');
-    const stillAlive = await waitGone(leftovers.map((p) => p.pid), 5_000);
+    // Stopping the server kills its tree; what escaped it (reparented) is found by its marker.
+    const escaped = markedSessionProcesses(this.tempDir).filter((p) => !leftovers.some((left) => left.pid === p.pid));
+    const all = [...leftovers, ...escaped];
+    for (const p of all) await killTree(p.pid, 'SIGKILL');
+    const stillAlive = await waitGone(all.map((p) => p.pid), 5_000);
     // KERNEL_QEMU_UI_KEEP=1 keeps the user-data dir (VS Code's logs: user-data/logs/*/exthost*).
     if (process.env.KERNEL_QEMU_UI_KEEP === '1') console.log(`  kept ${this.tempDir}`);
     else rmSync(this.tempDir, { recursive: true, force: true });
-    if (leftovers.length > 0) {
+    if (all.length > 0) {
+      const describe = (p: ProcessInfo) => `  ${p.pid} (parent ${p.ppid}${p.ppid === 1 ? ', reparented to init' : ''}) ${p.cmdline.slice(0, 200)}`;
       throw new Error(
-        `QEMU/gdb still running when the test ended (killed now${stillAlive.length ? `, but ${stillAlive.join(', ')} survived` : ''}):\n` +
-          leftovers.map((p) => `  ${p.pid} ${p.cmdline.slice(0, 200)}`).join('\n'),
+        `QEMU/gdb/virtiofsd still running when the test ended (killed now${stillAlive.length ? `, but ${stillAlive.join(', ')} survived` : ''}):\n` +
+          [...leftovers.map(describe), ...escaped.map((p) => `${describe(p)} [outlived code-server]`)].join('\n'),
       );
     }
   }

@@ -1,7 +1,8 @@
 // A small stand-in for a kernel tree: what the extension recognizes as one (Kconfig, arch/,
 // scripts/config, a .config) with an init/main.c and a Makefile that really runs.
-import { chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Kernel } from './kernels';
 import { ROOT } from './tools';
 
 function write(file: string, text: string, mode?: number): void {
@@ -17,4 +18,12 @@ export function kernelTreeStandIn(dir: string, files: { mainC: string; makefile:
   write(path.join(dir, 'init/main.c'), files.mainC);
   write(path.join(dir, 'Makefile'), [...files.makefile, ''].join('\n'));
   cpSync(path.join(ROOT, 'test/fixtures/kconfig/x86_64-defconfig.config'), path.join(dir, '.config'));
+}
+
+/** The stand-in as a built tree: a fetched kernel's vmlinux at the top and its bzImage where make leaves it. */
+export function builtKernelTreeStandIn(dir: string, kernel: Kernel, makefile: readonly string[] = ['all:', '\t@true']): void {
+  kernelTreeStandIn(dir, { mainC: 'int start_kernel(void) { return 0; }\n', makefile });
+  mkdirSync(path.join(dir, 'arch/x86/boot'), { recursive: true });
+  symlinkSync(kernel.vmlinux, path.join(dir, 'vmlinux'));
+  symlinkSync(kernel.kernel, path.join(dir, 'arch/x86/boot/bzImage'));
 }

@@ -1,6 +1,7 @@
-// Processes by pid, from /proc: the descendants of a process, and killing a tree.
+// Processes by pid, from /proc: the descendants of a process, the session processes that
+// carry a test's marker wherever they ended up (a QEMU whose parent died is reparented to
+// init, out of any tree), and killing a tree.
 import { readdirSync, readFileSync } from 'node:fs';
-import treeKill from 'tree-kill';
 
 export interface ProcessInfo {
   pid: number;
@@ -45,9 +46,31 @@ export function descendants(root: number, all: readonly ProcessInfo[] = listProc
   return found;
 }
 
-/** A kernel-qemu session's processes: QEMU and gdb. */
+/** A kernel-qemu session's processes: QEMU, gdb and virtiofsd (comm is cut at 15 characters). */
 export function isSessionProcess(p: ProcessInfo): boolean {
-  return /^qemu-system-/.test(p.comm) || /^gdb(-multiarch)?$/.test(p.comm);
+  return /^qemu-system-/.test(p.comm) || /^gdb(-multiarch)?$/.test(p.comm) || p.comm === 'virtiofsd';
+}
+
+/** Set in code-server's environment to the test's temp dir: every process it starts inherits it. */
+export const INSTANCE_VARIABLE = 'KERNEL_QEMU_UI_INSTANCE';
+
+/**
+ * Session processes anywhere on the machine that belong to the test whose temp dir is `marker`:
+ * their environment holds INSTANCE_VARIABLE=marker (the adapter starts QEMU, gdb and
+ * virtiofsd with the extension host's environment), or their command line names a path in the dir.
+ * Unlike `descendants`, this finds a process that outlived its parent.
+ */
+export function markedSessionProcesses(marker: string, all: readonly ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const entry = `${INSTANCE_VARIABLE}=${marker}`;
+  return all.filter((p) => isSessionProcess(p) && (p.cmdline.includes(`${marker}/`) || environment(p.pid).includes(entry)));
+}
+
+function environment(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return []; // gone, or not ours to read
+  }
 }
 
 export function alive(pid: number): boolean {
@@ -59,8 +82,15 @@ export function alive(pid: number): boolean {
   }
 }
 
-export function killTree(pid: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-  return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
+/** Signals `pid` and every process below it (children first found, then the root). */
+export async function killTree(pid: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  for (const target of [...descendants(pid).map((p) => p.pid), pid]) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Waits (bounded) until none of `pids` is alive; returns those still alive. */

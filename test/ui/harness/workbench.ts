@@ -71,6 +71,26 @@ export class Workbench {
     await this.pickQuickInputRow(title, timeoutMs);
   }
 
+  /**
+   * Waits until the command palette lists a command (its extension's contributions are
+   * registered). The palette reads the commands when it opens: it is opened again each try.
+   */
+  async waitForCommand(title: string, timeoutMs: number): Promise<void> {
+    const row = this.page.locator(SELECTORS.quickInputRows).filter({ hasText: title }).first();
+    await until(
+      `"${title}" in the command palette`,
+      async () => {
+        await this.openQuickInput('F1');
+        await this.page.keyboard.insertText(title);
+        const listed = await row.waitFor({ state: 'attached', timeout: 3_000 }).then(() => true, () => false);
+        await this.page.keyboard.press('Escape');
+        return listed ? true : undefined;
+      },
+      timeoutMs,
+      () => this.text(SELECTORS.quickInputRows),
+    );
+  }
+
   async openQuickInput(key: string): Promise<void> {
     await this.page.locator(SELECTORS.workbench).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
     await this.page.keyboard.press(key);

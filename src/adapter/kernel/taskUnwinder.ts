@@ -1,0 +1,51 @@
+// The Python frame unwinder behind task stacks (see taskThreads.ts), loaded into gdb once.
+// While a task is switched on, the innermost frame of the carrier vCPU unwinds to the task's
+// saved context; gdb's DWARF unwinding does the rest. Off, it declines every frame.
+export const TASK_UNWINDER_PYTHON = `
+import gdb
+from gdb.unwinder import Unwinder, register_unwinder
+
+class _KernelQemuFrameId:
+    def __init__(self, sp, pc):
+        self.sp = sp
+        self.pc = pc
+
+class _KernelQemuTaskUnwinder(Unwinder):
+    def __init__(self):
+        super().__init__("kernel-qemu-task")
+        self.saved = None
+
+    def __call__(self, pending):
+        if self.saved is None or pending.level() != 0:
+            return None
+        # The carrier frame gets the lowest stack address, so every task frame is outer to it.
+        info = pending.create_unwind_info(_KernelQemuFrameId(gdb.Value(0), pending.read_register("pc")))
+        for name, value in self.saved.items():
+            info.add_saved_register(name, gdb.Value(value).cast(pending.read_register(name).type))
+        return info
+
+_kernel_qemu_unwinder = _KernelQemuTaskUnwinder()
+register_unwinder(None, _kernel_qemu_unwinder, replace=True)
+
+def _kernel_qemu_switch(saved):
+    _kernel_qemu_unwinder.saved = saved
+    gdb.invalidate_cached_frames()
+
+def kernel_qemu_task_on_x86_64(task):
+    sp = int(gdb.parse_and_eval("((struct task_struct *)%d)->thread.sp" % task))
+    frame = gdb.parse_and_eval("*(struct inactive_task_frame *)%d" % sp)
+    size = int(gdb.parse_and_eval("sizeof(struct inactive_task_frame)"))
+    saved = {"rip": int(frame["ret_addr"]), "rsp": sp + size, "rbp": int(frame["bp"])}
+    for name in ("bx", "r12", "r13", "r14", "r15"):
+        saved["rbx" if name == "bx" else name] = int(frame[name])
+    _kernel_qemu_switch(saved)
+
+def kernel_qemu_task_on_aarch64(task):
+    context = gdb.parse_and_eval("((struct task_struct *)%d)->thread.cpu_context" % task)
+    saved = {"x%d" % n: int(context["x%d" % n]) for n in range(19, 29)}
+    saved.update({"x29": int(context["fp"]), "sp": int(context["sp"]), "pc": int(context["pc"])})
+    _kernel_qemu_switch(saved)
+
+def kernel_qemu_task_off():
+    _kernel_qemu_switch(None)
+`;

@@ -1,0 +1,61 @@
+// gdb continues from a breakpoint by stepping the stopped vCPU over it first, then lets the
+// kernel run. Now and then that step is lost (seen in CI on both arches, QEMU 7.2 and gdb 13,
+// never on demand): gdb reports the same breakpoint again, hit count one higher, and the kernel
+// has run nothing. The guard notes the stopped vCPU's registers before a continue from a
+// breakpoint; when the next stop is the same breakpoint on the same vCPU with every register as
+// it was, no instruction ran, and the kernel is resumed once more instead of showing a stop
+// that never happened. A real second hit always changes a register (sp, the flags, a counter).
+import { mi } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
+import type { StopInfo } from './stopReasons';
+
+interface Armed {
+  threadId: number;
+  pc: string;
+  breakpointNumber: string;
+  registers: string;
+}
+
+/** The stop's registers as gdb prints them (hex, every register the stub has). */
+async function registersAt(connection: MiConnection, threadId: number): Promise<string> {
+  const result = await connection.send(mi.listRegisterValues({ threadId, frameLevel: 0 }));
+  return result.results
+    .tuples('register-values')
+    .map((register) => `${register.str('number')}=${register.optStr('value') ?? '?'}`)
+    .join(' ');
+}
+
+export class StepOverGuard {
+  private armed: Armed | undefined;
+  /** One retry per continue: a second lost step in a row is shown as it is. */
+  private retried = false;
+
+  constructor(private readonly connection: MiConnection) {}
+
+  /** Before a forward continue: note where the last stop was, when it was at a breakpoint. */
+  async beforeContinue(lastStop: StopInfo | undefined, retry = false): Promise<void> {
+    this.armed = undefined;
+    this.retried = retry;
+    const pc = lastStop?.frame?.optStr('addr');
+    if (lastStop?.reason !== 'breakpoint' || lastStop.threadId === undefined || lastStop.breakpointNumber === undefined || pc === undefined)
+      return;
+    const registers = await registersAt(this.connection, lastStop.threadId).catch(() => undefined);
+    if (registers !== undefined) this.armed = { threadId: lastStop.threadId, pc, breakpointNumber: lastStop.breakpointNumber, registers };
+  }
+
+  /** Whether `stop` is the armed breakpoint again with nothing run: the step over it was lost. */
+  async isLostStepOver(stop: StopInfo): Promise<boolean> {
+    const armed = this.armed;
+    this.armed = undefined;
+    if (!armed || this.retried || stop.reason !== 'breakpoint') return false;
+    if (stop.threadId !== armed.threadId || stop.breakpointNumber !== armed.breakpointNumber || stop.frame?.optStr('addr') !== armed.pc)
+      return false;
+    const registers = await registersAt(this.connection, armed.threadId).catch(() => undefined);
+    return registers === armed.registers;
+  }
+
+  /** A step ends the watch: gdb keeps stepping until the line is left, so its stop is no lost step-over. Any other resume ends it at its stop. */
+  disarm(): void {
+    this.armed = undefined;
+  }
+}
