@@ -35,7 +35,8 @@ import { firstKernelScenario } from './firstKernel';
 import { upToDateScenario } from './upToDate';
 import { soakScenario } from './soak';
 import { reverseScenario } from './reverse';
-import { cdtTool, kernelQemuTool, rawTool, STOP_FUNCTION, type Tool, type ToolName, type ToolSession } from './tools';
+import { cdtTool } from './cdtTool';
+import { kernelQemuTool, rawTool, STOP_FUNCTION, type Tool, type ToolName, type ToolSession } from './tools';
 
 interface Options {
   arch: Arch;

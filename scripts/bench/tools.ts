@@ -18,7 +18,7 @@ export const ENTRY_FUNCTION = 'start_kernel';
 export const BIG_STRUCT = 'init_task';
 export const NESTED_MEMBER = 'se';
 
-const STOP_TIMEOUT_MS = 60_000;
+export const STOP_TIMEOUT_MS = 60_000;
 
 export interface LaunchOptions {
   /** gdb's index cache directory (kernel-qemu: KERNEL_QEMU_CACHE root holding gdb-index/). */
@@ -246,7 +246,7 @@ class RawSession implements ToolSession {
 
 const KQ_ADAPTER = path.join(ROOT, 'dist/adapter.js');
 
-async function startDapClient(executable: string, debugType: string, env: NodeJS.ProcessEnv): Promise<{ client: DebugClient; pid: number | undefined }> {
+export async function startDapClient(executable: string, debugType: string, env: NodeJS.ProcessEnv): Promise<{ client: DebugClient; pid: number | undefined }> {
   if (!existsSync(executable)) throw new Error(`${executable} is missing`);
   const client = new DebugClient('node', executable, debugType, { stdio: ['pipe', 'pipe', 'pipe'], env }, false);
   client.defaultTimeout = STOP_TIMEOUT_MS;
@@ -257,11 +257,11 @@ async function startDapClient(executable: string, debugType: string, env: NodeJS
   return { client, pid };
 }
 
-function stoppedEvent(client: DebugClient, what: string): Promise<DebugProtocol.StoppedEvent> {
+export function stoppedEvent(client: DebugClient, what: string): Promise<DebugProtocol.StoppedEvent> {
   return within(STOP_TIMEOUT_MS, what, client.waitForEvent('stopped', STOP_TIMEOUT_MS) as Promise<DebugProtocol.StoppedEvent>);
 }
 
-abstract class DapSession implements ToolSession {
+export abstract class DapSession implements ToolSession {
   func: string | undefined;
   location = '';
   protected frame: DebugProtocol.StackFrame | undefined;
@@ -481,88 +481,6 @@ class KernelQemuSession extends DapSession {
   async close(): Promise<void> {
     await within(15_000, 'kernel-qemu: terminate', this.client.terminateRequest()).catch(() => undefined);
     await this.client.stop().catch(() => undefined);
-    removeDir(this.runtimeDir);
-  }
-}
-
-// ---------------------------------------------------------------------------- cdt-gdb-adapter
-
-/** `peerDir`: the installed cdt-gdb-adapter package (peer.ts). */
-export function cdtTool(kernel: BenchKernel, peerDir: string): Tool {
-  return {
-    name: 'cdt',
-    label: 'cdt-gdb-adapter',
-    warmNote: 'cdt-gdb-adapter does not enable gdb\'s index cache: cold and warm are the same launch',
-    async launch() {
-      const runtimeDir = tempDir('cdt');
-      const { client, pid } = await startDapClient(path.join(peerDir, 'dist/debugTargetAdapter.js'), 'gdbtarget', process.env);
-      let qemu: BenchQemu | undefined;
-      try {
-        const started = now();
-        // It attaches to a stub: the same QEMU as the adapter starts, started here.
-        qemu = startQemu(kernel, runtimeDir);
-        await waitForPath(qemu.gdbSocket);
-        const stopped = stoppedEvent(client, 'cdt-gdb-adapter: run to start_kernel');
-        const configured = client.waitForEvent('initialized', STOP_TIMEOUT_MS).then(async () => {
-          // Hardware breakpoints: the kernel is not mapped yet, as for the others.
-          await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: ENTRY_FUNCTION }] });
-          await client.configurationDoneRequest();
-        });
-        await client.attachRequest({
-          gdb: kernel.gdb,
-          program: kernel.vmlinux,
-          hardwareBreakpoint: true,
-          target: { type: 'remote', parameters: [qemu.gdbSocket] },
-        } as DebugProtocol.AttachRequestArguments);
-        await configured;
-        const stop = await stopped;
-        const ms = now() - started;
-        const session = new CdtSession(client, kernel, pid, stop.body.threadId ?? 1, qemu, runtimeDir);
-        await session.showStop();
-        if (session.func !== ENTRY_FUNCTION) throw new Error(`cdt-gdb-adapter: stopped in ${session.func}, not ${ENTRY_FUNCTION}`);
-        return { ms, session };
-      } catch (error) {
-        await client.stop().catch(() => undefined);
-        await qemu?.stop();
-        removeDir(runtimeDir);
-        throw error;
-      }
-    },
-  };
-}
-
-class CdtSession extends DapSession {
-  protected readonly tool = 'cdt';
-
-  constructor(
-    client: DebugClient,
-    kernel: BenchKernel,
-    pid: number | undefined,
-    threadId: number,
-    private readonly qemu: BenchQemu,
-    private readonly runtimeDir: string,
-  ) {
-    super(client, kernel, pid, threadId);
-  }
-
-  protected async setStopBreakpoint(): Promise<void> {
-    const placed = (await this.client.setFunctionBreakpointsRequest({ breakpoints: [{ name: STOP_FUNCTION }] })).body.breakpoints;
-    if (!placed[0]?.verified) throw new Error(`cdt-gdb-adapter: breakpoint on ${STOP_FUNCTION} refused: ${placed[0]?.message}`);
-  }
-
-  /** Its Registers scope is one flat list with values. */
-  async registers(): Promise<number> {
-    const scope = this.scopes.find((candidate) => /regist/i.test(candidate.name));
-    if (!scope) throw new Error(`cdt-gdb-adapter: no registers scope (${this.scopes.map((s) => s.name).join(', ')})`);
-    const started = now();
-    await this.client.variablesRequest({ variablesReference: scope.variablesReference });
-    return now() - started;
-  }
-
-  async close(): Promise<void> {
-    await within(15_000, 'cdt-gdb-adapter: disconnect', this.client.disconnectRequest({ terminateDebuggee: true })).catch(() => undefined);
-    (this.client as unknown as { stopAdapter(): void }).stopAdapter();
-    await this.qemu.stop();
     removeDir(this.runtimeDir);
   }
 }

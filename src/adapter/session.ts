@@ -11,11 +11,11 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FrameContext } from '../mi/commands';
-import { chooseAccel } from '../qemu/accel';
 import { CAPABILITIES } from './capabilities';
 import type { Connected } from './connected';
 import { runCustomRequest } from './customRequests';
-import { HOST_ARCH, kvmDeviceUsable, resolveConfig, type ResolvedConfig } from './configCheck';
+import { resolveConfig, type ResolvedConfig } from './configCheck';
+import { launchAccel } from './launchAccel';
 import { ErrorCode, errors, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
@@ -66,15 +66,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, () => this.startingUp(args, async () => {
       const config = await resolveConfig('launch', args as Record<string, unknown>);
       if (config.request !== 'launch') throw new Error('unreachable');
-      const choice = await chooseAccel({
-        accel: config.accel,
-        arch: config.arch,
-        qemuPath: config.qemuPath,
-        kernel: config.kernel,
-        hostArch: HOST_ARCH,
-        kvmDevice: kvmDeviceUsable,
-      });
-      if (choice.unusable) throw new UserError(ErrorCode.AccelUnusable, `"accel": "kvm" but KVM does not run guests on this host: ${choice.unusable}. Use "accel": "auto" (it falls back to TCG) or "tcg".`);
+      const choice = await launchAccel(config);
       this.print(`Accelerator: ${choice.reason}\n`);
       this.print(`Kernel command line: ${config.commandLine}\n`);
       const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));

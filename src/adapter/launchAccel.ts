@@ -1,0 +1,23 @@
+// The accelerator of a launch: the probe's choice, or the error that ends the launch when
+// KVM was asked for by name and does not run guests here.
+import { chooseAccel, type AccelChoice } from '../qemu/accel';
+import { HOST_ARCH, kvmDeviceUsable, type ResolvedLaunch } from './configCheck';
+import { ErrorCode, UserError } from './errors';
+
+export async function launchAccel(config: ResolvedLaunch): Promise<AccelChoice> {
+  const choice = await chooseAccel({
+    accel: config.accel,
+    arch: config.arch,
+    qemuPath: config.qemuPath,
+    kernel: config.kernel,
+    hostArch: HOST_ARCH,
+    kvmDevice: kvmDeviceUsable,
+  });
+  if (choice.unusable) {
+    throw new UserError(
+      ErrorCode.AccelUnusable,
+      `"accel": "kvm" but KVM does not run guests on this host: ${choice.unusable}. Use "accel": "auto" (it falls back to TCG) or "tcg".`,
+    );
+  }
+  return choice;
+}
