@@ -65,7 +65,7 @@ export class StackService {
     const high = levels > 0 ? startFrame + levels : startFrame + 999;
     const result = await this.mi.send(mi.stackListFrames(threadId, 0, high));
     // A task's frames hang below the carrier vCPU's innermost frame (kernel/taskThreads.ts).
-    const all = result.results.tuples('stack').filter((frame) => !isTaskThread(threadId) || frame.int('level') > 0);
+    const all = result.results.tuples('stack').filter((frame) => !isTaskThread(threadId) || (this.taskThreads?.isTaskFrame(frame.int('level')) ?? true));
     const frames = all.slice(0, stackLength(all, this.arch));
     const shown = frames.slice(startFrame, levels > 0 ? startFrame + levels : undefined);
     const stackFrames = shown.map((frame) => this.toStackFrame(threadId, frame));

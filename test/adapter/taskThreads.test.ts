@@ -2,7 +2,8 @@
 // pid 1 and kthreadd are threads named by their comm; kthreadd's stack, unwound from the
 // context it saved when it switched out, runs through __schedule and schedule to kthreadd with
 // source lines; a frame's locals evaluate in that frame (in __schedule, `prev` is kthreadd
-// itself); a sleeping task cannot be stepped; the vCPU's own stack is untouched.
+// itself); a sleeping task cannot be stepped; the vCPU's own stack is untouched; a vCPU
+// stopped in inlined code does not change a task's stack.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -14,6 +15,8 @@ for (const [arch, series] of EVERY_KERNEL) {
     let client: DebugClient;
     let pids: number[] = [];
     let threads: DebugProtocol.Thread[] = [];
+    /** kthreadd's frames at the first stop (it sleeps on: later stops show the same). */
+    let kthreaddStack: string[] = [];
 
     before(async () => {
       client = await startClient();
@@ -46,6 +49,7 @@ for (const [arch, series] of EVERY_KERNEL) {
       const frames = (await client.stackTraceRequest({ threadId: kthreadd.id, startFrame: 0, levels: 20 })).body.stackFrames;
       console.log(`kthreadd stack, ${frames.length} frames: ${Date.now() - started} ms`);
       const names = frames.map((frame) => frame.name);
+      kthreaddStack = names;
       assert.ok(frames.length >= 3, names.join(' < '));
       const schedule = names.indexOf('schedule');
       assert.ok(names.indexOf('__schedule') >= 0 && names.indexOf('__schedule') < schedule, names.join(' < '));
@@ -73,6 +77,21 @@ for (const [arch, series] of EVERY_KERNEL) {
       await assert.rejects(client.nextRequest({ threadId: kthreadd.id }), /pid 2 is not running on a CPU and cannot be stepped/);
       const vcpu = (await client.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 })).body.stackFrames.map((frame) => frame.name);
       assert.ok(!vcpu.includes('kthreadd'), vcpu.join(' < '));
+    });
+
+    test("with the vCPU stopped in inlined code (build_open_flags in do_sys_openat2), kthreadd's stack is still its own", async () => {
+      // gdb's inline unwinder takes such a vCPU's innermost frames before the task unwinder is asked.
+      await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'build_open_flags' }] });
+      const stopped = client.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
+      await client.continueRequest({ threadId: 1 });
+      await client.customRequest('kernelQemu.serialInput', { text: 'cat /proc/version\n' });
+      const vcpuThread = (await stopped).body.threadId ?? 1;
+      const vcpu = (await client.stackTraceRequest({ threadId: vcpuThread, startFrame: 0, levels: 20 })).body.stackFrames.map((frame) => frame.name);
+      assert.deepEqual(vcpu.slice(0, 2), ['build_open_flags', 'do_sys_openat2'], `the vCPU is in the inlined copy: ${vcpu.join(' < ')}`);
+      const kthreadd = (await client.threadsRequest()).body.threads.find((thread) => thread.name === 'pid 2 · kthreadd')!;
+      const names = (await client.stackTraceRequest({ threadId: kthreadd.id, startFrame: 0, levels: 20 })).body.stackFrames.map((frame) => frame.name);
+      assert.deepEqual(names, kthreaddStack, 'the same frames as at the first stop');
+      await client.setFunctionBreakpointsRequest({ breakpoints: [] });
     });
   });
 }

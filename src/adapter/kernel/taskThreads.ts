@@ -6,10 +6,11 @@
 // gdb has no threads for them, so their stacks come from gdb's own unwinder: a small Python
 // frame unwinder (taskUnwinder.ts) that, while switched on for one task, says that the vCPU's
 // innermost frame was "called" from that saved context. gdb then unwinds the task's frames
-// with DWARF as it does any other (source lines, locals, frame-by-frame evaluation), as frames
-// 1.. of vCPU 1. Every command that names a task thread (`--thread 8388609`) is sent as vCPU 1
-// between switching the unwinder on and off, in one tick, so no other command sees it. Nothing
-// is written to the guest: the unwinder only tells gdb where registers were saved.
+// with DWARF as it does any other (source lines, locals, frame-by-frame evaluation), as the
+// frames of vCPU 1 from the one at the task's saved pc on. Every command that names a task
+// thread (`--thread 8388609`) is sent as vCPU 1 between switching the unwinder on and off, in
+// one tick, so no other command sees it. Nothing is written to the guest: the unwinder only
+// tells gdb where registers were saved.
 import { mi, type MiCommand } from '../../mi/commands';
 import type { MiResult, MiSendHook } from '../../mi/connection';
 import { ErrorCode, UserError } from '../errors';
@@ -51,6 +52,8 @@ export class TaskThreads {
   private addresses = new Map<number, bigint>();
   private fields: Promise<TaskFields> | undefined;
   private unwinder: Promise<void> | undefined;
+  /** The carrier vCPU's frames at the last task stack read are levels 0..carrier (the same for every task at one stop). */
+  private carrier = 0;
 
   constructor(
     private readonly reader: KernelReader,
@@ -117,13 +120,36 @@ export class TaskThreads {
     if (/^-exec-(continue|interrupt)\b/.test(command.text)) return next(this.asCarrier(command));
     if (/^-exec-/.test(command.text)) throw new UserError(ErrorCode.NotAvailableHere, `pid ${threadId - TASK_THREAD_BASE} is not running on a CPU and cannot be stepped: step a vCPU thread (CPU n), or Continue.`);
     await this.loadUnwinder(next);
-    // One tick: nothing else the adapter sends can run while the unwinder is on.
+    if (!/^-stack-list-frames\b/.test(command.text)) return (await this.switchedTo(task, command, next)).answer;
+    // The task's frames start where its saved pc is. Without that frame gdb did not use the
+    // unwinder (its answer is the carrier vCPU's own stack): asked once more, then refused.
+    for (let attempt = 1; ; attempt++) {
+      const { answer, taskPc } = await this.switchedTo(task, command, next, true);
+      // Level 0 is the carrier's even when it is paused at that very pc (in __schedule after a switch).
+      const start = answer.results.tuples('stack').find((frame) => frame.int('level') > 0 && frame.optStr('addr') !== undefined && unsigned64(frame.str('addr')) === taskPc);
+      if (start) {
+        this.carrier = start.int('level') - 1;
+        return answer;
+      }
+      if (attempt === 2) throw new UserError(ErrorCode.GdbCommandFailed, `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`);
+    }
+  }
+
+  /** `command` as the carrier vCPU's with the unwinder on for `task`, in one tick: nothing else the adapter sends can run meanwhile. */
+  private async switchedTo(task: bigint, command: MiCommand, next: (command: MiCommand) => Promise<MiResult>, withPc = false): Promise<{ answer: MiResult; taskPc?: bigint }> {
     const on = next(mi.consoleCommand(`python kernel_qemu_task_on_${this.arch}(${hex(task)})`));
     const answer = next(this.asCarrier(command));
+    const taskPc = withPc ? next(mi.evaluate('$_kernel_qemu_task_pc')) : undefined;
     const off = next(mi.consoleCommand('python kernel_qemu_task_off()'));
     answer.catch(() => undefined);
+    taskPc?.catch(() => undefined);
     await Promise.all([on, off]);
-    return answer;
+    return { answer: await answer, taskPc: taskPc && unsigned64((await taskPc).results.str('value')) };
+  }
+
+  /** Whether a frame of a task thread's gdb stack is the task's, not the carrier vCPU's. */
+  isTaskFrame(level: number): boolean {
+    return level > this.carrier;
   }
 
   private asCarrier(command: MiCommand): MiCommand {

@@ -1,6 +1,9 @@
 // The Python frame unwinder behind task stacks (see taskThreads.ts), loaded into gdb once.
-// While a task is switched on, the innermost frame of the carrier vCPU unwinds to the task's
-// saved context; gdb's DWARF unwinding does the rest. Off, it declines every frame.
+// While a task is switched on, the innermost real frame of the carrier vCPU unwinds to the
+// task's saved context; gdb's DWARF unwinding does the rest. Off, it declines every frame.
+// The first frame gdb asks it about is the one it takes (level 0 in every stop seen, but an
+// unwinder gdb asks first could take that one). The task's saved pc is left in
+// $_kernel_qemu_task_pc: the task's frames start at the first frame with that pc.
 export const TASK_UNWINDER_PYTHON = `
 import gdb
 from gdb.unwinder import Unwinder, register_unwinder
@@ -14,9 +17,14 @@ class _KernelQemuTaskUnwinder(Unwinder):
     def __init__(self):
         super().__init__("kernel-qemu-task")
         self.saved = None
+        self.level = None
 
     def __call__(self, pending):
-        if self.saved is None or pending.level() != 0:
+        if self.saved is None:
+            return None
+        if self.level is None:
+            self.level = pending.level()
+        if pending.level() != self.level:
             return None
         # The carrier frame gets the lowest stack address, so every task frame is outer to it.
         info = pending.create_unwind_info(_KernelQemuFrameId(gdb.Value(0), pending.read_register("pc")))
@@ -27,8 +35,10 @@ class _KernelQemuTaskUnwinder(Unwinder):
 _kernel_qemu_unwinder = _KernelQemuTaskUnwinder()
 register_unwinder(None, _kernel_qemu_unwinder, replace=True)
 
-def _kernel_qemu_switch(saved):
+def _kernel_qemu_switch(saved, pc=0):
     _kernel_qemu_unwinder.saved = saved
+    _kernel_qemu_unwinder.level = None
+    gdb.set_convenience_variable("_kernel_qemu_task_pc", pc)
     gdb.invalidate_cached_frames()
 
 def kernel_qemu_task_on_x86_64(task):
@@ -38,13 +48,13 @@ def kernel_qemu_task_on_x86_64(task):
     saved = {"rip": int(frame["ret_addr"]), "rsp": sp + size, "rbp": int(frame["bp"])}
     for name in ("bx", "r12", "r13", "r14", "r15"):
         saved["rbx" if name == "bx" else name] = int(frame[name])
-    _kernel_qemu_switch(saved)
+    _kernel_qemu_switch(saved, saved["rip"])
 
 def kernel_qemu_task_on_aarch64(task):
     context = gdb.parse_and_eval("((struct task_struct *)%d)->thread.cpu_context" % task)
     saved = {"x%d" % n: int(context["x%d" % n]) for n in range(19, 29)}
     saved.update({"x29": int(context["fp"]), "sp": int(context["sp"]), "pc": int(context["pc"])})
-    _kernel_qemu_switch(saved)
+    _kernel_qemu_switch(saved, saved["pc"])
 
 def kernel_qemu_task_off():
     _kernel_qemu_switch(None)
