@@ -63,7 +63,8 @@ test('a sleeping task is a thread named by pid and comm; its commands go as vCPU
     const line = command.text.includes('$_kernel_qemu_task_pc') ? `^done,value="${taskPc}"` : command.text.startsWith('-stack-list-frames') ? `^done,stack=${frames}` : '^done';
     const record = parseMiLine(line);
     if (record.type !== 'result') assert.fail('a result record');
-    return { results: record.results, resultClass: record.resultClass, console: '', transcript: '' };
+    const console = command.text.includes('kernel_qemu_task_events') ? 'asked at level 1\n' : '';
+    return { results: record.results, resultClass: record.resultClass, console, transcript: console };
   };
   const route = tasks.routeThrough(undefined);
   await route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 2} 0 20`, expect: ['done'] }, toGdb);
@@ -80,8 +81,8 @@ test('a sleeping task is a thread named by pid and comm; its commands go as vCPU
   // gdb answers with the carrier's own stack (no frame at the task's pc): asked once more, then refused.
   frames = '[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"}]';
   sent.length = 0;
-  await assert.rejects(route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 2} 0 20`, expect: ['done'] }, toGdb), /gdb did not unwind pid 2 from the context it saved \(pc 0xffffffff81e3b2c5\): its stack came out as the vCPU's own/);
-  assert.deepEqual(sent, [...switched, ...switched]);
+  await assert.rejects(route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 2} 0 20`, expect: ['done'] }, toGdb), /gdb did not unwind pid 2 from the context it saved \(pc 0xffffffff81e3b2c5; the unwinder: asked at level 1\): its stack came out as the vCPU's own/);
+  assert.deepEqual(sent, [...switched, ...switched, '-interpreter-exec console "python kernel_qemu_task_events()"']);
   sent.length = 0;
   await route({ text: '-stack-list-variables --thread 2 --frame 0 --simple-values', expect: ['done'] }, toGdb);
   assert.deepEqual(sent, ['-stack-list-variables --thread 2 --frame 0 --simple-values'], 'a vCPU thread is sent as is');

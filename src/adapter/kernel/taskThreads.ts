@@ -131,7 +131,10 @@ export class TaskThreads {
         this.carrier = start.int('level') - 1;
         return answer;
       }
-      if (attempt === 2) throw new UserError(ErrorCode.GdbCommandFailed, `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`);
+      if (attempt === 2) {
+        const unwinder = await next(mi.consoleCommand('python kernel_qemu_task_events()')).then((result) => result.console.trim(), () => 'no answer');
+        throw new UserError(ErrorCode.GdbCommandFailed, `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`);
+      }
     }
   }
 

@@ -18,18 +18,26 @@ class _KernelQemuTaskUnwinder(Unwinder):
         super().__init__("kernel-qemu-task")
         self.saved = None
         self.level = None
+        # What happened since the last switch, for the adapter's error when a stack is wrong.
+        self.events = []
 
     def __call__(self, pending):
         if self.saved is None:
             return None
+        self.events.append("asked at level %d" % pending.level())
         if self.level is None:
             self.level = pending.level()
         if pending.level() != self.level:
             return None
-        # The carrier frame gets the lowest stack address, so every task frame is outer to it.
-        info = pending.create_unwind_info(_KernelQemuFrameId(gdb.Value(0), pending.read_register("pc")))
-        for name, value in self.saved.items():
-            info.add_saved_register(name, gdb.Value(value).cast(pending.read_register(name).type))
+        try:
+            # The carrier frame gets the lowest stack address, so every task frame is outer to it.
+            info = pending.create_unwind_info(_KernelQemuFrameId(gdb.Value(0), pending.read_register("pc")))
+            for name, value in self.saved.items():
+                info.add_saved_register(name, gdb.Value(value).cast(pending.read_register(name).type))
+        except Exception as error:
+            self.events.append("failed: %s" % error)
+            raise
+        self.events.append("took level %d" % pending.level())
         return info
 
 _kernel_qemu_unwinder = _KernelQemuTaskUnwinder()
@@ -38,6 +46,8 @@ register_unwinder(None, _kernel_qemu_unwinder, replace=True)
 def _kernel_qemu_switch(saved, pc=0):
     _kernel_qemu_unwinder.saved = saved
     _kernel_qemu_unwinder.level = None
+    if saved is not None:
+        _kernel_qemu_unwinder.events = []
     gdb.set_convenience_variable("_kernel_qemu_task_pc", pc)
     gdb.invalidate_cached_frames()
 
@@ -55,6 +65,9 @@ def kernel_qemu_task_on_aarch64(task):
     saved = {"x%d" % n: int(context["x%d" % n]) for n in range(19, 29)}
     saved.update({"x29": int(context["fp"]), "sp": int(context["sp"]), "pc": int(context["pc"])})
     _kernel_qemu_switch(saved, saved["pc"])
+
+def kernel_qemu_task_events():
+    print("; ".join(_kernel_qemu_unwinder.events) or "never asked")
 
 def kernel_qemu_task_off():
     _kernel_qemu_switch(None)
