@@ -2,8 +2,9 @@
 // A gdb that replays a recorded MI transcript (recordingGdb.mjs wrote it): the fast tests run
 // the real adapter session against it, no QEMU and no kernel. For each command it gets, it
 // answers with what the real gdb printed for the first not yet replayed command of the same
-// text (its token put in place of the recorded one); a command never recorded gets an ^error
-// naming it, so a test fails on it instead of hanging.
+// text (its token put in place of the recorded one); a command never recorded, or recorded
+// without an answer (sent as the recorded session ended), gets an ^error naming it, so a test
+// fails on it instead of hanging.
 //   --kq-transcript FILE   the transcript (">" lines sent to gdb, "<" lines gdb printed)
 //   --kq-subst NAME=VALUE  $NAME in the transcript stands for VALUE (paths of the recording)
 //   --kq-wild NAME         $NAME stands for whatever the session sends there (a runtime directory
@@ -115,8 +116,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
   const exchange = exchanges.find((candidate) => !candidate.used && matches(candidate.command, command));
   log(`${exchange ? 'replayed' : 'MISSING '} ${command}`);
-  if (!exchange) {
-    write(`${token}^error,msg="scripted gdb: no recorded answer for ${command.replace(/["\\]/g, '\\$&')}"`);
+  // Sent in the recording but never answered there (the recorded session ended first): an
+  // ^error too, so a session that waits for it fails instead of hanging.
+  if (!exchange || !exchange.answered) {
+    if (exchange) exchange.used = true;
+    const why = exchange ? 'the recording has no answer for' : 'no recorded answer for';
+    write(`${token}^error,msg="scripted gdb: ${why} ${command.replace(/["\\]/g, '\\$&')}"`);
     write(PROMPT);
     return;
   }
