@@ -1,9 +1,9 @@
 // The Python frame unwinder behind task stacks (see taskThreads.ts), loaded into gdb once.
-// While a task is switched on, the innermost real frame of the carrier vCPU unwinds to the
+// While a task is switched on, the carrier vCPU's innermost frame that gdb asks it about
+// (level 0 in every stop seen; an unwinder gdb asks first could take that one) unwinds to the
 // task's saved context; gdb's DWARF unwinding does the rest. Off, it declines every frame.
-// The first frame gdb asks it about is the one it takes (level 0 in every stop seen, but an
-// unwinder gdb asks first could take that one). The task's saved pc is left in
-// $_kernel_qemu_task_pc: the task's frames start at the first frame with that pc.
+// The task's saved pc is left in $_kernel_qemu_task_pc: the task's frames start at the first
+// frame with that pc.
 export const TASK_UNWINDER_PYTHON = `
 import gdb
 from gdb.unwinder import Unwinder, register_unwinder
