@@ -24,12 +24,21 @@ const STEP_BACK = '.debug-toolbar .action-label.codicon-debug-step-back';
 const REVERSE_MS = 600_000;
 let vscode: VsCode;
 
-/** Records a boot to the first do_sys_openat2 through the adapter, as a "record" launch would. */
+/**
+ * Records a boot through the adapter, as a "record" launch would, to the third do_sys_openat2:
+ * the replay's steps after the first one then run inside the recording (past its end QEMU's
+ * replay has nothing left to run, and a step there never ends).
+ */
 async function recordBoot(config: Record<string, unknown>): Promise<void> {
   const client = await startClient();
   try {
-    const stopped = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
+    let stopped = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
     await launchRunning(client, { ...config, record: recording }, () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+    for (let hit = 1; hit < 3; hit++) {
+      const threadId = (await stopped).body.threadId ?? 1;
+      stopped = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
+      await client.continueRequest({ threadId });
+    }
     await stopped;
   } finally {
     await stopClient(client);
