@@ -5,7 +5,7 @@
 // `uname -r` answers with the guest's kernel.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,8 +15,8 @@ import { debianImageSteps } from '../../src/guest/debianImageSteps';
 import { writeInitramfs } from '../../src/guest/initramfs';
 import { sshArgs } from '../../src/guest/sshArgs';
 import { DebugViews } from './harness/debugViews';
-import { VsCode } from './harness/fixture';
-import { builtKernelTreeStandIn } from './harness/kernelTree';
+import type { VsCode } from './harness/fixture';
+import { builtKernelTreeStandIn, closeStandInTree, openOnStandInTree } from './harness/kernelTree';
 import { fetchedKernel } from './harness/kernels';
 import { until } from './harness/waitFor';
 import { SELECTORS } from './harness/workbench';
@@ -32,21 +32,10 @@ before(async () => {
   // The image the second test boots: Build Rootfs's Debian steps, with Debian's kernel modules.
   const built = await runSteps(debianImageSteps({ arch: 'x86_64', output: image, modulesRoot: path.join(path.dirname(kernel.vmlinux), 'guest-modules'), cacheDir: CACHE }), { output: () => undefined });
   assert.ok(built.ok, `the Debian image: ${built.failedStep}: ${built.firstError}`);
-  vscode = await VsCode.open({
-    name: 'guest',
-    folder,
-    extension: 'vsix',
-    settings: { 'kernelQemu.buildBeforeLaunch': false, 'kernelQemu.serialTerminal': 'never' },
-  });
+  vscode = await openOnStandInTree('guest', folder);
 });
 
-after(async () => {
-  try {
-    await vscode?.close();
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+after(() => closeStandInTree(vscode, folder));
 
 test('Build Rootfs in a kernel tree offers initramfs and a Debian image, and builds the initramfs', { timeout: 300_000 }, async () => {
   const { workbench } = vscode;

@@ -4,13 +4,13 @@
 // extension) the debugger picker offers Kernel (QEMU); the Run and Debug list of discovered
 // configurations names the tree once.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DebugViews } from './harness/debugViews';
-import { VsCode } from './harness/fixture';
-import { builtKernelTreeStandIn } from './harness/kernelTree';
+import type { VsCode } from './harness/fixture';
+import { builtKernelTreeStandIn, closeStandInTree, openOnStandInTree } from './harness/kernelTree';
 import { fetchedKernel } from './harness/kernels';
 import { until } from './harness/waitFor';
 import { SELECTORS } from './harness/workbench';
@@ -27,22 +27,10 @@ before(async () => {
   mkdirSync(path.dirname(ENTRY_S), { recursive: true });
   writeFileSync(ENTRY_S, 'SYM_CODE_START(entry_SYSCALL_64)\n\tswapgs\nSYM_CODE_END(entry_SYSCALL_64)\n');
   symlinkSync(kernel.initrd, path.join(folder, 'initrd.gz'));
-  vscode = await VsCode.open({
-    name: 'kernel-tree-f5',
-    folder,
-    extension: 'vsix',
-    // The stand-in cannot really build: launch without the Build Kernel task first.
-    settings: { 'kernelQemu.buildBeforeLaunch': false, 'kernelQemu.serialTerminal': 'never' },
-  });
+  vscode = await openOnStandInTree('kernel-tree-f5', folder);
 });
 
-after(async () => {
-  try {
-    await vscode?.close();
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+after(() => closeStandInTree(vscode, folder));
 
 test('F5 from .config and from a .S file reaches kernel-qemu; the tree is listed once', { timeout: 600_000 }, async () => {
   const debug = new DebugViews(vscode.workbench);

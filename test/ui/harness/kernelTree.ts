@@ -1,7 +1,8 @@
 // A small stand-in for a kernel tree: what the extension recognizes as one (Kconfig, arch/,
 // scripts/config, a .config) with an init/main.c and a Makefile that really runs.
-import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { VsCode } from './fixture';
 import type { Kernel } from './kernels';
 import { ROOT } from './tools';
 
@@ -26,4 +27,18 @@ export function builtKernelTreeStandIn(dir: string, kernel: Kernel, makefile: re
   mkdirSync(path.join(dir, 'arch/x86/boot'), { recursive: true });
   symlinkSync(kernel.vmlinux, path.join(dir, 'vmlinux'));
   symlinkSync(kernel.kernel, path.join(dir, 'arch/x86/boot/bzImage'));
+}
+
+/** code-server on a stand-in tree, which cannot really build: launches skip the Build Kernel task. */
+export function openOnStandInTree(name: string, folder: string): Promise<VsCode> {
+  return VsCode.open({ name, folder, extension: 'vsix', settings: { 'kernelQemu.buildBeforeLaunch': false, 'kernelQemu.serialTerminal': 'never' } });
+}
+
+/** Ends what openOnStandInTree opened, then removes the tree. */
+export async function closeStandInTree(vscode: VsCode | undefined, folder: string): Promise<void> {
+  try {
+    await vscode?.close();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
