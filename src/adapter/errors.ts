@@ -55,6 +55,8 @@ export enum ErrorCode {
   RecordingMissing = 1201,
   RecordingMismatch = 1202,
   NotReplaying = 1203,
+  EndOfRecording = 1204,
+  ReplaySwitchFailed = 1205,
 }
 
 /**

@@ -20,6 +20,7 @@ import type { ManagedProcess } from '../process/managedProcess';
 import { createRuntimeDir, protectSockets } from '../process/runtimeDirs';
 import { planSnapshotStart } from './snapshotStart';
 import { recordReplayArgv } from './recording';
+import { recordReplayArgs, type RecordingFiles } from '../qemu/recordReplay';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
 import type { SetupCommand } from './launchArgs';
 import { cacheDirectory } from './cacheDirectory';
@@ -31,17 +32,26 @@ import { killGroup } from '../process/processGroup';
 export interface TargetEvents {
   /** QEMU or gdb went away on its own; the text says which and why. */
   died: [message: string];
+  /** Another QEMU took the place of the first (a recording became its replay: becomeReplay). */
+  qemuReplaced: [qemu: QemuInstance];
   serial: [text: string];
   log: [text: string];
 }
 
+/** How a launch started its QEMU, kept to start its replay in its place (becomeReplay). */
+interface QemuStart {
+  plan: QemuPlan;
+  serialPipe: string;
+}
+
 export class KernelTarget extends EventEmitter<TargetEvents> {
   private stopping: Promise<void> | undefined;
+  private serialMuted = false;
 
   private constructor(
     readonly config: ResolvedConfig,
     readonly gdb: GdbProcess,
-    readonly qemu: QemuInstance | undefined,
+    private current: QemuInstance | undefined,
     /** vmlinux-gdb.py (the kernel's lx-* commands) was auto-loaded. */
     readonly hasLinuxScripts: boolean,
     private readonly runtimeDir: string | undefined,
@@ -50,13 +60,55 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     private readonly attached?: MonitorAttach,
     /** Processes that serve the guest beside QEMU (a virtiofsd per virtiofs share). */
     private readonly helpers: readonly ManagedProcess[] = [],
+    private readonly qemuStart?: QemuStart,
   ) {
     super();
     void gdb.process.exited.then(() => this.onDeath(gdb.process.describeExit()));
-    if (qemu) {
-      void qemu.process.exited.then(() => this.onDeath(qemu.process.describeExit()));
-      qemu.onSerialOutput((text) => this.emit('serial', text));
+    if (current) this.watchQemu(current);
+  }
+
+  /** The QEMU this session launched (the replay's, once a recording became one). */
+  get qemu(): QemuInstance | undefined {
+    return this.current;
+  }
+
+  private watchQemu(qemu: QemuInstance): void {
+    void qemu.process.exited.then(() => {
+      if (qemu === this.current) this.onDeath(qemu.process.describeExit());
+    });
+    qemu.onSerialOutput((text) => {
+      if (qemu === this.current && !this.serialMuted) this.emit('serial', text);
+    });
+  }
+
+  /**
+   * A recording QEMU becomes the replay of its own recording: gdb lets go of the stub, the
+   * recording QEMU quits (closing its log), a replaying QEMU starts in its place, `seek` runs it
+   * to where the recording stopped (through QMP, with gdb away, so no breakpoint stops it; the
+   * console muted, since the replay prints the boot log again), and gdb connects to it.
+   */
+  async becomeReplay(files: RecordingFiles, seek: (qemu: QemuInstance) => Promise<void>): Promise<void> {
+    const recording = this.current;
+    if (!recording || !this.qemuStart || !this.endpoint || this.config.request !== 'launch') throw new Error('only a launched, recorded session can become its replay');
+    await this.mi.send(mi.targetDisconnect());
+    // Its exit is ours, not a death that ends the session. Quit, not kill: QEMU writes the end of
+    // its event log as it exits.
+    this.current = undefined;
+    await recording.stop(RECORDING_QUIT_MS);
+    const plan: QemuPlan = { ...this.qemuStart.plan, extraArgs: [...recordReplayArgs({ mode: 'replay', files }), ...this.config.serverArgs] };
+    const replay = await QemuInstance.start(this.config.qemuPath, plan, this.config.cwd, this.qemuStart.serialPipe);
+    this.current = replay;
+    this.watchQemu(replay);
+    if (this.runtimeDir) protectSockets(this.runtimeDir);
+    this.emit('qemuReplaced', replay);
+    this.emit('log', `QEMU replays the recording: ${shellCommand([this.config.qemuPath, ...replay.argv])}\n`);
+    this.serialMuted = true;
+    try {
+      await seek(replay);
+    } finally {
+      this.serialMuted = false;
     }
+    await this.connect(this.endpoint);
   }
 
   get mi(): MiConnection {
@@ -81,13 +133,14 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   static async launch(config: ResolvedLaunch, accel: 'kvm' | 'tcg', log: (text: string) => void): Promise<KernelTarget> {
     const runtimeDir = createRuntimeDir();
     let qemu: QemuInstance | undefined;
+    let target: KernelTarget | undefined;
     let helpers: ManagedProcess[] = [];
     // gdb loads vmlinux (the longest part of a start) while QEMU starts: neither needs the other
     // until gdb connects to the stub.
     const gdb = GdbProcess.start(gdbOptions(config));
     // From the start: a gdb stopped while it loads vmlinux would hang the launch, and the Stop
     // that waits for the launch.
-    const hangWatch = HangWatch.forSession(gdb, () => qemu);
+    const hangWatch = HangWatch.forSession(gdb, () => target?.qemu ?? qemu);
     const gdbReady = prepareGdb(gdb.connection, config, log);
     gdbReady.catch(() => undefined); // awaited below, or the start failed on QEMU's side first
     try {
@@ -138,7 +191,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
       const sshKey = config.rootfs && existsSync(sshKeyOf(config.rootfs.path)) ? sshKeyOf(config.rootfs.path) : undefined;
       for (const line of guestSummary(config.guest, sshKey)) log(line);
       const hasLinuxScripts = await gdbReady;
-      const target = new KernelTarget(config, gdb, qemu, hasLinuxScripts, runtimeDir, hangWatch, undefined, helpers);
+      target = new KernelTarget(config, gdb, qemu, hasLinuxScripts, runtimeDir, hangWatch, undefined, helpers, { plan, serialPipe });
       await target.connect(plan.gdbSocket);
       await runUserCommands(gdb.connection, 'postConnectCommands', config.postConnectCommands, log);
       return target;
@@ -199,7 +252,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
   stop(killQemu = true): Promise<void> {
     this.stopping ??= (async () => {
       this.hangWatch.stop();
-      const qemu = killQemu ? this.qemu : undefined;
+      const qemu = killQemu ? this.current : undefined;
       // A stopped gdb or QEMU (SIGSTOP) would answer nothing below: each would wait out its timeout.
       for (const own of [this.gdb.process, qemu?.process]) if (own?.pid !== undefined && isStopped(own.pid)) killGroup(own.pid, 'SIGCONT');
       if (!killQemu) await this.mi.send(mi.targetDisconnect()).catch(() => undefined);
@@ -293,6 +346,9 @@ export function gdbOptions(config: ResolvedConfig): GdbStartOptions {
 
 /** gdb retries a refused port and waits out a peer that never answers (30 s); a session start does not. */
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/** A recording QEMU asked to quit writes the end of its log first; killed, the log would end short. */
+const RECORDING_QUIT_MS = 15_000;
 
 async function withinConnectTimeout<T>(connecting: Promise<T>, endpoint: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

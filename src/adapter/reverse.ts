@@ -2,6 +2,9 @@
 // reverse execution against QEMU's replay), what a stop during reverse execution means, and
 // where in the recording the kernel is (QMP query-replay: the instruction count).
 //
+// A live recorded session goes back too: its first Step Back or Reverse Continue turns it into
+// the replay of its own recording, stopped where it was (replaySwitch.ts), then steps back.
+//
 // Measured on QEMU 7.2 + gdb 13.1 (x86_64 6.1 kernel, busybox initramfs): every reverse step
 // replays from the recording's start (its `init` snapshot) to one instruction before where it
 // is; reverse-next does that once per instruction of the line it steps back over, and
@@ -16,6 +19,7 @@ import type { BreakpointService } from './breakpoints';
 import type { QmpClient } from '../qemu/qmp';
 import type { RecordReplaySetup } from '../qemu/recordReplay';
 import { ErrorCode, errorText, UserError } from './errors';
+import { RecordingEnd, writeRecordingEnd } from './recordingEnd';
 import type { RunControl } from './runControl';
 import { StallWatch } from './stallWatch';
 import type { StopInfo } from './stopReasons';
@@ -35,8 +39,15 @@ interface QueryReplay {
   icount: number;
 }
 
+/** Replaces the recording QEMU with its replay, stopped at the given instruction count. */
+export type ReplaySwitch = (icount: string) => Promise<void>;
+
 export class ReverseExecution {
   private reversing = false;
+  private switchToReplay: ReplaySwitch | undefined;
+  private readonly end: RecordingEnd;
+  /** The position of the last stop, until the target runs again. */
+  private stoppedAt: string | undefined;
 
   /** The watched expressions' values when a Reverse Continue started: the values their last writes left. */
   private watchedBefore = new Map<string, string>();
@@ -45,16 +56,48 @@ export class ReverseExecution {
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
     private readonly run: RunControl,
-    private readonly setup: RecordReplaySetup | undefined,
-    private readonly qmp: QmpClient | undefined,
+    private setup: RecordReplaySetup | undefined,
+    private readonly qmp: () => QmpClient | undefined,
     private readonly print: (text: string) => void,
     private readonly stallWatch: StallWatch = new StallWatch(undefined),
     private readonly endWith: (message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.end = new RecordingEnd(qmp, setup?.manifest?.endIcount);
+  }
 
-  /** A replay session: the target can execute backwards. */
+  /** A replay session, or a recording that can become one: the target can execute backwards. */
   get canReverse(): boolean {
-    return this.setup?.mode === 'replay';
+    return this.setup?.mode === 'replay' || (this.setup?.mode === 'record' && this.switchToReplay !== undefined);
+  }
+
+  /** How a recording session becomes its replay (set once the session's services exist). */
+  useReplaySwitch(switchToReplay: ReplaySwitch): void {
+    this.switchToReplay = switchToReplay;
+  }
+
+  /** Before any forward run: a replay stops at the end of its recording, and runs no further (recordingEnd.ts). */
+  async beforeForward(): Promise<void> {
+    if (this.setup?.mode !== 'replay') return;
+    await this.end.beforeForward(this.stoppedAt ?? (await this.position()));
+    this.stoppedAt = undefined;
+  }
+
+  /** A recording session ends: where its recording ends goes into its manifest, so its replay stops there. */
+  async recordingEnds(): Promise<void> {
+    if (this.setup?.mode !== 'record') return;
+    const position = await this.position();
+    if (position !== undefined) await writeRecordingEnd(this.setup.files, position).catch((error: unknown) => this.print(`Could not note where the recording ends: ${errorText(error)}\n`));
+  }
+
+  /** A recording session's first step backwards: the session goes on in the replay of its recording, at the same stop. */
+  private async becomeReplay(): Promise<void> {
+    const setup = this.setup;
+    if (setup?.mode !== 'record' || !this.switchToReplay) return;
+    const position = this.stoppedAt ?? (await this.position());
+    if (position === undefined) throw new UserError(ErrorCode.ReplaySwitchFailed, `Going back needs the recording's position, and QEMU did not say it: end this session, then launch with "replay": "${setup.files.log}".`);
+    await this.switchToReplay(position);
+    this.setup = { ...setup, mode: 'replay' };
+    this.end.endsAt(position);
   }
 
   get isRecordedOrReplayed(): boolean {
@@ -66,7 +109,8 @@ export class ReverseExecution {
     return this.canReverse ? new CapabilitiesEvent({ supportsStepBack: true }) : undefined;
   }
 
-  request(command: ReverseRequest, args: DebugProtocol.StepBackArguments): Promise<void> {
+  async request(command: ReverseRequest, args: DebugProtocol.StepBackArguments): Promise<void> {
+    await this.becomeReplay();
     if (command === 'reverseContinue') return this.reverseContinue();
     return this.stepBack(args.threadId, args.granularity === 'instruction' ? 'instruction' : 'line', args.singleThread ?? false);
   }
@@ -106,6 +150,7 @@ export class ReverseExecution {
 
   private async resume(command: MiCommand, singleThread: boolean): Promise<void> {
     await this.setAsideInternal();
+    this.stoppedAt = undefined;
     this.reversing = true;
     try {
       await this.run.resume(command, singleThread);
@@ -136,11 +181,14 @@ export class ReverseExecution {
 
   private async described(stop: StopInfo, reversed: boolean): Promise<StopInfo> {
     const position = await this.position();
+    this.stoppedAt = position;
     const where = position === undefined ? '' : `instruction ${position} of the recording`;
     if (where) this.print(`${this.setup?.mode === 'record' ? 'Recording' : 'Replay'} position: ${where}\n`);
     let description = stop.description;
     if (stop.gdbReason === 'no-history' || (reversed && position === '0')) {
       description = 'Reached the start of the recording: nothing earlier was recorded';
+    } else if (!reversed && this.setup?.mode === 'replay' && this.end.isEnd(position)) {
+      description = `Reached the end of the recording (instruction ${position}): nothing later was recorded`;
     } else if (reversed && this.watchedBefore.size > 0 && (stop.watch || stop.reason === 'exception')) {
       // QEMU 7.2 reports a watchpoint met while replaying backwards as a bare SIGTRAP (no watch
       // address, so gdb cannot name it): the watched value that changed says which one it was.
@@ -195,9 +243,10 @@ export class ReverseExecution {
 
   /** The instruction count QEMU is at in the recording (a decimal string), if it says. */
   async position(): Promise<string | undefined> {
-    if (!this.qmp) return undefined;
+    const qmp = this.qmp();
+    if (!qmp) return undefined;
     try {
-      const replay = await this.qmp.execute<QueryReplay>('query-replay');
+      const replay = await qmp.execute<QueryReplay>('query-replay');
       return replay.mode === 'none' ? undefined : String(replay.icount);
     } catch (error) {
       this.print(`Could not read the replay position: ${errorText(error)}\n`);

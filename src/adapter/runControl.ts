@@ -214,10 +214,18 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
+  private forwardGuard: (() => Promise<void>) | undefined;
+
+  /** Runs before every forward continue or step; its refusal fails the run (a replay at the end of its recording: recordingEnd.ts). */
+  guardForwardRuns(guard: () => Promise<void>): void {
+    this.forwardGuard = guard;
+  }
+
   /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
   async continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
     await this.arming;
     await this.settleResync();
+    await this.forwardGuard?.();
     await this.lockScheduler(onlyThread !== undefined);
     await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
     this.continuedThread = onlyThread;
@@ -244,6 +252,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       nextInstruction: mi.execNextInstruction,
       stepInstruction: mi.execStepInstruction,
     }[kind](threadId);
+    await this.forwardGuard?.();
     await this.resume(command, singleThread);
   }
 

@@ -29,6 +29,7 @@ import type { KernelTarget } from './kernelTarget';
 import { MemoryService } from './memory';
 import { sessionRepl } from './repl';
 import { ReverseExecution } from './reverse';
+import { replayInPlace } from './replaySwitch';
 import { SnapshotState } from './snapshotState';
 import { StallWatch } from './stallWatch';
 import { RunControl } from './runControl';
@@ -84,7 +85,7 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
     modules,
     exceptions,
     gotoTargets: new GotoTargets(target.mi, sources),
-    reverse: new ReverseExecution(target.mi, breakpoints, run, config.request === 'launch' ? config.recordReplay : undefined, target.qemu?.qmp, hooks.print, new StallWatch(target.qemu?.process.pid), (reason) => hooks.endWith(reason)),
+    reverse: new ReverseExecution(target.mi, breakpoints, run, config.request === 'launch' ? config.recordReplay : undefined, () => target.qemu?.qmp, hooks.print, new StallWatch(() => target.qemu?.process.pid), (reason) => hooks.endWith(reason)),
     // A launch from a snapshot comes from it; an attached VM's origin is unknown.
     snapshots: new SnapshotState(config.request === 'launch' ? config.snapshot : undefined),
   };
@@ -124,6 +125,9 @@ export function wireServices(connected: Connected, log: SessionLog, hooks: Sessi
     if (!byUs) hooks.sendEvent(new ContinuedEvent(run.currentThreadId, true));
   });
   const { reverse } = connected;
+  const recordReplay = target.config.request === 'launch' ? target.config.recordReplay : undefined;
+  if (recordReplay?.mode === 'record') reverse.useReplaySwitch((icount) => replayInPlace(connected, recordReplay.files, icount, hooks));
+  run.guardForwardRuns(() => reverse.beforeForward());
   const capabilities = reverse.capabilitiesEvent();
   if (capabilities) hooks.sendEvent(capabilities);
   // A recorded or replayed stop says where in the recording it is (one QMP query first).

@@ -33,6 +33,9 @@ import { hexValue } from './valueFormat';
 import { InFlight } from './cancellation';
 import { isReverseRequest, type ReverseRequest } from './reverse';
 
+/** How long an ending record session waits to learn where its recording ends (for the manifest). */
+const RECORDING_END_MS = 2_000;
+
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
   private readonly log = new SessionLog((event) => this.sendEvent(event));
@@ -404,6 +407,8 @@ export class KernelQemuSession extends DebugSession {
       await this.startup;
       const connected = this.connected;
       this.connected = undefined;
+      // Bounded: a stopped or gone QEMU answers nothing, and the session must still end.
+      if (connected && !connected.target.isStopping) await Promise.race([connected.reverse.recordingEnds(), new Promise((resolve) => setTimeout(resolve, RECORDING_END_MS).unref())]);
       await connected?.target.stop(killQemu);
     })();
     return this.ending;

@@ -55,6 +55,7 @@ export class SessionLog {
     }
     target.mi.on('trace', (direction, line) => this.traffic('gdb', direction, line));
     target.qemu?.qmp.on('trace', (direction, line) => this.traffic('qmp', direction, line));
+    target.on('qemuReplaced', (qemu) => qemu.qmp.on('trace', (direction, line) => this.traffic('qmp', direction, line)));
   }
 
   private traffic(source: 'gdb' | 'qmp', direction: 'in' | 'out', line: string): void {

@@ -23,7 +23,8 @@ export class StallWatch {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly pid: number | undefined,
+    /** The watched process, or how to find it (it can change: a recording replaced by its replay). */
+    private readonly pid: number | undefined | (() => number | undefined),
     private readonly read: (pid: number) => number | undefined = cpuTicks,
     private readonly checkMs = CHECK_MS,
   ) {}
@@ -31,8 +32,8 @@ export class StallWatch {
   /** Calls `stalled` once when the process has used no CPU for STALLED_CHECKS checks in a row. */
   start(stalled: (seconds: number) => void): void {
     this.stop();
-    if (this.pid === undefined) return;
-    const pid = this.pid;
+    const pid = typeof this.pid === 'function' ? this.pid() : this.pid;
+    if (pid === undefined) return;
     let last = this.read(pid);
     let still = 0;
     this.timer = setInterval(() => {

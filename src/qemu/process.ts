@@ -43,11 +43,12 @@ export class QemuInstance {
     else this.process.write(text);
   }
 
-  async stop(): Promise<void> {
+  /** `graceMs`: how long QEMU may take to quit (a recording writes its log's end) before it is killed. */
+  async stop(graceMs = 1000): Promise<void> {
     // QMP closed under a running QEMU: no quit can be asked, so straight to the signals.
     if (!this.process.hasExited && !this.qmp.isClosed) {
       const quit = this.qmp.execute('quit').catch(() => undefined);
-      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref());
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
       await Promise.race([quit.then(() => this.process.exited), timer]);
     }
     await this.process.kill();

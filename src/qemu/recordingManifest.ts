@@ -34,6 +34,12 @@ export interface RecordingManifest extends RecordedMachine {
   recordedAt: string;
   /** QEMU's argv minus the session's private paths: for the user to read. */
   qemu: string;
+  /**
+   * The instruction count the recording ends at (a decimal string), written when its session
+   * ends: a replay stops there instead of running past the log's end (QEMU 7.2 then exits, or
+   * spins). Absent in a recording whose session did not end cleanly.
+   */
+  endIcount?: string;
 }
 
 export async function fileIdentity(file: string): Promise<FileIdentity> {
@@ -58,7 +64,8 @@ export function parseManifest(text: string): RecordingManifest | string {
   for (const key of ['memoryMiB', 'smp'] as const) if (typeof manifest[key] !== 'number') return `it has no "${key}"`;
   if (!isIdentity(manifest.kernel)) return 'it has no "kernel" identity';
   if (manifest.initrd !== undefined && manifest.initrd !== null && !isIdentity(manifest.initrd)) return 'its "initrd" is malformed';
-  return { ...(manifest as RecordingManifest), initrd: manifest.initrd ?? undefined };
+  const { endIcount, ...rest } = manifest as RecordingManifest;
+  return { ...rest, initrd: manifest.initrd ?? undefined, ...(typeof endIcount === 'string' && /^\d+$/.test(endIcount) ? { endIcount } : {}) };
 }
 
 function isIdentity(value: unknown): value is FileIdentity {

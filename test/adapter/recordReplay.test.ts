@@ -37,6 +37,8 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
     const output: string[] = [];
     /** The filename argument at each recorded hit of do_sys_openat2 (a user pointer: ASLR differs per boot, not per replay). */
     const recordedHits: string[] = [];
+    /** The instruction count the recording ends at, from its manifest. */
+    let recordingEnd: string | undefined;
 
     after(async () => {
       if (client) await stopClient(client);
@@ -82,8 +84,9 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       assert.deepEqual(await survivors(pids), [], 'QEMU or gdb left running');
     };
 
-    test('a recorded boot stops at do_sys_openat2 and leaves the recording, its snapshot disk and its manifest', { timeout: 600_000 }, async () => {
+    test('a recorded boot stops at do_sys_openat2 and leaves the recording, its snapshot disk and its manifest with where it ends', { timeout: 600_000 }, async () => {
       const session = await connect();
+      const capabilities = session.waitForEvent('capabilities', 120_000) as Promise<DebugProtocol.CapabilitiesEvent>;
       const first = nextStop(session, 300_000);
       await launchRunning(session, launchConfig(kernel, { record: recording, stopAtEntry: false }), () => session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
       threadId = (await first).body.threadId ?? threadId;
@@ -93,15 +96,18 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
         await stopAfter(() => session.continueRequest({ threadId }), 300_000);
         recordedHits.push(await evaluate('filename'));
       }
-      assert.match(output.join(''), /Recording position: instruction \d+ of the recording/);
-      // Going backwards needs the replay: a recording session says how to get there.
-      const refused = failure(await rawRequest(session, 'stepBack', { threadId }));
-      assert.match(refused.message, /"replay":/);
+      // A live recording can go back too (the last test shows it): VS Code shows Step Back.
+      assert.equal((await capabilities).body.capabilities.supportsStepBack, true);
+      const positions = [...output.join('').matchAll(/Recording position: instruction (\d+) of the recording/g)].map((match) => match[1]);
+      assert.equal(positions.length, 3, 'a recorded stop did not say where in the recording it is');
       await endSession();
       for (const file of [recording, `${recording}.snapshots.qcow2`, `${recording}.manifest.json`]) assert.ok(existsSync(file), `${file} is missing`);
-      const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { kernel: { path: string }; arch: string };
+      const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { kernel: { path: string }; arch: string; endIcount?: string };
       assert.equal(manifest.kernel.path, kernel.kernel);
       assert.equal(manifest.arch, arch);
+      // Ended while stopped at the third hit: the recording ends there.
+      assert.equal(manifest.endIcount, positions[2], 'the manifest does not say where the recording ends');
+      recordingEnd = manifest.endIcount;
     });
 
     test('the replay turns Step Back on and reaches the same hits as the recorded run', { timeout: REVERSE_MS }, async () => {
@@ -116,7 +122,6 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       await stopAfter(() => session.continueRequest({ threadId }));
       assert.equal(await evaluate('filename'), recordedHits[1]);
       assert.match(output.join(''), /Replay position: instruction \d+ of the recording/);
-      if (reverseSkip) await endSession();
     });
 
     test('Reverse Continue stops at the previous hit of the breakpoint', { timeout: REVERSE_MS, skip: reverseSkip }, async () => {
@@ -151,6 +156,18 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       assert.notEqual(previous.instructionPointerReference, here.instructionPointerReference);
       await stopAfter(() => client!.stepInRequest({ threadId, granularity: 'instruction' }));
       assert.equal((await topFrame(client!, threadId)).instructionPointerReference, here.instructionPointerReference);
+    });
+
+    test('running forwards stops at the end of the recording, and a run from there is refused', { timeout: REVERSE_MS }, async () => {
+      assert.ok(recordingEnd, 'the recording test did not run');
+      await client!.setFunctionBreakpointsRequest({ breakpoints: [] });
+      const stopped = await stopAfter(() => client!.continueRequest({ threadId }));
+      assert.equal(stopped.body.description, `Reached the end of the recording (instruction ${recordingEnd}): nothing later was recorded`);
+      // Where the recorded run was stopped when its session ended: the third hit.
+      assert.equal((await topFrame(client!, threadId)).name, 'do_sys_openat2');
+      assert.equal(await evaluate('filename'), recordedHits[2]);
+      const refused = failure(await rawRequest(client!, 'next', { threadId }));
+      assert.match(refused.message, /This is the end of the recording .*Step Back and Reverse Continue go back/);
       await endSession();
     });
 

@@ -54,8 +54,13 @@ function harness(setup: RecordReplaySetup | undefined, values: string[] = [], wa
     },
   } as unknown as RunControl;
   const breakpoints = { watchedExpressions: watched, userGdbNumbers: new Set(['2']) } as unknown as BreakpointService;
-  const qmp = { execute: async () => ({ mode: 'play', icount: 1572650341 }) } as unknown as QmpClient;
-  const reverse = new ReverseExecution(mi, breakpoints, run, setup, qmp, (text) => printed.push(text));
+  const qmp = {
+    execute: async (command: string, args?: Record<string, unknown>) => {
+      sent.push(`qmp ${command}${args ? ` ${JSON.stringify(args)}` : ''}`);
+      return { mode: 'play', icount: 1572650341 };
+    },
+  } as unknown as QmpClient;
+  const reverse = new ReverseExecution(mi, breakpoints, run, setup, () => qmp, (text) => printed.push(text));
   return { reverse, sent, printed };
 }
 
@@ -65,6 +70,7 @@ test('Step Back by line and by instruction, and Reverse Continue, are gdb revers
   await reverse.request('stepBack', { threadId: 2, granularity: 'instruction' });
   await reverse.request('reverseContinue', { threadId: 2 });
   const resumes = sent.filter((text) => text.startsWith('-exec'));
+  assert.ok(!sent.some((text) => text.includes('replay-break')), 'a replay without a known end got a replay-break');
   assert.deepEqual(resumes, ['-exec-next --thread 2 --reverse', '-exec-step-instruction --thread 2 --reverse', '-exec-continue --reverse']);
   // The adapter's own breakpoint (7) goes out before each reverse run; the user's (2) and the watchpoint stay.
   assert.deepEqual(sent.slice(0, 3), ['-break-list', '-break-disable 7', '-exec-next --thread 2 --reverse']);
@@ -103,7 +109,7 @@ test("a watched value's last write: QEMU's bare SIGTRAP after the write, one ins
   assert.equal(stop.reason, 'data breakpoint');
   assert.equal(stop.description, 'jiffies was last written here: 100 → 101');
   assert.equal(stop.frame?.optStr('addr'), '0xffffffff81158e58', 'not shown at the writing instruction');
-  assert.deepEqual(sent, [
+  assert.deepEqual(sent.filter((text) => !text.startsWith('qmp')), [
     '-data-evaluate-expression "jiffies"',
     '-break-list',
     '-break-disable 7',
@@ -128,4 +134,27 @@ test('a QEMU whose CPU time stops moving during a reverse run is reported once; 
   busy.stop();
   assert.deepEqual(stuck, [0.012]);
   assert.deepEqual(busyStalls, []);
+});
+
+test('in a record session with the switch, the first Step Back replays to the same position, then steps back', async () => {
+  const recording = harness({ ...replaying, mode: 'record' });
+  const switched: string[] = [];
+  recording.reverse.useReplaySwitch(async (icount) => void switched.push(icount));
+  assert.equal(recording.reverse.capabilitiesEvent()?.event, 'capabilities');
+  await recording.reverse.request('stepBack', { threadId: 3 });
+  assert.deepEqual(switched, ['1572650341']);
+  assert.ok(recording.sent.includes('-exec-next --thread 3 --reverse'));
+  // Now a replay: a second Step Back does not switch again.
+  await recording.reverse.request('stepBack', { threadId: 3 });
+  assert.equal(switched.length, 1);
+});
+
+test('a replay whose recording ends at a known instruction stops there forwards, and refuses to run on from it', async () => {
+  const atEnd = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '1572650341' } });
+  const forward = await atEnd.reverse.describe(stopOf('*stopped,reason="signal-received",signal-name="SIGINT",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'));
+  assert.equal(forward.description, 'Reached the end of the recording (instruction 1572650341): nothing later was recorded');
+  await assert.rejects(atEnd.reverse.beforeForward(), /This is the end of the recording \(instruction 1572650341\)/);
+  const earlier = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '2000000000' } });
+  await earlier.reverse.beforeForward();
+  assert.deepEqual(earlier.sent, ['qmp query-replay', 'qmp replay-break {"icount":2000000000}']);
 });

@@ -1,0 +1,53 @@
+// Where a recording ends, as its replay must know it. QEMU 7.2 replaying past the last event of
+// its log exits (which ends the session) or, after some recordings, runs on at full CPU and never
+// stops. So every forward run of a replay gets a replay-break at the end and stops there, and a
+// forward run from the end is refused with what to do instead. A record session writes its end
+// into the recording's manifest as it ends (an older recording has none: no guard then).
+import { readFile, writeFile } from 'node:fs/promises';
+import type { QmpClient } from '../qemu/qmp';
+import type { RecordingFiles } from '../qemu/recordReplay';
+import { ErrorCode, UserError } from './errors';
+
+export class RecordingEnd {
+  constructor(
+    private readonly qmp: () => QmpClient | undefined,
+    /** The last instruction count of the recording (decimal), when known. */
+    private end: string | undefined,
+  ) {}
+
+  get icount(): string | undefined {
+    return this.end;
+  }
+
+  /** The recording now ends here (a live recording turned into its replay). */
+  endsAt(icount: string): void {
+    this.end = icount;
+  }
+
+  isEnd(position: string | undefined): boolean {
+    return position !== undefined && this.end !== undefined && BigInt(position) >= BigInt(this.end);
+  }
+
+  /**
+   * Before the replay runs forwards from `position`: refused at the end, else it will stop there.
+   * Reverse runs reset QEMU's one replay-break (they seek with it), so it is set before each run.
+   */
+  async beforeForward(position: string | undefined): Promise<void> {
+    const end = this.end;
+    const qmp = this.qmp();
+    if (end === undefined || !qmp) return;
+    if (this.isEnd(position)) {
+      throw new UserError(
+        ErrorCode.EndOfRecording,
+        `This is the end of the recording (instruction ${end}): nothing after it was recorded, so the replay cannot run on. Step Back and Reverse Continue go back from here; to run the kernel on, launch again with "record" (a new recording) or without it.`,
+      );
+    }
+    await qmp.execute('replay-break', { icount: Number(end) });
+  }
+}
+
+/** Writes where the recording ended into its manifest (kept as it was when that fails: the replay then runs unguarded). */
+export async function writeRecordingEnd(files: RecordingFiles, icount: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(files.manifest, 'utf8')) as Record<string, unknown>;
+  await writeFile(files.manifest, `${JSON.stringify({ ...manifest, endIcount: icount }, null, 2)}\n`);
+}

@@ -1,0 +1,83 @@
+// Going back from a live recorded session (real QEMU record/replay, gdb, Debian 6.1 kernels): the
+// first Step Back in a `record` session quits the recording QEMU, replays the recording to the
+// same stop and steps back from there; stepping forwards again reaches the stop it came from with
+// the same registers, and the recording ends where the live run was.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { launchConfig, launchRunning, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, type Arch } from './support';
+
+/** The switch replays the boot to the stop, then the reverse step replays it again. */
+const SWITCH_MS = 600_000;
+
+/** As in recordReplay.test.ts: QEMU 7.2's reverse runs deadlock on x86_64 recordings made through the adapter (cause not found yet). */
+const X86_REVERSE_SKIP = 'QEMU 7.2 deadlocks in reverse runs on x86_64 recordings made through the adapter (see recordReplay.test.ts)';
+
+for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
+  describe(`from a live recording back into its replay, ${arch} guest`, { skip: arch === 'x86_64' ? X86_REVERSE_SKIP : false }, () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kq-live-rr-'));
+    const recording = path.join(dir, 'live.rr');
+    let client: DebugClient | undefined;
+    const output: string[] = [];
+    const events: string[] = [];
+    after(async () => {
+      if (client) await stopClient(client);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const stopAfter = async (action: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> => {
+      const stopped = client!.waitForEvent('stopped', SWITCH_MS) as Promise<DebugProtocol.StoppedEvent>;
+      const ended = client!.waitForEvent('terminated', SWITCH_MS).then((): never => {
+        throw new Error(`the session ended instead of stopping:\n${output.join('').slice(-1500)}`);
+      });
+      ended.catch(() => undefined);
+      stopped.catch(() => undefined);
+      await action();
+      return Promise.race([stopped, ended]);
+    };
+    const repl = async (threadId: number, expression: string) => (await client!.evaluateRequest({ expression, frameId: (await topFrame(client!, threadId)).id, context: 'repl' })).body.result;
+
+    test('Step Back in a record session replays to the same stop, steps back; forward again gives the same registers', { timeout: 2 * SWITCH_MS }, async () => {
+      client = await startClient();
+      client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+      for (const name of ['progressStart', 'progressUpdate', 'progressEnd']) client.on(name, () => events.push(name));
+      const first = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
+      await launchRunning(client, launchConfig(testKernel(arch), { record: recording, stopAtEntry: false }), () => client!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+      const threadId = (await first).body.threadId ?? 1;
+      // Two lines into the function: Step Back from its first line would leave it (gdb's reverse-next goes back to the call).
+      await stopAfter(() => client!.nextRequest({ threadId }));
+      const atHit = await topFrame(client, threadId);
+      const registersAtHit = await repl(threadId, 'info registers');
+      await stopAfter(() => client!.nextRequest({ threadId }));
+      const ahead = await topFrame(client, threadId);
+      assert.notEqual(ahead.line, atHit.line, 'next did not move to another line');
+      const registersAhead = await repl(threadId, 'info registers');
+      const live = [...output.join('').matchAll(/Recording position: instruction (\d+)/g)].map((match) => match[1]).at(-1);
+
+      const back = await stopAfter(() => client!.stepBackRequest({ threadId }));
+      assert.equal(back.body.reason, 'step');
+      assert.match(output.join(''), /The session now replays .*live\.rr: the replay reached this stop again in [\d.]+ s/);
+      assert.deepEqual([events[0], events.at(-1)], ['progressStart', 'progressEnd'], `progress events: ${events.join(' ')}`);
+      const stepped = await topFrame(client, threadId);
+      assert.equal(stepped.line, atHit.line, `Step Back went to line ${stepped.line}, not back to ${atHit.line}`);
+      assert.equal(await repl(threadId, 'info registers'), registersAtHit, 'the replay at the breakpoint has other registers than the live run had');
+
+      await stopAfter(() => client!.nextRequest({ threadId }));
+      const again = await topFrame(client, threadId);
+      assert.equal(again.line, ahead.line);
+      assert.equal(again.instructionPointerReference, ahead.instructionPointerReference);
+      assert.equal(await repl(threadId, 'info registers'), registersAhead, 'forward again, the registers differ from the live stop');
+      // The live run ended where it was when it went back: so does the recording.
+      const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { endIcount?: string };
+      assert.equal(manifest.endIcount, live);
+      const pids = sessionPids();
+      await stopClient(client);
+      client = undefined;
+      assert.deepEqual(await survivors(pids), [], 'QEMU or gdb left running');
+    });
+  });
+}
