@@ -20,7 +20,7 @@ import type { QmpClient } from '../qemu/qmp';
 import type { RecordReplaySetup } from '../qemu/recordReplay';
 import { ErrorCode, errorText, UserError } from './errors';
 import { RecordingEnd, writeRecordingEnd } from './recordingEnd';
-import type { RunControl } from './runControl';
+import type { ForwardRun, RunControl } from './runControl';
 import { StallWatch } from './stallWatch';
 import type { StopInfo } from './stopReasons';
 
@@ -76,9 +76,9 @@ export class ReverseExecution {
   }
 
   /** Before any forward run: a replay stops at the end of its recording, and runs no further (recordingEnd.ts). */
-  async beforeForward(): Promise<void> {
+  async beforeForward(kind: ForwardRun = 'continue'): Promise<void> {
     if (this.setup?.mode !== 'replay') return;
-    await this.end.beforeForward(this.stoppedAt ?? (await this.position()));
+    await this.end.beforeForward(this.stoppedAt ?? (await this.position()), kind === 'continue');
     this.stoppedAt = undefined;
   }
 

@@ -35,6 +35,9 @@ export interface RunControlEvents {
 
 export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'stepInstruction';
 
+/** What a forward resume is, for the guards that run before it. */
+export type ForwardRun = 'continue' | 'step';
+
 export class RunControl extends EventEmitter<RunControlEvents> {
   private running = false;
   private pauseRequested = false;
@@ -214,10 +217,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
-  private forwardGuard: (() => Promise<void>) | undefined;
+  private forwardGuard: ((run: ForwardRun) => Promise<void>) | undefined;
 
   /** Runs before every forward continue or step; its refusal fails the run (a replay at the end of its recording: recordingEnd.ts). */
-  guardForwardRuns(guard: () => Promise<void>): void {
+  guardForwardRuns(guard: (run: ForwardRun) => Promise<void>): void {
     this.forwardGuard = guard;
   }
 
@@ -225,7 +228,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   async continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
     await this.arming;
     await this.settleResync();
-    await this.forwardGuard?.();
+    await this.forwardGuard?.('continue');
     await this.lockScheduler(onlyThread !== undefined);
     await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
     this.continuedThread = onlyThread;
@@ -252,7 +255,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       nextInstruction: mi.execNextInstruction,
       stepInstruction: mi.execStepInstruction,
     }[kind](threadId);
-    await this.forwardGuard?.();
+    await this.forwardGuard?.('step');
     await this.resume(command, singleThread);
   }
 

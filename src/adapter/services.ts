@@ -127,7 +127,7 @@ export function wireServices(connected: Connected, log: SessionLog, hooks: Sessi
   const { reverse } = connected;
   const recordReplay = target.config.request === 'launch' ? target.config.recordReplay : undefined;
   if (recordReplay?.mode === 'record') reverse.useReplaySwitch((icount) => replayInPlace(connected, recordReplay.files, icount, hooks));
-  run.guardForwardRuns(() => reverse.beforeForward());
+  run.guardForwardRuns((kind) => reverse.beforeForward(kind));
   const capabilities = reverse.capabilitiesEvent();
   if (capabilities) hooks.sendEvent(capabilities);
   // A recorded or replayed stop says where in the recording it is (one QMP query first).

@@ -153,8 +153,12 @@ test('a replay whose recording ends at a known instruction stops there forwards,
   const atEnd = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '1572650341' } });
   const forward = await atEnd.reverse.describe(stopOf('*stopped,reason="signal-received",signal-name="SIGINT",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'));
   assert.equal(forward.description, 'Reached the end of the recording (instruction 1572650341): nothing later was recorded');
-  await assert.rejects(atEnd.reverse.beforeForward(), /This is the end of the recording \(instruction 1572650341\)/);
+  await assert.rejects(atEnd.reverse.beforeForward('continue'), /This is the end of the recording \(instruction 1572650341\)/);
   const earlier = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '2000000000' } });
-  await earlier.reverse.beforeForward();
+  await earlier.reverse.beforeForward('continue');
   assert.deepEqual(earlier.sent, ['qmp query-replay', 'qmp replay-break {"icount":2000000000}']);
+  // A step is not given the break (see recordingEnd.ts), but is refused at the end too.
+  await earlier.reverse.beforeForward('step');
+  assert.equal(earlier.sent.filter((text) => text.includes('replay-break')).length, 1);
+  await assert.rejects(atEnd.reverse.beforeForward('step'), /This is the end of the recording/);
 });
