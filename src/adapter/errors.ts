@@ -87,6 +87,8 @@ export class UserError extends Error {
 export const errors = {
   noSession: () => new UserError(ErrorCode.NoSession, 'No kernel-qemu session is running.'),
   kernelRunning: () => new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.'),
+  /** A run asked for before configurationDone: the session's first stop has not been shown. */
+  starting: () => new UserError(ErrorCode.NotStopped, 'The session is still starting: continue, step and restart work once it has stopped for the first time (after configurationDone).'),
   /** A frame or variables reference from before the target last ran. */
   staleReference: (what: 'frameId' | 'variablesReference', id: number) => new UserError(ErrorCode.UnknownReference, `Unknown ${what} ${id} (the target ran since it was shown).`),
   /**

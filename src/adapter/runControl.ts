@@ -10,7 +10,7 @@ import { disablePatchableEntryLocations, type BreakpointService } from './breakp
 import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
 import type { KernelExceptions } from './kernel/kernelExceptions';
-import { errorText } from './errors';
+import { errors, errorText } from './errors';
 import { StepOverGuard } from './stepOverGuard';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -82,6 +82,17 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private stopHandlingFailed(record: AsyncRecord, error: unknown): void {
     this.emit('output', `kernel-qemu could not finish handling a stop (${errorText(error)}); it is shown as gdb reported it.\n`);
     if (record.asyncClass === 'stopped' && !this.running) this.emit('stopped', mapStop(record.results, false));
+  }
+
+  /** configurationDone came: from now on the user's requests may run the target. */
+  private configured = false;
+
+  markConfigured(): void {
+    this.configured = true;
+  }
+
+  get isConfigured(): boolean {
+    return this.configured;
   }
 
   get isRunning(): boolean {
@@ -226,14 +237,40 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
   async continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
-    await this.arming;
-    await this.settleResync();
-    await this.forwardGuard?.('continue');
-    await this.lockScheduler(onlyThread !== undefined);
-    await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
-    this.continuedThread = onlyThread;
-    this.markRunning();
-    await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
+    await this.resumeSettled();
+    if (this.running) return; // another resume went first: it runs, as asked
+    await this.resumeOnce(async () => {
+      await this.arming;
+      await this.settleResync();
+      await this.forwardGuard?.('continue');
+      await this.lockScheduler(onlyThread !== undefined);
+      await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
+      this.continuedThread = onlyThread;
+      this.markRunning();
+      await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
+    });
+  }
+
+  /**
+   * A resume between its first check and gdb's answer. Two at once (a client sending continue
+   * twice, or continue and a step) would both reach gdb: the second is refused by gdb, and its
+   * failure would mark a running kernel stopped. So a resume waits for the one in flight, then
+   * looks again whether the kernel runs.
+   */
+  private resumeInFlight: Promise<void> | undefined;
+
+  private async resumeSettled(): Promise<void> {
+    while (this.resumeInFlight) await this.resumeInFlight.catch(() => undefined);
+  }
+
+  private async resumeOnce(work: () => Promise<void>): Promise<void> {
+    const resumed = work();
+    this.resumeInFlight = resumed;
+    try {
+      await resumed;
+    } finally {
+      if (this.resumeInFlight === resumed) this.resumeInFlight = undefined;
+    }
   }
 
   /**
@@ -261,12 +298,16 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   /** Runs `command`, which resumes the target (a step or continue, either direction), as a step does. */
   async resume(command: MiCommand, singleThread = false): Promise<void> {
-    await this.arming;
-    await this.settleResync();
-    await this.lockScheduler(singleThread);
-    this.stepOver.disarm();
-    this.markRunning();
-    await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+    await this.resumeSettled();
+    if (this.running) throw errors.kernelRunning();
+    await this.resumeOnce(async () => {
+      await this.arming;
+      await this.settleResync();
+      await this.lockScheduler(singleThread);
+      this.stepOver.disarm();
+      this.markRunning();
+      await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+    });
   }
 
   async pause(): Promise<void> {
@@ -350,6 +391,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   private resumeFailed(error: unknown): never {
+    // gdb refused because the target runs: it does, whatever this resume wanted.
+    if (/while the (selected thread|target) is running/.test(errorText(error))) throw errors.kernelRunning();
     this.running = false;
     throw error;
   }

@@ -11,6 +11,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FrameContext } from '../mi/commands';
+import { BreakpointChanges } from './breakpointChanges';
 import { CAPABILITIES } from './capabilities';
 import type { Connected } from './connected';
 import { runCustomRequest } from './customRequests';
@@ -42,7 +43,7 @@ export class KernelQemuSession extends DebugSession {
   private conditionErrors: ConditionErrorReader | undefined;
   private ending: Promise<void> | undefined;
   /** Breakpoint changes not answered yet (continue and steps wait for them). */
-  private readonly breakpointChanges = new Set<Promise<unknown>>();
+  private readonly breakpointChanges = new BreakpointChanges(() => this.require().run);
   private readonly inFlight = new InFlight();
 
   constructor() {
@@ -123,6 +124,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const { target, run } = this.require();
       const config = target.config;
+      run.markConfigured();
       run.entryFunction = config.entryFunction;
       // QEMU is halted (paused at reset, or wherever the attached VM was).
       const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
@@ -144,14 +146,14 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       const file = args.source.path;
       if (!file) throw new UserError(ErrorCode.BadArgument, 'Breakpoints need a source file with a path.');
-      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
+      const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
       response.body = { breakpoints };
     });
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
+      const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
@@ -159,7 +161,7 @@ export class KernelQemuSession extends DebugSession {
   /** Restart: the same VM reset and booted again (restart.ts), not a new QEMU and gdb. */
   protected restartRequest(response: DebugProtocol.RestartResponse): void {
     void this.handle(response, async () => {
-      const connected = this.require();
+      const connected = this.requireConfigured();
       await restartKernel(connected, (text) => this.print(text));
       this.sendEvent(new ContinuedEvent(connected.run.currentThreadId, true));
     });
@@ -176,6 +178,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     void this.handle(response, async () => {
+      this.requireConfigured();
       this.requireStopped();
       const { gotoTargets, stack, variables } = this.require();
       await gotoTargets.goto(args.threadId, args.targetId);
@@ -188,7 +191,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     void this.handle(response, async () => {
-      for (const warning of await this.changingBreakpoints(() => this.require().exceptions.setFilters(args.filters))) this.print(warning);
+      for (const warning of await this.breakpointChanges.change(() => this.require().exceptions.setFilters(args.filters))) this.print(warning);
     });
   }
 
@@ -207,7 +210,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
+      const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
@@ -220,7 +223,7 @@ export class KernelQemuSession extends DebugSession {
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     void this.handle(response, async () => {
-      const breakpoints = await this.changingBreakpoints(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
+      const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
@@ -324,7 +327,8 @@ export class KernelQemuSession extends DebugSession {
 
   protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     void this.handle(response, async () => {
-      await this.breakpointChangesDone();
+      this.requireConfigured();
+      await this.breakpointChanges.done();
       await this.require().run.continue(args.singleThread ? args.threadId : undefined);
       response.body = { allThreadsContinued: !args.singleThread };
     });
@@ -345,7 +349,8 @@ export class KernelQemuSession extends DebugSession {
   /** singleThread: only this vCPU moves; the others stay where they stopped (gdb's scheduler-locking). */
   private stepRequest(response: DebugProtocol.Response, args: DebugProtocol.StepBackArguments, kind: StepKind | ReverseRequest): void {
     void this.handle(response, async () => {
-      await this.breakpointChangesDone();
+      this.requireConfigured();
+      await this.breakpointChanges.done();
       this.requireStopped();
       await (isReverseRequest(kind) ? this.require().reverse.request(kind, args) : this.require().run.step(kind, args.threadId, args.singleThread ?? false));
     });
@@ -424,39 +429,16 @@ export class KernelQemuSession extends DebugSession {
     await this.endSession(true);
   }
 
-  /**
-   * A breakpoint change, which a resume waits for: VS Code sends setFunctionBreakpoints and,
-   * when F5 follows quickly, continue without waiting for the answer. Had continue run first,
-   * gdb would get -break-insert while the target runs and refuse it (an unverified breakpoint
-   * that never hits; seen in test/ui).
-   */
-  private changingBreakpoints<T>(work: () => Promise<T>): Promise<T> {
-    const change = this.interrupting(work);
-    this.breakpointChanges.add(change);
-    const settled = () => this.breakpointChanges.delete(change);
-    change.then(settled, settled);
-    return change;
-  }
-
-  private async breakpointChangesDone(): Promise<void> {
-    await Promise.allSettled([...this.breakpointChanges]);
-  }
-
-  /** gdb can only change breakpoints while the target is stopped: interrupt, apply, resume. */
-  private async interrupting<T>(work: () => Promise<T>): Promise<T> {
-    const { run } = this.require();
-    // Stopped without VS Code seeing a stop, changed, resumed: to the user the kernel never paused.
-    const wasRunning = await run.haltSilently();
-    try {
-      return await work();
-    } finally {
-      if (wasRunning) await run.continue().catch(() => undefined);
-    }
-  }
-
   private require(): Connected {
     if (!this.connected) throw errors.noSession();
     return this.connected;
+  }
+
+  /** A run (continue, step, goto, restart) before configurationDone is refused: nothing was shown yet. */
+  private requireConfigured(): Connected {
+    const connected = this.require();
+    if (!connected.run.isConfigured) throw errors.starting();
+    return connected;
   }
 
   private requireStopped(): void {

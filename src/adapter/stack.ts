@@ -9,7 +9,7 @@ import type { GuestArch } from '../arch';
 import type { MissingSourceHint } from './missingSource';
 import type { SourceMapper } from './sourceMap';
 import { isTaskThread, type TaskThreads } from './kernel/taskThreads';
-import { stackLength } from './stackEnd';
+import { isKernelAddress, stackLength } from './stackEnd';
 
 export interface FrameRef {
   threadId: number;
@@ -75,8 +75,8 @@ export class StackService {
   private toStackFrame(threadId: number, frame: MiTuple): DebugProtocol.StackFrame {
     const level = frame.int('level');
     const address = frame.optStr('addr');
-    const name = frame.optStr('func') ?? address ?? '??';
     const fullname = frame.optStr('fullname') ?? frame.optStr('file');
+    const name = frameName(frame.optStr('func'), address, fullname);
     const line = frame.optInt('line') ?? 0;
     const source = fullname ? new Source(path.basename(fullname), this.sources.toLocal(fullname)) : undefined;
     if (fullname && source?.path) this.missingSource?.check(fullname, source.path);
@@ -85,6 +85,18 @@ export class StackService {
     if (!source) stackFrame.presentationHint = 'subtle';
     return stackFrame;
   }
+}
+
+/**
+ * gdb's name for a frame, unless it is no name: `??` (a module before its symbols load) or,
+ * outside the kernel's half of the address space without a source line, vmlinux's nearest
+ * symbol, a per-CPU variable (x86_64 links them from 0): at the reset vector 0xfff0 gdb says
+ * `exception_stacks`. Those frames are named by their address.
+ */
+export function frameName(func: string | undefined, address: string | undefined, fullname: string | undefined): string {
+  if (!address) return func ?? 'unknown';
+  if (func === undefined || func === '??') return address;
+  return isKernelAddress(address) === false && !fullname ? address : func;
 }
 
 function cpuNumber(thread: MiTuple): number | undefined {

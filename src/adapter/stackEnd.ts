@@ -18,7 +18,7 @@ const ENTRY_FRAMES: Readonly<Record<GuestArch, RegExp>> = {
 };
 
 /** Kernel text is in the upper half of the address space on x86_64 and arm64 alike. */
-function isKernelAddress(address: string | undefined): boolean | undefined {
+export function isKernelAddress(address: string | undefined): boolean | undefined {
   if (address === undefined || !/^0x[0-9a-f]+$/i.test(address)) return undefined;
   return BigInt(address) >= 1n << 63n;
 }
@@ -27,6 +27,8 @@ function isKernelAddress(address: string | undefined): boolean | undefined {
 export function stackLength(frames: readonly MiTuple[], arch: GuestArch): number {
   for (let index = 0; index < frames.length; index++) {
     const frame = frames[index]!;
+    // Nothing runs at address 0 (Linux maps no page there): a caller at 0 is gdb's guess past the end.
+    if (index > 0 && /^0x0+$/.test(frame.optStr('addr') ?? '')) return index;
     // A stop in user space (frame 0 at a user address) keeps what gdb unwinds there.
     if (index > 0 && isKernelAddress(frames[index - 1]!.optStr('addr')) === true && isKernelAddress(frame.optStr('addr')) === false) return index;
     // The last of adjacent entry frames (6.5+: ret_from_fork, then ret_from_fork_asm).

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { parseMiLine } from '../../src/mi/parser';
 import type { MiTuple } from '../../src/mi/records';
 import { stackLength } from '../../src/adapter/stackEnd';
+import { frameName } from '../../src/adapter/stack';
 
 function frames(...list: Array<[addr: string, func: string]>): MiTuple[] {
   const line = `^done,stack=[${list.map(([addr, func], level) => `frame={level="${level}",addr="${addr}",func="${func}",arch="i386:x86-64"}`).join(',')}]`;
@@ -52,3 +53,17 @@ test('aarch64: the vectors, ret_from_fork and __primary_switched end a stack', (
   assert.deepEqual(names(frames(at('kthread'), at('ret_from_fork'), at('junk')), 'aarch64'), ['kthread', 'ret_from_fork']);
 });
 
+
+test('x86_64 at the reset vector (before the kernel): the frame at 0xfff0 is the whole stack; gdb\'s ?? at 0 below it is not a caller', () => {
+  const reset = frames(['0x000000000000fff0', 'exception_stacks'], ['0x0000000000000000', '??']);
+  assert.deepEqual(names(reset, 'x86_64'), ['exception_stacks']);
+});
+
+test('a frame without a name is named by its address; outside the kernel without a source line, vmlinux\'s per-CPU symbol is not its name', () => {
+  assert.equal(frameName('??', '0xffffffffc0001000', undefined), '0xffffffffc0001000');
+  assert.equal(frameName(undefined, '0xffffffffc0001000', undefined), '0xffffffffc0001000');
+  assert.equal(frameName('exception_stacks', '0x000000000000fff0', undefined), '0x000000000000fff0');
+  assert.equal(frameName('fixed_percpu_data', '0x0000000000000003', undefined), '0x0000000000000003');
+  assert.equal(frameName('main', '0x0000000000401000', '/src/prog.c'), 'main');
+  assert.equal(frameName('do_sys_openat2', '0xffffffff8134a350', undefined), 'do_sys_openat2');
+});
