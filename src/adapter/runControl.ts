@@ -236,10 +236,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   /** Every vCPU runs, or with `onlyThread` that one alone (the others stay stopped). */
-  async continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
-    await this.resumeSettled();
-    if (this.running) return; // another resume went first: it runs, as asked
-    await this.resumeOnce(async () => {
+  continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
+    return this.oneResumeAtATime(async () => {
+      if (this.running) return; // another resume went first: it runs, as asked
       await this.arming;
       await this.settleResync();
       await this.forwardGuard?.('continue');
@@ -252,25 +251,16 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   /**
-   * A resume between its first check and gdb's answer. Two at once (a client sending continue
-   * twice, or continue and a step) would both reach gdb: the second is refused by gdb, and its
-   * failure would mark a running kernel stopped. So a resume waits for the one in flight, then
-   * looks again whether the kernel runs.
+   * Resumes go to gdb one after the other, each deciding when its turn comes. Two at once (a
+   * client sending continue twice, or continue and a step) would both reach gdb: the second is
+   * refused, and its failure would mark a running kernel stopped.
    */
-  private resumeInFlight: Promise<void> | undefined;
+  private resumes: Promise<void> = Promise.resolve();
 
-  private async resumeSettled(): Promise<void> {
-    while (this.resumeInFlight) await this.resumeInFlight.catch(() => undefined);
-  }
-
-  private async resumeOnce(work: () => Promise<void>): Promise<void> {
-    const resumed = work();
-    this.resumeInFlight = resumed;
-    try {
-      await resumed;
-    } finally {
-      if (this.resumeInFlight === resumed) this.resumeInFlight = undefined;
-    }
+  private oneResumeAtATime(work: () => Promise<void>): Promise<void> {
+    const turn = this.resumes.then(work);
+    this.resumes = turn.catch(() => undefined);
+    return turn;
   }
 
   /**
@@ -297,10 +287,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   /** Runs `command`, which resumes the target (a step or continue, either direction), as a step does. */
-  async resume(command: MiCommand, singleThread = false): Promise<void> {
-    await this.resumeSettled();
-    if (this.running) throw errors.kernelRunning();
-    await this.resumeOnce(async () => {
+  resume(command: MiCommand, singleThread = false): Promise<void> {
+    return this.oneResumeAtATime(async () => {
+      if (this.running) throw errors.kernelRunning();
       await this.arming;
       await this.settleResync();
       await this.lockScheduler(singleThread);

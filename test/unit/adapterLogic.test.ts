@@ -86,3 +86,28 @@ test('a stop whose handling fails part way is still shown, as gdb reported it, w
   assert.equal(stop.threadId, 2);
   assert.match(output.join(''), /could not finish handling a stop \(gdb refused the read\)/);
 });
+
+test('two continues at once send one -exec-continue; a step sent while they go is refused as "running"; the kernel stays marked running', async () => {
+  const { EventEmitter: Emitter } = await import('node:events');
+  const { RunControl } = await import('../../src/adapter/runControl');
+  const sent: string[] = [];
+  // gdb answers ^running a little later, as it does; a second resume would get its refusal.
+  const mi = Object.assign(new Emitter(), {
+    send: async (command: { text?: string } | string) => {
+      const text = typeof command === 'string' ? command : JSON.stringify(command);
+      sent.push(text);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (sent.filter((line) => /exec-(continue|next|step|finish)/.test(line)).length > 1) throw new Error('Cannot execute this command while the selected thread is running.');
+      return { results: {} };
+    },
+  });
+  const run = new RunControl(mi as never, {} as never);
+  run.markConfigured();
+  const [first, second] = await Promise.allSettled([run.continue(), run.continue()]);
+  assert.equal(first.status, 'fulfilled', first.status === 'rejected' ? String(first.reason) : '');
+  assert.equal(second.status, 'fulfilled', 'the second continue is a no-op: the kernel runs, as asked');
+  assert.equal(sent.filter((line) => /exec-continue/.test(line)).length, 1, sent.join('\n'));
+  assert.equal(run.isRunning, true);
+  await assert.rejects(run.step('next', 1), /The kernel is running: pause it first/);
+  assert.equal(run.isRunning, true, 'a refused step leaves the kernel marked running');
+});
