@@ -4,6 +4,7 @@ import type { RunControl } from './runControl';
 
 export class BreakpointChanges {
   private readonly inProgress = new Set<Promise<unknown>>();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly runControl: () => RunControl) {}
 
@@ -14,7 +15,9 @@ export class BreakpointChanges {
    * that never hits; seen in test/ui).
    */
   change<T>(work: () => Promise<T>): Promise<T> {
-    const change = this.interrupting(work);
+    // One at a time: two halting a running kernel at once would both interrupt it, and one stop comes.
+    const change = this.queue.then(() => this.interrupting(work));
+    this.queue = change.catch(() => undefined);
     this.inProgress.add(change);
     const settled = () => this.inProgress.delete(change);
     change.then(settled, settled);
@@ -33,7 +36,7 @@ export class BreakpointChanges {
     try {
       return await work();
     } finally {
-      if (wasRunning) await run.continue().catch(() => undefined);
+      if (wasRunning) await run.resumeAfterSilentHalt().catch(() => undefined);
     }
   }
 }

@@ -11,6 +11,8 @@ import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errors, errorText } from './errors';
+import { formatLogMessage } from './logpointMessage';
+import { SilentStop } from './silentStop';
 import { StepOverGuard } from './stepOverGuard';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -47,7 +49,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private stopAtEntry = true;
   private lastThreadId = 1;
   /** Takes the next *stopped in silence (see swallowNextStop). */
-  private swallow: ((stop: StopInfo) => void) | undefined;
+  private readonly silent = new SilentStop();
 
   private moduleHook: string | undefined;
   /** stopAtEntry named a function: after start_kernel the kernel runs on to it (a temporary breakpoint). */
@@ -58,8 +60,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private pendingResync: (() => Promise<void>) | undefined;
   /** The last *stopped, shown or not: a continue from a breakpoint is watched by the guard. */
   private lastStop: StopInfo | undefined;
-  /** The vCPU the last continue resumed alone, if it did. */
-  private continuedThread: number | undefined;
+  /** The last forward resume from a breakpoint, run again once when its step over the breakpoint was lost. */
+  private again: { what: string; run: () => Promise<void> } | undefined;
   private readonly stepOver: StepOverGuard;
 
   constructor(
@@ -244,17 +246,13 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.forwardGuard?.('continue');
       await this.lockScheduler(onlyThread !== undefined);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
-      this.continuedThread = onlyThread;
+      this.again = { what: 'continuing', run: () => this.continue(onlyThread, true) };
       this.markRunning();
       await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
     });
   }
 
-  /**
-   * Resumes go to gdb one after the other, each deciding when its turn comes. Two at once (a
-   * client sending continue twice, or continue and a step) would both reach gdb: the second is
-   * refused, and its failure would mark a running kernel stopped.
-   */
+  /** Resumes go to gdb one by one, each deciding in its turn: a second at once would be refused by gdb and mark a running kernel stopped. */
   private resumes: Promise<void> = Promise.resolve();
 
   private oneResumeAtATime(work: () => Promise<void>): Promise<void> {
@@ -283,10 +281,24 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       stepInstruction: mi.execStepInstruction,
     }[kind](threadId);
     await this.forwardGuard?.('step');
-    await this.resume(command, singleThread);
+    await this.forwardStep(command, singleThread);
   }
 
-  /** Runs `command`, which resumes the target (a step or continue, either direction), as a step does. */
+  /** A step from a breakpoint is watched as a continue is: gdb steps over the breakpoint first, and that step can be lost too. */
+  private forwardStep(command: MiCommand, singleThread: boolean, afterLostStepOver = false): Promise<void> {
+    return this.oneResumeAtATime(async () => {
+      if (this.running) throw errors.kernelRunning();
+      await this.arming;
+      await this.settleResync();
+      await this.lockScheduler(singleThread);
+      await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
+      this.again = { what: 'stepping again', run: () => this.forwardStep(command, singleThread, true) };
+      this.markRunning();
+      await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+    });
+  }
+
+  /** Runs `command`, which resumes the target (a reverse step or continue), unwatched. */
   resume(command: MiCommand, singleThread = false): Promise<void> {
     return this.oneResumeAtATime(async () => {
       if (this.running) throw errors.kernelRunning();
@@ -294,12 +306,18 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.settleResync();
       await this.lockScheduler(singleThread);
       this.stepOver.disarm();
+      this.again = undefined;
       this.markRunning();
       await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
     });
   }
 
   async pause(): Promise<void> {
+    // Halted (or halting) for a breakpoint change or a snapshot: its resume shows this pause instead.
+    if (this.silentlyHalted) {
+      this.pauseRequested = true;
+      return;
+    }
     if (!this.running) return;
     this.pauseRequested = true;
     this.pauseSentAt = Date.now();
@@ -316,22 +334,11 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.pauseSentAt = undefined;
   }
 
-  /**
-   * The next *stopped is not reported: the caller made gdb stop for its own work (saving or
-   * loading a VM snapshot) or re-report where the target is (gdb reconnecting after a load).
-   */
+  /** The next *stopped is not reported (silentStop.ts). */
   swallowNextStop(): { stopped: Promise<StopInfo>; cancel: () => void } {
-    let cancel = () => undefined as void;
-    const stopped = new Promise<StopInfo>((resolve, reject) => {
-      this.swallow = resolve;
-      cancel = () => {
-        if (this.swallow === resolve) this.swallow = undefined;
-        reject(new Error('no stop came'));
-      };
-    });
-    stopped.catch(() => undefined);
-    return { stopped, cancel };
+    return this.silent.next();
   }
+
 
   /**
    * The target's state was replaced under a stopped gdb and gdb still has to be brought in
@@ -349,16 +356,37 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await resync?.();
   }
 
-  /** Stops a running target without telling VS Code; true when it was running. */
+  /** Between haltSilently and the resume after it: a pause then is owed a stop of its own. */
+  private silentlyHalted = false;
+
+  /**
+   * Stops a running target without telling VS Code; true when it was running (then the caller
+   * ends with resumeAfterSilentHalt). A user's pause on its way is waited for, and shown.
+   */
   async haltSilently(): Promise<boolean> {
     if (!this.running) return false;
+    if (this.pauseRequested) {
+      await new Promise((resolve) => this.once('stopped', resolve));
+      return false;
+    }
+    this.silentlyHalted = true;
     const { stopped, cancel } = this.swallowNextStop();
     await this.mi.send(mi.execInterrupt()).catch((error: unknown) => {
+      this.silentlyHalted = false;
       cancel();
       throw error;
     });
     await stopped;
     return true;
+  }
+
+  /** After a silent halt's work: the kernel runs on, unless the user paused meanwhile (then that stop is shown). */
+  async resumeAfterSilentHalt(): Promise<void> {
+    this.silentlyHalted = false;
+    if (!this.pauseRequested) return this.continue();
+    this.pauseRequested = false;
+    this.pauseSentAt = undefined;
+    this.emit('stopped', { reason: 'pause', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
   /**
@@ -376,6 +404,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   private markRunning(): void {
     this.running = true;
+    this.silentlyHalted = false;
     this.emit('resumed', true);
   }
 
@@ -403,20 +432,20 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }
     this.running = false;
     const stop = mapStop(record.results, this.pauseRequested);
-    this.pauseRequested = false;
-    this.pauseSentAt = undefined;
+    // A silent halt's stop is not the pause's: a pause asked for meanwhile is shown at its resume.
+    if (!this.silent.isWaiting) {
+      this.pauseRequested = false;
+      this.pauseSentAt = undefined;
+    }
     if (stop.threadId !== undefined) this.lastThreadId = stop.threadId;
     this.lastStop = stop;
     if (await this.stepOver.isLostStepOver(stop)) {
-      this.emit('output', `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); continuing.\n`);
-      await this.continue(this.continuedThread, true).catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
+      const again = this.again;
+      this.emit('output', `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); ${again?.what ?? 'continuing'}.\n`);
+      await (again?.run() ?? this.continue(undefined, true)).catch((error: unknown) => this.emit('output', `Could not resume: ${errorText(error)}\n`));
       return;
     }
-    if (this.swallow) {
-      const swallow = this.swallow;
-      this.swallow = undefined;
-      return swallow(stop);
-    }
+    if (this.silent.claim(stop)) return;
 
     if (this.entryBreakpoint !== undefined && (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)) {
       // At start_kernel, whether gdb reported our entry breakpoint or a user's at the same place.
@@ -453,7 +482,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     }
     const logMessage = stop.reason === 'breakpoint' ? this.breakpoints.logMessageFor(stop.breakpointNumber) : undefined;
     if (logMessage !== undefined) {
-      this.emit('output', `${await this.formatLogMessage(logMessage, stop.threadId ?? this.lastThreadId)}\n`);
+      this.emit('output', `${await formatLogMessage(this.mi, logMessage, stop.threadId ?? this.lastThreadId)}\n`);
       if (!(await this.breakpoints.realBreakpointAlsoHit().catch(() => false))) {
         await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after logpoint: ${errorText(error)}\n`));
         return;
@@ -461,26 +490,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     } else if (stop.reason === 'breakpoint') {
       this.breakpoints.noteHit(stop.breakpointNumber);
       for (const message of this.breakpoints.logMessagesAt(stop.frame?.optStr('addr'))) {
-        this.emit('output', `${await this.formatLogMessage(message, stop.threadId ?? this.lastThreadId)}\n`);
+        this.emit('output', `${await formatLogMessage(this.mi, message, stop.threadId ?? this.lastThreadId)}\n`);
       }
     }
     this.emit('stopped', stop);
-  }
-
-  /** "{expr}" parts of a logpoint message are evaluated in the stopped frame. */
-  private async formatLogMessage(message: string, threadId: number): Promise<string> {
-    const parts = message.split(/(\{[^{}]+\})/);
-    const values = await Promise.all(
-      parts.map(async (part) => {
-        if (!/^\{[^{}]+\}$/.test(part)) return part;
-        try {
-          const result = await this.mi.send(mi.evaluate(part.slice(1, -1), { threadId, frameLevel: 0 }));
-          return result.results.str('value');
-        } catch (error) {
-          return `<${errorText(error)}>`;
-        }
-      }),
-    );
-    return values.join('');
   }
 }

@@ -178,7 +178,7 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
     const what = `Saving snapshot "${name}"`;
     throw (await fullDiskError(what, layout.vmstate.file, target.config.request === 'launch' ? target.config.memory : undefined, error)) ?? snapshotFailure(what, error);
   } finally {
-    if (halted) await run.continue().catch(() => undefined);
+    if (halted) await run.resumeAfterSilentHalt().catch(() => undefined);
   }
   if (layout.unsaved.length) {
     context.print(`Snapshot "${name}" holds the VM state only: ${layout.unsaved.map((node) => node.file).join(', ')} (raw) is not part of it.\n`);

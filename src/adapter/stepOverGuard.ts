@@ -1,10 +1,11 @@
-// gdb continues from a breakpoint by stepping the stopped vCPU over it first, then lets the
-// kernel run. Now and then that step is lost (seen in CI on both arches, QEMU 7.2 and gdb 13,
-// never on demand): gdb reports the same breakpoint again, hit count one higher, and the kernel
-// has run nothing. The guard notes the stopped vCPU's registers before a continue from a
-// breakpoint; when the next stop is the same breakpoint on the same vCPU with every register as
-// it was, no instruction ran, and the kernel is resumed once more instead of showing a stop
-// that never happened. A real second hit always changes a register (sp, the flags, a counter).
+// gdb continues or steps from a breakpoint by stepping the stopped vCPU over it first. Now and
+// then that step is lost (seen in CI on both arches, QEMU 7.2 and gdb 13, never on demand; a
+// Step Over from vfs_read once in ~50 in the snapshot stress): gdb reports the same breakpoint
+// again, hit count one higher, and the kernel has run nothing. The guard notes the stopped
+// vCPU's registers before a continue or step from a breakpoint; when the next stop is the same
+// breakpoint on the same vCPU with every register as it was, no instruction ran, and the
+// resume is run once more instead of showing a stop that never happened (or a Step Over that
+// did not move). A real second hit always changes a register (sp, the flags, a counter).
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { StopInfo } from './stopReasons';
@@ -32,7 +33,7 @@ export class StepOverGuard {
 
   constructor(private readonly connection: MiConnection) {}
 
-  /** Before a forward continue: note where the last stop was, when it was at a breakpoint. */
+  /** Before a forward continue or step: note where the last stop was, when it was at a breakpoint. */
   async beforeContinue(lastStop: StopInfo | undefined, retry = false): Promise<void> {
     this.armed = undefined;
     this.retried = retry;
@@ -54,7 +55,7 @@ export class StepOverGuard {
     return registers === armed.registers;
   }
 
-  /** A step ends the watch: gdb keeps stepping until the line is left, so its stop is no lost step-over. Any other resume ends it at its stop. */
+  /** A resume that is not watched (reverse execution) ends the watch. Any other resume ends it at its stop. */
   disarm(): void {
     this.armed = undefined;
   }
