@@ -1,6 +1,6 @@
 // Error codes the adapter reports to the user. A UserError is shown as is (it names
 // the problem and the fix); anything else is a bug and is reported with its stack.
-import { MiCommandError } from '../mi/connection';
+import { MiCommandError, MiConnectionClosedError } from '../mi/connection';
 
 export enum ErrorCode {
   ProgramMissing = 1001,
@@ -110,6 +110,20 @@ export const errors = {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What reaches a request's answer when a handler did not name its error: gdb's refusal of a
+ * thread id is a stale reference (a task thread gone, a client's guess); any other refusal is
+ * gdb's word under GdbCommandFailed; gdb gone is GdbExited. Anything else stays a bug (Internal).
+ */
+export function namedErrorOf(error: unknown): UserError | undefined {
+  if (error instanceof UserError) return error;
+  if (error instanceof MiConnectionClosedError) return new UserError(ErrorCode.GdbExited, `gdb is gone: ${error.message}`);
+  if (!(error instanceof MiCommandError)) return undefined;
+  const thread = /Invalid thread id: (\S+)/.exec(error.message);
+  if (thread) return new UserError(ErrorCode.UnknownReference, `Unknown threadId ${thread[1]}: no vCPU or task thread has it now (the thread list changed since it was shown).`);
+  return new UserError(ErrorCode.GdbCommandFailed, `gdb refused ${error.command.trim().split(/\s/)[0]}: ${error.message}`);
 }
 
 /** A gdb refusal (bad expression, wrong type, unreadable memory) is the user's to read under `code`; anything else stays a bug. */

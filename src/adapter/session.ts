@@ -17,7 +17,7 @@ import type { Connected } from './connected';
 import { runCustomRequest } from './customRequests';
 import { resolveConfig, type ResolvedConfig } from './configCheck';
 import { launchAccel } from './launchAccel';
-import { ErrorCode, errors, errorText, gdbRefusalAs, showsUser, UserError } from './errors';
+import { ErrorCode, errors, errorText, gdbRefusalAs, namedErrorOf, showsUser, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
@@ -470,8 +470,9 @@ export class KernelQemuSession extends DebugSession {
       if (this.inFlight.end(response)) this.sendResponse(response);
     } catch (error) {
       if (!this.inFlight.end(response)) return;
-      if (error instanceof UserError) {
-        this.sendErrorResponse(response, { id: error.code, format: error.message, variables: {}, showUser: showsUser(error.code) });
+      const named = namedErrorOf(error);
+      if (named) {
+        this.sendErrorResponse(response, { id: named.code, format: named.message, variables: {}, showUser: showsUser(named.code) });
       } else {
         this.sendErrorResponse(response, { id: ErrorCode.Internal, format: errorText(error), variables: {}, showUser: true });
       }

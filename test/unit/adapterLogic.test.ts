@@ -111,3 +111,16 @@ test('two continues at once send one -exec-continue; a step sent while they go i
   await assert.rejects(run.step('next', 1), /The kernel is running: pause it first/);
   assert.equal(run.isRunning, true, 'a refused step leaves the kernel marked running');
 });
+
+test('an error no handler named: gdb\'s bad thread id is a stale reference, another gdb refusal GdbCommandFailed, gdb gone GdbExited, a bug stays Internal', async () => {
+  const { MiCommandError, MiConnectionClosedError } = await import('../../src/mi/connection');
+  const { namedErrorOf } = await import('../../src/adapter/errors');
+  const thread = namedErrorOf(new MiCommandError('Invalid thread id: 999999', '-stack-list-frames --thread 999999 0 20'));
+  assert.equal(thread?.code, ErrorCode.UnknownReference);
+  assert.match(thread?.message ?? '', /Unknown threadId 999999/);
+  const refused = namedErrorOf(new MiCommandError('No symbol "nope" in current context.', '-data-evaluate-expression nope'));
+  assert.equal(refused?.code, ErrorCode.GdbCommandFailed);
+  assert.equal(refused?.message, 'gdb refused -data-evaluate-expression: No symbol "nope" in current context.');
+  assert.equal(namedErrorOf(new MiConnectionClosedError('gdb exited (code 1)'))?.code, ErrorCode.GdbExited);
+  assert.equal(namedErrorOf(new TypeError("Cannot read properties of undefined (reading 'x')")), undefined);
+});
