@@ -31,7 +31,7 @@ function sourceLine(frame: DebugProtocol.StackFrame): string {
 }
 
 function describeFrame(frame: DebugProtocol.StackFrame): string {
-  const where = frame.source?.path ? `${frame.source.path}:${frame.line}` : frame.instructionPointerReference ?? '';
+  const where = frame.source?.path ? `${frame.source.path}:${frame.line}` : (frame.instructionPointerReference ?? '');
   return `${frame.name} at ${where}`;
 }
 

@@ -6,13 +6,12 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { now, removeDir, startQemu, tempDir, waitForPath, within, type BenchKernel, type BenchQemu } from './common';
 import { DapSession, ENTRY_FUNCTION, STOP_FUNCTION, STOP_TIMEOUT_MS, startDapClient, stoppedEvent, type Tool } from './tools';
 
-
 /** `peerDir`: the installed cdt-gdb-adapter package (peer.ts). */
 export function cdtTool(kernel: BenchKernel, peerDir: string): Tool {
   return {
     name: 'cdt',
     label: 'cdt-gdb-adapter',
-    warmNote: 'cdt-gdb-adapter does not enable gdb\'s index cache: cold and warm are the same launch',
+    warmNote: "cdt-gdb-adapter does not enable gdb's index cache: cold and warm are the same launch",
     async launch() {
       const runtimeDir = tempDir('cdt');
       const { client, pid } = await startDapClient(path.join(peerDir, 'dist/debugTargetAdapter.js'), 'gdbtarget', process.env);
@@ -86,4 +85,3 @@ class CdtSession extends DapSession {
     removeDir(this.runtimeDir);
   }
 }
-

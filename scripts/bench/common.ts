@@ -21,8 +21,23 @@ export interface BenchKernel {
 }
 
 /** A kernel-qemu launch of the bench kernel as every DAP scenario starts it (TCG, the bench's QEMU and gdb). */
-export function kqLaunchArguments(kernel: BenchKernel, name: string, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-  return { type: 'kernel-qemu', request: 'launch', name, program: kernel.vmlinux, kernel: kernel.kernel, initrd: kernel.initrd, accel: 'tcg', gdbPath: kernel.gdb, qemuPath: kernel.qemu, ...extra };
+export function kqLaunchArguments(
+  kernel: BenchKernel,
+  name: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name,
+    program: kernel.vmlinux,
+    kernel: kernel.kernel,
+    initrd: kernel.initrd,
+    accel: 'tcg',
+    gdbPath: kernel.gdb,
+    qemuPath: kernel.qemu,
+    ...extra,
+  };
 }
 
 /** The Debian debug kernel fetched by scripts/fetch-kernels.sh (the same one the adapter tests use). */

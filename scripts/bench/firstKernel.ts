@@ -22,7 +22,10 @@ export async function firstKernelScenario(add: Add, note: (key: string, text: st
   const raw = tempDir('first-kernel-raw');
   try {
     let started = now();
-    const built = await runSteps(await planTarget({ kind: 'kernel', name: 'bench', srcDir: src, objDir: kq }, { id: 'build-kernel' }, options), { output: () => undefined });
+    const built = await runSteps(
+      await planTarget({ kind: 'kernel', name: 'bench', srcDir: src, objDir: kq }, { id: 'build-kernel' }, options),
+      { output: () => undefined },
+    );
     if (!built.ok) throw new Error(`Build Kernel: ${built.failedStep}: ${built.firstError}`);
     add('guest.firstKernel', 'kq', now() - started);
     started = now();

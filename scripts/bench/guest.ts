@@ -51,7 +51,12 @@ async function initramfs(kernel: BenchKernel, dir: string, add: Add, reps: numbe
 }
 
 async function images(kernel: BenchKernel, dir: string, add: Add): Promise<string> {
-  const request = { arch: kernel.arch, output: path.join(dir, `debian-${kernel.arch}.qcow2`), modulesRoot: path.join(path.dirname(kernel.vmlinux), 'guest-modules'), cacheDir: cacheDir() };
+  const request = {
+    arch: kernel.arch,
+    output: path.join(dir, `debian-${kernel.arch}.qcow2`),
+    modulesRoot: path.join(path.dirname(kernel.vmlinux), 'guest-modules'),
+    cacheDir: cacheDir(),
+  };
   let started = now();
   const cold = await runSteps(debianImageSteps(request), { output: () => undefined });
   if (!cold.ok) throw new Error(`Debian image: ${cold.failedStep}: ${cold.firstError}`);
@@ -66,7 +71,19 @@ async function images(kernel: BenchKernel, dir: string, add: Add): Promise<strin
   started = now();
   const hook = `cp -ax "$1/." "${dir}/raw-root/" && mke2fs -q -F -t ext4 -d "${dir}/raw-root" "${raw}" 2048M`;
   mkdirSync(path.join(dir, 'raw-root'));
-  execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', `--architectures=${kernel.arch === 'x86_64' ? 'amd64' : 'arm64'}`, `--include=${BASE_PACKAGES.join(',')}`, `--customize-hook=${hook}`, 'bookworm', '/dev/null'], { stdio: 'ignore' });
+  execFileSync(
+    'mmdebstrap',
+    [
+      '--quiet',
+      '--variant=minbase',
+      `--architectures=${kernel.arch === 'x86_64' ? 'amd64' : 'arm64'}`,
+      `--include=${BASE_PACKAGES.join(',')}`,
+      `--customize-hook=${hook}`,
+      'bookworm',
+      '/dev/null',
+    ],
+    { stdio: 'ignore' },
+  );
   execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, path.join(dir, 'raw.qcow2')]);
   add('guest.image.cold', 'raw', now() - started);
   started = now();
@@ -83,7 +100,18 @@ async function bootThroughAdapter(kernel: BenchKernel, initrd: string, image: st
   try {
     const started = now();
     await client.initializeRequest({ adapterID: 'kernel-qemu' });
-    const launched = client.launchRequest({ type: 'kernel-qemu', request: 'launch', name: 'bench', program: kernel.vmlinux, kernel: kernel.kernel, initrd, rootfs: image, memory: 1024, accel: 'tcg', stopAtEntry: false } as DebugProtocol.LaunchRequestArguments);
+    const launched = client.launchRequest({
+      type: 'kernel-qemu',
+      request: 'launch',
+      name: 'bench',
+      program: kernel.vmlinux,
+      kernel: kernel.kernel,
+      initrd,
+      rootfs: image,
+      memory: 1024,
+      accel: 'tcg',
+      stopAtEntry: false,
+    } as DebugProtocol.LaunchRequestArguments);
     await client.waitForEvent('initialized');
     await client.configurationDoneRequest();
     await launched;
@@ -103,11 +131,34 @@ async function bootRaw(kernel: BenchKernel, initrd: string, image: string, add: 
   const serial = kernel.arch === 'x86_64' ? 'ttyS0' : 'ttyAMA0';
   const machine = kernel.arch === 'x86_64' ? [] : ['-machine', 'virt', '-cpu', 'max'];
   const started = now();
-  const qemu = spawn(kernel.qemu, [
-    '-accel', 'tcg', ...machine, '-m', '1024', '-nodefaults', '-display', 'none', '-serial', 'stdio',
-    '-kernel', kernel.kernel, '-initrd', initrd, '-append', `console=${serial} nokaslr root=/dev/vda rw kq.net=user${kernel.arch === 'aarch64' ? ' arm64.nopauth' : ''}`,
-    '-drive', `file=${image},format=qcow2,if=virtio`, '-netdev', 'user,id=n', '-device', 'virtio-net-pci,netdev=n',
-  ], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const qemu = spawn(
+    kernel.qemu,
+    [
+      '-accel',
+      'tcg',
+      ...machine,
+      '-m',
+      '1024',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-kernel',
+      kernel.kernel,
+      '-initrd',
+      initrd,
+      '-append',
+      `console=${serial} nokaslr root=/dev/vda rw kq.net=user${kernel.arch === 'aarch64' ? ' arm64.nopauth' : ''}`,
+      '-drive',
+      `file=${image},format=qcow2,if=virtio`,
+      '-netdev',
+      'user,id=n',
+      '-device',
+      'virtio-net-pci,netdev=n',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let text = '';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -126,12 +177,21 @@ async function bootRaw(kernel: BenchKernel, initrd: string, image: string, add: 
   }
 }
 
-export async function guestScenario(kernel: BenchKernel, tools: readonly ToolName[], reps: number, add: Add, note: (key: string, text: string) => void): Promise<void> {
+export async function guestScenario(
+  kernel: BenchKernel,
+  tools: readonly ToolName[],
+  reps: number,
+  add: Add,
+  note: (key: string, text: string) => void,
+): Promise<void> {
   const dir = tempDir('guest');
   try {
     const initrd = await initramfs(kernel, dir, add, reps);
     const image = await images(kernel, dir, add);
-    note('guest', `Debian bookworm minbase + ${BASE_PACKAGES.length} packages, 2 GiB ext4 in qcow2; cold builds once per tool; boot = launch to the serial autologin, ${kernel.arch}, TCG`);
+    note(
+      'guest',
+      `Debian bookworm minbase + ${BASE_PACKAGES.length} packages, 2 GiB ext4 in qcow2; cold builds once per tool; boot = launch to the serial autologin, ${kernel.arch}, TCG`,
+    );
     // A copy each, so neither boot changes the image the other boots.
     const copy = (name: string) => {
       copyFileSync(image, path.join(dir, name));

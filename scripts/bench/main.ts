@@ -53,7 +53,19 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { arch: 'x86_64', reps: 3, steps: 20, dataReps: 5, snapshotReps: 3, out: undefined, tools: ['raw', 'kq', 'cdt'], scenarios: new Set(['1', '2', '6', '7', '14']), build: true, packageVsix: true, soakRounds: 500 };
+  const options: Options = {
+    arch: 'x86_64',
+    reps: 3,
+    steps: 20,
+    dataReps: 5,
+    snapshotReps: 3,
+    out: undefined,
+    tools: ['raw', 'kq', 'cdt'],
+    scenarios: new Set(['1', '2', '6', '7', '14']),
+    build: true,
+    packageVsix: true,
+    soakRounds: 500,
+  };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const value = () => {
@@ -70,7 +82,12 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--soak-rounds') options.soakRounds = Math.max(30, Number(value()));
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--tools') options.tools = value().split(',') as ToolName[];
-    else if (arg === '--scenarios') options.scenarios = new Set(value().split(',').map((scenario) => (/^[2-5]$/.test(scenario) ? '2' : scenario)));
+    else if (arg === '--scenarios')
+      options.scenarios = new Set(
+        value()
+          .split(',')
+          .map((scenario) => (/^[2-5]$/.test(scenario) ? '2' : scenario)),
+      );
     else if (arg === '--no-build') options.build = false;
     else if (arg === '--no-package') options.packageVsix = false;
     else throw new Error(`unknown option ${arg}`);
@@ -178,7 +195,12 @@ async function rounds(running: readonly Running[], count: number, work: (run: Ru
  * Step cycles, the big struct, registers/memory/disassembly and snapshots: one warm session
  * per tool, all alive at once, the tools taking turns at every repetition.
  */
-async function sessionScenarios(tools: readonly Tool[], options: Options, results: Results, cacheRoot: (tool: Tool) => string): Promise<void> {
+async function sessionScenarios(
+  tools: readonly Tool[],
+  options: Options,
+  results: Results,
+  cacheRoot: (tool: Tool) => string,
+): Promise<void> {
   const running: Running[] = [];
   try {
     for (const tool of tools) {
@@ -221,7 +243,9 @@ async function sessionScenarios(tools: readonly Tool[], options: Options, result
     log(`${options.dataReps} x expand, registers, memory, disassembly each`);
     for (const { tool, session } of running) {
       if (!session.checkEditing) continue;
-      results.notes[`editing.${tool.name}`] = await session.checkEditing().catch((error: unknown) => `FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      results.notes[`editing.${tool.name}`] = await session
+        .checkEditing()
+        .catch((error: unknown) => `FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
 
     const snapshotting = running.filter(({ session }) => session.snapshot !== undefined);
@@ -264,7 +288,11 @@ async function main(): Promise<void> {
   if (options.build) execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   // The peer adapter is installed (outside the project) only when it is run.
   const peer = options.tools.includes('cdt') ? ensurePeerAdapter(log) : undefined;
-  const all: Partial<Record<ToolName, Tool>> = { raw: rawTool(kernel), kq: kernelQemuTool(kernel), ...(peer ? { cdt: cdtTool(kernel, peer.dir) } : {}) };
+  const all: Partial<Record<ToolName, Tool>> = {
+    raw: rawTool(kernel),
+    kq: kernelQemuTool(kernel),
+    ...(peer ? { cdt: cdtTool(kernel, peer.dir) } : {}),
+  };
   const tools = options.tools.map((name) => {
     if (!all[name]) throw new Error(`--tools: unknown tool ${name}`);
     return all[name];
@@ -306,33 +334,62 @@ async function main(): Promise<void> {
   }
   if (options.scenarios.has('8')) {
     log(`scenario 8: ${FORKED_TASKS} forked tasks: list them, expand one sleeping task's stack (${options.reps} times per tool)`);
-    await tasksScenario(kernel, options.tools, options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await tasksScenario(
+      kernel,
+      options.tools,
+      options.reps,
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.scenarios.has('9')) {
     log('scenario 9: the guest: initramfs, Debian image (cold, cached), boot to the autologin shell');
-    await guestScenario(kernel, options.tools, options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await guestScenario(
+      kernel,
+      options.tools,
+      options.reps,
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.scenarios.has('10')) {
     log('scenario 10: the first kernel of a fresh tree (the minimal QEMU configuration), Build Kernel against the make commands');
-    await firstKernelScenario((metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await firstKernelScenario(
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.scenarios.has('11')) {
     log(`scenario 11: F5's Build Kernel in a built, unchanged tree against a no-op make (${options.reps} times)`);
-    await upToDateScenario(options.reps, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await upToDateScenario(
+      options.reps,
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.scenarios.has('12')) {
     log(`scenario 12: one session, ${options.soakRounds} breakpoint hits with 4 steps each, init_task expanded every 5th`);
-    await soakScenario(kernel, options.soakRounds, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await soakScenario(
+      kernel,
+      options.soakRounds,
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.scenarios.has('13')) {
     log('scenario 13: time travel: record overhead, Reverse Continue and Step Back, kernel-qemu against raw gdb on the same recording');
-    await reverseScenario(kernel, (metric, tool, value) => add(results, metric, tool, value), (key, text) => (results.notes[key] = text));
+    await reverseScenario(
+      kernel,
+      (metric, tool, value) => add(results, metric, tool, value),
+      (key, text) => (results.notes[key] = text),
+    );
   }
   if (options.tools.includes('kq') && options.scenarios.has('6')) {
     log('scenario 6: activation, .vsix');
     const activation = measureActivation();
     add(results, 'static.activation', 'kq', activation.total);
-    results.notes['static.activation'] = `load ${activation.load.toFixed(1)} ms + activate() ${activation.activate.toFixed(1)} ms, fresh node, stand-in vscode`;
+    results.notes['static.activation'] =
+      `load ${activation.load.toFixed(1)} ms + activate() ${activation.activate.toFixed(1)} ms, fresh node, stand-in vscode`;
     if (options.packageVsix) add(results, 'static.vsix', 'kq', measureVsix() / 1024);
   }
 

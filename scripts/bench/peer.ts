@@ -29,7 +29,10 @@ export function ensurePeerAdapter(log: (text: string) => void): { dir: string; v
     writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'kernel-qemu-bench-peer', private: true }, null, 2)}\n`);
     log(`installing ${PEER_PACKAGE}@${PEER_VERSION} into ${dir} (once; it builds a native module: needs make and a C++ compiler)`);
     try {
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--save-exact', `${PEER_PACKAGE}@${PEER_VERSION}`], { cwd: dir, stdio: 'inherit' });
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--save-exact', `${PEER_PACKAGE}@${PEER_VERSION}`], {
+        cwd: dir,
+        stdio: 'inherit',
+      });
     } catch (error) {
       throw new Error(
         `could not install ${PEER_PACKAGE}@${PEER_VERSION} into ${dir} (${error instanceof Error ? error.message : String(error)}): install build-essential (make, g++), or run the bench without it: --tools raw,kq`,

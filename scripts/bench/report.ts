@@ -104,7 +104,12 @@ function aboveRaw(label: string, metric: string, limit: number): Target {
     evaluate: (r) => {
       const kq = med(r, metric, 'kq');
       const raw = med(r, metric, 'raw');
-      return check(kq !== undefined && raw !== undefined ? kq - raw : undefined, limit, (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms`, `<= +${limit} ms`);
+      return check(
+        kq !== undefined && raw !== undefined ? kq - raw : undefined,
+        limit,
+        (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms`,
+        `<= +${limit} ms`,
+      );
     },
   };
 }
@@ -167,7 +172,8 @@ export const TARGETS: readonly Target[] = [
       const result = check(med(r, 'expand.total', 'kq'), 100, (value) => format(value, 'ms'), '<= 100 ms');
       if (result.pass === undefined) return result; // scenario 3 did not run
       const editing = r.notes['editing.kq'];
-      if (!editing || /^FAILED/.test(editing)) return { ...result, value: `${result.value}; editing: ${editing ?? 'not checked'}`, pass: false };
+      if (!editing || /^FAILED/.test(editing))
+        return { ...result, value: `${result.value}; editing: ${editing ?? 'not checked'}`, pass: false };
       return result;
     },
   },
@@ -197,11 +203,19 @@ export const TARGETS: readonly Target[] = [
     evaluate: (r) => {
       const result = check(med(r, 'build.upToDate', 'kq'), 1000, (value) => format(value, 'ms'), '<= 1 s');
       const raw = med(r, 'build.upToDate', 'raw');
-      return result.pass === undefined || raw === undefined ? result : { ...result, value: `${result.value} (no-op make ${format(raw, 'ms')})` };
+      return result.pass === undefined || raw === undefined
+        ? result
+        : { ...result, value: `${result.value} (no-op make ${format(raw, 'ms')})` };
     },
   },
-  { label: 'soak: adapter RSS growth <= 10 MB', evaluate: (r) => check(med(r, 'soak.adapterRss', 'kq'), 10, (value) => format(value, 'MiB'), '<= 10 MiB') },
-  { label: 'soak: adapter open fds flat', evaluate: (r) => check(med(r, 'soak.adapterFds', 'kq'), 0, (value) => format(value, 'count'), '<= 0') },
+  {
+    label: 'soak: adapter RSS growth <= 10 MB',
+    evaluate: (r) => check(med(r, 'soak.adapterRss', 'kq'), 10, (value) => format(value, 'MiB'), '<= 10 MiB'),
+  },
+  {
+    label: 'soak: adapter open fds flat',
+    evaluate: (r) => check(med(r, 'soak.adapterFds', 'kq'), 0, (value) => format(value, 'count'), '<= 0'),
+  },
   {
     label: 'soak: p99 step (last 100) <= 1.5x the first 100',
     evaluate: (r) => {
@@ -210,9 +224,15 @@ export const TARGETS: readonly Target[] = [
       return check(first && last !== undefined ? last / first : undefined, 1.5, ratio, '<= 1.50x');
     },
   },
-  { label: 'extension activation <= 30 ms', evaluate: (r) => check(med(r, 'static.activation', 'kq'), 30, (value) => format(value, 'ms'), '<= 30 ms') },
+  {
+    label: 'extension activation <= 30 ms',
+    evaluate: (r) => check(med(r, 'static.activation', 'kq'), 30, (value) => format(value, 'ms'), '<= 30 ms'),
+  },
   { label: '.vsix <= 1 MB', evaluate: (r) => check(med(r, 'static.vsix', 'kq'), 1024, (value) => format(value, 'KiB'), '<= 1024 KiB') },
-  { label: 'adapter peak RSS <= 80 MB', evaluate: (r) => check(med(r, 'static.rss', 'kq'), 80, (value) => format(value, 'MiB'), '<= 80 MiB') },
+  {
+    label: 'adapter peak RSS <= 80 MB',
+    evaluate: (r) => check(med(r, 'static.rss', 'kq'), 80, (value) => format(value, 'MiB'), '<= 80 MiB'),
+  },
 ];
 
 export function evaluateTargets(results: Results, targets: readonly Target[]): TargetResult[] {
@@ -235,7 +255,13 @@ export function formatReport(results: Results): string {
     const kq = med(results, row.metric, 'kq');
     const raw = med(results, row.metric, 'raw');
     const cdt = med(results, row.metric, 'cdt');
-    return [row.scenario, row.label, ...cells, kq !== undefined && raw ? ratio(kq / raw) : '', kq !== undefined && cdt ? ratio(kq / cdt) : ''];
+    return [
+      row.scenario,
+      row.label,
+      ...cells,
+      kq !== undefined && raw ? ratio(kq / raw) : '',
+      kq !== undefined && cdt ? ratio(kq / cdt) : '',
+    ];
   });
   const counts = results.options;
   const lines = [
@@ -247,7 +273,12 @@ export function formatReport(results: Results): string {
     '',
     table(
       ['target', 'measured', 'limit', 'result'],
-      results.targets.map((target) => [target.target, target.value, target.limit, target.pass === undefined ? 'n/a' : target.pass ? 'PASS' : 'MISS']),
+      results.targets.map((target) => [
+        target.target,
+        target.value,
+        target.limit,
+        target.pass === undefined ? 'n/a' : target.pass ? 'PASS' : 'MISS',
+      ]),
     ),
     '',
     ...Object.entries(results.notes).map(([key, note]) => `note ${key}: ${note}`),

@@ -72,7 +72,8 @@ class Dap {
 }
 
 export async function reverseScenario(kernel: BenchKernel, add: Add, note: (key: string, text: string) => void): Promise<void> {
-  if (kernel.arch !== 'aarch64') throw new Error('scenario 13 runs on arm64 (--arch aarch64): on x86_64 QEMU 7.2 deadlocks in reverse runs');
+  if (kernel.arch !== 'aarch64')
+    throw new Error('scenario 13 runs on arm64 (--arch aarch64): on x86_64 QEMU 7.2 deadlocks in reverse runs');
   const dir = tempDir('reverse');
   const log = path.join(dir, 'boot.rr');
   const base = kqLaunchArguments(kernel, 'bench reverse', { stopAtEntry: false });
@@ -84,7 +85,8 @@ export async function reverseScenario(kernel: BenchKernel, add: Add, note: (key:
         const started = now();
         await session.launch(record ? { ...base, record: log } : base);
         add('record.firstOpen', record ? 'kq' : 'raw', now() - started);
-        if (record) for (let hit = 0; hit < 2; hit++) await session.timed(() => session.client.continueRequest({ threadId: session.threadId }));
+        if (record)
+          for (let hit = 0; hit < 2; hit++) await session.timed(() => session.client.continueRequest({ threadId: session.threadId }));
       } finally {
         await session.close();
       }

@@ -49,7 +49,12 @@ function p99(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN;
 }
 
-export async function soakScenario(kernel: BenchKernel, rounds: number, add: Add, note: (key: string, text: string) => void): Promise<void> {
+export async function soakScenario(
+  kernel: BenchKernel,
+  rounds: number,
+  add: Add,
+  note: (key: string, text: string) => void,
+): Promise<void> {
   const client = new DebugClient('node', path.join(ROOT, 'dist/adapter.js'), 'kernel-qemu', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
   client.defaultTimeout = TIMEOUT_MS;
   await client.start();

@@ -54,12 +54,20 @@ export async function rawTasks(kernel: BenchKernel, reps: number): Promise<TaskM
     const stopped = gdb.nextStop();
     await gdb.send('-exec-interrupt');
     await within(60_000, 'raw: pause', stopped);
-    const value = async (expression: string) => BigInt(miField(await gdb.send(`-data-evaluate-expression ${miQuote(expression)}`), 'value')!.split(' ')[0]!);
+    const value = async (expression: string) =>
+      BigInt(miField(await gdb.send(`-data-evaluate-expression ${miQuote(expression)}`), 'value')!.split(' ')[0]!);
     const offset = (member: string) => value(`(unsigned long)&((struct task_struct *)0)->${member}`);
-    const [tasksAt, pidAt, onCpuAt, commAt, head] = [await offset('tasks'), await offset('pid'), await offset('on_cpu'), await offset('comm'), await value('(unsigned long)&init_task.tasks')];
+    const [tasksAt, pidAt, onCpuAt, commAt, head] = [
+      await offset('tasks'),
+      await offset('pid'),
+      await offset('on_cpu'),
+      await offset('comm'),
+      await value('(unsigned long)&init_task.tasks'),
+    ];
     const start = [tasksAt, pidAt, onCpuAt, commAt].reduce((a, b) => (a < b ? a : b));
     const length = Number([tasksAt + 8n, pidAt + 4n, onCpuAt + 4n, commAt + 16n].reduce((a, b) => (a > b ? a : b)) - start);
-    const read = async (address: bigint, count: number) => Buffer.from(miField(await gdb.send(`-data-read-memory-bytes 0x${address.toString(16)} ${count}`), 'contents')!, 'hex');
+    const read = async (address: bigint, count: number) =>
+      Buffer.from(miField(await gdb.send(`-data-read-memory-bytes 0x${address.toString(16)} ${count}`), 'contents')!, 'hex');
     const measures: TaskMeasure[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const listed = now();
@@ -123,7 +131,13 @@ export async function kernelQemuTasks(kernel: BenchKernel, reps: number): Promis
   }
 }
 
-export async function tasksScenario(kernel: BenchKernel, tools: readonly ToolName[], reps: number, add: (metric: string, tool: ToolName, value: number) => void, note: (key: string, text: string) => void): Promise<void> {
+export async function tasksScenario(
+  kernel: BenchKernel,
+  tools: readonly ToolName[],
+  reps: number,
+  add: (metric: string, tool: ToolName, value: number) => void,
+  note: (key: string, text: string) => void,
+): Promise<void> {
   for (const [tool, run] of [
     ['raw', rawTasks],
     ['kq', kernelQemuTasks],

@@ -25,7 +25,9 @@ export async function upToDateScenario(reps: number, add: Add, note: (key: strin
   const options: PlanOptions = { jobs, hostArch: 'x86_64', arch: 'x86_64' };
   const build = async (extra: Partial<PlanOptions> = {}) => {
     const lines: string[] = [];
-    const result = await runSteps(await planTarget(tree, { id: 'build-kernel' }, { ...options, ...extra }), { output: (text) => lines.push(text) });
+    const result = await runSteps(await planTarget(tree, { id: 'build-kernel' }, { ...options, ...extra }), {
+      output: (text) => lines.push(text),
+    });
     if (!result.ok) throw new Error(`Build Kernel: ${result.failedStep}: ${result.firstError}\n${lines.join('').slice(-2000)}`);
     return lines.join('');
   };

@@ -76,7 +76,15 @@ export class BreakpointService {
     const source = { path: file, name: file.split('/').pop() ?? file };
     return this.replace(
       `source:${file}`,
-      requested.map((bp) => ({ kind: 'source', location: `${debuggerPath}:${bp.line}`, condition: bp.condition, hitCondition: bp.hitCondition, logMessage: bp.logMessage, mode: bp.mode, source })),
+      requested.map((bp) => ({
+        kind: 'source',
+        location: `${debuggerPath}:${bp.line}`,
+        condition: bp.condition,
+        hitCondition: bp.hitCondition,
+        logMessage: bp.logMessage,
+        mode: bp.mode,
+        source,
+      })),
     );
   }
 
@@ -107,13 +115,21 @@ export class BreakpointService {
 
   /** What the data breakpoints gdb has in watch (reverse.ts reads their values around a Reverse Continue). */
   get watchedExpressions(): string[] {
-    return this.all().filter((bp) => bp.spec.kind === 'data' && bp.gdbNumber !== undefined).map((bp) => bp.spec.location);
+    return this.all()
+      .filter((bp) => bp.spec.kind === 'data' && bp.gdbNumber !== undefined)
+      .map((bp) => bp.spec.location);
   }
 
   setDataBreakpoints(requested: readonly DebugProtocol.DataBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
     return this.replace(
       'data',
-      requested.map((bp) => ({ kind: 'data', location: bp.dataId, condition: bp.condition, hitCondition: bp.hitCondition, access: bp.accessType ?? 'write' })),
+      requested.map((bp) => ({
+        kind: 'data',
+        location: bp.dataId,
+        condition: bp.condition,
+        hitCondition: bp.hitCondition,
+        access: bp.accessType ?? 'write',
+      })),
     );
   }
 
@@ -124,7 +140,11 @@ export class BreakpointService {
    */
   async realBreakpointAlsoHit(): Promise<boolean> {
     const table = (await this.mi.send(mi.breakList())).results.tuple('BreakpointTable').tuples('body');
-    const ours = new Map(this.all().filter((bp) => bp.gdbNumber !== undefined).map((bp) => [bp.gdbNumber!, bp]));
+    const ours = new Map(
+      this.all()
+        .filter((bp) => bp.gdbNumber !== undefined)
+        .map((bp) => [bp.gdbNumber!, bp]),
+    );
     let hit = false;
     for (const row of table) {
       const number = row.str('number');
@@ -198,7 +218,14 @@ export class BreakpointService {
     const kept: Installed[] = [];
     const next: Installed[] = [];
     for (const spec of specs) {
-      const key = JSON.stringify([spec.location, spec.condition ?? '', spec.hitCondition ?? '', spec.logMessage ?? '', spec.mode ?? '', spec.access ?? '']);
+      const key = JSON.stringify([
+        spec.location,
+        spec.condition ?? '',
+        spec.hitCondition ?? '',
+        spec.logMessage ?? '',
+        spec.mode ?? '',
+        spec.access ?? '',
+      ]);
       const existing = remaining.get(key);
       if (existing) {
         remaining.delete(key);
@@ -223,7 +250,17 @@ export class BreakpointService {
     const response: DebugProtocol.Breakpoint = { id, verified: false };
     if (spec.source) response.source = spec.source;
     if (hit.error) response.message = hit.error;
-    return { spec, key, id, gdbNumber: undefined, ignoreCount: hit.ignoreCount, hardware: false, hardwareForBoot: false, waitingForSlot: false, response };
+    return {
+      spec,
+      key,
+      id,
+      gdbNumber: undefined,
+      ignoreCount: hit.ignoreCount,
+      hardware: false,
+      hardwareForBoot: false,
+      waitingForSlot: false,
+      response,
+    };
   }
 
   private async remove(bp: Installed): Promise<void> {
@@ -254,7 +291,13 @@ export class BreakpointService {
       bp.hardware = wantsHardware;
       bp.hardwareForBoot = wantsHardware && !isData && spec.mode !== HARDWARE_MODE && !this.policy.alwaysHardware;
       if (isData) await this.applyWatchOptions(bp);
-      const message = isData ? undefined : wantsHardware ? (bp.hardwareForBoot ? 'hardware breakpoint while the kernel boots' : 'hardware breakpoint') : undefined;
+      const message = isData
+        ? undefined
+        : wantsHardware
+          ? bp.hardwareForBoot
+            ? 'hardware breakpoint while the kernel boots'
+            : 'hardware breakpoint'
+          : undefined;
       const { message: _old, ...rest } = bp.response;
       bp.response = { ...rest, ...describeLocation(info), verified: true, ...(message ? { message } : {}) };
     } catch (error) {
@@ -269,7 +312,12 @@ export class BreakpointService {
   private async insertPending(bp: Installed, reason: string): Promise<void> {
     try {
       const result = await this.mi.send(
-        mi.breakInsert({ location: bp.spec.location, pending: true, ...(bp.spec.condition ? { condition: bp.spec.condition } : {}), ...(bp.ignoreCount > 0 ? { ignoreCount: bp.ignoreCount } : {}) }),
+        mi.breakInsert({
+          location: bp.spec.location,
+          pending: true,
+          ...(bp.spec.condition ? { condition: bp.spec.condition } : {}),
+          ...(bp.ignoreCount > 0 ? { ignoreCount: bp.ignoreCount } : {}),
+        }),
       );
       bp.gdbNumber = result.results.tuple('bkpt').str('number');
       bp.response = { ...bp.response, verified: false, message: `${reason} Pending: placed when a module that defines it is loaded.` };
@@ -335,7 +383,10 @@ export async function disablePatchableEntryLocations(connection: MiConnection, b
   const addresses = locations.map((location) => parseAddress(location.optStr('addr')));
   const shadowed = locations.filter((_location, index) => {
     const address = addresses[index];
-    return address !== undefined && addresses.some((other) => other !== undefined && other > address && other - address <= PATCHABLE_ENTRY_MAX_BYTES);
+    return (
+      address !== undefined &&
+      addresses.some((other) => other !== undefined && other > address && other - address <= PATCHABLE_ENTRY_MAX_BYTES)
+    );
   });
   if (shadowed.length > 0) await connection.send(mi.breakDisable(shadowed.map((location) => location.str('number'))));
 }

@@ -30,14 +30,20 @@ export const CAPABILITIES: DebugProtocol.Capabilities = {
   supportsGotoTargetsRequest: true,
   supportsValueFormattingOptions: true,
   supportsCancelRequest: true,
-  exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({ filter, label, description, default: on })),
+  exceptionBreakpointFilters: KERNEL_EXCEPTION_FILTERS.map(({ filter, label, description, default: on }) => ({
+    filter,
+    label,
+    description,
+    default: on,
+  })),
   supportsCompletionsRequest: true,
   completionTriggerCharacters: ['.', '>'],
   breakpointModes: [
     {
       mode: HARDWARE_MODE,
       label: 'Hardware',
-      description: 'A hardware breakpoint: hits before the kernel is relocated and under KVM; uses one of the target\'s few debug registers.',
+      description:
+        "A hardware breakpoint: hits before the kernel is relocated and under KVM; uses one of the target's few debug registers.",
       appliesTo: ['source', 'instruction'],
     },
   ],

@@ -149,7 +149,10 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     const target = optString(args.target);
     const monitor = optString(args.monitor) === undefined ? undefined : at(args.monitor as string);
     if (!target && !monitor) {
-      throw new UserError(ErrorCode.BadArgument, "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or 'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).");
+      throw new UserError(
+        ErrorCode.BadArgument,
+        "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or 'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).",
+      );
     }
     return { ...common, request, target, monitor };
   }
@@ -178,33 +181,44 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   if (snapshot !== undefined) await checkLaunchSnapshot(snapshot, storage.image, qemuPath);
   // QEMU 7.2 records no network device and no shared folder: a recorded run has neither.
   const recording = (args.record !== undefined && args.record !== false) || typeof args.replay === 'string';
-  if (recording && (args.network === 'user' || (Array.isArray(args.ports) && args.ports.length > 0) || (Array.isArray(args.shares) && args.shares.length > 0))) {
-    throw new UserError(ErrorCode.BadArgument, "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records neither): remove 'network', 'ports' and 'shares' from this configuration.");
+  if (
+    recording &&
+    (args.network === 'user' ||
+      (Array.isArray(args.ports) && args.ports.length > 0) ||
+      (Array.isArray(args.shares) && args.shares.length > 0))
+  ) {
+    throw new UserError(
+      ErrorCode.BadArgument,
+      "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records neither): remove 'network', 'ports' and 'shares' from this configuration.",
+    );
   }
   const guest = await resolveGuest(recording ? { ...args, network: 'none' } : args, at);
   const userLine = kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined });
-  return withRecordReplay({
-    ...common,
-    request,
-    kernel,
-    initrd,
-    rootfs,
-    commandLine: [userLine, ...guest.commandLineWords].join(' '),
-    kaslr,
-    accel,
-    machine: optString(args.machine),
-    cpu: optString(args.cpu),
-    memory: (args.memory as number | undefined) ?? DEFAULTS.memory,
-    smp: (args.smp as number | undefined) ?? DEFAULTS.smp,
-    qemuPath,
-    serverArgs: (args.serverArgs as string[] | undefined) ?? [],
-    snapshot,
-    snapshotImage: storage.image,
-    stateDisk: storage.attachStateDisk,
-    stateDiskFound: storage.attachStateDisk !== undefined && optString(args.stateDisk) === undefined,
-    proposedStateDisk: storage.proposedStateDisk,
-    guest,
-  }, args);
+  return withRecordReplay(
+    {
+      ...common,
+      request,
+      kernel,
+      initrd,
+      rootfs,
+      commandLine: [userLine, ...guest.commandLineWords].join(' '),
+      kaslr,
+      accel,
+      machine: optString(args.machine),
+      cpu: optString(args.cpu),
+      memory: (args.memory as number | undefined) ?? DEFAULTS.memory,
+      smp: (args.smp as number | undefined) ?? DEFAULTS.smp,
+      qemuPath,
+      serverArgs: (args.serverArgs as string[] | undefined) ?? [],
+      snapshot,
+      snapshotImage: storage.image,
+      stateDisk: storage.attachStateDisk,
+      stateDiskFound: storage.attachStateDisk !== undefined && optString(args.stateDisk) === undefined,
+      proposedStateDisk: storage.proposedStateDisk,
+      guest,
+    },
+    args,
+  );
 }
 
 /** A damaged qcow2 rootfs is refused here, with qemu-img's reason, before QEMU boots it (and writes to it). ~10 ms for 1.3 GB of data. */
@@ -255,7 +269,7 @@ function optString(value: unknown): string | undefined {
 /** Checks each known key against its schema type, so a typo'd value fails here and not deep in QEMU. */
 function checkShapes(properties: Record<string, PropertySchema>, required: readonly string[], args: Record<string, unknown>): void {
   for (const key of required) {
-    if (typeof args[key] !== 'string' || (args[key]).trim() === '') {
+    if (typeof args[key] !== 'string' || args[key].trim() === '') {
       throw new UserError(ErrorCode.BadArgument, `'${key}' is required: ${properties[key]!.description}`);
     }
   }
@@ -280,12 +294,18 @@ function checkSingleLines(args: Record<string, unknown>): void {
       ['sourceFileMap', to],
     ]),
     ...((args.setupCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => ['setupCommands', command.text]),
-    ...((args.postConnectCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => ['postConnectCommands', command.text]),
+    ...((args.postConnectCommands as SetupCommand[] | undefined) ?? []).map((command): [string, unknown] => [
+      'postConnectCommands',
+      command.text,
+    ]),
     ['stopAtEntry', args.stopAtEntry],
   ];
   for (const [key, text] of texts) {
     if (typeof text === 'string' && /[\r\n]/.test(text)) {
-      throw new UserError(ErrorCode.BadArgument, `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb command or path per entry; rename a file whose name has one).`);
+      throw new UserError(
+        ErrorCode.BadArgument,
+        `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb command or path per entry; rename a file whose name has one).`,
+      );
     }
   }
 }
@@ -294,13 +314,16 @@ function shapeProblem(property: PropertySchema, value: unknown): string | undefi
   if (typeof property.type !== 'string') {
     const types = property.type;
     const fits = types.some((type) => shapeProblem({ ...property, type }, value) === undefined);
-    return fits ? undefined : `must be ${types.map((type) => (type === 'boolean' ? 'true or false' : `a ${type}`)).join(' or ')}, not ${JSON.stringify(value)}`;
+    return fits
+      ? undefined
+      : `must be ${types.map((type) => (type === 'boolean' ? 'true or false' : `a ${type}`)).join(' or ')}, not ${JSON.stringify(value)}`;
   }
   switch (property.type) {
     case 'string':
       if (typeof value !== 'string') return `must be a string, not ${JSON.stringify(value)}`;
       if (value.includes('\0')) return 'must not contain a NUL character';
-      if (property.enum && !property.enum.includes(value)) return `must be one of ${property.enum.map((v) => `"${v}"`).join(', ')}, not "${value}"`;
+      if (property.enum && !property.enum.includes(value))
+        return `must be one of ${property.enum.map((v) => `"${v}"`).join(', ')}, not "${value}"`;
       return undefined;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false, not ${JSON.stringify(value)}`;
@@ -318,7 +341,11 @@ function shapeProblem(property: PropertySchema, value: unknown): string | undefi
       {
         // Arrays of objects (setupCommands, shares, ports): each item an object with the required members.
         const required = (property.items as { required?: string[] } | undefined)?.required ?? [];
-        const complete = (item: unknown) => typeof item === 'object' && item !== null && !Array.isArray(item) && required.every((key) => (item as Record<string, unknown>)[key] !== undefined);
+        const complete = (item: unknown) =>
+          typeof item === 'object' &&
+          item !== null &&
+          !Array.isArray(item) &&
+          required.every((key) => (item as Record<string, unknown>)[key] !== undefined);
         if (!value.every(complete)) return `must be an array of {${required.map((key) => `"${key}": "..."`).join(', ')}} objects`;
       }
       return nestedProblem(property.items?.properties as NestedSchema | undefined, value);
@@ -326,7 +353,9 @@ function shapeProblem(property: PropertySchema, value: unknown): string | undefi
       if (typeof value !== 'object' || Array.isArray(value)) return `must be an object, not ${JSON.stringify(value)}`;
       if (typeof property.additionalProperties === 'object') {
         const type = (property.additionalProperties as { type?: string }).type;
-        const bad = Object.entries(value as Record<string, unknown>).find(([, item]) => typeof item !== type || (typeof item === 'string' && item.includes('\0')));
+        const bad = Object.entries(value as Record<string, unknown>).find(
+          ([, item]) => typeof item !== type || (typeof item === 'string' && item.includes('\0')),
+        );
         if (bad) return `must map each key to a ${type}; "${bad[0]}" maps to ${JSON.stringify(bad[1])}`;
       }
       return nestedProblem(property.properties as NestedSchema | undefined, [value]);
@@ -343,10 +372,13 @@ function nestedProblem(properties: NestedSchema | undefined, objects: readonly u
       const member = (object as Record<string, unknown>)[key];
       if (member === undefined || member === null) continue; // as at the top level: null is "not set"
       const ok =
-        schema.type === 'integer' ? typeof member === 'number' && Number.isInteger(member) && member >= 0 && member <= 1_048_576
-        : schema.type === 'string' ? typeof member === 'string' && !member.includes('\0')
-        : typeof member === schema.type;
-      if (!ok) return `has '${key}': ${JSON.stringify(member)}, which must be ${schema.type === 'integer' ? 'a non-negative integer' : `a ${schema.type}`}`;
+        schema.type === 'integer'
+          ? typeof member === 'number' && Number.isInteger(member) && member >= 0 && member <= 1_048_576
+          : schema.type === 'string'
+            ? typeof member === 'string' && !member.includes('\0')
+            : typeof member === schema.type;
+      if (!ok)
+        return `has '${key}': ${JSON.stringify(member)}, which must be ${schema.type === 'integer' ? 'a non-negative integer' : `a ${schema.type}`}`;
     }
   }
   return undefined;
@@ -414,7 +446,10 @@ function resolveGdb(configured: string | undefined, arch: GuestArch): string {
 
 async function checkKvm(arch: GuestArch): Promise<void> {
   if (arch !== HOST_ARCH) {
-    throw new UserError(ErrorCode.AccelUnusable, `"accel": "kvm" needs the guest arch to match the host (${HOST_ARCH ?? process.arch}); an ${arch} guest runs under "tcg".`);
+    throw new UserError(
+      ErrorCode.AccelUnusable,
+      `"accel": "kvm" needs the guest arch to match the host (${HOST_ARCH ?? process.arch}); an ${arch} guest runs under "tcg".`,
+    );
   }
   try {
     await access('/dev/kvm', constants.R_OK | constants.W_OK);
@@ -440,7 +475,10 @@ function entryOf(value: boolean | string | undefined): { stopAtEntry: boolean; e
   if (typeof value !== 'string') return { stopAtEntry: value ?? DEFAULTS.stopAtEntry, entryFunction: undefined };
   const name = value.trim();
   if (!/^[A-Za-z_][\w.]*$/.test(name)) {
-    throw new UserError(ErrorCode.BadArgument, `'stopAtEntry' "${value}" is not a function name: give true, false or a kernel function such as "do_sys_openat2".`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `'stopAtEntry' "${value}" is not a function name: give true, false or a kernel function such as "do_sys_openat2".`,
+    );
   }
   return { stopAtEntry: true, entryFunction: name === 'start_kernel' ? undefined : name };
 }

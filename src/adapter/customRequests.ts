@@ -10,10 +10,10 @@ import { SET_LOG_LEVEL_REQUEST } from './sessionProtocol';
 import { snapshotRequests } from './snapshots';
 import type { CustomRequestContext, CustomRequestHandler } from './connected';
 
-
 const serialInput: CustomRequestHandler = async ({ target }, args) => {
   if (typeof args.text !== 'string') throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.serialInput} needs a "text" string.`);
-  if (!target.qemu) throw new UserError(ErrorCode.NotAvailableHere, 'The serial console belongs to the QEMU that launched it; this session is attached.');
+  if (!target.qemu)
+    throw new UserError(ErrorCode.NotAvailableHere, 'The serial console belongs to the QEMU that launched it; this session is attached.');
   target.qemu.sendSerialInput(args.text);
   return undefined;
 };
@@ -40,7 +40,8 @@ const tasks: CustomRequestHandler = async ({ run, tasks: inspector }): Promise<T
 
 const location: CustomRequestHandler = async ({ run, target, disassembly }, args): Promise<ResolvedLocationBody> => {
   requireStopped(run);
-  if (typeof args.location !== 'string') throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.resolveLocation} needs a "location" string.`);
+  if (typeof args.location !== 'string')
+    throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.resolveLocation} needs a "location" string.`);
   return resolveLocation(target.mi, disassembly, args.location);
 };
 
@@ -55,7 +56,12 @@ export const customRequests: Readonly<Record<string, CustomRequestHandler>> = {
 };
 
 /** Runs a custom request; the log level needs no connected guest (it may change while QEMU starts). */
-export async function runCustomRequest(command: string, context: () => CustomRequestContext, args: unknown, log: SessionLog): Promise<unknown> {
+export async function runCustomRequest(
+  command: string,
+  context: () => CustomRequestContext,
+  args: unknown,
+  log: SessionLog,
+): Promise<unknown> {
   const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
   if (command === SET_LOG_LEVEL_REQUEST) return log.setLevel(record.level);
   const handler = customRequests[command];

@@ -5,7 +5,10 @@ import type { VariableService } from './variables';
 
 const ACCESS_TYPES: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
 
-export function dataBreakpointInfo(args: DebugProtocol.DataBreakpointInfoArguments, variables: VariableService): DebugProtocol.DataBreakpointInfoResponse['body'] {
+export function dataBreakpointInfo(
+  args: DebugProtocol.DataBreakpointInfoArguments,
+  variables: VariableService,
+): DebugProtocol.DataBreakpointInfoResponse['body'] {
   if (args.asAddress) {
     const size = args.bytes && [1, 2, 4, 8].includes(args.bytes) ? args.bytes : 8;
     const cType = { 1: 'unsigned char', 2: 'unsigned short', 4: 'unsigned int', 8: 'unsigned long' }[size as 1 | 2 | 4 | 8];

@@ -24,8 +24,12 @@ export function parseDisassembly(results: MiTuple, sources: SourceMapper | undef
     if (item.has('line_asm_insn')) {
       const file = item.optStr('fullname') ?? item.optStr('file');
       const line = item.optInt('line');
-      const location: DebugProtocol.Source | undefined = file ? { name: path.basename(file), path: sources ? sources.toLocal(file) : file } : undefined;
-      item.tuples('line_asm_insn').forEach((insn, index) => decoded.push(toInstruction(insn, index === 0 ? location : undefined, index === 0 ? line : undefined)));
+      const location: DebugProtocol.Source | undefined = file
+        ? { name: path.basename(file), path: sources ? sources.toLocal(file) : file }
+        : undefined;
+      item
+        .tuples('line_asm_insn')
+        .forEach((insn, index) => decoded.push(toInstruction(insn, index === 0 ? location : undefined, index === 0 ? line : undefined)));
     } else {
       decoded.push(toInstruction(item, undefined, undefined));
     }
@@ -83,7 +87,10 @@ export class DisassemblyService {
 
   private async instructionsFrom(start: bigint, count: number): Promise<DebugProtocol.DisassembledInstruction[]> {
     const decoded = await this.decode(start, start + BigInt(count) * this.width());
-    return decoded.filter((item) => item.address >= start).slice(0, count).map((item) => item.instruction);
+    return decoded
+      .filter((item) => item.address >= start)
+      .slice(0, count)
+      .map((item) => item.instruction);
   }
 
   /** The `count` instructions that end exactly at `anchor`. x86 decodes from a little further back until it lands on it. */
@@ -109,7 +116,12 @@ function lands(decoded: readonly DecodedInstruction[], anchor: bigint): boolean 
   return bytes > 0 && last.address + BigInt(bytes) === anchor;
 }
 
-function padTo(list: DebugProtocol.DisassembledInstruction[], count: number, anchor: bigint, skip: number): DebugProtocol.DisassembledInstruction[] {
+function padTo(
+  list: DebugProtocol.DisassembledInstruction[],
+  count: number,
+  anchor: bigint,
+  skip: number,
+): DebugProtocol.DisassembledInstruction[] {
   const padded = [...list];
   if (skip < 0 && list.length < count) {
     // Rows before the anchor that could not be decoded go first.

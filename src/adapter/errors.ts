@@ -88,9 +88,14 @@ export const errors = {
   noSession: () => new UserError(ErrorCode.NoSession, 'No kernel-qemu session is running.'),
   kernelRunning: () => new UserError(ErrorCode.NotStopped, 'The kernel is running: pause it first.'),
   /** A run asked for before configurationDone: the session's first stop has not been shown. */
-  starting: () => new UserError(ErrorCode.NotStopped, 'The session is still starting: continue, step and restart work once it has stopped for the first time (after configurationDone).'),
+  starting: () =>
+    new UserError(
+      ErrorCode.NotStopped,
+      'The session is still starting: continue, step and restart work once it has stopped for the first time (after configurationDone).',
+    ),
   /** A frame or variables reference from before the target last ran. */
-  staleReference: (what: 'frameId' | 'variablesReference', id: number) => new UserError(ErrorCode.UnknownReference, `Unknown ${what} ${id} (the target ran since it was shown).`),
+  staleReference: (what: 'frameId' | 'variablesReference', id: number) =>
+    new UserError(ErrorCode.UnknownReference, `Unknown ${what} ${id} (the target ran since it was shown).`),
   /**
    * `stopped` (gdb or QEMU, with its pid) is stopped, so `request` (an MI or QMP command) gets no
    * answer. Through gdb, a stopped QEMU is waited for by gdb (its gdb stub answers nothing).
@@ -122,7 +127,11 @@ export function namedErrorOf(error: unknown): UserError | undefined {
   if (error instanceof MiConnectionClosedError) return new UserError(ErrorCode.GdbExited, `gdb is gone: ${error.message}`);
   if (!(error instanceof MiCommandError)) return undefined;
   const thread = /Invalid thread id: (\S+)/.exec(error.message);
-  if (thread) return new UserError(ErrorCode.UnknownReference, `Unknown threadId ${thread[1]}: no vCPU or task thread has it now (the thread list changed since it was shown).`);
+  if (thread)
+    return new UserError(
+      ErrorCode.UnknownReference,
+      `Unknown threadId ${thread[1]}: no vCPU or task thread has it now (the thread list changed since it was shown).`,
+    );
   return new UserError(ErrorCode.GdbCommandFailed, `gdb refused ${error.command.trim().split(/\s/)[0]}: ${error.message}`);
 }
 

@@ -46,7 +46,8 @@ export class EvaluationPolicy {
    */
   async refusal(expression: string): Promise<string | undefined> {
     const guards = await this.readGuards();
-    if (guards.get('may-write-registers')?.settable || guards.get('may-write-registers')?.value === 'off' || !writesDollarName(expression)) return undefined;
+    if (guards.get('may-write-registers')?.settable || guards.get('may-write-registers')?.value === 'off' || !writesDollarName(expression))
+      return undefined;
     return `Not evaluated here: it assigns to a $ name, and this gdb cannot forbid register writes while connected (may-write-registers). Use the Debug Console to run it.`;
   }
 
@@ -54,7 +55,9 @@ export class EvaluationPolicy {
    * Sends `commands` with gdb's writes and calls switched off, and switches them back; every
    * line goes out in this tick, so nothing else the adapter sends runs in between.
    */
-  async readOnly<Commands extends readonly MiCommand[]>(commands: Commands): Promise<{ -readonly [K in keyof Commands]: PromiseSettledResult<MiResult> }> {
+  async readOnly<Commands extends readonly MiCommand[]>(
+    commands: Commands,
+  ): Promise<{ -readonly [K in keyof Commands]: PromiseSettledResult<MiResult> }> {
     const guards = await this.readGuards();
     const toggled = [...guards].filter(([, state]) => state.settable && state.value !== 'off');
     const switches = toggled.map(([guard]) => this.mi.send(mi.gdbSet(guard, 'off')));

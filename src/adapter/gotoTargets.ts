@@ -39,7 +39,10 @@ export class GotoTargets {
     const place = parseInfoLine(answer);
     if (!place) return [];
     if (currentFunction && place.functionName !== currentFunction) {
-      throw new UserError(ErrorCode.BadArgument, `Set Next Statement moves the pc within ${currentFunction}; line ${line} is in ${place.functionName}.`);
+      throw new UserError(
+        ErrorCode.BadArgument,
+        `Set Next Statement moves the pc within ${currentFunction}; line ${line} is in ${place.functionName}.`,
+      );
     }
     const id = this.nextId++;
     this.targets.set(id, { address: place.address, line, functionName: place.functionName });

@@ -82,15 +82,26 @@ function transportFor(option: ShareOption, config: Kconfig | undefined): '9p' | 
   return config && !has('9P_FS') && has('VIRTIO_FS') ? 'virtiofs' : '9p';
 }
 
-async function shareOf(option: ShareOption, index: number, at: (value: string) => string, config: Kconfig | undefined): Promise<GuestShare> {
+async function shareOf(
+  option: ShareOption,
+  index: number,
+  at: (value: string) => string,
+  config: Kconfig | undefined,
+): Promise<GuestShare> {
   const host = at(option.host);
   const info = await stat(host).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new UserError(ErrorCode.ShareMissing, `'shares'[${index}]: ${host} ${info ? 'is not a folder' : 'does not exist'}. A share is a host folder: create it or fix 'host'.`);
+    throw new UserError(
+      ErrorCode.ShareMissing,
+      `'shares'[${index}]: ${host} ${info ? 'is not a folder' : 'does not exist'}. A share is a host folder: create it or fix 'host'.`,
+    );
   }
   // The mount point travels on the kernel command line as tag:path:mode: no spaces, colons or commas.
   if (!/^\/[\w./+@-]*$/.test(option.guest)) {
-    throw new UserError(ErrorCode.BadArgument, `'shares'[${index}].guest "${option.guest}" must be an absolute path of letters, digits and . / _ - + @ (it goes on the kernel command line), e.g. "/mnt/host".`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `'shares'[${index}].guest "${option.guest}" must be an absolute path of letters, digits and . / _ - + @ (it goes on the kernel command line), e.g. "/mnt/host".`,
+    );
   }
   const transport = transportFor(option, config);
   const problem = transport === 'virtiofs' ? virtiofsProblem() : undefined;
@@ -110,12 +121,19 @@ export async function resolveGuest(args: Record<string, unknown>, at: (value: st
     for (const side of ['host', 'guest'] as const) {
       const value = port[side];
       const lowest = side === 'host' ? 0 : 1;
-      if (!Number.isInteger(value) || value < lowest || value > 65535) throw new UserError(ErrorCode.BadArgument, `'ports'[${index}].${side} must be a port number ${lowest}–65535${side === 'host' ? ' (0: any free port)' : ''}.`);
+      if (!Number.isInteger(value) || value < lowest || value > 65535)
+        throw new UserError(
+          ErrorCode.BadArgument,
+          `'ports'[${index}].${side} must be a port number ${lowest}–65535${side === 'host' ? ' (0: any free port)' : ''}.`,
+        );
     }
   }
-  if (network === 'none' && ports.length) throw new UserError(ErrorCode.BadArgument, `'ports' forwards need the network: remove them or set "network": "user".`);
+  if (network === 'none' && ports.length)
+    throw new UserError(ErrorCode.BadArgument, `'ports' forwards need the network: remove them or set "network": "user".`);
   const shareOptions = (args.shares as ShareOption[] | undefined) ?? [];
-  const kernelConfig = shareOptions.length ? await kernelConfigBeside(typeof args.program === 'string' ? at(args.program) : undefined) : undefined;
+  const kernelConfig = shareOptions.length
+    ? await kernelConfigBeside(typeof args.program === 'string' ? at(args.program) : undefined)
+    : undefined;
   const shares = await Promise.all(shareOptions.map((share, index) => shareOf(share, index, at, kernelConfig)));
   const forwards: PortForward[] = [];
   let sshPort: number | undefined;
@@ -127,7 +145,8 @@ export async function resolveGuest(args: Record<string, unknown>, at: (value: st
   }
   const modules = (args.modprobe as string[] | undefined) ?? [];
   const badModule = modules.find((name) => !/^[\w-]+$/.test(name));
-  if (badModule !== undefined) throw new UserError(ErrorCode.BadArgument, `'modprobe': "${badModule}" is not a module name (letters, digits, _ and -).`);
+  if (badModule !== undefined)
+    throw new UserError(ErrorCode.BadArgument, `'modprobe': "${badModule}" is not a module name (letters, digits, _ and -).`);
   const commandLineWords = guestCommandLineWords({
     network,
     shares: shares.map((share) => ({ tag: share.tag, guestPath: share.guest, readOnly: share.readOnly, transport: share.transport })),
@@ -141,16 +160,28 @@ export async function resolveGuest(args: Record<string, unknown>, at: (value: st
 export function guestSummary(guest: ResolvedGuest, sshKey: string | undefined): string[] {
   const lines: string[] = [];
   if (guest.devices.network === 'user') {
-    const ssh = guest.sshPort === undefined ? '' : sshKey ? `ssh -i ${sshKey} -p ${guest.sshPort} root@127.0.0.1` : `127.0.0.1:${guest.sshPort} → the guest's ssh port (22), when it runs an ssh server`;
+    const ssh =
+      guest.sshPort === undefined
+        ? ''
+        : sshKey
+          ? `ssh -i ${sshKey} -p ${guest.sshPort} root@127.0.0.1`
+          : `127.0.0.1:${guest.sshPort} → the guest's ssh port (22), when it runs an ssh server`;
     lines.push(`Guest network: user-mode, the guest is 10.0.2.15 and reaches the host as 10.0.2.2. ssh: ${ssh}`);
-    for (const forward of guest.devices.forwards) if (forward.guest !== SSH_PORT) lines.push(`Forwarded: 127.0.0.1:${forward.host} → guest port ${forward.guest}`);
+    for (const forward of guest.devices.forwards)
+      if (forward.guest !== SSH_PORT) lines.push(`Forwarded: 127.0.0.1:${forward.host} → guest port ${forward.guest}`);
   }
-  for (const share of guest.devices.shares) lines.push(`Shared folder: ${share.host} → ${share.guest} (${share.readOnly ? 'read-only' : 'read-write'}, ${share.transport} tag ${share.tag})`);
+  for (const share of guest.devices.shares)
+    lines.push(
+      `Shared folder: ${share.host} → ${share.guest} (${share.readOnly ? 'read-only' : 'read-write'}, ${share.transport} tag ${share.tag})`,
+    );
   return lines.map((line) => `${line}\n`);
 }
 
 /** What the extension's status bar and ssh command learn of a session: arch, accelerator, the forwarded ssh. */
-export function sessionInfoOf(config: { request: 'launch' | 'attach'; arch: SessionInfo['arch']; guest?: ResolvedGuest; rootfs?: { path: string } }, underKvm: boolean): SessionInfo {
+export function sessionInfoOf(
+  config: { request: 'launch' | 'attach'; arch: SessionInfo['arch']; guest?: ResolvedGuest; rootfs?: { path: string } },
+  underKvm: boolean,
+): SessionInfo {
   const info: SessionInfo = { arch: config.arch, accel: config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg' };
   if (config.request !== 'launch' || config.guest?.sshPort === undefined) return info;
   const key = config.rootfs && existsSync(sshKeyOf(config.rootfs.path)) ? sshKeyOf(config.rootfs.path) : undefined;

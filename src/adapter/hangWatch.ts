@@ -41,7 +41,10 @@ export class HangWatch {
   ) {}
 
   /** Watches gdb's MI and, once it runs, QEMU's QMP: what a session's requests wait for. */
-  static forSession(gdb: { connection: MiConnection; process: { pid: number | undefined } }, qemu: () => { qmp: PendingRequests; process: { pid: number | undefined } } | undefined): HangWatch {
+  static forSession(
+    gdb: { connection: MiConnection; process: { pid: number | undefined } },
+    qemu: () => { qmp: PendingRequests; process: { pid: number | undefined } } | undefined,
+  ): HangWatch {
     const gdbProcess = { name: 'gdb', pid: gdb.process.pid };
     const qemuProcess = () => ({ name: 'QEMU', pid: qemu()?.process.pid });
     const watch = new HangWatch([
@@ -81,7 +84,9 @@ export class HangWatch {
       const requests = channel.requests();
       const waited = requests?.pendingForMs(now);
       if (!requests || waited === undefined || waited < this.graceMs) continue;
-      const culprit = channel.waitsFor().find((process): process is { name: string; pid: number } => process.pid !== undefined && this.stopped(process.pid));
+      const culprit = channel
+        .waitsFor()
+        .find((process): process is { name: string; pid: number } => process.pid !== undefined && this.stopped(process.pid));
       if (!culprit) continue;
       const via = culprit.name === channel.reader ? undefined : channel.reader;
       requests.failPending((request) => errors.notResponding(culprit, request, via, waited));

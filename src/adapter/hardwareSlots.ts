@@ -47,7 +47,9 @@ export class HardwareSlots {
     const limits = this.limits!;
     const total = limits.shared ? limits.breakpoints : kind === 'breakpoint' ? limits.breakpoints : limits.watchpoints;
     const what = limits.shared ? 'hardware breakpoint/watchpoint slots' : `hardware ${kind} slots`;
-    const inUse = limits.shared ? `${this.used.breakpoint} breakpoints and ${this.used.watchpoint} watchpoints` : `${this.used[kind]} ${kind}s`;
+    const inUse = limits.shared
+      ? `${this.used.breakpoint} breakpoints and ${this.used.watchpoint} watchpoints`
+      : `${this.used[kind]} ${kind}s`;
     const next = fallsBackToSoftware
       ? 'It will be placed as a software breakpoint once the kernel has booted (start_kernel).'
       : 'Remove another hardware breakpoint or watchpoint to place this one.';
@@ -69,7 +71,13 @@ export interface SlotPolicyInput {
 }
 
 export function slotLimits(input: SlotPolicyInput): SlotLimits | undefined {
-  if (input.userLimit > 0) return { breakpoints: input.userLimit, watchpoints: input.userLimit, shared: input.arch === 'x86_64', origin: 'hardwareBreakpoints.limit' };
+  if (input.userLimit > 0)
+    return {
+      breakpoints: input.userLimit,
+      watchpoints: input.userLimit,
+      shared: input.arch === 'x86_64',
+      origin: 'hardwareBreakpoints.limit',
+    };
   if (input.accel === 'tcg') return undefined;
   if (input.arch === 'x86_64') return { breakpoints: 4, watchpoints: 4, shared: true, origin: 'x86_64 has 4 debug address registers' };
   if (input.idAa64dfr0 !== undefined) return { ...arm64DebugLimits(input.idAa64dfr0), shared: false, origin: 'as ID_AA64DFR0_EL1 reports' };

@@ -67,6 +67,10 @@ export interface CustomRequestSender {
 }
 
 /** Sends a kernel request with its typed arguments; the answer has the type the adapter's handler returns. */
-export async function kernelRequest<K extends keyof KernelRequests>(session: CustomRequestSender, command: K, ...args: KernelRequests[K]['args'] extends undefined ? [] : [KernelRequests[K]['args']]): Promise<KernelRequests[K]['body']> {
+export async function kernelRequest<K extends keyof KernelRequests>(
+  session: CustomRequestSender,
+  command: K,
+  ...args: KernelRequests[K]['args'] extends undefined ? [] : [KernelRequests[K]['args']]
+): Promise<KernelRequests[K]['body']> {
   return (await session.customRequest(command, ...args)) as KernelRequests[K]['body'];
 }

@@ -89,13 +89,17 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
    */
   async becomeReplay(files: RecordingFiles, seek: (qemu: QemuInstance) => Promise<void>): Promise<void> {
     const recording = this.current;
-    if (!recording || !this.qemuStart || !this.endpoint || this.config.request !== 'launch') throw new Error('only a launched, recorded session can become its replay');
+    if (!recording || !this.qemuStart || !this.endpoint || this.config.request !== 'launch')
+      throw new Error('only a launched, recorded session can become its replay');
     await this.mi.send(mi.targetDisconnect());
     // Its exit is ours, not a death that ends the session. Quit, not kill: QEMU writes the end of
     // its event log as it exits.
     this.current = undefined;
     await recording.stop(RECORDING_QUIT_MS);
-    const plan: QemuPlan = { ...this.qemuStart.plan, extraArgs: [...recordReplayArgs({ mode: 'replay', files }), ...this.config.serverArgs] };
+    const plan: QemuPlan = {
+      ...this.qemuStart.plan,
+      extraArgs: [...recordReplayArgs({ mode: 'replay', files }), ...this.config.serverArgs],
+    };
     const replay = await QemuInstance.start(this.config.qemuPath, plan, this.config.cwd, this.qemuStart.serialPipe);
     this.current = replay;
     this.watchQemu(replay);
@@ -177,12 +181,17 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         if (!busy) throw error;
         // A state disk found (not asked for) that another session holds: this one runs without it.
         if (busy === plan.stateDisk && config.stateDiskFound && config.snapshot === undefined) {
-          log(`The state disk ${busy} is in use by another QEMU (another session of this kernel?): this session runs without it, so it cannot save VM snapshots.\n`);
+          log(
+            `The state disk ${busy} is in use by another QEMU (another session of this kernel?): this session runs without it, so it cannot save VM snapshots.\n`,
+          );
           snapshotStart = await planSnapshotStart({ ...config, stateDisk: undefined, stateDiskFound: false });
           delete plan.stateDisk;
           qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd, serialPipe);
         } else {
-          throw new UserError(ErrorCode.DiskInUse, `${busy} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`);
+          throw new UserError(
+            ErrorCode.DiskInUse,
+            `${busy} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`,
+          );
         }
       }
       protectSockets(runtimeDir);
@@ -244,7 +253,10 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     } catch (error) {
       if (error instanceof UserError) throw error; // gdb or QEMU stopped meanwhile (hangWatch.ts)
       const hint = this.qemu ? '' : ' Is QEMU running with -gdb (e.g. -gdb tcp:127.0.0.1:1234) and is the address right?';
-      throw new UserError(ErrorCode.TargetUnreachable, `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`);
+      throw new UserError(
+        ErrorCode.TargetUnreachable,
+        `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`,
+      );
     }
   }
 
@@ -275,7 +287,15 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
 
 /** gdb's settings, vmlinux's symbols, the kernel's gdb scripts and the user's setupCommands; true when the lx-* scripts loaded. */
 async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log: (text: string) => void): Promise<boolean> {
-  for (const setting of ['mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'print pretty off', 'breakpoint pending off']) {
+  for (const setting of [
+    'mi-async on',
+    'pagination off',
+    'confirm off',
+    'width 0',
+    'height 0',
+    'print pretty off',
+    'breakpoint pending off',
+  ]) {
     await connection.send(mi.gdbSet(...splitSetting(setting)));
   }
   // gdb's index cache turns the next load of the same vmlinux from seconds into a fraction,
@@ -303,7 +323,12 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
 }
 
 /** The user's gdb commands of a launch key, each with its output; a failure ends the start unless ignoreFailures. */
-async function runUserCommands(connection: MiConnection, key: 'setupCommands' | 'postConnectCommands', commands: readonly SetupCommand[], log: (text: string) => void): Promise<void> {
+async function runUserCommands(
+  connection: MiConnection,
+  key: 'setupCommands' | 'postConnectCommands',
+  commands: readonly SetupCommand[],
+  log: (text: string) => void,
+): Promise<void> {
   for (const command of commands) {
     try {
       const result = await connection.send(mi.consoleCommand(command.text));
@@ -328,7 +353,10 @@ async function loadLinuxScripts(connection: MiConnection, program: string): Prom
     );
   if (await loaded()) return true;
   const beside = path.join(path.dirname(program), 'vmlinux-gdb.py');
-  const linked = await realpath(program).then((real) => real !== path.resolve(program), () => false);
+  const linked = await realpath(program).then(
+    (real) => real !== path.resolve(program),
+    () => false,
+  );
   if (!linked || !existsSync(beside)) return false;
   await connection.send(mi.consoleCommand(`source ${beside}`)).catch(() => undefined);
   return loaded();
@@ -354,7 +382,12 @@ async function withinConnectTimeout<T>(connecting: Promise<T>, endpoint: string)
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no gdb stub answered at ${endpoint} within ${CONNECT_TIMEOUT_MS / 1000} s (nothing listens there, or another program does)`)),
+      () =>
+        reject(
+          new Error(
+            `no gdb stub answered at ${endpoint} within ${CONNECT_TIMEOUT_MS / 1000} s (nothing listens there, or another program does)`,
+          ),
+        ),
       CONNECT_TIMEOUT_MS,
     );
   });

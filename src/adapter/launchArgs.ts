@@ -176,11 +176,13 @@ const commonSchema: SchemaOf<CommonArgs> = {
   },
   cwd: { type: 'string', description: 'Working directory of gdb and QEMU.', default: '${workspaceFolder}' },
   setupCommands: gdbCommandList('gdb commands run after the symbols are loaded and before connecting to the target.'),
-  postConnectCommands: gdbCommandList('gdb commands run once gdb is connected to the QEMU gdb stub, before the kernel runs (cppdbg: postRemoteConnectCommands).'),
+  postConnectCommands: gdbCommandList(
+    'gdb commands run once gdb is connected to the QEMU gdb stub, before the kernel runs (cppdbg: postRemoteConnectCommands).',
+  ),
   gdbArgs: {
     type: 'array',
     items: { type: 'string' },
-    description: "Extra arguments for gdb's command line (after kernel-qemu's own; e.g. [\"-iex\", \"set debug remote 1\"]).",
+    description: 'Extra arguments for gdb\'s command line (after kernel-qemu\'s own; e.g. ["-iex", "set debug remote 1"]).',
     default: [],
   },
   sourceFileMap: {
@@ -195,7 +197,8 @@ const commonSchema: SchemaOf<CommonArgs> = {
   },
   stopAtEntry: {
     type: ['boolean', 'string'],
-    description: "true: stop at start_kernel. A function name (\"do_sys_openat2\"): boot, then run to that function and stop there. false: run.",
+    description:
+      'true: stop at start_kernel. A function name ("do_sys_openat2"): boot, then run to that function and stop there. false: run.',
     default: DEFAULTS.stopAtEntry,
   },
   stopAtConnect: {
@@ -207,12 +210,25 @@ const commonSchema: SchemaOf<CommonArgs> = {
     type: 'object',
     description: 'Use hardware breakpoints: require = always, limit = number of hardware slots of the target.',
     properties: {
-      require: { type: 'boolean', description: 'Insert every breakpoint as a hardware breakpoint.', default: DEFAULTS.hardwareBreakpoints.require },
-      limit: { type: 'integer', description: 'Hardware breakpoint slots available (0 = as the target reports).', default: DEFAULTS.hardwareBreakpoints.limit },
+      require: {
+        type: 'boolean',
+        description: 'Insert every breakpoint as a hardware breakpoint.',
+        default: DEFAULTS.hardwareBreakpoints.require,
+      },
+      limit: {
+        type: 'integer',
+        description: 'Hardware breakpoint slots available (0 = as the target reports).',
+        default: DEFAULTS.hardwareBreakpoints.limit,
+      },
     },
     default: DEFAULTS.hardwareBreakpoints,
   },
-  trace: { type: 'boolean', description: "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.", default: DEFAULTS.trace },
+  trace: {
+    type: 'boolean',
+    description:
+      "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.",
+    default: DEFAULTS.trace,
+  },
   moduleSearchPath: {
     type: 'array',
     items: { type: 'string' },
@@ -245,7 +261,8 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeo
   rootfs: { type: 'string', description: 'Disk image attached as the root drive (raw/ext4 or qcow2).' },
   append: {
     type: 'string',
-    description: "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot unwind return addresses signed by pointer authentication) unless it names arm64.nopauth or an id_aa64isar override.",
+    description:
+      "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot unwind return addresses signed by pointer authentication) unless it names arm64.nopauth or an id_aa64isar override.",
   },
   kaslr: {
     type: 'boolean',
@@ -280,12 +297,12 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeo
   snapshot: {
     type: 'string',
     description:
-      "Start from this VM snapshot (QEMU -loadvm) instead of booting: the session stops where the snapshot was saved (or runs on when stopAtEntry is false). It is read from the qcow2 rootfs, else from the state disk.",
+      'Start from this VM snapshot (QEMU -loadvm) instead of booting: the session stops where the snapshot was saved (or runs on when stopAtEntry is false). It is read from the qcow2 rootfs, else from the state disk.',
   },
   stateDisk: {
     type: 'string',
     description:
-      "qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw rootfs, which is then not part of them): attached without a guest device, created when missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, used once the Snapshots view created it.",
+      'qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw rootfs, which is then not part of them): attached without a guest device, created when missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, used once the Snapshots view created it.',
   },
   record: {
     type: ['boolean', 'string'],
@@ -303,8 +320,12 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
   network: {
     type: 'string',
     enum: ['user', 'none'],
-    enumDescriptions: ["QEMU's user-mode network on a virtio-net card: the guest reaches the host as 10.0.2.2; its ssh port is forwarded from a free port on 127.0.0.1", 'No network card'],
-    description: "The guest's network. The kernel needs VIRTIO_PCI and VIRTIO_NET (the kernel-qemu initramfs loads them when they are modules).",
+    enumDescriptions: [
+      "QEMU's user-mode network on a virtio-net card: the guest reaches the host as 10.0.2.2; its ssh port is forwarded from a free port on 127.0.0.1",
+      'No network card',
+    ],
+    description:
+      "The guest's network. The kernel needs VIRTIO_PCI and VIRTIO_NET (the kernel-qemu initramfs loads them when they are modules).",
     default: DEFAULTS.network,
   },
   ports: {
@@ -322,7 +343,8 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
   },
   shares: {
     type: 'array',
-    description: "Host folders shared with the guest, mounted by the kernel-qemu initramfs's /init: over virtio-9p (the kernel needs NET_9P, NET_9P_VIRTIO and 9P_FS), or virtiofs for kernels that have only VIRTIO_FS. QEMU cannot save a VM snapshot while one is mounted.",
+    description:
+      "Host folders shared with the guest, mounted by the kernel-qemu initramfs's /init: over virtio-9p (the kernel needs NET_9P, NET_9P_VIRTIO and 9P_FS), or virtiofs for kernels that have only VIRTIO_FS. QEMU cannot save a VM snapshot while one is mounted.",
     items: {
       type: 'object',
       required: ['host', 'guest'],
@@ -333,7 +355,8 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
         transport: {
           type: 'string',
           enum: ['auto', '9p', 'virtiofs'],
-          description: "auto: 9p when the kernel's .config beside vmlinux has 9P_FS, virtiofs when it has only VIRTIO_FS (Debian's kernels; needs virtiofsd, run as root).",
+          description:
+            "auto: 9p when the kernel's .config beside vmlinux has 9P_FS, virtiofs when it has only VIRTIO_FS (Debian's kernels; needs virtiofsd, run as root).",
           default: 'auto',
         },
       },
@@ -342,12 +365,14 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
   },
   guestCommand: {
     type: 'string',
-    description: "A shell command the kernel-qemu initramfs runs on the console once the guest is up (network and shares ready); a shell follows.",
+    description:
+      'A shell command the kernel-qemu initramfs runs on the console once the guest is up (network and shares ready); a shell follows.',
   },
   modprobe: {
     type: 'array',
     items: { type: 'string' },
-    description: "Modules the kernel-qemu initramfs loads with modprobe first (from its /lib/modules: Build Rootfs puts the tree's modules there).",
+    description:
+      "Modules the kernel-qemu initramfs loads with modprobe first (from its /lib/modules: Build Rootfs puts the tree's modules there).",
     default: [],
   },
 };
@@ -355,7 +380,8 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
 const attachOnlySchema: SchemaOf<Omit<AttachArgs, keyof CommonArgs>> = {
   target: {
     type: 'string',
-    description: "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path. Not needed with 'monitor': the adapter starts a stub on a private unix socket.",
+    description:
+      "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path. Not needed with 'monitor': the adapter starts a stub on a private unix socket.",
     default: '127.0.0.1:1234',
   },
   monitor: {

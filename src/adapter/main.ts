@@ -15,7 +15,9 @@ function serve(): void {
   }
   // A stray rejection in an event handler must not take the session (and the user's VM) down:
   // report it on stderr, where DAP clients log adapter diagnostics, and keep serving.
-  process.on('unhandledRejection', (reason) => process.stderr.write(`kernel-qemu adapter: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`));
+  process.on('unhandledRejection', (reason) =>
+    process.stderr.write(`kernel-qemu adapter: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`),
+  );
   process.stdin.on('end', () => void session.dispose().finally(() => process.exit(0)));
   session.setRunAsServer(false);
   session.start(process.stdin, process.stdout);

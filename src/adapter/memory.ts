@@ -11,7 +11,8 @@ export function parseMemoryReference(reference: string, offset = 0): bigint {
   const text = reference.trim();
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UserError(ErrorCode.BadArgument, `'${reference}' is not a memory address.`);
   const address = BigInt(text) + BigInt(offset);
-  if (address < 0n || address >= 1n << 64n) throw new UserError(ErrorCode.BadArgument, `Address ${reference}${offset ? ` + ${offset}` : ''} is outside the 64-bit address space.`);
+  if (address < 0n || address >= 1n << 64n)
+    throw new UserError(ErrorCode.BadArgument, `Address ${reference}${offset ? ` + ${offset}` : ''} is outside the 64-bit address space.`);
   return address;
 }
 
@@ -43,14 +44,19 @@ export class MemoryService {
       cursor += BigInt(data.length);
     }
     const data = Buffer.concat(bytes);
-    return { address: hexAddress(start), data: data.toString('base64'), ...(data.length < count ? { unreadableBytes: count - data.length } : {}) };
+    return {
+      address: hexAddress(start),
+      data: data.toString('base64'),
+      ...(data.length < count ? { unreadableBytes: count - data.length } : {}),
+    };
   }
 
   async write(args: DebugProtocol.WriteMemoryArguments): Promise<DebugProtocol.WriteMemoryResponse['body']> {
     const start = parseMemoryReference(args.memoryReference, args.offset ?? 0);
     const data = Buffer.from(args.data, 'base64');
     if (data.length === 0) return { bytesWritten: 0 };
-    if (data.length > MAX_READ_BYTES) throw new UserError(ErrorCode.BadArgument, `Writes are limited to ${MAX_READ_BYTES} bytes per request.`);
+    if (data.length > MAX_READ_BYTES)
+      throw new UserError(ErrorCode.BadArgument, `Writes are limited to ${MAX_READ_BYTES} bytes per request.`);
     await this.mi.send(mi.writeMemoryBytes(hexAddress(start), data.toString('hex')));
     return { offset: args.offset ?? 0, bytesWritten: data.length };
   }

@@ -16,7 +16,11 @@ export interface MonitorAttach {
   release(): Promise<void>;
 }
 
-export async function attachThroughMonitor(socket: string, target: string | undefined, log: (text: string) => void): Promise<MonitorAttach> {
+export async function attachThroughMonitor(
+  socket: string,
+  target: string | undefined,
+  log: (text: string) => void,
+): Promise<MonitorAttach> {
   let monitor: HumanMonitor;
   try {
     monitor = await connectMonitor(socket);
@@ -36,7 +40,10 @@ export async function attachThroughMonitor(socket: string, target: string | unde
   if (!/Waiting for gdb connection/.test(answer)) {
     monitor.close();
     rmSync(runtimeDir, { recursive: true, force: true });
-    throw new UserError(ErrorCode.TargetUnreachable, `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`);
+    throw new UserError(
+      ErrorCode.TargetUnreachable,
+      `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`,
+    );
   }
   log(`Started a gdb stub in that QEMU on the private socket ${stub}.\n`);
   return {

@@ -17,19 +17,34 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   if (record === undefined && replay === undefined) return config;
   const key = replay !== undefined ? "'replay'" : "'record'";
   if (record !== undefined && replay !== undefined) {
-    throw new UserError(ErrorCode.BadArgument, "'record' and 'replay' cannot both be set: record a run first, then replay it in another session.");
+    throw new UserError(
+      ErrorCode.BadArgument,
+      "'record' and 'replay' cannot both be set: record a run first, then replay it in another session.",
+    );
   }
   if (config.accel === 'kvm') {
-    throw new UserError(ErrorCode.AccelUnusable, `${key}: QEMU records and replays TCG runs only, not KVM ones. Set "accel": "tcg" (or leave it at "auto", which then picks TCG).`);
+    throw new UserError(
+      ErrorCode.AccelUnusable,
+      `${key}: QEMU records and replays TCG runs only, not KVM ones. Set "accel": "tcg" (or leave it at "auto", which then picks TCG).`,
+    );
   }
   if (config.rootfs) {
-    throw new UserError(ErrorCode.BadArgument, `${key}: a guest with a 'rootfs' disk cannot be recorded here (its reads and writes would need QEMU's blkreplay driver, which kernel-qemu does not set up). Record an initrd-only guest: remove 'rootfs'.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `${key}: a guest with a 'rootfs' disk cannot be recorded here (its reads and writes would need QEMU's blkreplay driver, which kernel-qemu does not set up). Record an initrd-only guest: remove 'rootfs'.`,
+    );
   }
   if (config.snapshot !== undefined) {
-    throw new UserError(ErrorCode.BadArgument, `${key}: a recorded or replayed run starts from its own first instruction, not from a VM snapshot: remove 'snapshot'.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `${key}: a recorded or replayed run starts from its own first instruction, not from a VM snapshot: remove 'snapshot'.`,
+    );
   }
   if (typeof args.stateDisk === 'string' && args.stateDisk !== '') {
-    throw new UserError(ErrorCode.BadArgument, `${key}: a recorded or replayed run keeps its snapshots in the recording's own disk, not in a state disk: remove 'stateDisk'.`);
+    throw new UserError(
+      ErrorCode.BadArgument,
+      `${key}: a recorded or replayed run keeps its snapshots in the recording's own disk, not in a state disk: remove 'stateDisk'.`,
+    );
   }
   const at = (file: string) => path.resolve(config.cwd ?? process.cwd(), file);
   const machine = await machineOf(config);
@@ -66,18 +81,28 @@ async function machineOf(config: ResolvedLaunch): Promise<RecordedMachine> {
 
 async function readRecording(files: RecordingFiles): Promise<RecordingManifest> {
   if (!existsSync(files.log)) {
-    throw new UserError(ErrorCode.RecordingMissing, `'replay' ${files.log} does not exist. Record a run first ("record": true, or "record": "${files.log}"), then replay the path the Debug Console printed.`);
+    throw new UserError(
+      ErrorCode.RecordingMissing,
+      `'replay' ${files.log} does not exist. Record a run first ("record": true, or "record": "${files.log}"), then replay the path the Debug Console printed.`,
+    );
   }
   for (const [file, what] of [
     [files.manifest, 'its manifest'],
     [files.snapshotDisk, 'its snapshot disk'],
   ] as const) {
     if (!existsSync(file)) {
-      throw new UserError(ErrorCode.RecordingMissing, `'replay' ${files.log}: ${what} ${file} is missing (kernel-qemu writes it beside the recording). Without it the recording cannot be replayed: record again.`);
+      throw new UserError(
+        ErrorCode.RecordingMissing,
+        `'replay' ${files.log}: ${what} ${file} is missing (kernel-qemu writes it beside the recording). Without it the recording cannot be replayed: record again.`,
+      );
     }
   }
   const parsed = parseManifest(await readFile(files.manifest, 'utf8'));
-  if (typeof parsed === 'string') throw new UserError(ErrorCode.RecordingMissing, `'replay' ${files.log}: its manifest ${files.manifest} cannot be read: ${parsed}. Record again.`);
+  if (typeof parsed === 'string')
+    throw new UserError(
+      ErrorCode.RecordingMissing,
+      `'replay' ${files.log}: its manifest ${files.manifest} cannot be read: ${parsed}. Record again.`,
+    );
   return parsed;
 }
 

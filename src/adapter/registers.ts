@@ -47,7 +47,10 @@ const RULES: Readonly<Record<GuestArch, readonly Rule[]>> = {
   aarch64: [
     { group: 'General', test: byName(/^(x\d+|sp|pc|cpsr)$/) },
     { group: 'SVE', test: byName(/^(z\d+|p\d+|ffr|vg)$/) },
-    { group: 'Floating point / SIMD', test: (register) => /^(v\d+|fpsr|fpcr)$/.test(register.name) || inGroup('float')(register) || inGroup('vector')(register) },
+    {
+      group: 'Floating point / SIMD',
+      test: (register) => /^(v\d+|fpsr|fpcr)$/.test(register.name) || inGroup('float')(register) || inGroup('vector')(register),
+    },
     { group: 'System', test: (register) => inGroup('system')(register) || inGroup('cp_regs')(register) },
   ],
 };

@@ -78,7 +78,12 @@ export class Repl {
       case 'commandOrExpression':
         // A variable of the frame shown wins over a gdb command of its name: `s` or `k` typed to
         // see a local must not step or kill the target (gdb's CLI would).
-        if (input.word === input.text && context && /^[A-Za-z_]\w*$/.test(input.word) && (await this.host.frameVariables(context)).includes(input.word)) {
+        if (
+          input.word === input.text &&
+          context &&
+          /^[A-Za-z_]\w*$/.test(input.word) &&
+          (await this.host.frameVariables(context)).includes(input.word)
+        ) {
           return this.runExpression(input.text, context);
         }
         if (await this.isCommand(input.word)) return this.runCommand(input.text);
@@ -100,13 +105,18 @@ export class Repl {
     if (direct.length || !typed.trim() || typed.trimStart().startsWith('-')) return completionItems(typed, direct);
     const prefix = 'print ';
     const asExpression = await this.complete(prefix + typed);
-    return completionItems(typed, asExpression.filter((match) => match.startsWith(prefix)).map((match) => match.slice(prefix.length)));
+    return completionItems(
+      typed,
+      asExpression.filter((match) => match.startsWith(prefix)).map((match) => match.slice(prefix.length)),
+    );
   }
 
   private async complete(line: string): Promise<string[]> {
     try {
       const result = await this.host.mi.send(mi.complete(line));
-      return result.results.has('matches') ? result.results.list('matches').filter((match): match is string => typeof match === 'string') : [];
+      return result.results.has('matches')
+        ? result.results.list('matches').filter((match): match is string => typeof match === 'string')
+        : [];
     } catch {
       return []; // nothing to offer (e.g. the target runs and gdb will not look)
     }
@@ -171,7 +181,9 @@ export function completionItems(typed: string, matches: readonly string[]): Arra
   const before = typed.slice(0, wordStart);
   const items = new Map<string, { label: string; start: number; length: number }>();
   for (const match of matches) {
-    const item = match.startsWith(before) ? { label: match.slice(wordStart), start: wordStart, length: typed.length - wordStart } : { label: match, start: 0, length: typed.length };
+    const item = match.startsWith(before)
+      ? { label: match.slice(wordStart), start: wordStart, length: typed.length - wordStart }
+      : { label: match, start: 0, length: typed.length };
     if (item.label) items.set(item.label, item);
   }
   return [...items.values()];

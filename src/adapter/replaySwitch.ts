@@ -22,16 +22,29 @@ export interface SwitchEvents {
 }
 
 /** Replaces the recording QEMU with its replay, stopped at `icount` (where the recording stopped). */
-export async function replayInPlace({ target, run, stack, variables }: Connected, files: RecordingFiles, icount: string, events: SwitchEvents): Promise<void> {
+export async function replayInPlace(
+  { target, run, stack, variables }: Connected,
+  files: RecordingFiles,
+  icount: string,
+  events: SwitchEvents,
+): Promise<void> {
   const started = Date.now();
   const progressId = `kernel-qemu-replay-${started}`;
-  events.sendEvent(new ProgressStartEvent(progressId, 'Going back in time', `Replaying the recording to where the kernel is (instruction ${icount})`));
-  events.print(`Going back: this recording ends here (instruction ${icount}); QEMU replays it from the start to this point, then the session goes on in the replay.\n`);
+  events.sendEvent(
+    new ProgressStartEvent(progressId, 'Going back in time', `Replaying the recording to where the kernel is (instruction ${icount})`),
+  );
+  events.print(
+    `Going back: this recording ends here (instruction ${icount}); QEMU replays it from the start to this point, then the session goes on in the replay.\n`,
+  );
   try {
-    await writeRecordingEnd(files, icount).catch((error: unknown) => events.print(`Could not write where the recording ends into ${files.manifest}: ${errorText(error)}\n`));
+    await writeRecordingEnd(files, icount).catch((error: unknown) =>
+      events.print(`Could not write where the recording ends into ${files.manifest}: ${errorText(error)}\n`),
+    );
     const { stopped, cancel } = run.swallowNextStop();
     try {
-      await target.becomeReplay(files, (replay) => seek(replay, icount, (percent) => events.sendEvent(new ProgressUpdateEvent(progressId, `${percent}% of the recording replayed`))));
+      await target.becomeReplay(files, (replay) =>
+        seek(replay, icount, (percent) => events.sendEvent(new ProgressUpdateEvent(progressId, `${percent}% of the recording replayed`))),
+      );
     } catch (error) {
       cancel();
       // The recording QEMU is gone and its replay did not take its place: nothing is left to debug.
@@ -59,7 +72,7 @@ export async function replayInPlace({ target, run, stack, variables }: Connected
 async function seek(replay: QemuInstance, icount: string, progress: (percent: number) => void): Promise<void> {
   const { qmp } = replay;
   const target = BigInt(icount);
-  const paused = qmp.awaitEvent('the replay to reach the recording\'s end', (event) => event.event === 'STOP');
+  const paused = qmp.awaitEvent("the replay to reach the recording's end", (event) => event.event === 'STOP');
   const exited = replay.process.exited.then((): never => {
     throw new Error(`QEMU exited: ${replay.process.describeExit()}`);
   });

@@ -14,7 +14,12 @@ const RESET_TIMEOUT_MS = 5_000;
 async function withTimeout(work: Promise<void>, ms: number, message: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new UserError(ErrorCode.Timeout, `${message} within ${ms / 1000} s.`)), ms)))]);
+    await Promise.race([
+      work,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new UserError(ErrorCode.Timeout, `${message} within ${ms / 1000} s.`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -24,7 +29,10 @@ export async function restartKernel({ target, run, stack, variables }: Connected
   const config = target.config;
   const qmp = target.qemu?.qmp;
   if (config.request !== 'launch' || !qmp) {
-    throw new UserError(ErrorCode.NotAvailableHere, 'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).');
+    throw new UserError(
+      ErrorCode.NotAvailableHere,
+      'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).',
+    );
   }
   if (qmp.isClosed) throw errors.monitorClosed('Restart');
   await run.haltSilently();

@@ -86,7 +86,10 @@ export class ReverseExecution {
   async recordingEnds(): Promise<void> {
     if (this.setup?.mode !== 'record') return;
     const position = await this.position();
-    if (position !== undefined) await writeRecordingEnd(this.setup.files, position).catch((error: unknown) => this.print(`Could not note where the recording ends: ${errorText(error)}\n`));
+    if (position !== undefined)
+      await writeRecordingEnd(this.setup.files, position).catch((error: unknown) =>
+        this.print(`Could not note where the recording ends: ${errorText(error)}\n`),
+      );
   }
 
   /** A recording session's first step backwards: the session goes on in the replay of its recording, at the same stop. */
@@ -94,7 +97,11 @@ export class ReverseExecution {
     const setup = this.setup;
     if (setup?.mode !== 'record' || !this.switchToReplay) return;
     const position = this.stoppedAt ?? (await this.position());
-    if (position === undefined) throw new UserError(ErrorCode.ReplaySwitchFailed, `Going back needs the recording's position, and QEMU did not say it: end this session, then launch with "replay": "${setup.files.log}".`);
+    if (position === undefined)
+      throw new UserError(
+        ErrorCode.ReplaySwitchFailed,
+        `Going back needs the recording's position, and QEMU did not say it: end this session, then launch with "replay": "${setup.files.log}".`,
+      );
     await this.switchToReplay(position);
     this.setup = { ...setup, mode: 'replay' };
     this.end.endsAt(position);
@@ -138,14 +145,21 @@ export class ReverseExecution {
   private async setAsideInternal(): Promise<void> {
     const user = this.breakpoints.userGdbNumbers;
     const table = (await this.mi.send(mi.breakList())).results.tuple('BreakpointTable').tuples('body');
-    this.setAside = table.filter((row) => row.optStr('enabled') === 'y' && !user.has(row.str('number')) && !/watchpoint/.test(row.optStr('type') ?? '')).map((row) => row.str('number'));
+    this.setAside = table
+      .filter((row) => row.optStr('enabled') === 'y' && !user.has(row.str('number')) && !/watchpoint/.test(row.optStr('type') ?? ''))
+      .map((row) => row.str('number'));
     if (this.setAside.length > 0) await this.mi.send(mi.breakDisable(this.setAside));
   }
 
   private async restoreInternal(): Promise<void> {
     const numbers = this.setAside;
     this.setAside = [];
-    if (numbers.length > 0) await this.mi.send(mi.breakEnable(numbers)).catch((error: unknown) => this.print(`Could not enable the adapter's breakpoints ${numbers.join(' ')} again: ${errorText(error)}\n`));
+    if (numbers.length > 0)
+      await this.mi
+        .send(mi.breakEnable(numbers))
+        .catch((error: unknown) =>
+          this.print(`Could not enable the adapter's breakpoints ${numbers.join(' ')} again: ${errorText(error)}\n`),
+        );
   }
 
   private async resume(command: MiCommand, singleThread: boolean): Promise<void> {
@@ -202,7 +216,12 @@ export class ReverseExecution {
       }
       this.watchedBefore.clear();
       if (written) {
-        return { ...at, reason: 'data breakpoint', description: `${written.expression} was last written here: ${written.before} → ${written.after}`, watch: { expression: written.expression, oldValue: written.before, newValue: written.after } };
+        return {
+          ...at,
+          reason: 'data breakpoint',
+          description: `${written.expression} was last written here: ${written.before} → ${written.after}`,
+          watch: { expression: written.expression, oldValue: written.before, newValue: written.after },
+        };
       }
     } else if (reversed) {
       description = `${stop.reason === 'breakpoint' ? 'Previous hit' : 'Stepped back'}${where ? ` (${where})` : ''}`;
@@ -235,7 +254,10 @@ export class ReverseExecution {
   private async readValues(expressions: readonly string[]): Promise<Map<string, string>> {
     const values = new Map<string, string>();
     for (const expression of expressions) {
-      const value = await this.mi.send(mi.evaluate(expression)).then((result) => result.results.str('value'), () => undefined);
+      const value = await this.mi.send(mi.evaluate(expression)).then(
+        (result) => result.results.str('value'),
+        () => undefined,
+      );
       if (value !== undefined) values.set(expression, value);
     }
     return values;

@@ -49,16 +49,34 @@ export interface SessionHooks {
   endWith(message: string): void;
 }
 
-export async function buildServices(target: KernelTarget, config: ResolvedConfig, underKvm: boolean, hooks: SessionHooks): Promise<Connected> {
+export async function buildServices(
+  target: KernelTarget,
+  config: ResolvedConfig,
+  underKvm: boolean,
+  hooks: SessionHooks,
+): Promise<Connected> {
   const sourceRoot = config.sourceRoot ?? detectSourceRoot(config.cwd, config.program);
   if (sourceRoot && !config.sourceRoot) hooks.print(`Sources: using the kernel tree at ${sourceRoot}\n`);
   const sources = new SourceMapper(config.sourceFileMap, sourceRoot);
   for (const [from, to] of sources.substitutions) {
-    await target.mi.send(mi.setSubstitutePath(from, to)).catch((error: unknown) => hooks.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
+    await target.mi
+      .send(mi.setSubstitutePath(from, to))
+      .catch((error: unknown) => hooks.print(`sourceFileMap ${from} -> ${to}: ${errorText(error)}\n`));
   }
   const accel = config.request === 'attach' ? 'attach' : underKvm ? 'kvm' : 'tcg';
-  const slots = new HardwareSlots(slotLimits({ arch: config.arch, accel, userLimit: config.hardwareBreakpoints.limit, ...(await readDebugFeatures(target.mi, config.arch)) }));
-  const breakpoints = new BreakpointService(target.mi, sources, { alwaysHardware: config.hardwareBreakpoints.require || underKvm, slots, booting: config.request === 'launch' });
+  const slots = new HardwareSlots(
+    slotLimits({
+      arch: config.arch,
+      accel,
+      userLimit: config.hardwareBreakpoints.limit,
+      ...(await readDebugFeatures(target.mi, config.arch)),
+    }),
+  );
+  const breakpoints = new BreakpointService(target.mi, sources, {
+    alwaysHardware: config.hardwareBreakpoints.require || underKvm,
+    slots,
+    booting: config.request === 'launch',
+  });
   const layout = layoutFromGdb(target.mi, config.arch);
   const modules = new ModuleTracker(target.mi, config.moduleSearchPath, layout, cacheDirectory());
   const kernelLog = new KernelLog(target.mi, layout);
@@ -66,11 +84,24 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
   const run = new RunControl(target.mi, breakpoints, modules, exceptions);
   const policy = new EvaluationPolicy(target.mi);
   const reader = readerFromGdb(target.mi);
-  const variables = new VariableService(target.mi, config.arch, policy, new UserMemory(reader, config.arch), new PerCpuValues(reader, layout), new KernelLists(reader));
+  const variables = new VariableService(
+    target.mi,
+    config.arch,
+    policy,
+    new UserMemory(reader, config.arch),
+    new PerCpuValues(reader, layout),
+    new KernelLists(reader),
+  );
   return {
     target,
     breakpoints,
-    stack: new StackService(target.mi, sources, config.arch, new MissingSourceHint(hooks.print), new TaskThreads(reader, config.arch, config.threads)),
+    stack: new StackService(
+      target.mi,
+      sources,
+      config.arch,
+      new MissingSourceHint(hooks.print),
+      new TaskThreads(reader, config.arch, config.threads),
+    ),
     variables,
     repl: sessionRepl(target.mi, variables, run, policy),
     memory: new MemoryService(target.mi),
@@ -78,14 +109,26 @@ export async function buildServices(target: KernelTarget, config: ResolvedConfig
     run,
     serial: new SerialConsole(
       (event) => hooks.sendEvent(event),
-      serialPanicReporter(() => exceptions.isOn('panic'), (text) => hooks.print(text)),
+      serialPanicReporter(
+        () => exceptions.isOn('panic'),
+        (text) => hooks.print(text),
+      ),
     ),
     tasks: new TaskInspector(target.mi, config.arch, layout),
     kernelLog,
     modules,
     exceptions,
     gotoTargets: new GotoTargets(target.mi, sources),
-    reverse: new ReverseExecution(target.mi, breakpoints, run, config.request === 'launch' ? config.recordReplay : undefined, () => target.qemu?.qmp, hooks.print, new StallWatch(() => target.qemu?.process.pid), (reason) => hooks.endWith(reason)),
+    reverse: new ReverseExecution(
+      target.mi,
+      breakpoints,
+      run,
+      config.request === 'launch' ? config.recordReplay : undefined,
+      () => target.qemu?.qmp,
+      hooks.print,
+      new StallWatch(() => target.qemu?.process.pid),
+      (reason) => hooks.endWith(reason),
+    ),
     // A launch from a snapshot comes from it; an attached VM's origin is unknown.
     snapshots: new SnapshotState(config.request === 'launch' ? config.snapshot : undefined),
   };
@@ -131,12 +174,18 @@ export function wireServices(connected: Connected, log: SessionLog, hooks: Sessi
   const capabilities = reverse.capabilitiesEvent();
   if (capabilities) hooks.sendEvent(capabilities);
   // A recorded or replayed stop says where in the recording it is (one QMP query first).
-  run.on('stopped', (stop) => (reverse.isRecordedOrReplayed ? void reverse.describe(stop).then((described) => hooks.reportStop(described)) : hooks.reportStop(stop)));
+  run.on('stopped', (stop) =>
+    reverse.isRecordedOrReplayed ? void reverse.describe(stop).then((described) => hooks.reportStop(described)) : hooks.reportStop(stop),
+  );
   const stopCache = new StopCache(target.mi);
   if (connected.stack.taskThreads?.mode === 'tasks') target.mi.setSendHook(connected.stack.taskThreads.routeThrough(target.mi.sendHook));
   run.on('stopped', (stop) => stopCache.prefetch(stop.threadId ?? run.currentThreadId, connected.stack, connected.tasks));
   run.on('moduleLoaded', (module) => {
-    hooks.print(module.file ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n` : `Module ${module.name}: no symbols (${module.problem})\n`);
+    hooks.print(
+      module.file
+        ? `Module ${module.name}: symbols from ${module.file} at ${module.textAddress}\n`
+        : `Module ${module.name}: no symbols (${module.problem})\n`,
+    );
     hooks.sendEvent(new ModuleEvent('new', toDapModule(module)));
   });
   target.mi.on('notify', (record) => {

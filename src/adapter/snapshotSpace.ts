@@ -10,7 +10,12 @@ const MIB = 1024 * 1024;
 const UNKNOWN_RAM_MIB = 64;
 
 /** The full-disk error of a failed save, or undefined when the failure was something else. */
-export async function fullDiskError(what: string, image: string, guestMiB: number | undefined, error: unknown): Promise<UserError | undefined> {
+export async function fullDiskError(
+  what: string,
+  image: string,
+  guestMiB: number | undefined,
+  error: unknown,
+): Promise<UserError | undefined> {
   const text = errorText(error);
   if (!/No space left on device|Input\/output error/.test(text)) return undefined;
   let free: number;

@@ -14,13 +14,7 @@ import { mi } from '../mi/commands';
 import { createStateDiskIfMissing, stateDiskCandidates } from '../qemu/qemuImg';
 import type { QmpClient } from '../qemu/qmp';
 import { hmpSnapshots, qmpSnapshots, type SnapshotBackend } from '../qemu/snapshotBackend';
-import {
-  snapshotNameProblem,
-  STATE_DISK_NODE,
-  suggestSnapshotName,
-  type SnapshotLayout,
-  type VmSnapshot,
-} from '../qemu/vmSnapshots';
+import { snapshotNameProblem, STATE_DISK_NODE, suggestSnapshotName, type SnapshotLayout, type VmSnapshot } from '../qemu/vmSnapshots';
 import type { CustomRequestContext, CustomRequestHandler } from './connected';
 import { ErrorCode, errors, errorText, UserError } from './errors';
 import { requireQemuImg, snapshotFailure } from './snapshotErrors';
@@ -38,7 +32,6 @@ import {
 
 /** How long to wait for gdb's stop report after it reconnected (it comes before ^connected). */
 const RESYNC_STOP_TIMEOUT_MS = 5000;
-
 
 /** The session's snapshot backend: the QEMU it started, else the monitor it attached through. */
 function backendOf(target: KernelTarget): SnapshotBackend {
@@ -127,7 +120,10 @@ async function listBody(context: CustomRequestContext, layout?: SnapshotLayout):
     image: layout.vmstate?.file,
     canSave: layout.vmstate !== undefined,
     unsavedDisks: layout.unsaved.map((node) => node.file),
-    stateDisk: { attached: stateNode !== undefined, path: stateNode?.file ?? (target.config.request === 'launch' ? target.config.proposedStateDisk : undefined) },
+    stateDisk: {
+      attached: stateNode !== undefined,
+      path: stateNode?.file ?? (target.config.request === 'launch' ? target.config.proposedStateDisk : undefined),
+    },
     origin: state.origin,
     suggestedName: await suggestedName(context, names),
     running: run.isRunning,
@@ -144,7 +140,12 @@ const list: CustomRequestHandler = (context) => listBody(context);
  * A save, load or delete: the named snapshot, one operation at a time, timed, said in the
  * Debug Console, and announced to the view. `work` returns how long QEMU's job took.
  */
-function operation(request: string, doing: string, done: string, work: (context: CustomRequestContext, name: string, args: Record<string, unknown>) => Promise<number>): CustomRequestHandler {
+function operation(
+  request: string,
+  doing: string,
+  done: string,
+  work: (context: CustomRequestContext, name: string, args: Record<string, unknown>) => Promise<number>,
+): CustomRequestHandler {
   return async (context, args) => {
     const started = Date.now();
     const name = requireName(args, request);
@@ -167,7 +168,10 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
   if (!layout.vmstate) throw noStorage(target);
   const exists = layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name));
   if (exists && args.overwrite !== true) {
-    throw new UserError(ErrorCode.SnapshotExists, `A snapshot named "${name}" exists already: save with overwrite to replace it, or choose another name.`);
+    throw new UserError(
+      ErrorCode.SnapshotExists,
+      `A snapshot named "${name}" exists already: save with overwrite to replace it, or choose another name.`,
+    );
   }
   const halted = await run.haltSilently();
   const jobStarted = Date.now();
@@ -176,12 +180,17 @@ const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context,
     await backend.save(layout, name);
   } catch (error) {
     const what = `Saving snapshot "${name}"`;
-    throw (await fullDiskError(what, layout.vmstate.file, target.config.request === 'launch' ? target.config.memory : undefined, error)) ?? snapshotFailure(what, error);
+    throw (
+      (await fullDiskError(what, layout.vmstate.file, target.config.request === 'launch' ? target.config.memory : undefined, error)) ??
+      snapshotFailure(what, error)
+    );
   } finally {
     if (halted) await run.resumeAfterSilentHalt().catch(() => undefined);
   }
   if (layout.unsaved.length) {
-    context.print(`Snapshot "${name}" holds the VM state only: ${layout.unsaved.map((node) => node.file).join(', ')} (raw) is not part of it.\n`);
+    context.print(
+      `Snapshot "${name}" holds the VM state only: ${layout.unsaved.map((node) => node.file).join(', ')} (raw) is not part of it.\n`,
+    );
   }
   return Date.now() - jobStarted;
 });
@@ -190,7 +199,8 @@ const load = operation(SNAPSHOT_REQUEST.load, 'loading', 'loaded', async (contex
   const { target, run, stack, variables } = context;
   const backend = backendOf(target);
   const layout = await backend.layout();
-  if (!vmSnapshots(layout).some((snapshot) => snapshot.name === name && snapshot.vmStateSize > 0)) throw missing(name, layout, run.isRunning);
+  if (!vmSnapshots(layout).some((snapshot) => snapshot.name === name && snapshot.vmStateSize > 0))
+    throw missing(name, layout, run.isRunning);
   const wasRunning = run.isRunning;
   const resume = typeof args.resume === 'boolean' ? args.resume : wasRunning;
   await run.haltSilently();
@@ -317,7 +327,10 @@ const attachStateDisk: CustomRequestHandler = async (context) => {
       try {
         const created = await createStateDiskIfMissing(requireQemuImg(config), file);
         await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': STATE_DISK_NODE, file: { driver: 'file', filename: file } });
-        if (held) context.print(`The state disk ${config.proposedStateDisk} is in use by another QEMU (another session of this kernel?): this session uses ${file}.\n`);
+        if (held)
+          context.print(
+            `The state disk ${config.proposedStateDisk} is in use by another QEMU (another session of this kernel?): this session uses ${file}.\n`,
+          );
         return { path: file, created };
       } catch (error) {
         if (!/Failed to get "write" lock/.test(errorText(error))) throw snapshotFailure(`Attaching the state disk ${file}`, error);
@@ -326,7 +339,9 @@ const attachStateDisk: CustomRequestHandler = async (context) => {
     }
     throw snapshotFailure(`Attaching a state disk beside ${config.proposedStateDisk}`, held);
   });
-  context.print(`State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of snapshots goes there; the guest does not see it).\n`);
+  context.print(
+    `State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of snapshots goes there; the guest does not see it).\n`,
+  );
   await announceChange(context);
   return body;
 };

@@ -33,7 +33,10 @@ export class SourceMapper {
 
   /** A local path (from a breakpoint) -> the path the debugger knows it by. */
   toDebugger(localPath: string): string {
-    const reversed = this.applyRules(localPath, this.rules.map(([from, to]): [string, string] => [to, from]).sort((a, b) => b[0].length - a[0].length));
+    const reversed = this.applyRules(
+      localPath,
+      this.rules.map(([from, to]): [string, string] => [to, from]).sort((a, b) => b[0].length - a[0].length),
+    );
     if (reversed) return reversed;
     if (this.sourceRoot && isUnder(localPath, this.sourceRoot)) {
       // gdb matches a relative location by path suffix, e.g. "init/main.c".
@@ -79,12 +82,19 @@ function isKernelTree(dir: string, fileExists: (file: string) => boolean): boole
  * Where the sources probably are when the user did not say: the tree vmlinux was built in
  * (vmlinux sits at its top), the workspace, or buildroot's output/build/linux-* under it.
  */
-export function detectSourceRoot(cwd: string | undefined, program: string, fileExists: (file: string) => boolean = existsSync, listDir: (dir: string) => string[] = safeReadDir): string | undefined {
+export function detectSourceRoot(
+  cwd: string | undefined,
+  program: string,
+  fileExists: (file: string) => boolean = existsSync,
+  listDir: (dir: string) => string[] = safeReadDir,
+): string | undefined {
   const candidates = [path.dirname(program)];
   if (cwd) {
     candidates.push(cwd);
     const buildDir = path.join(cwd, 'output/build');
-    for (const entry of listDir(buildDir).filter((name) => /^linux-/.test(name) && !/^linux-(headers|firmware)/.test(name)).sort()) {
+    for (const entry of listDir(buildDir)
+      .filter((name) => /^linux-/.test(name) && !/^linux-(headers|firmware)/.test(name))
+      .sort()) {
       candidates.push(path.join(buildDir, entry));
     }
   }

@@ -37,7 +37,9 @@ export class StackService {
   }
 
   /** Each vCPU, named with the task it runs when the kernel can tell ("CPU 0 · sh (pid 42)"). */
-  async threads(currentTask?: (cpu: number, threadId: number) => Promise<{ pid: number; comm: string } | undefined>): Promise<DebugProtocol.Thread[]> {
+  async threads(
+    currentTask?: (cpu: number, threadId: number) => Promise<{ pid: number; comm: string } | undefined>,
+  ): Promise<DebugProtocol.Thread[]> {
     const result = await this.mi.send(mi.threadInfo());
     const [vcpus, tasks] = await Promise.all([
       Promise.all(
@@ -65,7 +67,9 @@ export class StackService {
     const high = levels > 0 ? startFrame + levels : startFrame + 999;
     const result = await this.mi.send(mi.stackListFrames(threadId, 0, high));
     // A task's frames hang below the carrier vCPU's innermost frame (kernel/taskThreads.ts).
-    const all = result.results.tuples('stack').filter((frame) => !isTaskThread(threadId) || (this.taskThreads?.isTaskFrame(frame.int('level')) ?? true));
+    const all = result.results
+      .tuples('stack')
+      .filter((frame) => !isTaskThread(threadId) || (this.taskThreads?.isTaskFrame(frame.int('level')) ?? true));
     const frames = all.slice(0, stackLength(all, this.arch));
     const shown = frames.slice(startFrame, levels > 0 ? startFrame + levels : undefined);
     const stackFrames = shown.map((frame) => this.toStackFrame(threadId, frame));

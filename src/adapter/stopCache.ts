@@ -17,12 +17,30 @@ export const FIRST_FRAMES = 20;
 type Kind = 'cached' | 'neutral' | 'changes';
 
 /** Commands that only read the target or gdb's var-objects: neither cached nor a reason to forget. */
-const NEUTRAL = /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features|gdb-show|gdb-set may-(write-memory|write-registers|call-functions) (on|off)|complete|interpreter-exec console "help)(\s|$)/;
+const NEUTRAL =
+  /^-(var-(create|list-children|delete|info-path-expression|show-attributes|info-type|info-num-children)|data-list-register-names|data-list-register-values|data-read-memory-bytes|data-disassemble|stack-info-depth|break-list|list-features|gdb-show|gdb-set may-(write-memory|write-registers|call-functions) (on|off)|complete|interpreter-exec console "help)(\s|$)/;
 const CACHED = /^-(thread-info|stack-list-frames|stack-list-variables)(\s|$)/;
 const EVALUATE = /^-data-evaluate-expression((?: --(?:thread|frame) \d+)*) (.*)$/;
 
 /** Type words that may stand before "(" in a cast (`(char (*)[16])`) without being a call. */
-const TYPE_WORDS = new Set(['char', 'short', 'int', 'long', 'unsigned', 'signed', 'float', 'double', 'void', 'const', 'volatile', 'sizeof', '_Alignof', 'alignof', 'typeof', '__typeof__']);
+const TYPE_WORDS = new Set([
+  'char',
+  'short',
+  'int',
+  'long',
+  'unsigned',
+  'signed',
+  'float',
+  'double',
+  'void',
+  'const',
+  'volatile',
+  'sizeof',
+  '_Alignof',
+  'alignof',
+  'typeof',
+  '__typeof__',
+]);
 
 /**
  * True when evaluating `expression` cannot change the target: no assignment, no ++/--, and no
@@ -62,7 +80,8 @@ export function classify(command: MiCommand): Kind {
 /** A command that resumes the target (either direction); -exec-interrupt stops it. */
 const RESUME = /^-exec-(?!interrupt)/;
 /** Reads gdb answers from its own state, without a packet to QEMU's stub. */
-const GDB_LOCAL = /^-(break-list|list-features|gdb-show|gdb-set|complete|data-list-register-names|var-delete|var-info-\S+|var-show-attributes|interpreter-exec console "help)(\s|$)/;
+const GDB_LOCAL =
+  /^-(break-list|list-features|gdb-show|gdb-set|complete|data-list-register-names|var-delete|var-info-\S+|var-show-attributes|interpreter-exec console "help)(\s|$)/;
 
 /** A read of the target (memory, registers, frames, threads) that belongs to the last stop. */
 function readsTarget(command: MiCommand): boolean {
@@ -125,7 +144,8 @@ export class StopCache {
     // takes such reads in the middle of its step over a breakpoint. Where a step-over was
     // lost all the same, stepOverGuard.ts resumes the kernel again.
     // Answered like a stale frame or variables reference: VS Code asks again at the next stop, no notification.
-    if (this.resumed && readsTarget(command)) return Promise.reject(new UserError(ErrorCode.UnknownReference, 'The kernel runs again: this read belonged to the last stop.'));
+    if (this.resumed && readsTarget(command))
+      return Promise.reject(new UserError(ErrorCode.UnknownReference, 'The kernel runs again: this read belonged to the last stop.'));
     const kind = classify(command);
     if (kind === 'changes') this.answers.clear();
     if (kind !== 'cached') return toGdb(command);

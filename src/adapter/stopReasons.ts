@@ -2,15 +2,7 @@
 import type { MiTuple } from '../mi/records';
 
 export type DapStopReason =
-  | 'step'
-  | 'breakpoint'
-  | 'exception'
-  | 'pause'
-  | 'entry'
-  | 'goto'
-  | 'function breakpoint'
-  | 'data breakpoint'
-  | 'instruction breakpoint';
+  'step' | 'breakpoint' | 'exception' | 'pause' | 'entry' | 'goto' | 'function breakpoint' | 'data breakpoint' | 'instruction breakpoint';
 
 const STOP_REASON_MAP: Readonly<Record<string, DapStopReason>> = {
   'breakpoint-hit': 'breakpoint',
@@ -53,7 +45,10 @@ export function mapStop(results: MiTuple, pauseRequested: boolean): StopInfo {
   }
   const value = results.optTuple('value');
   const expression = results.optTuple('wpt')?.optStr('exp');
-  const watch = value && expression !== undefined ? { expression, oldValue: value.optStr('old') ?? '?', newValue: value.optStr('new') ?? value.optStr('value') ?? '?' } : undefined;
+  const watch =
+    value && expression !== undefined
+      ? { expression, oldValue: value.optStr('old') ?? '?', newValue: value.optStr('new') ?? value.optStr('value') ?? '?' }
+      : undefined;
   if (watch && !description) description = `${watch.expression}: ${watch.oldValue} → ${watch.newValue}`;
   return {
     reason,

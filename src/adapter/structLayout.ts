@@ -53,13 +53,21 @@ def kernel_qemu_layout(expression):
 `;
 
 function defineCommand(): MiCommand {
-  return { text: `-interpreter-exec console ${quote(`python exec(${JSON.stringify(STRUCT_LAYOUT_PYTHON)})`)}`, expect: ['done'], stopStable: true };
+  return {
+    text: `-interpreter-exec console ${quote(`python exec(${JSON.stringify(STRUCT_LAYOUT_PYTHON)})`)}`,
+    expect: ['done'],
+    stopStable: true,
+  };
 }
 
 /** The MI global options go before `console`, so the expression is read in the shown frame. */
 function layoutCommand(expression: string, context: FrameContext | undefined): MiCommand {
   const where = context ? ` --thread ${context.threadId}${context.frameLevel === undefined ? '' : ` --frame ${context.frameLevel}`}` : '';
-  return { text: `-interpreter-exec${where} console ${quote(`python kernel_qemu_layout(${JSON.stringify(expression)})`)}`, expect: ['done'], stopStable: true };
+  return {
+    text: `-interpreter-exec${where} console ${quote(`python kernel_qemu_layout(${JSON.stringify(expression)})`)}`,
+    expect: ['done'],
+    stopStable: true,
+  };
 }
 
 const KINDS: ReadonlySet<string> = new Set(['aggregate', 'array', 'pointer', 'opaque', 'scalar']);
@@ -77,7 +85,14 @@ export function parseStructLayout(printed: string): StructMember[] | undefined {
   for (const item of parsed as unknown[]) {
     if (!Array.isArray(item)) return undefined;
     const [name, type, kind, count, union] = item as unknown[];
-    if ((name !== null && typeof name !== 'string') || typeof type !== 'string' || typeof kind !== 'string' || !KINDS.has(kind) || typeof count !== 'number') return undefined;
+    if (
+      (name !== null && typeof name !== 'string') ||
+      typeof type !== 'string' ||
+      typeof kind !== 'string' ||
+      !KINDS.has(kind) ||
+      typeof count !== 'number'
+    )
+      return undefined;
     members.push({ name: name ?? undefined, type, kind: kind as MemberKind, count, union: union === true });
   }
   return members;

@@ -21,7 +21,10 @@ export class ValueSummaries {
     const kind = kernelValueKind(type);
     if (!kind || expression === undefined) return undefined;
     try {
-      const [answer, cpuCount] = await Promise.all([this.mi.send(mi.evaluate(summaryExpression(kind, expression), context)), kind === 'cpumask' ? this.readCpuCount() : undefined]);
+      const [answer, cpuCount] = await Promise.all([
+        this.mi.send(mi.evaluate(summaryExpression(kind, expression), context)),
+        kind === 'cpumask' ? this.readCpuCount() : undefined,
+      ]);
       const printed = answer.results.optStr('value');
       return printed === undefined ? undefined : summarize(kind, printed, cpuCount);
     } catch {
@@ -35,10 +38,15 @@ export class ValueSummaries {
    * was a third of expanding it. undefined when there are fewer than two or gdb refuses the
    * array (one head it cannot read): they are then asked one by one.
    */
-  async listEmptiness(variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, context: FrameContext | undefined): Promise<Map<number, string> | undefined> {
+  async listEmptiness(
+    variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>,
+    context: FrameContext | undefined,
+  ): Promise<Map<number, string> | undefined> {
     const heads = variables.flatMap(([variable, expression], index) => {
       const kind = kernelValueKind(variable.type);
-      return expression !== undefined && (kind === 'list_head' || kind === 'hlist_head') ? [{ index, kind, test: summaryExpression(kind, expression) }] : [];
+      return expression !== undefined && (kind === 'list_head' || kind === 'hlist_head')
+        ? [{ index, kind, test: summaryExpression(kind, expression) }]
+        : [];
     });
     if (heads.length < 2) return undefined;
     const answer = await this.mi.send(mi.evaluate(`{${heads.map((head) => head.test).join(', ')}}`, context)).catch(() => undefined);

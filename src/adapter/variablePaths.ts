@@ -18,7 +18,8 @@ export function childPath(parent: VariablePath, child: MiTuple): VariablePath | 
   const type = child.optStr('type');
   if (exp === undefined) return undefined;
   const parentType = parent.type?.trim() ?? '';
-  if (/^<anonymous (struct|union)>$/.test(exp)) return { expression: /\*$/.test(parentType) ? `(*(${parent.expression}))` : parent.expression, type };
+  if (/^<anonymous (struct|union)>$/.test(exp))
+    return { expression: /\*$/.test(parentType) ? `(*(${parent.expression}))` : parent.expression, type };
   if (/\]$/.test(parentType) && /^\d+$/.test(exp)) return { expression: `(${parent.expression})[${exp}]`, type };
   if (exp.startsWith('*')) return { expression: `*(${parent.expression})`, type };
   if (!/^[A-Za-z_]\w*$/.test(exp)) return undefined;

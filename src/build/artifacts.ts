@@ -119,13 +119,16 @@ export async function buildrootLaunch(tree: BuildrootBuildTree): Promise<Outputs
     }
   }
   if (!program) {
-    return { problem: `buildroot has not built the kernel yet (no ${path.join(tree.outputDir, 'build', 'linux-*', 'vmlinux')}): run Build Kernel (make linux-rebuild) or Build All.` };
+    return {
+      problem: `buildroot has not built the kernel yet (no ${path.join(tree.outputDir, 'build', 'linux-*', 'vmlinux')}): run Build Kernel (make linux-rebuild) or Build All.`,
+    };
   }
   const config = tree.configFile ? await readText(tree.configFile) : undefined;
   const arch = (await elfArch(program)) ?? (config ? buildrootArch(Kconfig.parse(config, 'BR2_')) : undefined);
   if (!arch) return { problem: `${program} is not an x86_64 or aarch64 kernel: kernel-qemu boots those two.` };
   const kernel = path.join(images, arch === 'x86_64' ? 'bzImage' : 'Image');
-  if (!(await fileInfo(kernel))) return { problem: `buildroot's ${kernel} is missing: run Build Kernel (make linux-rebuild) or Build All.` };
+  if (!(await fileInfo(kernel)))
+    return { problem: `buildroot's ${kernel} is missing: run Build Kernel (make linux-rebuild) or Build All.` };
   const launch: OutputsLaunch = { arch, program, kernel };
   const rootfs = await firstExisting(ROOTFS_IMAGES.map((name) => path.join(images, name)));
   if (rootfs) launch.rootfs = rootfs;
@@ -161,7 +164,11 @@ export async function outputsLaunch(tree: BuildTree): Promise<OutputsLaunch | { 
 }
 
 /** A kernel-qemu launch configuration for outputs (absolute paths: it works unsaved, too). */
-export function launchConfigFromOutputs(launch: OutputsLaunch, name: string, extra: { preLaunchTask?: string } = {}): Record<string, string | boolean> {
+export function launchConfigFromOutputs(
+  launch: OutputsLaunch,
+  name: string,
+  extra: { preLaunchTask?: string } = {},
+): Record<string, string | boolean> {
   const config: Record<string, string | boolean> = {
     type: 'kernel-qemu',
     request: 'launch',

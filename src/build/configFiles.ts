@@ -59,7 +59,12 @@ export async function fixSteps(config: ConfigFile, findings: readonly Finding[],
     const outputs = await buildrootOutputs(config);
     if (outputs.rawRootfs) {
       const target = path.join(path.dirname(outputs.rawRootfs), 'rootfs.qcow2');
-      steps.push({ kind: 'run', title: 'Convert the rootfs to qcow2', argv: ['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', outputs.rawRootfs, target], cwd: path.dirname(target) });
+      steps.push({
+        kind: 'run',
+        title: 'Convert the rootfs to qcow2',
+        argv: ['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', outputs.rawRootfs, target],
+        cwd: path.dirname(target),
+      });
     }
   }
   const withEdits = findings.filter((finding) => finding.edits.length > 0);

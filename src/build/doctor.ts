@@ -45,33 +45,79 @@ export function kernelConfigArch(config: Kconfig): KernelConfigArch {
 }
 
 /** The edits that give a kernel DWARF debug info (6.x: the "Debug information" choice selects DEBUG_INFO). */
-export const DEBUG_INFO_EDITS: readonly ConfigEdit[] = [enable('DEBUG_KERNEL'), disable('DEBUG_INFO_NONE'), enable('DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT'), enable('DEBUG_INFO')];
+export const DEBUG_INFO_EDITS: readonly ConfigEdit[] = [
+  enable('DEBUG_KERNEL'),
+  disable('DEBUG_INFO_NONE'),
+  enable('DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT'),
+  enable('DEBUG_INFO'),
+];
 
 /** Symbols that must all be on for the guest to boot to a shell on the serial console from an initramfs. */
 const BOOT_GROUPS: ReadonlyArray<{ id: string; symbols: (arch: GuestArch) => string[]; message: string }> = [
   { id: 'printk', symbols: () => ['PRINTK'], message: 'printk is off: the kernel prints nothing on the console (no boot log, no oops).' },
   {
     id: 'serial-console',
-    symbols: (arch) => (arch === 'aarch64' ? ['TTY', 'SERIAL_AMBA_PL011', 'SERIAL_AMBA_PL011_CONSOLE'] : ['TTY', 'SERIAL_8250', 'SERIAL_8250_CONSOLE']),
+    symbols: (arch) =>
+      arch === 'aarch64' ? ['TTY', 'SERIAL_AMBA_PL011', 'SERIAL_AMBA_PL011_CONSOLE'] : ['TTY', 'SERIAL_8250', 'SERIAL_8250_CONSOLE'],
     message: "No serial console: QEMU's console (ttyS0 / ttyAMA0) stays silent.",
   },
-  { id: 'initramfs', symbols: () => ['BLK_DEV_INITRD', 'RD_GZIP'], message: 'No initramfs support (BLK_DEV_INITRD, RD_GZIP): an initrd cannot be booted.' },
-  { id: 'exec-init', symbols: () => ['BINFMT_ELF', 'BINFMT_SCRIPT'], message: 'The kernel cannot run /init (BINFMT_ELF, BINFMT_SCRIPT): it panics after boot.' },
-  { id: 'pseudo-fs', symbols: () => ['PROC_FS', 'SYSFS', 'DEVTMPFS'], message: 'No /proc, /sys or devtmpfs: the userspace of an initramfs or rootfs will not work.' },
+  {
+    id: 'initramfs',
+    symbols: () => ['BLK_DEV_INITRD', 'RD_GZIP'],
+    message: 'No initramfs support (BLK_DEV_INITRD, RD_GZIP): an initrd cannot be booted.',
+  },
+  {
+    id: 'exec-init',
+    symbols: () => ['BINFMT_ELF', 'BINFMT_SCRIPT'],
+    message: 'The kernel cannot run /init (BINFMT_ELF, BINFMT_SCRIPT): it panics after boot.',
+  },
+  {
+    id: 'pseudo-fs',
+    symbols: () => ['PROC_FS', 'SYSFS', 'DEVTMPFS'],
+    message: 'No /proc, /sys or devtmpfs: the userspace of an initramfs or rootfs will not work.',
+  },
 ];
 
 /** What kernel-qemu's guest features need: missing ones are info (the kernel still boots and debugs). */
 const GUEST_GROUPS: ReadonlyArray<{ id: string; needs: readonly string[][]; edits: readonly string[]; message: string }> = [
-  { id: 'guest-network', needs: [['NET'], ['INET'], ['VIRTIO_PCI'], ['VIRTIO_NET']], edits: ['NET', 'INET', 'NETDEVICES', 'NET_CORE', 'PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'VIRTIO_NET'], message: "No virtio network (VIRTIO_PCI, VIRTIO_NET): the guest gets no network, so no ssh and no 'ports' forwards." },
-  { id: 'guest-disk', needs: [['VIRTIO_PCI'], ['VIRTIO_BLK'], ['EXT4_FS']], edits: ['PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'BLOCK', 'BLK_DEV', 'VIRTIO_BLK', 'EXT4_FS'], message: 'No virtio disk with ext4 (VIRTIO_BLK, EXT4_FS): a rootfs image (Build Rootfs → Debian image) cannot be the root file system.' },
-  { id: 'guest-shares', needs: [['NET_9P_VIRTIO', 'VIRTIO_FS'], ['9P_FS', 'VIRTIO_FS']], edits: ['NET', 'NET_9P', 'NET_9P_VIRTIO', '9P_FS'], message: "No 9p or virtiofs (NET_9P_VIRTIO + 9P_FS, or VIRTIO_FS): 'shares' cannot be mounted in the guest." },
+  {
+    id: 'guest-network',
+    needs: [['NET'], ['INET'], ['VIRTIO_PCI'], ['VIRTIO_NET']],
+    edits: ['NET', 'INET', 'NETDEVICES', 'NET_CORE', 'PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'VIRTIO_NET'],
+    message: "No virtio network (VIRTIO_PCI, VIRTIO_NET): the guest gets no network, so no ssh and no 'ports' forwards.",
+  },
+  {
+    id: 'guest-disk',
+    needs: [['VIRTIO_PCI'], ['VIRTIO_BLK'], ['EXT4_FS']],
+    edits: ['PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'BLOCK', 'BLK_DEV', 'VIRTIO_BLK', 'EXT4_FS'],
+    message: 'No virtio disk with ext4 (VIRTIO_BLK, EXT4_FS): a rootfs image (Build Rootfs → Debian image) cannot be the root file system.',
+  },
+  {
+    id: 'guest-shares',
+    needs: [
+      ['NET_9P_VIRTIO', 'VIRTIO_FS'],
+      ['9P_FS', 'VIRTIO_FS'],
+    ],
+    edits: ['NET', 'NET_9P', 'NET_9P_VIRTIO', '9P_FS'],
+    message: "No 9p or virtiofs (NET_9P_VIRTIO + 9P_FS, or VIRTIO_FS): 'shares' cannot be mounted in the guest.",
+  },
 ];
 
 /** Findings on a kernel .config, most important first. */
 export function kernelFindings(config: Kconfig): Finding[] {
   const findings: Finding[] = [];
   if (config.size === 0) {
-    return [{ id: 'empty', severity: 'error', symbol: '', edits: [], message: 'This .config sets nothing: generate one first (defconfig or tinyconfig).', hint: 'Run the defconfig or tinyconfig task.', action: { id: 'defconfig' } }];
+    return [
+      {
+        id: 'empty',
+        severity: 'error',
+        symbol: '',
+        edits: [],
+        message: 'This .config sets nothing: generate one first (defconfig or tinyconfig).',
+        hint: 'Run the defconfig or tinyconfig task.',
+        action: { id: 'defconfig' },
+      },
+    ];
   }
   const { arch, name } = kernelConfigArch(config);
   if (name === 'x86 (32-bit)') {
@@ -81,7 +127,8 @@ export function kernelFindings(config: Kconfig): Finding[] {
       symbol: '64BIT',
       edits: [enable('64BIT')],
       fixTitle: 'Enable 64BIT (x86_64)',
-      message: 'A 32-bit x86 kernel (CONFIG_64BIT is off): kernel-qemu boots x86_64 and aarch64 guests. tinyconfig/allnoconfig turn it off unless ARCH=x86_64.',
+      message:
+        'A 32-bit x86 kernel (CONFIG_64BIT is off): kernel-qemu boots x86_64 and aarch64 guests. tinyconfig/allnoconfig turn it off unless ARCH=x86_64.',
     });
   } else if (!arch) {
     findings.push({
@@ -98,7 +145,14 @@ export function kernelFindings(config: Kconfig): Finding[] {
   const guest: GuestArch = arch ?? 'x86_64';
 
   if (!config.isOn('DEBUG_KERNEL')) {
-    findings.push({ id: 'debug-kernel', severity: 'warning', symbol: 'DEBUG_KERNEL', edits: [enable('DEBUG_KERNEL')], fixTitle: 'Enable DEBUG_KERNEL', message: "Kernel debugging (DEBUG_KERNEL) is off: the debug options below depend on it." });
+    findings.push({
+      id: 'debug-kernel',
+      severity: 'warning',
+      symbol: 'DEBUG_KERNEL',
+      edits: [enable('DEBUG_KERNEL')],
+      fixTitle: 'Enable DEBUG_KERNEL',
+      message: 'Kernel debugging (DEBUG_KERNEL) is off: the debug options below depend on it.',
+    });
   }
   const hasDebugInfo = config.isOn('DEBUG_INFO');
   if (!hasDebugInfo) {
@@ -133,7 +187,10 @@ export function kernelFindings(config: Kconfig): Finding[] {
   }
   if (!config.isOn('FRAME_POINTER')) {
     // x86_64: frame pointers come with the frame-pointer unwinder (a choice against ORC).
-    const edits = guest === 'x86_64' ? [disable('UNWINDER_ORC'), disable('UNWINDER_GUESS'), enable('UNWINDER_FRAME_POINTER'), enable('FRAME_POINTER')] : [enable('FRAME_POINTER')];
+    const edits =
+      guest === 'x86_64'
+        ? [disable('UNWINDER_ORC'), disable('UNWINDER_GUESS'), enable('UNWINDER_FRAME_POINTER'), enable('FRAME_POINTER')]
+        : [enable('FRAME_POINTER')];
     findings.push({
       id: 'frame-pointer',
       severity: 'warning',
@@ -161,7 +218,14 @@ export function kernelFindings(config: Kconfig): Finding[] {
     const unmet = group.needs.filter((alternatives) => !alternatives.some(present));
     if (unmet.length === 0) continue;
     const missing = group.edits.filter((symbol) => !present(symbol));
-    findings.push({ id: group.id, severity: 'info', symbol: unmet[0]![0]!, edits: missing.map(enable), fixTitle: `Enable ${missing.join(', ')}`, message: group.message });
+    findings.push({
+      id: group.id,
+      severity: 'info',
+      symbol: unmet[0]![0]!,
+      edits: missing.map(enable),
+      fixTitle: `Enable ${missing.join(', ')}`,
+      message: group.message,
+    });
   }
   if (config.isOn('RANDOMIZE_BASE')) {
     findings.push({
@@ -170,7 +234,8 @@ export function kernelFindings(config: Kconfig): Finding[] {
       symbol: 'RANDOMIZE_BASE',
       edits: [disable('RANDOMIZE_BASE')],
       fixTitle: 'Disable RANDOMIZE_BASE (KASLR)',
-      message: "KASLR (RANDOMIZE_BASE) is on. kernel-qemu handles it: it boots with 'nokaslr' (or rebases the symbols with kaslr: true). Turn it off to debug the same way outside kernel-qemu.",
+      message:
+        "KASLR (RANDOMIZE_BASE) is on. kernel-qemu handles it: it boots with 'nokaslr' (or rebases the symbols with kaslr: true). Turn it off to debug the same way outside kernel-qemu.",
     });
   }
   return findings;
@@ -239,7 +304,12 @@ export function buildrootFindings(config: Kconfig, outputs: BuildrootOutputs = {
       id: 'br-ext4',
       severity: 'info',
       symbol,
-      edits: [disable('TARGET_ROOTFS_EXT2_2r0'), disable('TARGET_ROOTFS_EXT2_2r1'), disable('TARGET_ROOTFS_EXT2_3'), enable('TARGET_ROOTFS_EXT2_4')],
+      edits: [
+        disable('TARGET_ROOTFS_EXT2_2r0'),
+        disable('TARGET_ROOTFS_EXT2_2r1'),
+        disable('TARGET_ROOTFS_EXT2_3'),
+        enable('TARGET_ROOTFS_EXT2_4'),
+      ],
       fixTitle: 'Use an ext4 root file system',
       message: 'The root file system is ext2/ext3; ext4 (rootfs.ext4) is what the kernel configs of the qemu defconfigs expect.',
     });
@@ -262,7 +332,8 @@ export function buildrootFindings(config: Kconfig, outputs: BuildrootOutputs = {
       symbol: 'TARGET_ROOTFS_EXT2',
       edits: [],
       fixTitle: 'Convert the rootfs to qcow2',
-      message: 'VM snapshots need a qcow2 disk: convert output/images/rootfs.ext2 to rootfs.qcow2 (qemu-img convert); launches then use the qcow2.',
+      message:
+        'VM snapshots need a qcow2 disk: convert output/images/rootfs.ext2 to rootfs.qcow2 (qemu-img convert); launches then use the qcow2.',
     });
   }
   if (!config.isOn('PACKAGE_HOST_GDB')) {

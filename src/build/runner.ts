@@ -76,7 +76,11 @@ export class BuildRun {
   async start(): Promise<RunResult> {
     const started = Date.now();
     const queue = [...this.steps];
-    const result = (fields: Omit<RunResult, 'durationMs' | 'cancelled'>): RunResult => ({ cancelled: this.cancelRequested, durationMs: Date.now() - started, ...fields });
+    const result = (fields: Omit<RunResult, 'durationMs' | 'cancelled'>): RunResult => ({
+      cancelled: this.cancelRequested,
+      durationMs: Date.now() - started,
+      ...fields,
+    });
     while (queue.length) {
       if (this.cancelRequested) return result({ ok: false, failedStep: queue[0]!.title, firstError: 'cancelled' });
       const step = queue.shift()!;

@@ -18,7 +18,8 @@ export interface TreeChange {
 /** Folders that are not build inputs: version control, editors' caches, the documentation. */
 const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', '.cache', '.vscode', '.idea', 'Documentation']);
 /** What make itself writes: their times are the build's. */
-const OUTPUT_FILE = /\.(o|ko|a|cmd|mod|mod\.c|d|order|symvers|dwo|lst|tmp|so|gz|xz|zst|lzma|cpio)$|^(vmlinux(\..*)?|System\.map|bzImage|Image)$/;
+const OUTPUT_FILE =
+  /\.(o|ko|a|cmd|mod|mod\.c|d|order|symvers|dwo|lst|tmp|so|gz|xz|zst|lzma|cpio)$|^(vmlinux(\..*)?|System\.map|bzImage|Image)$/;
 /**
  * Entries looked at between yields to the event loop. The calls are synchronous on purpose:
  * libuv's thread pool makes each lstat cost about four times as much (1.2 s against 0.33 s

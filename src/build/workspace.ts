@@ -48,7 +48,9 @@ export async function detectBuildTrees(folder: string): Promise<BuildTree[]> {
   if (own) return [own];
   let entries: string[];
   try {
-    entries = (await readdir(folder, { withFileTypes: true })).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules').map((entry) => entry.name);
+    entries = (await readdir(folder, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+      .map((entry) => entry.name);
   } catch {
     return [];
   }
@@ -79,13 +81,21 @@ export async function detectTree(dir: string, name = path.basename(dir)): Promis
 
 /** buildroot's top: Makefile + Config.in + configs/. */
 export async function isBuildrootTop(dir: string): Promise<boolean> {
-  const [makefile, configIn, configs] = await Promise.all([isFile(path.join(dir, 'Makefile')), isFile(path.join(dir, 'Config.in')), isDir(path.join(dir, 'configs'))]);
+  const [makefile, configIn, configs] = await Promise.all([
+    isFile(path.join(dir, 'Makefile')),
+    isFile(path.join(dir, 'Config.in')),
+    isDir(path.join(dir, 'configs')),
+  ]);
   return makefile && configIn && configs;
 }
 
 /** A kernel source tree: Kconfig + arch/ + scripts/config. */
 export async function isKernelSource(dir: string): Promise<boolean> {
-  const [kconfig, arch, script] = await Promise.all([isFile(path.join(dir, 'Kconfig')), isDir(path.join(dir, 'arch')), isFile(path.join(dir, 'scripts/config'))]);
+  const [kconfig, arch, script] = await Promise.all([
+    isFile(path.join(dir, 'Kconfig')),
+    isDir(path.join(dir, 'arch')),
+    isFile(path.join(dir, 'scripts/config')),
+  ]);
   return kconfig && arch && script;
 }
 
@@ -103,7 +113,11 @@ async function kernelObjDirSource(dir: string): Promise<string | undefined> {
 
 /** output/ or an O= directory of buildroot: build/ plus images/ or host/. */
 async function isBuildrootOutput(dir: string): Promise<boolean> {
-  const [build, images, host] = await Promise.all([isDir(path.join(dir, 'build')), isDir(path.join(dir, 'images')), isDir(path.join(dir, 'host'))]);
+  const [build, images, host] = await Promise.all([
+    isDir(path.join(dir, 'build')),
+    isDir(path.join(dir, 'images')),
+    isDir(path.join(dir, 'host')),
+  ]);
   return build && (images || host);
 }
 
@@ -119,7 +133,8 @@ async function buildrootOutputAt(outputDir: string, name: string): Promise<Build
   const wrapper = await readText(path.join(outputDir, 'Makefile'));
   const top = wrapper && /^MAKEARGS\s*:=\s*-C\s+(\S+)/m.exec(wrapper)?.[1];
   const configFile = (await isFile(path.join(outputDir, '.config'))) ? path.join(outputDir, '.config') : undefined;
-  if (top && (await isBuildrootTop(top))) return { kind: 'buildroot', name, topDir: top, outputDir, makeDir: outputDir, configFile: path.join(outputDir, '.config') };
+  if (top && (await isBuildrootTop(top)))
+    return { kind: 'buildroot', name, topDir: top, outputDir, makeDir: outputDir, configFile: path.join(outputDir, '.config') };
   return { kind: 'buildroot', name, topDir: undefined, outputDir, makeDir: undefined, configFile };
 }
 

@@ -80,12 +80,25 @@ export async function readElfSummary(path: string): Promise<ElfSummary> {
         const section = entry(index);
         const end = names.indexOf(0, section.name);
         const name = names.toString('latin1', section.name, end < 0 ? undefined : end);
-        sections.set(name, { offset: section.offset, size: section.size, address: section.address, addressFieldOffset: section.addressFieldOffset });
+        sections.set(name, {
+          offset: section.offset,
+          size: section.size,
+          address: section.address,
+          addressFieldOffset: section.addressFieldOffset,
+        });
       }
     }
     const debugInfo = sections.get('.debug_info');
     const arch: GuestArch | undefined = machine === EM_X86_64 ? 'x86_64' : machine === EM_AARCH64 ? 'aarch64' : undefined;
-    return { is64, littleEndian: little, machine, arch, relocatable, sections, hasDebugInfo: debugInfo !== undefined && debugInfo.size > 0n };
+    return {
+      is64,
+      littleEndian: little,
+      machine,
+      arch,
+      relocatable,
+      sections,
+      hasDebugInfo: debugInfo !== undefined && debugInfo.size > 0n,
+    };
   } finally {
     await file.close();
   }

@@ -21,7 +21,9 @@ export interface PlaceableModule {
 export async function addressedSections(file: string): Promise<{ name: string; fieldOffset: number }[]> {
   const elf = await readElfSummary(file);
   if (!elf.relocatable) return [];
-  return [...elf.sections].filter(([, section]) => section.address !== 0n).map(([name, section]) => ({ name, fieldOffset: section.addressFieldOffset }));
+  return [...elf.sections]
+    .filter(([, section]) => section.address !== 0n)
+    .map(([name, section]) => ({ name, fieldOffset: section.addressFieldOffset }));
 }
 
 /**

@@ -99,7 +99,8 @@ export class DiscoveredConfigurationProvider implements vscode.DebugConfiguratio
     if (!folder) return [];
     const configs: vscode.DebugConfiguration[] = [];
     const found = await discoverKernelTree(folder.uri.fsPath);
-    if (!('problem' in found)) configs.push((await withBuildFirst(launchConfigFor(found, folder.name), folder)) as vscode.DebugConfiguration);
+    if (!('problem' in found))
+      configs.push((await withBuildFirst(launchConfigFor(found, folder.name), folder)) as vscode.DebugConfiguration);
     // What the folder's kernel and buildroot builds produced (buildroot outputs, O= and nested trees).
     for (const built of (await buildOutputConfigs([folder])).configs) {
       if (!configs.some((config) => config.program === built.config.program)) configs.push(built.config);
@@ -159,7 +160,11 @@ async function withBuildFirst(config: Record<string, unknown>, folder: vscode.Wo
   return task ? { ...config, preLaunchTask: task } : config;
 }
 
-async function buildOutputConfigs(folders: readonly vscode.WorkspaceFolder[]): Promise<{ configs: Array<{ config: vscode.DebugConfiguration; folder: vscode.WorkspaceFolder }>; problem?: string; buildable: boolean }> {
+async function buildOutputConfigs(folders: readonly vscode.WorkspaceFolder[]): Promise<{
+  configs: Array<{ config: vscode.DebugConfiguration; folder: vscode.WorkspaceFolder }>;
+  problem?: string;
+  buildable: boolean;
+}> {
   const configs: Array<{ config: vscode.DebugConfiguration; folder: vscode.WorkspaceFolder }> = [];
   let problem: string | undefined;
   let buildable = false;
@@ -174,7 +179,10 @@ async function buildOutputConfigs(folders: readonly vscode.WorkspaceFolder[]): P
       }
       const name = `Kernel (QEMU): ${tree.name} (${tree.kind === 'buildroot' ? 'buildroot, ' : ''}${outputs.arch})`;
       const preLaunchTask = buildFirstTask(folder, tree, trees.length > 1);
-      configs.push({ config: launchConfigFromOutputs(outputs, name, preLaunchTask ? { preLaunchTask } : {}) as vscode.DebugConfiguration, folder });
+      configs.push({
+        config: launchConfigFromOutputs(outputs, name, preLaunchTask ? { preLaunchTask } : {}) as vscode.DebugConfiguration,
+        folder,
+      });
     }
   }
   return problem === undefined ? { configs, buildable } : { configs, problem, buildable };

@@ -181,7 +181,7 @@ function settings(): Record<string, Json> {
       type: 'boolean',
       default: true,
       description:
-        "Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no launch.json, the Run and Debug list) run the tree's Build Kernel task first (preLaunchTask): make rebuilds only what changed. In launch.json, add \"preLaunchTask\": \"kernel-qemu: Build Kernel\" for the same.",
+        'Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no launch.json, the Run and Debug list) run the tree\'s Build Kernel task first (preLaunchTask): make rebuilds only what changed. In launch.json, add "preLaunchTask": "kernel-qemu: Build Kernel" for the same.',
     },
     [`${SETTINGS_SECTION}.shareWorkspace`]: {
       type: 'boolean',
@@ -223,7 +223,14 @@ export function buildContributes(): Record<string, Json> {
     // Each view brings its views, welcome texts, commands and menus (src/extension/views/*Contributes.ts).
     views: { [VIEW_CONTAINER_ID]: [...buildsViews(), ...snapshotViews()] },
     viewsWelcome: [...buildsViewsWelcome(), ...snapshotViewsWelcome()],
-    commands: [...buildTaskCommands(), ...doctorCommands(), ...buildsCommands(), ...snapshotCommands(), ...kernelCommands(), ...walkthroughCommands()],
+    commands: [
+      ...buildTaskCommands(),
+      ...doctorCommands(),
+      ...buildsCommands(),
+      ...snapshotCommands(),
+      ...kernelCommands(),
+      ...walkthroughCommands(),
+    ],
     menus: mergeMenus(buildsMenus(), doctorMenus(), snapshotMenus(), kernelMenus()),
     // Build Kernel / Build Rootfs tasks (src/extension/tasks/tasksContributes.ts).
     taskDefinitions: taskDefinitions(),

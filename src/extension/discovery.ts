@@ -21,7 +21,14 @@ export const KERNEL_IMAGES: Readonly<Record<GuestArch, string>> = {
 };
 
 /** Initramfs names looked for at the top of the tree, first match wins. */
-export const INITRD_NAMES: readonly string[] = ['.kernel-qemu/initramfs.cpio.gz', 'initramfs.cpio.gz', 'initramfs.cpio', 'initrd.img', 'initrd.gz', 'rootfs.cpio.gz'];
+export const INITRD_NAMES: readonly string[] = [
+  '.kernel-qemu/initramfs.cpio.gz',
+  'initramfs.cpio.gz',
+  'initramfs.cpio',
+  'initrd.img',
+  'initrd.gz',
+  'rootfs.cpio.gz',
+];
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -58,11 +65,15 @@ export async function discoverKernelTree(folder: string): Promise<KernelTree | {
   }
   const arch = (await elfArch(program)) ?? (hasX86 ? 'x86_64' : hasArm64 ? 'aarch64' : undefined);
   if (!arch) {
-    return { problem: `${folder} has a vmlinux but no ${KERNEL_IMAGES.x86_64} or ${KERNEL_IMAGES.aarch64}. Build the bootable image (make bzImage or make Image), or set 'kernel' in launch.json.` };
+    return {
+      problem: `${folder} has a vmlinux but no ${KERNEL_IMAGES.x86_64} or ${KERNEL_IMAGES.aarch64}. Build the bootable image (make bzImage or make Image), or set 'kernel' in launch.json.`,
+    };
   }
   if (!(arch === 'x86_64' ? hasX86 : hasArm64)) {
     const target = arch === 'x86_64' ? 'bzImage' : 'Image';
-    return { problem: `${program} is an ${arch} kernel but ${KERNEL_IMAGES[arch]} is missing. Build it (make ${target}), or set 'kernel' in launch.json.` };
+    return {
+      problem: `${program} is an ${arch} kernel but ${KERNEL_IMAGES[arch]} is missing. Build it (make ${target}), or set 'kernel' in launch.json.`,
+    };
   }
   let initrd: string | undefined;
   for (const name of INITRD_NAMES) {

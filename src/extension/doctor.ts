@@ -18,7 +18,11 @@ export interface Checked {
 }
 
 function severity(value: Finding['severity']): vscode.DiagnosticSeverity {
-  return value === 'error' ? vscode.DiagnosticSeverity.Error : value === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  return value === 'error'
+    ? vscode.DiagnosticSeverity.Error
+    : value === 'warning'
+      ? vscode.DiagnosticSeverity.Warning
+      : vscode.DiagnosticSeverity.Information;
 }
 
 export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposable {
@@ -44,7 +48,9 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
       watcher.onDidDelete(() => this.scheduleRefresh()),
       workspace.onDidChange(() => this.scheduleRefresh()),
       vscode.workspace.onDidChangeTextDocument((event) => this.edited(event.document)),
-      vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/.config' }, this, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+      vscode.languages.registerCodeActionsProvider({ scheme: 'file', pattern: '**/.config' }, this, {
+        providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+      }),
     );
   }
 
@@ -94,8 +100,15 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
     }
     const all = blocking(checked.findings);
     if (all.length > 1 && actions.length) {
-      const action = new vscode.CodeAction(`Fix all ${all.length} debug problems of this .config (${fixTool(checked.config)})`, vscode.CodeActionKind.QuickFix);
-      action.command = { command: DOCTOR_COMMAND.fix, title: action.title, arguments: [document.uri.toString(), all.map((finding) => finding.id)] };
+      const action = new vscode.CodeAction(
+        `Fix all ${all.length} debug problems of this .config (${fixTool(checked.config)})`,
+        vscode.CodeActionKind.QuickFix,
+      );
+      action.command = {
+        command: DOCTOR_COMMAND.fix,
+        title: action.title,
+        arguments: [document.uri.toString(), all.map((finding) => finding.id)],
+      };
       actions.push(action);
     }
     return actions;
@@ -119,7 +132,9 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
       const open = vscode.workspace.textDocuments.find((document) => document.uri.fsPath === file);
       if (open?.isDirty) await open.save();
       const title = findings.length === 1 ? (first?.fixTitle ?? first?.id ?? 'fix') : `${findings.length} fixes`;
-      const task = this.provider.stepsTask(checked.entry, { id: 'debug-config' }, `Config doctor: ${title}`, () => fixSteps(checked.config, findings, planOptions()));
+      const task = this.provider.stepsTask(checked.entry, { id: 'debug-config' }, `Config doctor: ${title}`, () =>
+        fixSteps(checked.config, findings, planOptions()),
+      );
       await executeAndWait(task);
     }
     await this.check(checked);
@@ -131,19 +146,30 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
     await this.refresh();
     const candidates = [...this.checked.values()].filter((checked) => blocking(checked.findings).length > 0);
     if (candidates.length === 0) {
-      void vscode.window.showInformationMessage(this.checked.size ? 'kernel-qemu: the .config files have the debug options.' : 'kernel-qemu: no .config in this workspace: configure a kernel or buildroot tree first (defconfig).');
+      void vscode.window.showInformationMessage(
+        this.checked.size
+          ? 'kernel-qemu: the .config files have the debug options.'
+          : 'kernel-qemu: no .config in this workspace: configure a kernel or buildroot tree first (defconfig).',
+      );
       return;
     }
     let chosen = candidates[0]!;
     if (candidates.length > 1) {
       const pick = await vscode.window.showQuickPick(
-        candidates.map((checked) => ({ label: vscode.workspace.asRelativePath(checked.config.file), description: `${blocking(checked.findings).length} to fix`, checked })),
+        candidates.map((checked) => ({
+          label: vscode.workspace.asRelativePath(checked.config.file),
+          description: `${blocking(checked.findings).length} to fix`,
+          checked,
+        })),
         { placeHolder: 'Which .config?' },
       );
       if (!pick) return;
       chosen = pick.checked;
     }
-    await this.fix(vscode.Uri.file(chosen.config.file), blocking(chosen.findings).map((finding) => finding.id));
+    await this.fix(
+      vscode.Uri.file(chosen.config.file),
+      blocking(chosen.findings).map((finding) => finding.id),
+    );
   }
 
   dispose(): void {
@@ -153,7 +179,12 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
   }
 
   private async check(checked: Checked, text?: string): Promise<void> {
-    const content = text ?? (await vscode.workspace.fs.readFile(vscode.Uri.file(checked.config.file)).then((bytes) => Buffer.from(bytes).toString('utf8'), () => undefined));
+    const content =
+      text ??
+      (await vscode.workspace.fs.readFile(vscode.Uri.file(checked.config.file)).then(
+        (bytes) => Buffer.from(bytes).toString('utf8'),
+        () => undefined,
+      ));
     if (content === undefined) return;
     const findings = await diagnose(checked.config, content);
     this.checked.set(checked.config.file, { ...checked, findings });
@@ -162,7 +193,11 @@ export class ConfigDoctor implements vscode.CodeActionProvider, vscode.Disposabl
       vscode.Uri.file(checked.config.file),
       findings.map((finding) => {
         const line = (finding.symbol && kconfig.lineOf(finding.symbol)) || 0;
-        const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), finding.hint ? `${finding.message} ${finding.hint}` : finding.message, severity(finding.severity));
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+          finding.hint ? `${finding.message} ${finding.hint}` : finding.message,
+          severity(finding.severity),
+        );
         diagnostic.source = DOCTOR_SOURCE;
         diagnostic.code = finding.id;
         return diagnostic;

@@ -15,13 +15,18 @@ export const KERNEL_COMMAND = {
 
 export const KERNEL_LOG_LANGUAGE = 'kernel-log';
 
-
 export function kernelCommands(): Json[] {
   return [
     { command: KERNEL_COMMAND.showSerialConsole, title: 'Show Serial Console', category: 'Kernel QEMU', enablement: IN_SESSION },
     { command: KERNEL_COMMAND.showDmesg, title: 'Show Kernel Log (dmesg)', category: 'Kernel QEMU', enablement: IN_SESSION },
     { command: KERNEL_COMMAND.listTasks, title: 'List Tasks', category: 'Kernel QEMU', enablement: IN_SESSION },
-    { command: KERNEL_COMMAND.openSshTerminal, title: 'Open SSH Terminal in Guest', category: 'Kernel QEMU', enablement: IN_SESSION, icon: '$(remote)' },
+    {
+      command: KERNEL_COMMAND.openSshTerminal,
+      title: 'Open SSH Terminal in Guest',
+      category: 'Kernel QEMU',
+      enablement: IN_SESSION,
+      icon: '$(remote)',
+    },
   ];
 }
 
@@ -37,7 +42,12 @@ export function kernelLanguages(): Json[] {
   return [
     { id: KERNEL_LOG_LANGUAGE, aliases: ['Kernel Log', 'dmesg'], extensions: ['.dmesg', '.kernel-log'] },
     // Kconfig files and the .config / defconfig files they produce; no generic "*.config" (web.config is not ours).
-    { id: KCONFIG_LANGUAGE, aliases: ['Kconfig', 'Kernel .config'], filenames: ['Kconfig', '.config', 'Config.in'], filenamePatterns: ['Kconfig.*', '*_defconfig', 'Config.in.*'] },
+    {
+      id: KCONFIG_LANGUAGE,
+      aliases: ['Kconfig', 'Kernel .config'],
+      filenames: ['Kconfig', '.config', 'Config.in'],
+      filenamePatterns: ['Kconfig.*', '*_defconfig', 'Config.in.*'],
+    },
   ];
 }
 
@@ -53,9 +63,13 @@ export function kernelSettings(): Record<string, Json> {
     'kernelQemu.serialTerminal': {
       type: 'string',
       enum: ['auto', 'never'],
-      enumDescriptions: ['Open a terminal on the guest serial console when a session launches', 'Keep the serial console in the Debug Console'],
+      enumDescriptions: [
+        'Open a terminal on the guest serial console when a session launches',
+        'Keep the serial console in the Debug Console',
+      ],
       default: 'auto',
-      description: "Where the guest's serial console goes while a kernel-qemu session runs: an interactive terminal (type into the guest shell) or the Debug Console.",
+      description:
+        "Where the guest's serial console goes while a kernel-qemu session runs: an interactive terminal (type into the guest shell) or the Debug Console.",
     },
   };
 }

@@ -33,7 +33,10 @@ function logChannel(): vscode.LogOutputChannel {
   const created = vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
   created.onDidChangeLogLevel((level) => {
     // The adapter sends the traffic only at trace level: tell running sessions.
-    for (const session of sessions) void Promise.resolve(session.customRequest(SET_LOG_LEVEL_REQUEST, { level: levelName(level) } satisfies LogArgument)).catch(() => undefined);
+    for (const session of sessions)
+      void Promise.resolve(session.customRequest(SET_LOG_LEVEL_REQUEST, { level: levelName(level) } satisfies LogArgument)).catch(
+        () => undefined,
+      );
   });
   channel = created;
   return created;

@@ -26,22 +26,39 @@ export async function offerGuest(config: vscode.DebugConfiguration): Promise<boo
   const tree = await treeOf(program);
   const choice = await vscode.window.showWarningMessage(
     'kernel-qemu: this configuration boots the kernel with no initrd and no rootfs, so it will panic at "VFS: Unable to mount root fs" once it has booted.',
-    { modal: true, detail: tree ? 'Build initramfs makes a busybox guest with the tree\'s modules in seconds (Build Rootfs → initramfs) and boots it.' : "Set 'initrd' or 'rootfs' in launch.json, or choose an initramfs file now." },
+    {
+      modal: true,
+      detail: tree
+        ? "Build initramfs makes a busybox guest with the tree's modules in seconds (Build Rootfs → initramfs) and boots it."
+        : "Set 'initrd' or 'rootfs' in launch.json, or choose an initramfs file now.",
+    },
     ...(tree ? [BUILD] : []),
     PICK,
     ANYWAY,
   );
   if (choice === ANYWAY) return true;
   if (choice === PICK) {
-    const [file] = (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Boot with this initrd', filters: { 'initramfs (cpio)': ['gz', 'cpio', 'img', 'xz', 'lz4', 'zst'], 'All files': ['*'] } })) ?? [];
+    const [file] =
+      (await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Boot with this initrd',
+        filters: { 'initramfs (cpio)': ['gz', 'cpio', 'img', 'xz', 'lz4', 'zst'], 'All files': ['*'] },
+      })) ?? [];
     if (!file) return false;
     config.initrd = file.fsPath;
     return true;
   }
   if (choice !== BUILD || !tree) return false;
-  const task = (await vscode.tasks.fetchTasks({ type: TASK_TYPE })).find((candidate) => candidate.definition.target === 'initramfs' && typeof candidate.scope === 'object' && path.resolve(candidate.scope.uri.fsPath, String(candidate.definition.tree ?? '.')) === tree.objDir);
+  const task = (await vscode.tasks.fetchTasks({ type: TASK_TYPE })).find(
+    (candidate) =>
+      candidate.definition.target === 'initramfs' &&
+      typeof candidate.scope === 'object' &&
+      path.resolve(candidate.scope.uri.fsPath, String(candidate.definition.tree ?? '.')) === tree.objDir,
+  );
   if (!task) {
-    void vscode.window.showErrorMessage(`kernel-qemu: ${tree.objDir} is not a kernel tree of this workspace: open it as a folder to build its initramfs, or set 'initrd' in launch.json.`);
+    void vscode.window.showErrorMessage(
+      `kernel-qemu: ${tree.objDir} is not a kernel tree of this workspace: open it as a folder to build its initramfs, or set 'initrd' in launch.json.`,
+    );
     return false;
   }
   await executeAndWait(task);

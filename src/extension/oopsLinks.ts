@@ -18,14 +18,17 @@ export function registerOopsLinks(context: vscode.ExtensionContext): void {
       },
       async handleTerminalLink(link: OopsLink): Promise<void> {
         const session = vscode.debug.activeDebugSession;
-        if (session?.type !== DEBUG_TYPE) return void vscode.window.showInformationMessage('Kernel locations resolve while a kernel-qemu session runs.');
+        if (session?.type !== DEBUG_TYPE)
+          return void vscode.window.showInformationMessage('Kernel locations resolve while a kernel-qemu session runs.');
         try {
           const resolved = await kernelRequest(session, KERNEL_REQUEST.resolveLocation, { location: link.location });
           if (!resolved.path) return void vscode.window.showInformationMessage(`No source line for ${link.location}.`);
           const line = Math.max(0, (resolved.line ?? 1) - 1);
           await vscode.window.showTextDocument(vscode.Uri.file(resolved.path), { selection: new vscode.Range(line, 0, line, 0) });
         } catch (error) {
-          void vscode.window.showErrorMessage(`${link.location}: ${error instanceof Error ? error.message : String(error)} (stop the kernel to resolve it)`);
+          void vscode.window.showErrorMessage(
+            `${link.location}: ${error instanceof Error ? error.message : String(error)} (stop the kernel to resolve it)`,
+          );
         }
       },
     }),

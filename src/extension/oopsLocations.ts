@@ -10,4 +10,3 @@ export function findOopsLocations(line: string): Array<{ startIndex: number; len
     location: match[1] ?? `0x${match[2]}`,
   }));
 }
-

@@ -14,9 +14,18 @@ type Family = 'debian' | 'fedora' | 'arch' | 'suse';
 
 /** Package names per distribution family, for each tool kernel-qemu runs. */
 const PACKAGES: Readonly<Record<Family, { install: string; packages: Readonly<Record<string, string>> }>> = {
-  debian: { install: 'sudo apt-get install -y', packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-arm', gdb: 'gdb-multiarch' } },
-  fedora: { install: 'sudo dnf install -y', packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-aarch64', gdb: 'gdb' } },
-  arch: { install: 'sudo pacman -S --needed', packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-aarch64', gdb: 'gdb' } },
+  debian: {
+    install: 'sudo apt-get install -y',
+    packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-arm', gdb: 'gdb-multiarch' },
+  },
+  fedora: {
+    install: 'sudo dnf install -y',
+    packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-aarch64', gdb: 'gdb' },
+  },
+  arch: {
+    install: 'sudo pacman -S --needed',
+    packages: { 'qemu-system-x86_64': 'qemu-system-x86', 'qemu-system-aarch64': 'qemu-system-aarch64', gdb: 'gdb' },
+  },
   suse: { install: 'sudo zypper install', packages: { 'qemu-system-x86_64': 'qemu-x86', 'qemu-system-aarch64': 'qemu-arm', gdb: 'gdb' } },
 };
 

@@ -23,10 +23,16 @@ async function check(): Promise<void> {
   }
   const missing = `Kernel QEMU: missing ${report.missing.join(', ')}.`;
   if (!report.installCommand) {
-    void vscode.window.showWarningMessage(`${missing} Install QEMU and gdb with your distribution's package manager, or set kernelQemu.qemuPath / kernelQemu.gdbPath.`);
+    void vscode.window.showWarningMessage(
+      `${missing} Install QEMU and gdb with your distribution's package manager, or set kernelQemu.qemuPath / kernelQemu.gdbPath.`,
+    );
     return;
   }
-  const choice = await vscode.window.showWarningMessage(`${missing} Install with: ${report.installCommand}`, 'Type in Terminal', 'Copy Command');
+  const choice = await vscode.window.showWarningMessage(
+    `${missing} Install with: ${report.installCommand}`,
+    'Type in Terminal',
+    'Copy Command',
+  );
   if (choice === 'Copy Command') await vscode.env.clipboard.writeText(report.installCommand);
   if (choice === 'Type in Terminal') {
     const terminal = vscode.window.createTerminal('Kernel QEMU: install');

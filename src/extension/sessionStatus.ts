@@ -40,7 +40,8 @@ const ACCEL_LABEL: Readonly<Record<SessionInfo['accel'], string>> = { tcg: 'TCG'
 
 export function statusText(status: SessionStatus, sessionName: string): { text: string; tooltip: string } {
   const state = status.state === 'stopped' && status.reason ? `stopped (${status.reason})` : status.state;
-  if (!status.info) return { text: `$(vm) kernel: ${state}`, tooltip: `Kernel QEMU session "${sessionName}": ${state}. Click for the serial console.` };
+  if (!status.info)
+    return { text: `$(vm) kernel: ${state}`, tooltip: `Kernel QEMU session "${sessionName}": ${state}. Click for the serial console.` };
   const accel = ACCEL_LABEL[status.info.accel];
   const ssh = status.info.ssh;
   return {

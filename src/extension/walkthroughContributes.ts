@@ -37,7 +37,8 @@ export function walkthroughs(): Json[] {
         {
           id: 'launch',
           title: 'Press F5',
-          description: 'Add a Kernel (QEMU) configuration and start: the kernel stops at start_kernel.\n[Add Configuration](command:debug.addConfiguration)\n[Start Debugging](command:workbench.action.debug.start)',
+          description:
+            'Add a Kernel (QEMU) configuration and start: the kernel stops at start_kernel.\n[Add Configuration](command:debug.addConfiguration)\n[Start Debugging](command:workbench.action.debug.start)',
           media: { markdown: 'media/walkthrough/launch.md' },
           completionEvents: [`onContext:${IN_SESSION}`],
         },

@@ -50,7 +50,8 @@ export async function guestBusybox(arch: GuestArch, cacheDir: string, log: (line
     if (!deb) throw new BusyboxError(`apt-get download ${packageName} produced no .deb in ${scratch}.`);
     await run('dpkg-deb', ['-x', path.join(scratch, deb), path.join(scratch, 'root')]);
     const unpacked = path.join(scratch, 'root', 'bin', 'busybox');
-    if (!(await staticBusyboxFor(unpacked, arch))) throw new BusyboxError(`${packageName} holds no static ${arch} busybox at /bin/busybox.`);
+    if (!(await staticBusyboxFor(unpacked, arch)))
+      throw new BusyboxError(`${packageName} holds no static ${arch} busybox at /bin/busybox.`);
     await mkdir(path.dirname(cached), { recursive: true });
     await copyFile(unpacked, `${cached}.tmp`);
     await rename(`${cached}.tmp`, cached);

@@ -24,8 +24,30 @@ function pad4(length: number): Buffer {
   return Buffer.alloc((4 - (length % 4)) % 4);
 }
 
-function header(fields: { ino: number; mode: number; size: number; nameSize: number; rdevMajor?: number; rdevMinor?: number; nlink: number }): Buffer {
-  const values = [fields.ino, fields.mode, 0, 0, fields.nlink, 0, fields.size, 0, 0, fields.rdevMajor ?? 0, fields.rdevMinor ?? 0, fields.nameSize, 0];
+function header(fields: {
+  ino: number;
+  mode: number;
+  size: number;
+  nameSize: number;
+  rdevMajor?: number;
+  rdevMinor?: number;
+  nlink: number;
+}): Buffer {
+  const values = [
+    fields.ino,
+    fields.mode,
+    0,
+    0,
+    fields.nlink,
+    0,
+    fields.size,
+    0,
+    0,
+    fields.rdevMajor ?? 0,
+    fields.rdevMinor ?? 0,
+    fields.nameSize,
+    0,
+  ];
   return Buffer.from(`070701${values.map(hex8).join('')}`, 'ascii');
 }
 

@@ -79,7 +79,17 @@ export function invalidPackages(packages: readonly string[]): string[] {
 /** What makes two builds the same image: the recipe, the key, the modules that go in. */
 export function recipeKey(recipe: DebianRecipe, publicKey: string, modulesFingerprint: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ revision: RECIPE_REVISION, hook: CUSTOMIZE_HOOK, suite: DEBIAN_SUITE, ...recipe, packages: [...recipe.packages].sort(), publicKey, modulesFingerprint }));
+  hash.update(
+    JSON.stringify({
+      revision: RECIPE_REVISION,
+      hook: CUSTOMIZE_HOOK,
+      suite: DEBIAN_SUITE,
+      ...recipe,
+      packages: [...recipe.packages].sort(),
+      publicKey,
+      modulesFingerprint,
+    }),
+  );
   return hash.digest('hex').slice(0, 16);
 }
 

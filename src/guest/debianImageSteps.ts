@@ -66,7 +66,9 @@ export function debianImageSteps(request: DebianImageRequest): Step[] {
             await copyFile(cached, `${request.output}.tmp`);
             await rename(`${request.output}.tmp`, request.output);
             await writeFile(stampOf(request.output), id);
-            innerLog(`Wrote ${request.output} (${recipe.sizeMiB} MiB ext4 in qcow2). root logs in on the serial console; ssh -i ${key} root@127.0.0.1 -p <the forwarded port shown at launch>.`);
+            innerLog(
+              `Wrote ${request.output} (${recipe.sizeMiB} MiB ext4 in qcow2). root logs in on the serial console; ssh -i ${key} root@127.0.0.1 -p <the forwarded port shown at launch>.`,
+            );
           },
         };
         if (await exists(cached)) {
@@ -82,9 +84,19 @@ export function debianImageSteps(request: DebianImageRequest): Step[] {
             title: `mmdebstrap ${recipe.arch} (Debian ${recipe.arch === 'x86_64' ? '' : 'under qemu-user emulation, '}minbase + ssh)`,
             argv: mmdebstrapArgv(recipe, hook),
             cwd: cacheDir,
-            env: { KQ_SSH_PUBLIC_KEY: `${key}.pub`, KQ_MODULES: request.modulesRoot ?? '', KQ_RAW_IMAGE: raw, KQ_SIZE_MIB: String(recipe.sizeMiB) },
+            env: {
+              KQ_SSH_PUBLIC_KEY: `${key}.pub`,
+              KQ_MODULES: request.modulesRoot ?? '',
+              KQ_RAW_IMAGE: raw,
+              KQ_SIZE_MIB: String(recipe.sizeMiB),
+            },
           },
-          { kind: 'run', title: 'qemu-img convert (raw → qcow2)', argv: ['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, `${cached}.tmp`], cwd: cacheDir },
+          {
+            kind: 'run',
+            title: 'qemu-img convert (raw → qcow2)',
+            argv: ['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, `${cached}.tmp`],
+            cwd: cacheDir,
+          },
           {
             kind: 'call',
             title: 'Keep the image in the cache',
@@ -107,11 +119,17 @@ async function checkTools(arch: GuestArch): Promise<void> {
     ['qemu-img', 'qemu-utils'],
     ['ssh-keygen', 'openssh-client'],
   ].filter(([tool]) => !findExecutable(tool!));
-  if (missing.length) throw new GuestBuildError(`A Debian image needs ${missing.map(([tool, pkg]) => `${tool} (package ${pkg})`).join(', ')}: sudo apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`);
+  if (missing.length)
+    throw new GuestBuildError(
+      `A Debian image needs ${missing.map(([tool, pkg]) => `${tool} (package ${pkg})`).join(', ')}: sudo apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`,
+    );
   const hostArch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
   if (arch !== hostArch) {
     // mmdebstrap checks a foreign arch with arch-test before it starts.
-    if (!findExecutable('arch-test')) throw new GuestBuildError(`A ${DEBIAN_ARCH[arch]} image needs arch-test (mmdebstrap's check of foreign-arch emulation): sudo apt-get install arch-test qemu-user-static binfmt-support`);
+    if (!findExecutable('arch-test'))
+      throw new GuestBuildError(
+        `A ${DEBIAN_ARCH[arch]} image needs arch-test (mmdebstrap's check of foreign-arch emulation): sudo apt-get install arch-test qemu-user-static binfmt-support`,
+      );
     const emulator = arch === 'aarch64' ? 'qemu-aarch64' : 'qemu-x86_64';
     if (!(await exists(`/proc/sys/fs/binfmt_misc/${emulator}`))) {
       throw new GuestBuildError(
@@ -126,7 +144,10 @@ async function checkSpace(dir: string, sizeMiB: number): Promise<void> {
   const freeMiB = Math.floor((info.bavail * info.bsize) / 2 ** 20);
   // The raw file, its qcow2 copy and mmdebstrap's temporary root (~600 MiB) live at once.
   const needMiB = sizeMiB + 1024;
-  if (freeMiB < needMiB) throw new GuestBuildError(`Not enough free space in ${dir}: ${freeMiB} MiB free, a ${sizeMiB} MiB image needs about ${needMiB} MiB while it is built. Free some space or set a smaller image size.`);
+  if (freeMiB < needMiB)
+    throw new GuestBuildError(
+      `Not enough free space in ${dir}: ${freeMiB} MiB free, a ${sizeMiB} MiB image needs about ${needMiB} MiB while it is built. Free some space or set a smaller image size.`,
+    );
 }
 
 /** Names, sizes and mtimes of the staged modules: a rebuilt module makes a new image. */

@@ -16,7 +16,23 @@ export interface InitramfsInput {
   extraFiles?: ReadonlyArray<{ host: string; guest: string }>;
 }
 
-const BASE_DIRS = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'mnt'];
+const BASE_DIRS = [
+  'bin',
+  'sbin',
+  'usr',
+  'usr/bin',
+  'usr/sbin',
+  'etc',
+  'lib',
+  'lib/modules',
+  'proc',
+  'sys',
+  'dev',
+  'tmp',
+  'root',
+  'run',
+  'mnt',
+];
 
 /** The archive's entries, parents first. */
 export async function initramfsEntries(input: InitramfsInput): Promise<CpioEntry[]> {
@@ -35,7 +51,8 @@ export async function initramfsEntries(input: InitramfsInput): Promise<CpioEntry
   }
   for (const extra of input.extraFiles ?? []) {
     const guest = extra.guest.replace(/^\/+/, '');
-    for (const parent of parentsOf(guest)) if (!entries.some((entry) => entry.path === parent)) entries.push({ kind: 'dir', path: parent, mode: 0o755 });
+    for (const parent of parentsOf(guest))
+      if (!entries.some((entry) => entry.path === parent)) entries.push({ kind: 'dir', path: parent, mode: 0o755 });
     await addTree(entries, extra.host, guest);
   }
   return entries;

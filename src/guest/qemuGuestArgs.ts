@@ -45,11 +45,21 @@ export function guestDeviceArgs(devices: GuestDevices, memoryMiB: number): strin
   for (const share of devices.shares) {
     if (share.transport === 'virtiofs') {
       if (!share.socket) throw new Error(`virtiofs share ${share.tag}: its virtiofsd has not started`);
-      args.push('-chardev', `socket,id=${share.tag}fs,path=${escape(share.socket)}`, '-device', `vhost-user-fs-pci,chardev=${share.tag}fs,tag=${share.tag}`);
+      args.push(
+        '-chardev',
+        `socket,id=${share.tag}fs,path=${escape(share.socket)}`,
+        '-device',
+        `vhost-user-fs-pci,chardev=${share.tag}fs,tag=${share.tag}`,
+      );
       continue;
     }
     const readOnly = share.readOnly ? ',readonly=on' : '';
-    args.push('-fsdev', `local,id=${share.tag},path=${escape(share.host)},security_model=none${readOnly}`, '-device', `virtio-9p-pci,fsdev=${share.tag},mount_tag=${share.tag}`);
+    args.push(
+      '-fsdev',
+      `local,id=${share.tag},path=${escape(share.host)},security_model=none${readOnly}`,
+      '-device',
+      `virtio-9p-pci,fsdev=${share.tag},mount_tag=${share.tag}`,
+    );
   }
   return args;
 }

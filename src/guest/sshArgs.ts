@@ -9,8 +9,16 @@ export interface SshTarget {
 export function sshArgs(ssh: SshTarget, command: readonly string[] = []): string[] {
   return [
     ...(ssh.key ? ['-i', ssh.key, '-o', 'IdentitiesOnly=yes'] : []),
-    '-p', String(ssh.port),
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
+    '-p',
+    String(ssh.port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
     'root@127.0.0.1',
     ...command,
   ];

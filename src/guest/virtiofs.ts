@@ -26,7 +26,10 @@ export function virtiofsProblem(): string | undefined {
 }
 
 /** Starts a virtiofsd for each virtiofs share; returns the shares with their sockets, and the daemons. */
-export async function startVirtiofsDaemons(shares: readonly GuestShare[], runtimeDir: string): Promise<{ shares: GuestShare[]; daemons: ManagedProcess[] }> {
+export async function startVirtiofsDaemons(
+  shares: readonly GuestShare[],
+  runtimeDir: string,
+): Promise<{ shares: GuestShare[]; daemons: ManagedProcess[] }> {
   const daemons: ManagedProcess[] = [];
   const placed: GuestShare[] = [];
   try {
@@ -36,12 +39,19 @@ export async function startVirtiofsDaemons(shares: readonly GuestShare[], runtim
         continue;
       }
       const socket = path.join(runtimeDir, `${share.tag}.virtiofs.sock`);
-      const daemon = ManagedProcess.start('virtiofsd', findVirtiofsd() ?? 'virtiofsd', [`--socket-path=${socket}`, '-o', `source=${share.host}`, '-o', 'cache=auto']);
+      const daemon = ManagedProcess.start('virtiofsd', findVirtiofsd() ?? 'virtiofsd', [
+        `--socket-path=${socket}`,
+        '-o',
+        `source=${share.host}`,
+        '-o',
+        'cache=auto',
+      ]);
       daemons.push(daemon);
       const deadline = Date.now() + SOCKET_TIMEOUT_MS;
       while (!existsSync(socket)) {
         if (daemon.hasExited) throw new VirtiofsError(`virtiofsd for ${share.host} exited: ${daemon.describeExit()}`);
-        if (Date.now() > deadline) throw new VirtiofsError(`virtiofsd for ${share.host} made no socket within ${SOCKET_TIMEOUT_MS / 1000} s`);
+        if (Date.now() > deadline)
+          throw new VirtiofsError(`virtiofsd for ${share.host} made no socket within ${SOCKET_TIMEOUT_MS / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       placed.push({ ...share, socket });

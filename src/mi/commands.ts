@@ -75,7 +75,8 @@ export const mi = {
   complete: (text: string) => command(`-complete ${quote(text)}`),
   gdbShow: (variable: string) => command(`-gdb-show ${variable}`),
   /** Source path mapping; gdb splits its arguments like a shell (gdb_buildargv), so each is quoted for that. */
-  setSubstitutePath: (from: string, to: string) => command(`-interpreter-exec console ${quote(`set substitute-path ${cliArgument(from)} ${cliArgument(to)}`)}`),
+  setSubstitutePath: (from: string, to: string) =>
+    command(`-interpreter-exec console ${quote(`set substitute-path ${cliArgument(from)} ${cliArgument(to)}`)}`),
   /** Raw text typed by the user that is already an MI command. */
   raw: (text: string) => command(text, ['done', 'running', 'connected', 'exit']),
 
@@ -94,7 +95,8 @@ export const mi = {
   breakDisable: (numbers: readonly string[]) => command(`-break-disable ${numbers.join(' ')}`),
   breakEnable: (numbers: readonly string[]) => command(`-break-enable ${numbers.join(' ')}`),
   breakDelete: (numbers: readonly string[]) => command(`-break-delete ${numbers.join(' ')}`),
-  breakCondition: (number: string, condition: string) => command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),
+  breakCondition: (number: string, condition: string) =>
+    command(`-break-condition ${number} ${condition ? quote(condition) : ''}`.trimEnd()),
   breakAfter: (number: string, count: number) => command(`-break-after ${number} ${int(count)}`),
   breakWatch: (expression: string, access: 'write' | 'read' | 'readWrite') => {
     const flag = access === 'read' ? ' -r' : access === 'readWrite' ? ' -a' : '';
@@ -122,8 +124,7 @@ export const mi = {
   stackInfoDepth: (threadId: number, maxDepth: number) => command(`-stack-info-depth --thread ${int(threadId)} ${int(maxDepth)}`),
   stackListVariables: (context: FrameContext) => command(`-stack-list-variables${contextOptions(context)} --simple-values`),
 
-  varCreate: (expression: string, context?: FrameContext) =>
-    command(`-var-create${contextOptions(context)} - * ${quote(expression)}`),
+  varCreate: (expression: string, context?: FrameContext) => command(`-var-create${contextOptions(context)} - * ${quote(expression)}`),
   varListChildren: (name: string) => command(`-var-list-children --simple-values ${quote(name)}`),
   varDelete: (name: string) => command(`-var-delete ${quote(name)}`),
   varAssign: (name: string, value: string) => command(`-var-assign ${quote(name)} ${quote(value)}`),
@@ -133,7 +134,9 @@ export const mi = {
     command(`-data-evaluate-expression${contextOptions(context)} ${quote(expression)}`),
   listRegisterNames: () => command('-data-list-register-names'),
   listRegisterValues: (context: FrameContext, format: 'x' | 'N' = 'x', registers: readonly number[] = []) =>
-    command(`-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}${registers.length ? ' ' + registers.join(' ') : ''}`),
+    command(
+      `-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}${registers.length ? ' ' + registers.join(' ') : ''}`,
+    ),
   readMemoryBytes: (address: string, count: number, offset = 0) =>
     command(`-data-read-memory-bytes${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),
   writeMemoryBytes: (address: string, hexBytes: string) => command(`-data-write-memory-bytes ${quote(address)} ${hexBytes}`),

@@ -188,12 +188,24 @@ export class MiConnection extends EventEmitter<MiConnectionEvents> {
     const { command, callSite } = pending;
     if (record.resultClass === 'error') {
       const message = record.results.optStr('msg') ?? 'gdb reported an error';
-      pending.reject(withStack(new MiCommandError(message, command.text, record.results.optStr('code'), pending.transcript.join('')), callSite));
+      pending.reject(
+        withStack(new MiCommandError(message, command.text, record.results.optStr('code'), pending.transcript.join('')), callSite),
+      );
     } else if (!command.expect.includes(record.resultClass)) {
       const expected = command.expect.join(' or ');
-      pending.reject(withStack(new MiCommandError(`${command.text}: gdb answered ^${record.resultClass}, expected ^${expected}`, command.text), callSite));
+      pending.reject(
+        withStack(
+          new MiCommandError(`${command.text}: gdb answered ^${record.resultClass}, expected ^${expected}`, command.text),
+          callSite,
+        ),
+      );
     } else {
-      pending.resolve({ results: record.results, resultClass: record.resultClass, console: pending.consoleText.join(''), transcript: pending.transcript.join('') });
+      pending.resolve({
+        results: record.results,
+        resultClass: record.resultClass,
+        console: pending.consoleText.join(''),
+        transcript: pending.transcript.join(''),
+      });
     }
   }
 }

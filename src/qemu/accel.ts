@@ -31,7 +31,16 @@ export async function probeKvm(input: ProbeInput, timeoutMs = KVM_PROBE_TIMEOUT_
   const earlyConsole = input.arch === 'x86_64' ? 'earlyprintk=serial,ttyS0,115200 console=ttyS0' : 'earlycon console=ttyAMA0';
   const args = ['-accel', 'kvm', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-m', '256'];
   if (input.arch === 'aarch64') args.push('-machine', 'virt', '-cpu', 'host');
-  args.push('-kernel', input.kernel, '-append', `${earlyConsole} panic=-1 nokaslr`, '-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console');
+  args.push(
+    '-kernel',
+    input.kernel,
+    '-append',
+    `${earlyConsole} panic=-1 nokaslr`,
+    '-chardev',
+    'stdio,id=console,signal=off',
+    '-serial',
+    'chardev:console',
+  );
   const started = Date.now();
   const probe = ManagedProcess.start('QEMU (KVM probe)', input.qemuPath, args);
   const spoke = new Promise<boolean>((resolve) => {
@@ -75,7 +84,9 @@ function readCache(): ProbeResult | undefined {
   if (!file) return undefined;
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<ProbeResult>;
-    return typeof parsed.usable === 'boolean' && typeof parsed.detail === 'string' ? { usable: parsed.usable, detail: parsed.detail } : undefined;
+    return typeof parsed.usable === 'boolean' && typeof parsed.detail === 'string'
+      ? { usable: parsed.usable, detail: parsed.detail }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -113,9 +124,12 @@ export async function chooseAccel(request: AccelRequest): Promise<AccelChoice> {
     // Asked for by name, KVM still gets the probe (kept per host boot): a KVM that hangs
     // guests is refused with the reason, instead of a session that never stops.
     const probe = await probeKvm(request);
-    return probe.usable ? { accel: 'kvm', reason: 'KVM, as configured' } : { accel: 'kvm', reason: 'KVM, as configured', unusable: probe.detail };
+    return probe.usable
+      ? { accel: 'kvm', reason: 'KVM, as configured' }
+      : { accel: 'kvm', reason: 'KVM, as configured', unusable: probe.detail };
   }
-  if (request.arch !== request.hostArch) return { accel: 'tcg', reason: `TCG: an ${request.arch} guest on an ${request.hostArch ?? 'unknown'} host cannot use KVM` };
+  if (request.arch !== request.hostArch)
+    return { accel: 'tcg', reason: `TCG: an ${request.arch} guest on an ${request.hostArch ?? 'unknown'} host cannot use KVM` };
   if (!(await request.kvmDevice())) return { accel: 'tcg', reason: 'TCG: /dev/kvm is missing or not accessible to this user' };
   if (request.arch === 'x86_64' && !(await (request.hasVirtualizationFlags ?? cpuHasVirtualization)())) {
     // /dev/kvm without vmx/svm is a software KVM (e.g. kvm_pvm in cloud sandboxes): slower than TCG and it dies on some instructions.

@@ -60,7 +60,8 @@ export function kernelCommandLine(input: CommandLineInput): string {
   if (!input.kaslr && !has('nokaslr') && !has('kaslr')) words.push('nokaslr');
   // gdb cannot unwind return addresses signed by pointer authentication (QEMU's stub does not
   // give it the PAC masks): an arm64 stack would end two frames up at `??` (0xeccf8000… <- a signed LR).
-  if (input.arch === 'aarch64' && !has('arm64.nopauth') && !words.some((word) => word.startsWith('id_aa64isar'))) words.push('arm64.nopauth');
+  if (input.arch === 'aarch64' && !has('arm64.nopauth') && !words.some((word) => word.startsWith('id_aa64isar')))
+    words.push('arm64.nopauth');
   if (input.hasRootfs && !has('root')) words.push('root=/dev/vda', 'rw');
   return words.join(' ');
 }
@@ -81,7 +82,9 @@ export function buildQemuArgs(plan: QemuPlan): string[] {
     args.push('-blockdev', `driver=qcow2,node-name=${STATE_DISK_NODE},file.driver=file,file.filename=${escapeOptionValue(plan.stateDisk)}`);
   }
   // The serial console: the adapter streams it to the Debug Console and types into it.
-  const pipeConsole = plan.serialOutputOnly ? `file,id=console,path=${escapeOptionValue(`${plan.serialPipe}.out`)}` : `pipe,id=console,path=${escapeOptionValue(plan.serialPipe ?? '')}`;
+  const pipeConsole = plan.serialOutputOnly
+    ? `file,id=console,path=${escapeOptionValue(`${plan.serialPipe}.out`)}`
+    : `pipe,id=console,path=${escapeOptionValue(plan.serialPipe ?? '')}`;
   args.push('-chardev', plan.serialPipe ? pipeConsole : 'stdio,id=console,signal=off', '-serial', 'chardev:console');
   // The gdb stub and QMP listen on unix sockets in a private 0700 directory: never on the network.
   args.push('-chardev', `socket,id=gdbstub,path=${escapeOptionValue(plan.gdbSocket)},server=on,wait=off`, '-gdb', 'chardev:gdbstub');

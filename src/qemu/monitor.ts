@@ -22,7 +22,15 @@ export interface HumanMonitor {
 function firstBytes(path: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.createConnection(path);
-    const timer = setTimeout(() => finish(new MonitorError(`${path} accepted a connection but said nothing within ${timeoutMs / 1000} s: it is not a QEMU monitor (HMP or QMP).`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new MonitorError(
+            `${path} accepted a connection but said nothing within ${timeoutMs / 1000} s: it is not a QEMU monitor (HMP or QMP).`,
+          ),
+        ),
+      timeoutMs,
+    );
     const finish = (result: string | Error) => {
       clearTimeout(timer);
       socket.destroy();
@@ -32,7 +40,13 @@ function firstBytes(path: string, timeoutMs: number): Promise<string> {
     socket.setEncoding('utf8');
     socket.once('data', (chunk: string) => finish(chunk));
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish(new MonitorError(error.code === 'ENOENT' ? `No monitor socket at ${path}: is QEMU running with -monitor unix:${path},server,nowait (or -qmp unix:...)?` : `Cannot connect to the monitor ${path}: ${error.message}`)),
+      finish(
+        new MonitorError(
+          error.code === 'ENOENT'
+            ? `No monitor socket at ${path}: is QEMU running with -monitor unix:${path},server,nowait (or -qmp unix:...)?`
+            : `Cannot connect to the monitor ${path}: ${error.message}`,
+        ),
+      ),
     );
   });
 }
@@ -124,7 +138,8 @@ class QmpMonitor implements HumanMonitor {
 export async function connectMonitor(path: string, timeoutMs = 5000): Promise<HumanMonitor> {
   const greeting = await firstBytes(path, timeoutMs);
   if (greeting.trimStart().startsWith('{')) return new QmpMonitor(await QmpClient.connect(path, timeoutMs));
-  if (!/QEMU .*monitor|\(qemu\)/.test(greeting)) throw new MonitorError(`${path} is not a QEMU monitor: it greeted with ${JSON.stringify(greeting.slice(0, 60))}.`);
+  if (!/QEMU .*monitor|\(qemu\)/.test(greeting))
+    throw new MonitorError(`${path} is not a QEMU monitor: it greeted with ${JSON.stringify(greeting.slice(0, 60))}.`);
   const socket = net.createConnection(path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

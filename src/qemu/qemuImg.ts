@@ -128,25 +128,38 @@ export type ImageCheck = { ok: true; note?: string } | { ok: false; problem: str
  */
 export function checkQcow2Image(qemuImg: string, image: string): Promise<ImageCheck> {
   return new Promise((resolve) => {
-    execFile(qemuImg, ['check', '--output=json', '-f', 'qcow2', '--', image], { timeout: QEMU_IMG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      const errorsSeen = stderr.split('\n').filter((line) => /^ERROR /.test(line));
-      const lastLine = stderr.trim().split('\n').pop()?.replace(/^qemu-img: /, '') ?? '';
-      if (code === 0 || code === 63) return resolve({ ok: true });
-      if (code === 3) return resolve({ ok: true, note: 'leaked clusters (space only; no data at risk)' });
-      if (code === 1 && /lock/i.test(lastLine)) return resolve({ ok: true, note: 'in use by another process, not checked' });
-      if (code === 2) {
-        let corruptions = errorsSeen.length;
-        try {
-          corruptions = (JSON.parse(stdout) as { corruptions?: number }).corruptions ?? corruptions;
-        } catch {
-          // no JSON: the ERROR lines are the count
+    execFile(
+      qemuImg,
+      ['check', '--output=json', '-f', 'qcow2', '--', image],
+      { timeout: QEMU_IMG_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        const errorsSeen = stderr.split('\n').filter((line) => /^ERROR /.test(line));
+        const lastLine =
+          stderr
+            .trim()
+            .split('\n')
+            .pop()
+            ?.replace(/^qemu-img: /, '') ?? '';
+        if (code === 0 || code === 63) return resolve({ ok: true });
+        if (code === 3) return resolve({ ok: true, note: 'leaked clusters (space only; no data at risk)' });
+        if (code === 1 && /lock/i.test(lastLine)) return resolve({ ok: true, note: 'in use by another process, not checked' });
+        if (code === 2) {
+          let corruptions = errorsSeen.length;
+          try {
+            corruptions = (JSON.parse(stdout) as { corruptions?: number }).corruptions ?? corruptions;
+          } catch {
+            // no JSON: the ERROR lines are the count
+          }
+          const shown = errorsSeen.slice(0, 3).map((line) => line.replace(/^ERROR /, ''));
+          return resolve({
+            ok: false,
+            problem: `qemu-img check found ${corruptions} corruption${corruptions === 1 ? '' : 's'} in its metadata (${shown.join('; ')}${errorsSeen.length > shown.length ? '; …' : ''})`,
+          });
         }
-        const shown = errorsSeen.slice(0, 3).map((line) => line.replace(/^ERROR /, ''));
-        return resolve({ ok: false, problem: `qemu-img check found ${corruptions} corruption${corruptions === 1 ? '' : 's'} in its metadata (${shown.join('; ')}${errorsSeen.length > shown.length ? '; …' : ''})` });
-      }
-      resolve({ ok: false, problem: `qemu-img check could not read it: ${lastLine || (error?.message ?? 'no reason given')}` });
-    });
+        resolve({ ok: false, problem: `qemu-img check could not read it: ${lastLine || (error?.message ?? 'no reason given')}` });
+      },
+    );
   });
 }
 

@@ -198,7 +198,6 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
     this.failPending(() => error);
     this.emit('close');
   }
-
 }
 
 function connectOnce(path: string): Promise<net.Socket> {

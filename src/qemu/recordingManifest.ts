@@ -59,13 +59,18 @@ export function parseManifest(text: string): RecordingManifest | string {
   }
   const manifest = value as Partial<RecordingManifest>;
   if (typeof manifest !== 'object' || manifest === null) return 'it is not a JSON object';
-  if (manifest.version !== MANIFEST_VERSION) return `it has version ${JSON.stringify(manifest.version)}, this kernel-qemu reads version ${MANIFEST_VERSION}`;
+  if (manifest.version !== MANIFEST_VERSION)
+    return `it has version ${JSON.stringify(manifest.version)}, this kernel-qemu reads version ${MANIFEST_VERSION}`;
   for (const key of ['arch', 'commandLine', 'recordedAt'] as const) if (typeof manifest[key] !== 'string') return `it has no "${key}"`;
   for (const key of ['memoryMiB', 'smp'] as const) if (typeof manifest[key] !== 'number') return `it has no "${key}"`;
   if (!isIdentity(manifest.kernel)) return 'it has no "kernel" identity';
   if (manifest.initrd !== undefined && manifest.initrd !== null && !isIdentity(manifest.initrd)) return 'its "initrd" is malformed';
   const { endIcount, ...rest } = manifest as RecordingManifest;
-  return { ...rest, initrd: manifest.initrd ?? undefined, ...(typeof endIcount === 'string' && /^\d+$/.test(endIcount) ? { endIcount } : {}) };
+  return {
+    ...rest,
+    initrd: manifest.initrd ?? undefined,
+    ...(typeof endIcount === 'string' && /^\d+$/.test(endIcount) ? { endIcount } : {}),
+  };
 }
 
 function isIdentity(value: unknown): value is FileIdentity {

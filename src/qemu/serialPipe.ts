@@ -27,9 +27,17 @@ export class SerialPipe {
     // O_RDWR: the FIFO never reports end-of-file before QEMU opens it or after QEMU exits, and
     // opening does not block waiting for the other end.
     const flags = constants.O_RDWR | constants.O_NONBLOCK;
-    const onread: OnReadOpts = { buffer: Buffer.alloc(READ_BUFFER_BYTES), callback: (bytes, buffer) => this.received(Buffer.from(buffer.buffer, buffer.byteOffset, bytes)) };
+    const onread: OnReadOpts = {
+      buffer: Buffer.alloc(READ_BUFFER_BYTES),
+      callback: (bytes, buffer) => this.received(Buffer.from(buffer.buffer, buffer.byteOffset, bytes)),
+    };
     // `onread` is a documented constructor option (Node ≥ 12.10) that @types/node lists only for connect().
-    const outputOptions: SocketConstructorOpts & { onread: OnReadOpts } = { fd: openSync(`${basePath}.out`, flags), readable: true, writable: false, onread };
+    const outputOptions: SocketConstructorOpts & { onread: OnReadOpts } = {
+      fd: openSync(`${basePath}.out`, flags),
+      readable: true,
+      writable: false,
+      onread,
+    };
     this.output = new Socket(outputOptions);
     this.input = new Socket({ fd: openSync(`${basePath}.in`, flags), readable: false, writable: true });
     for (const socket of [this.output, this.input]) socket.on('error', () => undefined); // QEMU gone: the session reports that

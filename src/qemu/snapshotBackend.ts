@@ -3,7 +3,15 @@
 // `-monitor unix:` socket, seed 000). One shape for the Snapshots requests either way.
 import type { HumanMonitor } from './monitor';
 import type { QmpClient } from './qmp';
-import { deleteSnapshot, loadSnapshot, parseQemuImgSnapshotList, queryNodes, saveSnapshot, snapshotLayout, type SnapshotLayout } from './vmSnapshots';
+import {
+  deleteSnapshot,
+  loadSnapshot,
+  parseQemuImgSnapshotList,
+  queryNodes,
+  saveSnapshot,
+  snapshotLayout,
+  type SnapshotLayout,
+} from './vmSnapshots';
 
 export interface SnapshotBackend {
   layout(): Promise<SnapshotLayout>;

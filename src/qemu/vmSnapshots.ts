@@ -18,7 +18,15 @@ export interface VmSnapshot {
 /** The node name of the state disk: a qcow2 file attached with -blockdev and no guest device. */
 export const STATE_DISK_NODE = 'kq-state';
 
-const SIZE_UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50, EiB: 2 ** 60 };
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  PiB: 2 ** 50,
+  EiB: 2 ** 60,
+};
 
 // ID, TAG (may hold spaces and overflow its column), VM SIZE ("80.3 MiB"), DATE (local time), VM CLOCK, ICOUNT (optional).
 const SNAPSHOT_ROW =
@@ -103,7 +111,11 @@ export function snapshotNameProblem(name: string): string | undefined {
 
 /** A name for a new snapshot from where the kernel stopped: "do_sys_openat2", then "do_sys_openat2-2", ... */
 export function suggestSnapshotName(location: string | undefined, taken: readonly string[]): string {
-  const base = (location ?? '').replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64) || 'snapshot';
+  const base =
+    (location ?? '')
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 64) || 'snapshot';
   const stem = /^\d+$/.test(base) ? `s${base}` : base;
   if (!taken.includes(stem)) return stem;
   for (let n = 2; ; n++) if (!taken.includes(`${stem}-${n}`)) return `${stem}-${n}`;
@@ -213,7 +225,10 @@ let jobCounter = 0;
 export async function runJob(qmp: QmpLike, command: string, args: Record<string, unknown>): Promise<void> {
   const id = `kq-${command}-${process.pid}-${++jobCounter}`;
   // Waited for before the job starts: its events may come before the command's answer.
-  const concluded = qmp.awaitEvent(command, (event) => event.event === 'JOB_STATUS_CHANGE' && event.data?.id === id && event.data.status === 'concluded');
+  const concluded = qmp.awaitEvent(
+    command,
+    (event) => event.event === 'JOB_STATUS_CHANGE' && event.data?.id === id && event.data.status === 'concluded',
+  );
   try {
     await qmp.execute(command, { 'job-id': id, ...args });
   } catch (error) {

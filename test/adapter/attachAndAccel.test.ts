@@ -21,17 +21,43 @@ describe('attach to a running QEMU', () => {
 
   test('attaches over a unix socket, stops where the VM is, detaches leaving QEMU running', async () => {
     const kernel = testKernel('x86_64');
-    qemu = spawn('qemu-system-x86_64', [
-      '-accel', 'tcg', '-m', '512', '-display', 'none', '-nodefaults', '-serial', 'null',
-      '-kernel', kernel.kernel, '-initrd', kernel.initrd, '-append', 'console=ttyS0 nokaslr',
-      '-chardev', `socket,id=g,path=${socket},server=on,wait=off`, '-gdb', 'chardev:g',
-    ], { stdio: 'ignore' });
+    qemu = spawn(
+      'qemu-system-x86_64',
+      [
+        '-accel',
+        'tcg',
+        '-m',
+        '512',
+        '-display',
+        'none',
+        '-nodefaults',
+        '-serial',
+        'null',
+        '-kernel',
+        kernel.kernel,
+        '-initrd',
+        kernel.initrd,
+        '-append',
+        'console=ttyS0 nokaslr',
+        '-chardev',
+        `socket,id=g,path=${socket},server=on,wait=off`,
+        '-gdb',
+        'chardev:g',
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 3000)); // let the kernel boot a little
 
     const client = await startClient();
     try {
-      const stopped = await launch(client, { type: 'kernel-qemu', request: 'attach', name: 'attach', program: kernel.vmlinux, target: socket });
+      const stopped = await launch(client, {
+        type: 'kernel-qemu',
+        request: 'attach',
+        name: 'attach',
+        program: kernel.vmlinux,
+        target: socket,
+      });
       assert.equal(stopped.body.reason, 'entry');
       const frame = await topFrame(client, stopped.body.threadId ?? 1);
       assert.match(frame.instructionPointerReference ?? '', /^0x/);
@@ -49,7 +75,7 @@ describe('attach to a running QEMU', () => {
 });
 
 describe('accelerator choice', () => {
-  test('the KVM probe boots the kernel under KVM and decides within its timeout, whatever this host\'s KVM does', async () => {
+  test("the KVM probe boots the kernel under KVM and decides within its timeout, whatever this host's KVM does", async () => {
     const kernel = testKernel('x86_64');
     // A TMPDIR of its own: the answer kept per host boot (in the shared tmpdir) must not stand in for a probe.
     const tmpdir = mkdtempSync(path.join(os.tmpdir(), 'kq-probe-'));
@@ -63,8 +89,16 @@ describe('accelerator choice', () => {
       assert.ok(Date.now() - started < 20_000, `probe took ${Date.now() - started} ms`);
       // One of the probe's three outcomes, each with its evidence; not the cached answer.
       if (result.usable) assert.match(result.detail, /^the kernel printed its banner under KVM in \d+\.\d s$/);
-      else assert.match(result.detail, /^(QEMU could not use KVM: .+|a KVM guest printed nothing in \d+\.\d s \(KVM present but not working, e\.g\. nested virtualization\))$/);
-      assert.equal(readdirSync(tmpdir).filter((file) => file.startsWith('kernel-qemu-kvm-probe-')).length, 1, 'the answer is kept for this boot');
+      else
+        assert.match(
+          result.detail,
+          /^(QEMU could not use KVM: .+|a KVM guest printed nothing in \d+\.\d s \(KVM present but not working, e\.g\. nested virtualization\))$/,
+        );
+      assert.equal(
+        readdirSync(tmpdir).filter((file) => file.startsWith('kernel-qemu-kvm-probe-')).length,
+        1,
+        'the answer is kept for this boot',
+      );
       const again = await probeKvm(input, 4000);
       assert.deepEqual(again, { usable: result.usable, detail: `${result.detail} (probed earlier since this host booted)` });
     } finally {

@@ -43,7 +43,8 @@ describe('bad launch input', () => {
   test('arch different from the vmlinux says which one it is', () =>
     launchFails({ arch: 'aarch64' }, /is an x86_64 kernel but 'arch' is "aarch64"/));
 
-  test('a missing kernel image', () => launchFails({ kernel: path.join(scratch, 'missing-bzImage') }, /'kernel' .*missing-bzImage does not exist/));
+  test('a missing kernel image', () =>
+    launchFails({ kernel: path.join(scratch, 'missing-bzImage') }, /'kernel' .*missing-bzImage does not exist/));
 
   test('a missing initrd', () => launchFails({ initrd: path.join(scratch, 'missing.cpio') }, /'initrd' .*missing\.cpio does not exist/));
 
@@ -54,9 +55,13 @@ describe('bad launch input', () => {
     launchFails({ gdbPath: 'gdb-multiarch-not-installed' }, /gdb-multiarch-not-installed was not found.*'gdbPath'/));
 
   test('KVM for a foreign-arch guest is refused with the alternative', () =>
-    launchFails({ program: testKernel('aarch64').vmlinux, kernel: testKernel('aarch64').kernel, accel: 'kvm' }, /"accel": "kvm" needs the guest arch to match the host.*"tcg"/));
+    launchFails(
+      { program: testKernel('aarch64').vmlinux, kernel: testKernel('aarch64').kernel, accel: 'kvm' },
+      /"accel": "kvm" needs the guest arch to match the host.*"tcg"/,
+    ));
 
-  test('a mistyped value is refused with the expected type', () => launchFails({ memory: '512M' }, /'memory' must be an integer, not "512M"/));
+  test('a mistyped value is refused with the expected type', () =>
+    launchFails({ memory: '512M' }, /'memory' must be an integer, not "512M"/));
 
   test('an unknown accel value lists the valid ones', () => launchFails({ accel: 'hvf' }, /'accel' must be one of "auto", "kvm", "tcg"/));
 
@@ -88,7 +93,10 @@ describe('bad launch input', () => {
       readSync(fd, word, 0, 8, Number(word.readBigUInt64BE()));
       writeSync(fd, Buffer.alloc(65536), 0, 65536, Number(word.readBigUInt64BE()));
       closeSync(fd);
-      await refused(image, /'rootfs' .*refcounts-zeroed\.qcow2 is a damaged qcow2 image: qemu-img check found 10 corruptions .*refcount=0 reference=1.*has not changed it.*qemu-img check -r all COPY/);
+      await refused(
+        image,
+        /'rootfs' .*refcounts-zeroed\.qcow2 is a damaged qcow2 image: qemu-img check found 10 corruptions .*refcount=0 reference=1.*has not changed it.*qemu-img check -r all COPY/,
+      );
     });
 
     test("a header QEMU cannot read: qemu-img's reason", async () => {
@@ -96,7 +104,10 @@ describe('bad launch input', () => {
       const fd = openSync(image, 'r+');
       writeSync(fd, Buffer.from([0, 0, 0, 9]), 0, 4, 4); // version 9
       closeSync(fd);
-      await refused(image, /'rootfs' .*bad-header\.qcow2 is a damaged qcow2 image: qemu-img check could not read it: .*Unsupported qcow2 version 9/);
+      await refused(
+        image,
+        /'rootfs' .*bad-header\.qcow2 is a damaged qcow2 image: qemu-img check could not read it: .*Unsupported qcow2 version 9/,
+      );
     });
   });
 });

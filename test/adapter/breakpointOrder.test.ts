@@ -16,7 +16,10 @@ test('a breakpoint set right before continue, without waiting for its answer, is
   const threadId = entry.body.threadId ?? 1;
   const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
   stopped.catch(() => undefined); // awaited below; a failed assertion before must not leave it unhandled
-  const [set] = await Promise.all([client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }), client.continueRequest({ threadId })]);
+  const [set] = await Promise.all([
+    client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+    client.continueRequest({ threadId }),
+  ]);
   assert.equal(set.body.breakpoints[0]?.verified, true, set.body.breakpoints[0]?.message);
   const hit = await stopped;
   assert.equal(hit.body.reason, 'breakpoint');

@@ -9,7 +9,19 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { SNAPSHOT_REQUEST, type SnapshotListBody } from '../../src/adapter/snapshotProtocol';
-import { closeIsolated, freshTmpdir, launchToStop, leftoversIn, nextEvent, orphansOf, processesOf, removeDir, startIsolated, type IsolatedAdapter, type ProcessInfo } from './faultSupport';
+import {
+  closeIsolated,
+  freshTmpdir,
+  launchToStop,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  processesOf,
+  removeDir,
+  startIsolated,
+  type IsolatedAdapter,
+  type ProcessInfo,
+} from './faultSupport';
 import { launchConfig, survivors, testKernel, topFrame, type Arch } from './support';
 
 const ARCHES: readonly Arch[] = ['x86_64', 'aarch64', 'x86_64', 'aarch64'];
@@ -75,7 +87,8 @@ describe('four sessions at once (x86_64 and aarch64, one TMPDIR, one state-disk 
 
   test('each has its own runtime directory, sockets, FIFOs and ssh port', () => {
     const endpoints = sessions.map((session) => endpointsOf(session.qemu));
-    for (const [index, list] of endpoints.entries()) assert.ok(list.length >= 4, `session ${index}: gdb and QMP sockets, serial FIFOs, ssh port: ${list.join(' ')}`);
+    for (const [index, list] of endpoints.entries())
+      assert.ok(list.length >= 4, `session ${index}: gdb and QMP sockets, serial FIFOs, ssh port: ${list.join(' ')}`);
     const everything = endpoints.flat();
     assert.equal(new Set(everything).size, everything.length, `shared endpoints: ${everything.join(' ')}`);
     const runtimeDirs = endpoints.map((list) => new Set(list.filter((entry) => entry.startsWith('/')).map((entry) => path.dirname(entry))));
@@ -92,10 +105,20 @@ describe('four sessions at once (x86_64 and aarch64, one TMPDIR, one state-disk 
     assert.equal(new Set(disks).size, 4, disks.join(' '));
     for (const disk of disks) assert.ok(disk.startsWith(stateDir + path.sep), disk);
     // Sessions 0 and 2 run the same kernel: the one that found the disk held says which it uses.
-    assert.ok([sessions[0]!, sessions[2]!].some((session) => /is in use by another QEMU .*this session uses/.test(session.adapter.output.join(''))));
+    assert.ok(
+      [sessions[0]!, sessions[2]!].some((session) => /is in use by another QEMU .*this session uses/.test(session.adapter.output.join(''))),
+    );
     const [first, , third] = sessions;
-    await Promise.all([first!, third!].map((session, index) => session.adapter.client.customRequest(SNAPSHOT_REQUEST.save, { name: `mine-${index}` })));
-    const lists = await Promise.all([first!, third!].map(async (session) => ((await session.adapter.client.customRequest(SNAPSHOT_REQUEST.list)).body as SnapshotListBody).snapshots.map((snapshot) => snapshot.name)));
+    await Promise.all(
+      [first!, third!].map((session, index) => session.adapter.client.customRequest(SNAPSHOT_REQUEST.save, { name: `mine-${index}` })),
+    );
+    const lists = await Promise.all(
+      [first!, third!].map(async (session) =>
+        ((await session.adapter.client.customRequest(SNAPSHOT_REQUEST.list)).body as SnapshotListBody).snapshots.map(
+          (snapshot) => snapshot.name,
+        ),
+      ),
+    );
     assert.deepEqual(lists, [['mine-0'], ['mine-1']]);
   });
 
@@ -137,7 +160,10 @@ describe('four sessions at once (x86_64 and aarch64, one TMPDIR, one state-disk 
       assert.match(answer.body.result, /swapper/, `${session.arch} session still answers`);
     }
     await Promise.all(others.map((session) => closeIsolated(session.adapter)));
-    assert.deepEqual((await orphansOf(tmpdir)).map((process) => `${process.pid} ${process.comm}`), []);
+    assert.deepEqual(
+      (await orphansOf(tmpdir)).map((process) => `${process.pid} ${process.comm}`),
+      [],
+    );
     assert.deepEqual(
       leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-')),
       [],

@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { failure, launch, launchConfig, rawRequest, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, type Arch } from './support';
+import {
+  failure,
+  launch,
+  launchConfig,
+  rawRequest,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+  type Arch,
+} from './support';
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`Debug Console, ${arch} guest`, () => {
@@ -45,7 +57,15 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
 
     test('an expression answers with its value only, exactly as gdb prints it', async () => {
       output.length = 0;
-      for (const expression of ['init_task.pid', '(char)init_task.comm[1]', 'init_task.comm', 'sizeof(init_task)', 'init_task.comm[0] == \'s\'', 'jiffies', '$_strlen(init_task.comm)']) {
+      for (const expression of [
+        'init_task.pid',
+        '(char)init_task.comm[1]',
+        'init_task.comm',
+        'sizeof(init_task)',
+        "init_task.comm[0] == 's'",
+        'jiffies',
+        '$_strlen(init_task.comm)',
+      ]) {
         assert.equal(await repl(expression), await repl(`output ${expression}`), expression);
       }
       assert.equal(await repl('init_task.pid'), '0');
@@ -58,7 +78,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.match(await repl('p init_task.pid'), /^\$\d+ = 0$/);
       const backtrace = await repl('bt');
       assert.match(backtrace, /^#0 +start_kernel \(\) at init\/main\.c:\d+\n#1 /, 'several lines');
-      assert.match(await repl(`info registers ${arch === 'x86_64' ? 'rip' : 'pc'}`), /^(rip|pc) +0x[0-9a-f]+ +0x[0-9a-f]+ <start_kernel(\+\d+)?>$/);
+      assert.match(
+        await repl(`info registers ${arch === 'x86_64' ? 'rip' : 'pc'}`),
+        /^(rip|pc) +0x[0-9a-f]+ +0x[0-9a-f]+ <start_kernel(\+\d+)?>$/,
+      );
       assert.match(await repl('-exec info line start_kernel'), /^Line \d+ of "init\/main\.c"/);
       assert.match(await repl('-exec p 1 + 1'), /^\$\d+ = 2$/);
       assert.equal(await repl('-data-evaluate-expression init_task.pid'), '^done {"value":"0"}');
@@ -66,13 +89,13 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.doesNotMatch(output.join(''), /Undefined command/);
     });
 
-    test('a typo gets gdb\'s error, once, in place (no notification)', async () => {
+    test("a typo gets gdb's error, once, in place (no notification)", async () => {
       const cases: Array<[string, string]> = [
         ['inof registers', 'Undefined command: "inof".  Try "help".'],
         ['info nosuch', 'Undefined info command: "nosuch".  Try "help info".'],
         ['init_task.pdi', 'There is no member named pdi.'],
         ['nosuchvar', 'No symbol "nosuchvar" in current context.'],
-        ['(char)init_task.comm[', 'A syntax error in expression, near `\'.'],
+        ['(char)init_task.comm[', "A syntax error in expression, near `'."],
       ];
       output.length = 0;
       for (const [typed, message] of cases) {
@@ -86,14 +109,20 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     test('completions come from gdb: commands, symbols and members', async () => {
       const labels = async (text: string) => (await client.completionsRequest({ text, column: text.length + 1 })).body.targets;
       const registers = await labels('info regi');
-      assert.deepEqual(registers.map((item) => item.label), ['registers']);
+      assert.deepEqual(
+        registers.map((item) => item.label),
+        ['registers'],
+      );
       assert.equal(registers[0]!.start, 'info '.length + 1, '1-based start of the word');
       assert.equal(registers[0]!.length, 'regi'.length);
       assert.ok((await labels('p init_ta')).some((item) => item.label === 'init_task'));
-      assert.ok((await labels('init_task.pi')).some((item) => item.label === 'pid'), 'an expression completes as print would');
+      assert.ok(
+        (await labels('init_task.pi')).some((item) => item.label === 'pid'),
+        'an expression completes as print would',
+      );
     });
 
-    test('a stop prints no source-line chatter; a command\'s own output keeps it', async () => {
+    test("a stop prints no source-line chatter; a command's own output keeps it", async () => {
       await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: syscallStop }] });
       output.length = 0;
       const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
@@ -106,7 +135,11 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       await new Promise((resolve) => setTimeout(resolve, 200)); // what gdb prints after the stop has landed
       assert.doesNotMatch(output.join(''), /No such file or directory/, 'stops are reported by the stopped event alone');
       // gdb prints a missing source line once per place, then "LINE\tin FILE".
-      assert.match(await repl('frame'), new RegExp(`^#0 +${syscallStop} \\(.*\\n\\d+\\t(in )?fs/\\w+\\.c`), 'the frame command prints its source line, as gdb does');
+      assert.match(
+        await repl('frame'),
+        new RegExp(`^#0 +${syscallStop} \\(.*\\n\\d+\\t(in )?fs/\\w+\\.c`),
+        'the frame command prints its source line, as gdb does',
+      );
       await client.setFunctionBreakpointsRequest({ breakpoints: [] });
     });
 

@@ -13,13 +13,20 @@ async function continueToStop(client: DebugClient, threadId: number, timeoutMs =
   return stopped;
 }
 
-async function evaluate(client: DebugClient, expression: string, frameId: number, context = 'watch'): Promise<DebugProtocol.EvaluateResponse['body']> {
+async function evaluate(
+  client: DebugClient,
+  expression: string,
+  frameId: number,
+  context = 'watch',
+): Promise<DebugProtocol.EvaluateResponse['body']> {
   return (await client.evaluateRequest({ expression, frameId, context })).body;
 }
 
 /** gdb's own answer to where a breakpoint is: the `info breakpoints` entry (with its locations) that mentions `func`. */
 async function breakpointEntry(client: DebugClient, frameId: number | undefined, func: string): Promise<{ type: string; text: string }> {
-  const table = (await client.evaluateRequest({ expression: 'info breakpoints', context: 'repl', ...(frameId === undefined ? {} : { frameId }) })).body.result;
+  const table = (
+    await client.evaluateRequest({ expression: 'info breakpoints', context: 'repl', ...(frameId === undefined ? {} : { frameId }) })
+  ).body.result;
   const entries: string[] = [];
   for (const line of table.split('\n')) {
     if (/^\d+\s/.test(line)) entries.push(line);
@@ -37,7 +44,8 @@ async function registersByGroup(client: DebugClient, frameId: number): Promise<M
   const registers = scopes.body.scopes.find((scope) => scope.name === 'Registers')!;
   const groups = (await client.variablesRequest({ variablesReference: registers.variablesReference })).body.variables;
   const result = new Map<string, DebugProtocol.Variable[]>();
-  for (const group of groups) result.set(group.name, (await client.variablesRequest({ variablesReference: group.variablesReference })).body.variables);
+  for (const group of groups)
+    result.set(group.name, (await client.variablesRequest({ variablesReference: group.variablesReference })).body.variables);
   return result;
 }
 
@@ -83,9 +91,13 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.equal((await breakpointEntry(client, frame.id, 'start_kernel')).type, 'breakpoint', 'in software once the kernel runs');
     });
 
-    test('breakpoints are answered in order; a refused one carries gdb\'s reason', async () => {
+    test("breakpoints are answered in order; a refused one carries gdb's reason", async () => {
       const response = await client.setFunctionBreakpointsRequest({
-        breakpoints: [{ name: 'start_kernel' }, { name: 'no_such_function_xyz' }, { name: conditional.name, condition: conditional.condition }],
+        breakpoints: [
+          { name: 'start_kernel' },
+          { name: 'no_such_function_xyz' },
+          { name: conditional.name, condition: conditional.condition },
+        ],
       });
       const [first, refused, placed] = response.body.breakpoints;
       assert.equal(first?.verified, true);
@@ -107,7 +119,7 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.match(filename.result, /"\/proc\/version"/);
     });
 
-    test('registers are grouped and the pc register equals the top frame\'s instruction pointer', async () => {
+    test("registers are grouped and the pc register equals the top frame's instruction pointer", async () => {
       const frame = await topFrame(client, threadId);
       const groups = await registersByGroup(client, frame.id);
       assert.ok(groups.size >= 3, `groups: ${[...groups.keys()].join(', ')}`);
@@ -129,7 +141,11 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.match(bytes.toString('latin1'), /^swapper/);
 
       const scratch = await evaluate(client, '&init_task.comm', frame.id);
-      await client.customRequest('writeMemory', { memoryReference: scratch.memoryReference ?? base.memoryReference, offset: scratch.memoryReference ? 0 : offset, data: Buffer.from('kq-rt\0').toString('base64') });
+      await client.customRequest('writeMemory', {
+        memoryReference: scratch.memoryReference ?? base.memoryReference,
+        offset: scratch.memoryReference ? 0 : offset,
+        data: Buffer.from('kq-rt\0').toString('base64'),
+      });
       const back = await client.customRequest('readMemory', { memoryReference: base.memoryReference, offset, count: 6 });
       assert.equal(Buffer.from((back.body as DebugProtocol.ReadMemoryResponse['body'])!.data!, 'base64').toString('latin1'), 'kq-rt\0');
       await client.customRequest('writeMemory', { memoryReference: base.memoryReference, offset, data: bytes.toString('base64') });
@@ -138,7 +154,12 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     test('disassemble around the pc keeps addresses above 2^53 intact and includes the pc', async () => {
       const frame = await topFrame(client, threadId);
       const pc = frame.instructionPointerReference!;
-      const response = await client.customRequest('disassemble', { memoryReference: pc, instructionOffset: -8, instructionCount: 24, resolveSymbols: true });
+      const response = await client.customRequest('disassemble', {
+        memoryReference: pc,
+        instructionOffset: -8,
+        instructionCount: 24,
+        resolveSymbols: true,
+      });
       const instructions = (response.body as DebugProtocol.DisassembleResponse['body'])!.instructions;
       assert.equal(instructions.length, 24);
       const valid = instructions.filter((insn) => insn.presentationHint !== 'invalid');
@@ -146,7 +167,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.ok(valid.every((insn) => BigInt(insn.address) > 2n ** 53n));
       const atPc = instructions.findIndex((insn) => BigInt(insn.address) === BigInt(pc));
       assert.equal(atPc, 8, 'the pc is at instructionOffset 0');
-      assert.ok(valid.some((insn) => /fs\/(open|namei)\.c$/.test(insn.location?.path ?? '') && insn.line !== undefined), 'source lines are interleaved');
+      assert.ok(
+        valid.some((insn) => /fs\/(open|namei)\.c$/.test(insn.location?.path ?? '') && insn.line !== undefined),
+        'source lines are interleaved',
+      );
     });
 
     test('an instruction step advances the pc by one instruction', async () => {
@@ -160,8 +184,14 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
 
     test('hover refuses expressions with side effects (gdb refuses them); watch evaluates plain ones', async () => {
       const frame = await topFrame(client, threadId);
-      await assert.rejects(client.evaluateRequest({ expression: 'jiffies = 0', frameId: frame.id, context: 'hover' }), /Writing to memory is not allowed/);
-      await assert.rejects(client.evaluateRequest({ expression: 'panic("x")', frameId: frame.id, context: 'hover' }), /may-call-functions is off/);
+      await assert.rejects(
+        client.evaluateRequest({ expression: 'jiffies = 0', frameId: frame.id, context: 'hover' }),
+        /Writing to memory is not allowed/,
+      );
+      await assert.rejects(
+        client.evaluateRequest({ expression: 'panic("x")', frameId: frame.id, context: 'hover' }),
+        /may-call-functions is off/,
+      );
       assert.match((await evaluate(client, 'init_task.pid == 0', frame.id, 'hover')).result, /1|true/);
     });
 
@@ -170,7 +200,11 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const cpus = await evaluate(client, 'init_task.cpus_mask', frame.id);
       assert.match(cpus.result, /^CPUs 0(-\d+)?$/, `the idle task of CPU 0: ${cpus.result}`);
       assert.ok(cpus.variablesReference > 0, 'the bits can still be expanded');
-      assert.match((await evaluate(client, 'init_task.tasks', frame.id)).result, /^\d+ × struct task_struct$/, 'init and the kernel threads run by now');
+      assert.match(
+        (await evaluate(client, 'init_task.tasks', frame.id)).result,
+        /^\d+ × struct task_struct$/,
+        'init and the kernel threads run by now',
+      );
       assert.equal((await evaluate(client, 'init_task.ptraced', frame.id)).result, 'empty list');
       // Members of a struct and of a pointed-to struct get the same summaries.
       for (const expression of ['init_task', '&init_task']) {
@@ -188,7 +222,9 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const frame = await topFrame(client, threadId);
       const scopes = await client.scopesRequest({ frameId: frame.id });
       const locals = scopes.body.scopes.find((scope) => scope.name === 'Locals')!;
-      const dfd = (await client.variablesRequest({ variablesReference: locals.variablesReference })).body.variables.find((variable) => variable.name === 'dfd');
+      const dfd = (await client.variablesRequest({ variablesReference: locals.variablesReference })).body.variables.find(
+        (variable) => variable.name === 'dfd',
+      );
       assert.ok(dfd, 'dfd is among the locals');
       if (/optimized out/.test(dfd.value)) t.diagnostic(`dfd is optimized out in ${frame.name} here: the local is not written`);
       else {
@@ -214,16 +250,26 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const line = Number(/Line (\d+) of "([^"]+)"/.exec(info.body.result)?.[1]);
       assert.ok(line > 0, info.body.result);
       await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_filp_open', hitCondition: '3' }] });
-      const logpoints = await client.setBreakpointsRequest({ source: { path: 'fs/namei.c' }, breakpoints: [{ line, logMessage: 'kq-log open {pathname->name}' }] });
+      const logpoints = await client.setBreakpointsRequest({
+        source: { path: 'fs/namei.c' },
+        breakpoints: [{ line, logMessage: 'kq-log open {pathname->name}' }],
+      });
       assert.equal(logpoints.body.breakpoints[0]?.verified, true, logpoints.body.breakpoints[0]?.message);
       output.length = 0;
       const stopped = await continueToStop(client, threadId);
       threadId = stopped.body.threadId ?? threadId;
       assert.equal((await topFrame(client, threadId)).name, 'do_filp_open');
-      const logged = output.join('').split('\n').filter((text) => text.startsWith('kq-log open'));
+      const logged = output
+        .join('')
+        .split('\n')
+        .filter((text) => text.startsWith('kq-log open'));
       assert.equal(logged.length, 3, `logpoint lines: ${logged.join(' | ')}`);
       assert.match(logged[0]!, /kq-log open 0x[0-9a-f]+ "\//);
-      const table = await client.evaluateRequest({ expression: 'info breakpoints', context: 'repl', frameId: (await topFrame(client, threadId)).id });
+      const table = await client.evaluateRequest({
+        expression: 'info breakpoints',
+        context: 'repl',
+        frameId: (await topFrame(client, threadId)).id,
+      });
       assert.match(table.body.result, /do_filp_open[\s\S]*breakpoint already hit 3 times/);
       await client.setBreakpointsRequest({ source: { path: 'fs/namei.c' }, breakpoints: [] });
       await client.setFunctionBreakpointsRequest({ breakpoints: [] });

@@ -7,7 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { failure, launch, launchConfig, rawRequest, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, type Arch } from './support';
+import {
+  failure,
+  launch,
+  launchConfig,
+  rawRequest,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+  type Arch,
+} from './support';
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`evaluation errors and side effects, ${arch} guest`, () => {
@@ -17,7 +29,8 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     const pc = arch === 'x86_64' ? '$rip' : '$pc';
 
     const evaluate = async (expression: string, context: string) => (await client.evaluateRequest({ expression, context, frameId })).body;
-    const refusal = async (expression: string, context: string) => failure(await rawRequest(client, 'evaluate', { expression, context, frameId }));
+    const refusal = async (expression: string, context: string) =>
+      failure(await rawRequest(client, 'evaluate', { expression, context, frameId }));
 
     before(async () => {
       client = await startClient();
@@ -33,10 +46,13 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       frameId = (await topFrame(client, stopped.body.threadId ?? 1)).id;
     });
 
-    test('unreadable memory and an unknown symbol fail with gdb\'s reason, in place', async () => {
+    test("unreadable memory and an unknown symbol fail with gdb's reason, in place", async () => {
       for (const context of ['watch', 'hover']) {
         assert.deepEqual(await refusal('*(int*)0', context), { message: 'Cannot access memory at address 0x0', showUser: false });
-        assert.deepEqual(await refusal('*(struct task_struct *)0', context), { message: 'Cannot access memory at address 0x0', showUser: false });
+        assert.deepEqual(await refusal('*(struct task_struct *)0', context), {
+          message: 'Cannot access memory at address 0x0',
+          showUser: false,
+        });
         assert.deepEqual(await refusal('nosuchvar', context), { message: 'No symbol "nosuchvar" in current context.', showUser: false });
       }
     });
@@ -47,18 +63,27 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const members = (await client.variablesRequest({ variablesReference: pointer.variablesReference })).body.variables;
       const pid = members.find((member) => member.name === 'pid');
       assert.match(pid?.value ?? '', /^<error: Cannot access memory at address 0x[0-9a-f]+>$/);
-      assert.deepEqual(members.filter((member) => member.value === ''), [], 'no empty values');
+      assert.deepEqual(
+        members.filter((member) => member.value === ''),
+        [],
+        'no empty values',
+      );
     });
 
     test('hex display (ValueFormat.hex): watch and Variables show integers in hex, as p/x does', async () => {
       const decimal = (await evaluate('init_task.pid', 'watch')).result;
       assert.equal(decimal, '0');
-      const hex = (await client.evaluateRequest({ expression: 'sizeof(init_task)', context: 'watch', frameId, format: { hex: true } })).body.result;
+      const hex = (await client.evaluateRequest({ expression: 'sizeof(init_task)', context: 'watch', frameId, format: { hex: true } })).body
+        .result;
       const plain = (await evaluate('sizeof(init_task)', 'watch')).result;
       assert.equal(hex, `0x${BigInt(plain).toString(16)}`);
-      assert.equal((await client.evaluateRequest({ expression: '(int)-100', context: 'watch', frameId, format: { hex: true } })).body.result, '0xffffff9c');
+      assert.equal(
+        (await client.evaluateRequest({ expression: '(int)-100', context: 'watch', frameId, format: { hex: true } })).body.result,
+        '0xffffff9c',
+      );
       const task = await evaluate('init_task', 'watch');
-      const members = (await client.variablesRequest({ variablesReference: task.variablesReference, format: { hex: true } })).body.variables;
+      const members = (await client.variablesRequest({ variablesReference: task.variablesReference, format: { hex: true } })).body
+        .variables;
       const prio = members.find((member) => member.name === 'prio');
       assert.equal(prio?.value, '0x78', 'init_task.prio is 120');
     });
@@ -78,7 +103,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.equal(watched.showUser, false);
       assert.match((await refusal('panic_timeout++', 'hover')).message, written);
       assert.match((await refusal('init_task.pid = 5', 'watch')).message, written);
-      assert.deepEqual(await refusal('panic("kq")', 'watch'), { message: 'Cannot call functions in the program: may-call-functions is off.', showUser: false });
+      assert.deepEqual(await refusal('panic("kq")', 'watch'), {
+        message: 'Cannot call functions in the program: may-call-functions is off.',
+        showUser: false,
+      });
       assert.equal((await evaluate('panic_timeout', 'repl')).result, before, 'read back');
       assert.equal((await evaluate('init_task.pid', 'repl')).result, '0', 'read back');
       const pcBefore = (await evaluate(pc, 'repl')).result;
@@ -93,15 +121,22 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       assert.equal((await evaluate('panic_timeout = panic_timeout - 1', 'repl')).result, String(before));
     });
 
-    test('setVariable and setExpression fail with gdb\'s reason', async () => {
+    test("setVariable and setExpression fail with gdb's reason", async () => {
       const task = await evaluate('init_task', 'watch');
-      const set = (name: string, value: string) => rawRequest(client, 'setVariable', { variablesReference: task.variablesReference, name, value });
+      const set = (name: string, value: string) =>
+        rawRequest(client, 'setVariable', { variablesReference: task.variablesReference, name, value });
       assert.equal(failure(await set('pid', 'nosuch')).message, 'No symbol "nosuch" in current context.');
       const same = (await set('pid', '0')) as DebugProtocol.SetVariableResponse;
       assert.equal(same.success, true, same.message);
       assert.equal(same.body.value, '0');
-      assert.equal(failure(await rawRequest(client, 'setExpression', { expression: 'nosuchvar', value: '1', frameId })).message, 'No symbol "nosuchvar" in current context.');
-      assert.equal(failure(await rawRequest(client, 'setExpression', { expression: 'panic_timeout', value: '1 +', frameId })).message, 'A syntax error in expression, near `\'.');
+      assert.equal(
+        failure(await rawRequest(client, 'setExpression', { expression: 'nosuchvar', value: '1', frameId })).message,
+        'No symbol "nosuchvar" in current context.',
+      );
+      assert.equal(
+        failure(await rawRequest(client, 'setExpression', { expression: 'panic_timeout', value: '1 +', frameId })).message,
+        "A syntax error in expression, near `'.",
+      );
     });
   });
 }

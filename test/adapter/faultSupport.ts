@@ -25,7 +25,13 @@ export interface IsolatedAdapter {
 /** Starts dist/adapter.js with TMPDIR set to `tmpdir` (a fresh directory when not given). */
 export async function startIsolated(tmpdir = freshTmpdir(), env: NodeJS.ProcessEnv = {}): Promise<IsolatedAdapter> {
   assert.ok(existsSync(ADAPTER), `${ADAPTER} is missing: run 'npm run build'`);
-  const client = new DebugClient('node', ADAPTER, 'kernel-qemu', { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, TMPDIR: tmpdir } }, false);
+  const client = new DebugClient(
+    'node',
+    ADAPTER,
+    'kernel-qemu',
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, TMPDIR: tmpdir } },
+    false,
+  );
   client.defaultTimeout = 60_000;
   await client.start();
   const child = (client as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
@@ -136,7 +142,12 @@ export function leftoversIn(tmpdir: string): string[] {
  * A stand-in for qemu or gdb: a shell script that writes `marker` lines to stderr, optionally
  * sleeps, then execs the real tool (same pid, so it is the process the adapter manages).
  */
-export function wrapperScript(dir: string, name: string, realTool: string, options: { stderrLines?: string[]; sleepSeconds?: number; never?: boolean } = {}): string {
+export function wrapperScript(
+  dir: string,
+  name: string,
+  realTool: string,
+  options: { stderrLines?: string[]; sleepSeconds?: number; never?: boolean } = {},
+): string {
   const file = path.join(dir, name);
   const lines = ['#!/bin/sh'];
   for (const line of options.stderrLines ?? []) lines.push(`printf '%s\\n' ${shellQuote(line)} >&2`);
@@ -188,7 +199,11 @@ export function nextEvent<T extends DebugProtocol.Event>(client: DebugClient, ev
 }
 
 /** initialize → launch → configurationDone → the first stop; rejects with the launch's error. */
-export async function launchToStop(client: DebugClient, config: Record<string, unknown>, withinMs = 120_000): Promise<DebugProtocol.StoppedEvent> {
+export async function launchToStop(
+  client: DebugClient,
+  config: Record<string, unknown>,
+  withinMs = 120_000,
+): Promise<DebugProtocol.StoppedEvent> {
   const initialized = nextEvent(client, 'initialized', withinMs);
   const stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', withinMs);
   await client.initializeRequest();
@@ -208,14 +223,23 @@ export function timeout(ms: number): Promise<void> {
 }
 
 /** A request's raw response (error ones too, with body.error.id), or undefined when none comes within `withinMs`. */
-export function rawRequest(client: DebugClient, command: string, args: unknown, withinMs = 20_000): Promise<DebugProtocol.Response | undefined> {
+export function rawRequest(
+  client: DebugClient,
+  command: string,
+  args: unknown,
+  withinMs = 20_000,
+): Promise<DebugProtocol.Response | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), withinMs);
     timer.unref();
-    (client as unknown as { doSend(command: string, args: unknown, callback: (response: DebugProtocol.Response) => void): void }).doSend(command, args, (response) => {
-      clearTimeout(timer);
-      resolve(response);
-    });
+    (client as unknown as { doSend(command: string, args: unknown, callback: (response: DebugProtocol.Response) => void): void }).doSend(
+      command,
+      args,
+      (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      },
+    );
   });
 }
 

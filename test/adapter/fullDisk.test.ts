@@ -10,7 +10,18 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ErrorCode } from '../../src/adapter/errors';
 import { SNAPSHOT_REQUEST, type SnapshotListBody } from '../../src/adapter/snapshotProtocol';
 import { parseQemuImgSnapshotList } from '../../src/qemu/vmSnapshots';
-import { closeIsolated, errorIdOf, freshTmpdir, launchToStop, nextEvent, orphansOf, rawRequest, removeDir, startIsolated, type IsolatedAdapter } from './faultSupport';
+import {
+  closeIsolated,
+  errorIdOf,
+  freshTmpdir,
+  launchToStop,
+  nextEvent,
+  orphansOf,
+  rawRequest,
+  removeDir,
+  startIsolated,
+  type IsolatedAdapter,
+} from './faultSupport';
 import { launchConfig, testKernel, topFrame } from './support';
 
 const SMALL_FS_BYTES = 64 * 1024 * 1024;
@@ -28,7 +39,9 @@ function mountSmallFs(dir: string): string | undefined {
 }
 
 function imageSnapshots(image: string): string[] {
-  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map((snapshot) => snapshot.name);
+  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map(
+    (snapshot) => snapshot.name,
+  );
 }
 
 const scratch = freshTmpdir('kq-fulldisk-');
@@ -63,10 +76,22 @@ describe('a full disk during a snapshot save (x86_64)', { skip: cannotMount }, (
     console.log(`save answered in ${Date.now() - started} ms: ${saved.message}`);
     assert.equal(saved.success, false);
     assert.equal(errorIdOf(saved), ErrorCode.SnapshotFailed, saved.message);
-    assert.match(saved.message ?? '', new RegExp(`^Saving snapshot "too-big" failed: the file system holding ${stateDisk} is full \\([\\d.]+ MiB free; .*128 MiB\\)\\. QEMU said: .*Free space there, or point 'stateDisk'`));
+    assert.match(
+      saved.message ?? '',
+      new RegExp(
+        `^Saving snapshot "too-big" failed: the file system holding ${stateDisk} is full \\([\\d.]+ MiB free; .*128 MiB\\)\\. QEMU said: .*Free space there, or point 'stateDisk'`,
+      ),
+    );
     const listed = (await adapter.client.customRequest(SNAPSHOT_REQUEST.list)).body as SnapshotListBody;
-    assert.deepEqual(listed.snapshots.map((snapshot) => snapshot.name), imageSnapshots(stateDisk));
-    assert.deepEqual(listed.snapshots.map((snapshot) => snapshot.name), ['before'], 'the earlier snapshot is there, no half-saved one');
+    assert.deepEqual(
+      listed.snapshots.map((snapshot) => snapshot.name),
+      imageSnapshots(stateDisk),
+    );
+    assert.deepEqual(
+      listed.snapshots.map((snapshot) => snapshot.name),
+      ['before'],
+      'the earlier snapshot is there, no half-saved one',
+    );
     // The VM goes on: where it was, and a step moves it.
     const frame = await topFrame(adapter.client, 1);
     assert.equal(frame.name, 'start_kernel');

@@ -9,7 +9,17 @@ import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ErrorCode } from '../../src/adapter/errors';
 import { fuzzConfig } from '../unit/configFuzz';
-import { closeIsolated, errorIdOf, launchToStop, leftoversIn, nextEvent, processesOf, rawRequest, startIsolated, type IsolatedAdapter } from './faultSupport';
+import {
+  closeIsolated,
+  errorIdOf,
+  launchToStop,
+  leftoversIn,
+  nextEvent,
+  processesOf,
+  rawRequest,
+  startIsolated,
+  type IsolatedAdapter,
+} from './faultSupport';
 import { seededRandom } from './lifecycleCycles';
 import { launchConfig, testKernel } from './support';
 
@@ -35,24 +45,38 @@ describe('500 malformed launch configurations over DAP', () => {
     const random = seededRandom(500);
     const seen = new Map<number, number>();
     for (let i = 0; i < 500; i++) {
-      const { config, faults } = fuzzConfig(random, { program: kernel.vmlinux, kernel: kernel.kernel, initrd: kernel.initrd, dir: scratch, notElf });
+      const { config, faults } = fuzzConfig(random, {
+        program: kernel.vmlinux,
+        kernel: kernel.kernel,
+        initrd: kernel.initrd,
+        dir: scratch,
+        notElf,
+      });
       const what = `case ${i} (${faults.join(', ')}): ${JSON.stringify(config)?.slice(0, 300)}`;
       // Raw DAP: the arguments are whatever the client sent, objects or not.
       const response = await rawRequest(adapter.client, 'launch', config);
       assert.ok(response !== undefined, `no answer: ${what}`);
       assert.equal(response.success, false, `launched: ${what}`);
       assert.ok((response.message ?? '').length > 10, `empty message: ${what}`);
-      assert.deepEqual(processesOf(adapter.tmpdir).filter((p) => p.pid !== adapter.pid), [], `something started: ${what}`);
+      assert.deepEqual(
+        processesOf(adapter.tmpdir).filter((p) => p.pid !== adapter.pid),
+        [],
+        `something started: ${what}`,
+      );
       const id = errorIdOf(response);
       assert.ok(id !== undefined && CODES.has(id), `no ErrorCode (${id}) for ${what}: ${response.message}`);
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
     assert.deepEqual(leftoversIn(adapter.tmpdir), [], 'no runtime directory was made');
     assert.ok(!adapter.hasExited(), 'the adapter is alive');
-    console.log(`500 malformed configs over DAP: ${[...seen].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${ErrorCode[code]}×${n}`).join(' ')}`);
+    console.log(
+      `500 malformed configs over DAP: ${[...seen]
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${ErrorCode[code]}×${n}`)
+        .join(' ')}`,
+    );
   });
 });
-
 
 describe('DAP requests with bad arguments against a live session', () => {
   let adapter: IsolatedAdapter;
@@ -98,9 +122,15 @@ describe('DAP requests with bad arguments against a live session', () => {
       ['writeMemory', { memoryReference: '0x0', data: '!!not base64!!' }],
       ['disassemble', { memoryReference: 'zz', instructionCount: 10 }],
       ['disassemble', { memoryReference: top.instructionPointerReference, instructionCount: 1e9, instructionOffset: -1e9 }],
-      ['setBreakpoints', { source: { path: '/nonexistent/file.c' }, breakpoints: [{ line: -1 }, { line: 1e9 }, { line: 1, condition: '((' }] }],
+      [
+        'setBreakpoints',
+        { source: { path: '/nonexistent/file.c' }, breakpoints: [{ line: -1 }, { line: 1e9 }, { line: 1, condition: '((' }] },
+      ],
       ['setBreakpoints', { source: {}, breakpoints: [{ line: 1 }] }],
-      ['setFunctionBreakpoints', { breakpoints: [{ name: '' }, { name: 'a;b' }, { name: '"' }, { name: 'no_such_function_xyz' }, { name: 'x\n-gdb-exit' }] }],
+      [
+        'setFunctionBreakpoints',
+        { breakpoints: [{ name: '' }, { name: 'a;b' }, { name: '"' }, { name: 'no_such_function_xyz' }, { name: 'x\n-gdb-exit' }] },
+      ],
       ['setInstructionBreakpoints', { breakpoints: [{ instructionReference: 'zzz' }, { instructionReference: '0x0', offset: -1e9 }] }],
       ['dataBreakpointInfo', { name: 'no_such_variable_xyz', frameId: 99 }],
       ['dataBreakpointInfo', { name: '0x10', asAddress: true, bytes: 3 }],

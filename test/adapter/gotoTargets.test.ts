@@ -11,7 +11,9 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     test('goto a later line of do_sys_openat2 moves the pc there; a line of another function is refused', async () => {
       const client = await startClient();
       try {
-        await launch(client, launchConfig(testKernel(arch)), () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+        await launch(client, launchConfig(testKernel(arch)), () =>
+          client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+        );
         const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
         await client.continueRequest({ threadId: 1 });
         const threadId = (await stopped).body.threadId ?? 1;
@@ -31,7 +33,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
         assert.equal(moved.name, 'do_sys_openat2');
         assert.equal(moved.instructionPointerReference, target.instructionPointerReference);
         assert.equal(moved.line, target.line);
-        await assert.rejects(client.gotoTargetsRequest({ source, line: frame.line - 12 }), /Set Next Statement moves the pc within do_sys_openat2; line \d+ is in \w+/);
+        await assert.rejects(
+          client.gotoTargetsRequest({ source, line: frame.line - 12 }),
+          /Set Next Statement moves the pc within do_sys_openat2; line \d+ is in \w+/,
+        );
       } finally {
         await stopClient(client);
       }

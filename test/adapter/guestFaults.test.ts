@@ -4,7 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { closeIsolated, leftoversIn, nextEvent, orphansOf, rawRequest, removeDir, startIsolated, waitForOutput, type IsolatedAdapter } from './faultSupport';
+import {
+  closeIsolated,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  rawRequest,
+  removeDir,
+  startIsolated,
+  waitForOutput,
+  type IsolatedAdapter,
+} from './faultSupport';
 import { launchConfig, testKernel } from './support';
 
 // The initramfs shell starts in /root; its prompt ends in "# " (a terminal query may follow it).
@@ -16,7 +26,10 @@ async function bootToShell(extra: Record<string, unknown> = {}): Promise<Isolate
   const { client } = adapter;
   const configured = nextEvent(client, 'initialized', 60_000).then(() => client.configurationDoneRequest());
   await client.initializeRequest();
-  await Promise.all([client.launchRequest(launchConfig(testKernel('x86_64'), { stopAtEntry: false, ...extra }) as DebugProtocol.LaunchRequestArguments), configured]);
+  await Promise.all([
+    client.launchRequest(launchConfig(testKernel('x86_64'), { stopAtEntry: false, ...extra }) as DebugProtocol.LaunchRequestArguments),
+    configured,
+  ]);
   assert.ok(await waitForOutput(adapter, SHELL_READY, 90_000), `no shell prompt: ${adapter.output.join('').slice(-500)}`);
   return adapter;
 }
@@ -28,7 +41,10 @@ async function type(adapter: IsolatedAdapter, text: string): Promise<void> {
 
 async function endClean(adapter: IsolatedAdapter): Promise<void> {
   await closeIsolated(adapter);
-  assert.deepEqual((await orphansOf(adapter.tmpdir)).map((p) => p.comm), []);
+  assert.deepEqual(
+    (await orphansOf(adapter.tmpdir)).map((p) => p.comm),
+    [],
+  );
   assert.deepEqual(leftoversIn(adapter.tmpdir), []);
   removeDir(adapter.tmpdir);
 }
@@ -50,7 +66,9 @@ describe('guest faults', () => {
     console.log(`panic stop ${Date.now() - typed} ms after typing: ${stop.body.reason} "${stop.body.description}"`);
     assert.equal(stop.body.reason, 'exception');
     assert.match(stop.body.description ?? '', /^Kernel panic: sysrq triggered crash$/);
-    const frames = (await adapter.client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 20 })).body.stackFrames.map((frame) => frame.name);
+    const frames = (await adapter.client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 20 })).body.stackFrames.map(
+      (frame) => frame.name,
+    );
     assert.equal(frames[0], 'panic');
     assert.ok(frames.includes('sysrq_handle_crash'), frames.join(' < '));
     await endClean(adapter);
@@ -63,7 +81,10 @@ describe('guest faults', () => {
     const stops: string[] = [];
     adapter.client.on('stopped', (event: DebugProtocol.StoppedEvent) => stops.push(event.body.reason));
     await type(adapter, 'echo c > /proc/sysrq-trigger\n');
-    assert.ok(await waitForOutput(adapter, /The guest kernel panicked: sysrq triggered crash/, 30_000), adapter.output.join('').slice(-400));
+    assert.ok(
+      await waitForOutput(adapter, /The guest kernel panicked: sysrq triggered crash/, 30_000),
+      adapter.output.join('').slice(-400),
+    );
     // The serial report comes from inside panic(): a stop there would follow within moments.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     assert.deepEqual(stops, [], 'the session did not stop at the panic');

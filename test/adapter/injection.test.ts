@@ -6,7 +6,17 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, symlinkSync
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kernelCommandLine } from '../../src/qemu/args';
-import { closeIsolated, freshTmpdir, launchToStop, leftoversIn, orphansOf, removeDir, startIsolated, toolsOf, type IsolatedAdapter } from './faultSupport';
+import {
+  closeIsolated,
+  freshTmpdir,
+  launchToStop,
+  leftoversIn,
+  orphansOf,
+  removeDir,
+  startIsolated,
+  toolsOf,
+  type IsolatedAdapter,
+} from './faultSupport';
 import { launchConfig, testKernel } from './support';
 
 describe('launch configuration strings reach QEMU and gdb literally', () => {
@@ -79,7 +89,10 @@ describe('launch configuration strings reach QEMU and gdb literally', () => {
     assert.equal(after('-append'), `${kernelCommandLine({ arch: 'x86_64', append, hasRootfs: false })} kq.net=user`);
     assert.equal(after('-name'), serverName);
     const chardev = qemu.argv.find((arg) => arg.startsWith('socket,id=gdbstub,path='))!;
-    assert.ok(chardev.includes(adapterTmp.replaceAll(',', ',,')), `commas in the socket path are doubled for QEMU's option syntax: ${chardev}`);
+    assert.ok(
+      chardev.includes(adapterTmp.replaceAll(',', ',,')),
+      `commas in the socket path are doubled for QEMU's option syntax: ${chardev}`,
+    );
   });
 
   test('gdb loaded the program, runs in cwd, and got the source map and setup command quoted', async () => {
@@ -95,7 +108,10 @@ describe('launch configuration strings reach QEMU and gdb literally', () => {
 
   test('nothing in them ran', () => {
     assert.ok(!existsSync(pwned), 'a command in a path or string was executed');
-    assert.deepEqual(readdirSync(root).filter((name) => name === 'PWNED'), []);
+    assert.deepEqual(
+      readdirSync(root).filter((name) => name === 'PWNED'),
+      [],
+    );
   });
 
   test('a program path with a newline (gdb cannot take it) is refused by name, nothing started', async () => {
@@ -103,7 +119,10 @@ describe('launch configuration strings reach QEMU and gdb literally', () => {
     try {
       const linked = path.join(nasty, 'vmlinux');
       symlinkSync(testKernel('x86_64').vmlinux, linked);
-      await assert.rejects(launchToStop(other.client, launchConfig(testKernel('x86_64'), { program: linked })), /'program' .* contains a line break/);
+      await assert.rejects(
+        launchToStop(other.client, launchConfig(testKernel('x86_64'), { program: linked })),
+        /'program' .* contains a line break/,
+      );
       assert.deepEqual(toolsOf(other.tmpdir), { qemu: [], gdb: [] });
     } finally {
       await closeIsolated(other);
@@ -113,7 +132,10 @@ describe('launch configuration strings reach QEMU and gdb literally', () => {
 
   test('the session ends clean', async () => {
     await closeIsolated(adapter);
-    assert.deepEqual((await orphansOf(adapterTmp)).map((p) => p.comm), []);
+    assert.deepEqual(
+      (await orphansOf(adapterTmp)).map((p) => p.comm),
+      [],
+    );
     assert.deepEqual(leftoversIn(adapterTmp), []);
     assert.ok(!existsSync(pwned));
   });

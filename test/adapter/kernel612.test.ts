@@ -8,7 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Arch, guestTasks, launch, launchConfig, sessionPids, threadName, startClient, stopClient, survivors, testKernel, topFrame } from './support';
+import {
+  type Arch,
+  guestTasks,
+  launch,
+  launchConfig,
+  sessionPids,
+  threadName,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+} from './support';
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`kernel 6.12, ${arch} guest, KASLR on`, () => {
@@ -58,8 +70,14 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
     test('the task list walks init_task.tasks', async () => {
       const tasks = await guestTasks(client);
       assert.match(tasks[0]!.comm, /^swapper/);
-      assert.ok(tasks.some((task) => task.pid === 1), 'init');
-      assert.ok(tasks.some((task) => task.pid === 2 && task.comm === 'kthreadd'), 'kthreadd');
+      assert.ok(
+        tasks.some((task) => task.pid === 1),
+        'init',
+      );
+      assert.ok(
+        tasks.some((task) => task.pid === 2 && task.comm === 'kthreadd'),
+        'kthreadd',
+      );
       assert.ok(tasks.every((task) => /^[RSDTtZXI?]$/.test(task.state)));
     });
 

@@ -42,8 +42,14 @@ describe('kernel awareness, x86_64 guest', () => {
     const tasks = await guestTasks(client);
     assert.equal(tasks[0]?.pid, 0);
     assert.match(tasks[0].comm, /^swapper/);
-    assert.ok(tasks.some((task) => task.pid === 1), 'init');
-    assert.ok(tasks.some((task) => task.pid === 2 && task.comm === 'kthreadd'), 'kthreadd');
+    assert.ok(
+      tasks.some((task) => task.pid === 1),
+      'init',
+    );
+    assert.ok(
+      tasks.some((task) => task.pid === 2 && task.comm === 'kthreadd'),
+      'kthreadd',
+    );
     assert.ok(tasks.length > 20, `${tasks.length} tasks`);
     assert.ok(tasks.every((task) => /^[RSDTtZXI?]$/.test(task.state)));
   });

@@ -68,102 +68,166 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
   });
   after(() => unlock?.());
 
-  test('on a fresh tinyconfig the doctor flags every missing option, and its fix (scripts/config + olddefconfig) clears them', { timeout: 5 * 60_000 }, async () => {
-    const scratch = mkdtempSync(path.join(CACHE, 'build', 'doctor-'));
-    try {
-      const fresh: KernelBuildTree = { kind: 'kernel', name: 'fresh', srcDir: SRC, objDir: scratch };
-      await run(fresh, { id: 'tinyconfig' });
-      const findings = kernelFindings(Kconfig.parse(readFileSync(path.join(scratch, '.config'), 'utf8')));
-      const ids = findings.map((finding) => finding.id);
-      // x86 tinyconfig without ARCH=x86_64 is 32-bit, with none of the debug or console
-      // options (DEBUG_KERNEL comes with EXPERT, which tinyconfig sets).
-      for (const id of ['arch-64bit', 'debug-info', 'gdb-scripts', 'frame-pointer', 'printk', 'serial-console', 'initramfs', 'exec-init', 'pseudo-fs']) {
-        assert.ok(ids.includes(id), `${id} not flagged on tinyconfig: ${ids.join(', ')}`);
+  test(
+    'on a fresh tinyconfig the doctor flags every missing option, and its fix (scripts/config + olddefconfig) clears them',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const scratch = mkdtempSync(path.join(CACHE, 'build', 'doctor-'));
+      try {
+        const fresh: KernelBuildTree = { kind: 'kernel', name: 'fresh', srcDir: SRC, objDir: scratch };
+        await run(fresh, { id: 'tinyconfig' });
+        const findings = kernelFindings(Kconfig.parse(readFileSync(path.join(scratch, '.config'), 'utf8')));
+        const ids = findings.map((finding) => finding.id);
+        // x86 tinyconfig without ARCH=x86_64 is 32-bit, with none of the debug or console
+        // options (DEBUG_KERNEL comes with EXPERT, which tinyconfig sets).
+        for (const id of [
+          'arch-64bit',
+          'debug-info',
+          'gdb-scripts',
+          'frame-pointer',
+          'printk',
+          'serial-console',
+          'initramfs',
+          'exec-init',
+          'pseudo-fs',
+        ]) {
+          assert.ok(ids.includes(id), `${id} not flagged on tinyconfig: ${ids.join(', ')}`);
+        }
+        const fixed = await run(fresh, { id: 'debug-config' });
+        assert.match(fixed.log, /scripts\/config --file \S+\/\.config -e 64BIT/);
+        assert.match(
+          fixed.log,
+          /Fixed: arch-64bit, debug-info, gdb-scripts, frame-pointer, printk, serial-console, initramfs, exec-init, pseudo-fs/,
+        );
+        const after = kernelFindings(Kconfig.parse(readFileSync(path.join(scratch, '.config'), 'utf8')));
+        assert.deepEqual(blocking(after), [], after.map((finding) => `${finding.id}: ${finding.message}`).join('\n'));
+        // Running it again changes nothing.
+        const again = await run(fresh, { id: 'debug-config' });
+        assert.match(again.log, /Nothing to change/);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
       }
-      const fixed = await run(fresh, { id: 'debug-config' });
-      assert.match(fixed.log, /scripts\/config --file \S+\/\.config -e 64BIT/);
-      assert.match(fixed.log, /Fixed: arch-64bit, debug-info, gdb-scripts, frame-pointer, printk, serial-console, initramfs, exec-init, pseudo-fs/);
-      const after = kernelFindings(Kconfig.parse(readFileSync(path.join(scratch, '.config'), 'utf8')));
-      assert.deepEqual(blocking(after), [], after.map((finding) => `${finding.id}: ${finding.message}`).join('\n'));
-      // Running it again changes nothing.
-      const again = await run(fresh, { id: 'debug-config' });
-      assert.match(again.log, /Nothing to change/);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
-  test('Build Kernel + scripts_gdb produce a vmlinux with DWARF, a bzImage and vmlinux-gdb.py (make skips what is up to date)', { timeout: BUILD_TIMEOUT }, async () => {
-    const started = Date.now();
-    if (!existsSync(path.join(OBJ, '.config'))) {
-      // A fresh tree: Build Kernel starts from the minimal QEMU configuration. Its configure
-      // steps run here first, so the options below go in before the one make -j.
-      const fresh = await planTarget(tree, { id: 'build-kernel' }, OPTIONS);
-      assert.deepEqual(fresh.map((step) => step.title).slice(0, 2), ["No .config yet: kernel-qemu's minimal QEMU configuration (tinyconfig + guest options)", 'scripts/config: the guest and debug options']);
-      const configured = await run(tree, { id: 'minimal-config' });
-      assert.match(configured.log, /All \d+ options are set\./);
-    }
-    await run(tree, { id: 'debug-config' });
-    // What kernelExceptions.test.ts needs to provoke a WARN and an Oops from the guest's shell
-    // (tinyconfig leaves out BUG, which WARN_ON and BUG need, and kallsyms for their reports).
-    // Only when one is missing: rewriting .config would make it newer than an up-to-date vmlinux.
-    const current = Kconfig.parse(readFileSync(path.join(OBJ, '.config'), 'utf8'));
-    if (EXCEPTION_OPTIONS.some((option) => current.get(option) !== 'y')) {
-      execFileSync(path.join(SRC, 'scripts/config'), ['--file', path.join(OBJ, '.config'), ...EXCEPTION_OPTIONS.flatMap((option) => ['-e', option])]);
-      execFileSync('make', ['-s', '-C', SRC, `O=${OBJ}`, 'olddefconfig'], { stdio: 'ignore' });
-    }
-    const [config] = await configFilesOf(tree);
-    assert.ok(config, 'the tree has a .config');
-    assert.deepEqual(blocking(await diagnose(config)).map((finding) => finding.id), []);
+  test(
+    'Build Kernel + scripts_gdb produce a vmlinux with DWARF, a bzImage and vmlinux-gdb.py (make skips what is up to date)',
+    { timeout: BUILD_TIMEOUT },
+    async () => {
+      const started = Date.now();
+      if (!existsSync(path.join(OBJ, '.config'))) {
+        // A fresh tree: Build Kernel starts from the minimal QEMU configuration. Its configure
+        // steps run here first, so the options below go in before the one make -j.
+        const fresh = await planTarget(tree, { id: 'build-kernel' }, OPTIONS);
+        assert.deepEqual(fresh.map((step) => step.title).slice(0, 2), [
+          "No .config yet: kernel-qemu's minimal QEMU configuration (tinyconfig + guest options)",
+          'scripts/config: the guest and debug options',
+        ]);
+        const configured = await run(tree, { id: 'minimal-config' });
+        assert.match(configured.log, /All \d+ options are set\./);
+      }
+      await run(tree, { id: 'debug-config' });
+      // What kernelExceptions.test.ts needs to provoke a WARN and an Oops from the guest's shell
+      // (tinyconfig leaves out BUG, which WARN_ON and BUG need, and kallsyms for their reports).
+      // Only when one is missing: rewriting .config would make it newer than an up-to-date vmlinux.
+      const current = Kconfig.parse(readFileSync(path.join(OBJ, '.config'), 'utf8'));
+      if (EXCEPTION_OPTIONS.some((option) => current.get(option) !== 'y')) {
+        execFileSync(path.join(SRC, 'scripts/config'), [
+          '--file',
+          path.join(OBJ, '.config'),
+          ...EXCEPTION_OPTIONS.flatMap((option) => ['-e', option]),
+        ]);
+        execFileSync('make', ['-s', '-C', SRC, `O=${OBJ}`, 'olddefconfig'], { stdio: 'ignore' });
+      }
+      const [config] = await configFilesOf(tree);
+      assert.ok(config, 'the tree has a .config');
+      assert.deepEqual(
+        blocking(await diagnose(config)).map((finding) => finding.id),
+        [],
+      );
 
-    const progress: string[] = [];
-    const lines: string[] = [];
-    const built = await runSteps(await planTarget(tree, { id: 'build-kernel' }, OPTIONS), { output: (text) => lines.push(text), progress: (status) => progress.push(status) });
-    assert.ok(built.ok, `build failed: ${built.firstError}\n${lines.join('').slice(-4000)}`);
-    assert.match(lines.join(''), new RegExp(`> Build Kernel: make O=${OBJ.replace(/[.]/g, '\\.')} -j${OPTIONS.jobs}`));
-    await run(tree, { id: 'scripts-gdb' });
-    console.log(`kernel build: ${((Date.now() - started) / 1000).toFixed(1)} s, ${progress.length} make steps (a re-run only does what make finds out of date)`);
+      const progress: string[] = [];
+      const lines: string[] = [];
+      const built = await runSteps(await planTarget(tree, { id: 'build-kernel' }, OPTIONS), {
+        output: (text) => lines.push(text),
+        progress: (status) => progress.push(status),
+      });
+      assert.ok(built.ok, `build failed: ${built.firstError}\n${lines.join('').slice(-4000)}`);
+      assert.match(lines.join(''), new RegExp(`> Build Kernel: make O=${OBJ.replace(/[.]/g, '\\.')} -j${OPTIONS.jobs}`));
+      await run(tree, { id: 'scripts-gdb' });
+      console.log(
+        `kernel build: ${((Date.now() - started) / 1000).toFixed(1)} s, ${progress.length} make steps (a re-run only does what make finds out of date)`,
+      );
 
-    const vmlinux = path.join(OBJ, 'vmlinux');
-    const elf = await readElfSummary(vmlinux);
-    assert.equal(elf.arch, 'x86_64');
-    assert.ok(elf.hasDebugInfo, 'vmlinux has .debug_info');
-    assert.ok(statSync(path.join(OBJ, 'arch/x86/boot/bzImage')).size > 100_000);
-    assert.ok(existsSync(path.join(OBJ, 'vmlinux-gdb.py')));
-    const builtConfig = Kconfig.parse(readFileSync(path.join(OBJ, '.config'), 'utf8'));
-    assert.deepEqual(EXCEPTION_OPTIONS.filter((option) => builtConfig.get(option) !== 'y'), [], 'the options for provoking a WARN and an Oops are in');
-    assert.ok(statSync(vmlinux).mtimeMs >= statSync(path.join(OBJ, '.config')).mtimeMs, 'vmlinux is newer than .config');
-    // The O= directory is itself recognised as a kernel tree (its `source` link).
-    const detected = await detectTree(OBJ);
-    assert.deepEqual(detected && { kind: detected.kind, objDir: detected.kind === 'kernel' ? detected.objDir : '', srcDir: detected.kind === 'kernel' ? detected.srcDir : '' }, { kind: 'kernel', objDir: OBJ, srcDir: SRC });
-  });
+      const vmlinux = path.join(OBJ, 'vmlinux');
+      const elf = await readElfSummary(vmlinux);
+      assert.equal(elf.arch, 'x86_64');
+      assert.ok(elf.hasDebugInfo, 'vmlinux has .debug_info');
+      assert.ok(statSync(path.join(OBJ, 'arch/x86/boot/bzImage')).size > 100_000);
+      assert.ok(existsSync(path.join(OBJ, 'vmlinux-gdb.py')));
+      const builtConfig = Kconfig.parse(readFileSync(path.join(OBJ, '.config'), 'utf8'));
+      assert.deepEqual(
+        EXCEPTION_OPTIONS.filter((option) => builtConfig.get(option) !== 'y'),
+        [],
+        'the options for provoking a WARN and an Oops are in',
+      );
+      assert.ok(statSync(vmlinux).mtimeMs >= statSync(path.join(OBJ, '.config')).mtimeMs, 'vmlinux is newer than .config');
+      // The O= directory is itself recognised as a kernel tree (its `source` link).
+      const detected = await detectTree(OBJ);
+      assert.deepEqual(
+        detected && {
+          kind: detected.kind,
+          objDir: detected.kind === 'kernel' ? detected.objDir : '',
+          srcDir: detected.kind === 'kernel' ? detected.srcDir : '',
+        },
+        { kind: 'kernel', objDir: OBJ, srcDir: SRC },
+      );
+    },
+  );
 
-  test('Build Kernel right after a clean build does not run make; a changed .config makes it run again', { timeout: 5 * 60_000 }, async () => {
-    const builtAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const lines: string[] = [];
-    const skipped = await runSteps(await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt }), { output: (text) => lines.push(text) });
-    assert.ok(skipped.ok, skipped.firstError);
-    assert.match(lines.join(''), new RegExp(`Nothing changed in ${tree.name.replace(/[.]/g, '\\.')} since the build that ended at .*: make was not run\\.`));
-    assert.doesNotMatch(lines.join(''), /> Build Kernel: make/);
-    console.log(`up-to-date check: ${lines.join('').match(/\(([\d,]+ files looked at in [\d.]+ s)\)/)?.[1] ?? '?'}`);
+  test(
+    'Build Kernel right after a clean build does not run make; a changed .config makes it run again',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const builtAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const lines: string[] = [];
+      const skipped = await runSteps(await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt }), {
+        output: (text) => lines.push(text),
+      });
+      assert.ok(skipped.ok, skipped.firstError);
+      assert.match(
+        lines.join(''),
+        new RegExp(`Nothing changed in ${tree.name.replace(/[.]/g, '\\.')} since the build that ended at .*: make was not run\\.`),
+      );
+      assert.doesNotMatch(lines.join(''), /> Build Kernel: make/);
+      console.log(`up-to-date check: ${lines.join('').match(/\(([\d,]+ files looked at in [\d.]+ s)\)/)?.[1] ?? '?'}`);
 
-    // A change make would see: .config's times renewed (mtime kept, so the cached tree stays built for the next run).
-    const config = path.join(OBJ, '.config');
-    const { atime, mtime } = statSync(config);
-    utimesSync(config, atime, mtime);
-    const [check] = await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt });
-    assert.equal(check?.kind, 'call');
-    const log: string[] = [];
-    const next = check?.kind === 'call' ? await check.run((line) => log.push(line)) : undefined;
-    assert.match(log.join('\n'), new RegExp(`^${config.replace(/[.]/g, '\\.')} changed after the last build`));
-    assert.deepEqual(next?.map((step) => (step.kind === 'run' ? step.argv.join(' ') : step.title)), [`make O=${OBJ} -j${OPTIONS.jobs}`]);
-  });
+      // A change make would see: .config's times renewed (mtime kept, so the cached tree stays built for the next run).
+      const config = path.join(OBJ, '.config');
+      const { atime, mtime } = statSync(config);
+      utimesSync(config, atime, mtime);
+      const [check] = await planTarget(tree, { id: 'build-kernel' }, { ...OPTIONS, builtCleanAt: builtAt });
+      assert.equal(check?.kind, 'call');
+      const log: string[] = [];
+      const next = check?.kind === 'call' ? await check.run((line) => log.push(line)) : undefined;
+      assert.match(log.join('\n'), new RegExp(`^${config.replace(/[.]/g, '\\.')} changed after the last build`));
+      assert.deepEqual(
+        next?.map((step) => (step.kind === 'run' ? step.argv.join(' ') : step.title)),
+        [`make O=${OBJ} -j${OPTIONS.jobs}`],
+      );
+    },
+  );
 
   test('F5 on the build outputs stops at start_kernel with init/main.c opened from the tree', { timeout: 5 * 60_000 }, async () => {
     const outputs = await kernelTreeLaunch(tree);
     assert.ok(!('problem' in outputs), 'problem' in outputs ? outputs.problem : '');
-    const config: Record<string, unknown> = { ...launchConfigFromOutputs(outputs, 'Kernel (QEMU): built kernel'), initrd: testKernel('x86_64').initrd, accel: 'tcg', cwd: OBJ };
+    const config: Record<string, unknown> = {
+      ...launchConfigFromOutputs(outputs, 'Kernel (QEMU): built kernel'),
+      initrd: testKernel('x86_64').initrd,
+      accel: 'tcg',
+      cwd: OBJ,
+    };
     assert.equal(config.program, path.join(OBJ, 'vmlinux'));
     assert.equal(config.kernel, path.join(OBJ, 'arch/x86/boot/bzImage'));
     const client = await startClient();

@@ -10,11 +10,24 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { CACHE, launchConfig, launchRunning, outputMatching, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
+import {
+  CACHE,
+  launchConfig,
+  launchRunning,
+  outputMatching,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+} from './support';
 
 function builtTree(): string {
   const builds = path.join(CACHE, 'build');
-  const dir = existsSync(builds) ? readdirSync(builds).find((name) => name.endsWith('-x86_64-debug') && !name.endsWith('.lock')) : undefined;
+  const dir = existsSync(builds)
+    ? readdirSync(builds).find((name) => name.endsWith('-x86_64-debug') && !name.endsWith('.lock'))
+    : undefined;
   assert.ok(dir, `no kernel build under ${builds}: test/adapter/kernelBuild.test.ts builds it (npm test runs it first)`);
   return path.join(builds, dir);
 }
@@ -29,12 +42,21 @@ describe('kernel exception filters', () => {
     assert.deepEqual(await survivors(pids), []);
   });
 
-  test('WARN and Oops stop at their filters with the kernel\'s report; switched off, the guest runs on', async () => {
+  test("WARN and Oops stop at their filters with the kernel's report; switched off, the guest runs on", async () => {
     const tree = builtTree();
     client = await startClient();
     const output: string[] = [];
     client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-    const config = { type: 'kernel-qemu', request: 'launch', name: 'built kernel', program: path.join(tree, 'vmlinux'), kernel: path.join(tree, 'arch/x86/boot/bzImage'), initrd: testKernel('x86_64').initrd, accel: 'tcg', stopAtEntry: false };
+    const config = {
+      type: 'kernel-qemu',
+      request: 'launch',
+      name: 'built kernel',
+      program: path.join(tree, 'vmlinux'),
+      kernel: path.join(tree, 'arch/x86/boot/bzImage'),
+      initrd: testKernel('x86_64').initrd,
+      accel: 'tcg',
+      stopAtEntry: false,
+    };
     await launchRunning(client, config, () => client.setExceptionBreakpointsRequest({ filters: ['panic', 'oops', 'warn'] }));
     pids = sessionPids();
     await outputMatching(output, /kernel-qemu initramfs ready/);
@@ -62,7 +84,9 @@ describe('kernel exception filters', () => {
     info = (await client.exceptionInfoRequest({ threadId: stop.body.threadId ?? 1 })).body;
     assert.equal(info.exceptionId, 'oops');
     assert.match(info.details?.stackTrace ?? '', /RIP: 0010:lkdtm_EXCEPTION/);
-    const frames = (await client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 30 })).body.stackFrames.map((frame) => frame.name);
+    const frames = (await client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 30 })).body.stackFrames.map(
+      (frame) => frame.name,
+    );
     assert.equal(frames[0], 'oops_exit');
 
     // Switched off during the session: the next WARN only reaches the console.
@@ -77,21 +101,27 @@ describe('kernel exception filters', () => {
     assert.equal(extraStop, undefined, 'no stop with the WARN filter off');
   });
 
-  for (const arch of ['x86_64', 'aarch64'] as const) test(`a panic stops with the kernel's formatted message: Debian's ${arch} kernel with no initramfs`, async () => {
-    if (client) await stopClient(client);
-    client = await startClient();
-    const kernel = testKernel(arch);
-    const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
-    const { initrd: _none, ...withoutInitrd } = launchConfig(kernel, { stopAtEntry: false });
-    await launchRunning(client, withoutInitrd);
-    pids = sessionPids();
-    const stop = await stopped;
-    assert.equal(stop.body.reason, 'exception');
-    assert.match(stop.body.description ?? '', /^Kernel panic: VFS: Unable to mount root fs on unknown-block\(0,0\)$/);
-    const info = (await client.exceptionInfoRequest({ threadId: stop.body.threadId ?? 1 })).body;
-    assert.equal(info.exceptionId, 'panic');
-    const frames = (await client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 20 })).body.stackFrames.map((frame) => frame.name);
-    assert.equal(frames[0], 'panic');
-    assert.ok(frames.includes('mount_root') || frames.includes('mount_block_root') || frames.includes('prepare_namespace'), frames.join(' < '));
-  });
+  for (const arch of ['x86_64', 'aarch64'] as const)
+    test(`a panic stops with the kernel's formatted message: Debian's ${arch} kernel with no initramfs`, async () => {
+      if (client) await stopClient(client);
+      client = await startClient();
+      const kernel = testKernel(arch);
+      const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
+      const { initrd: _none, ...withoutInitrd } = launchConfig(kernel, { stopAtEntry: false });
+      await launchRunning(client, withoutInitrd);
+      pids = sessionPids();
+      const stop = await stopped;
+      assert.equal(stop.body.reason, 'exception');
+      assert.match(stop.body.description ?? '', /^Kernel panic: VFS: Unable to mount root fs on unknown-block\(0,0\)$/);
+      const info = (await client.exceptionInfoRequest({ threadId: stop.body.threadId ?? 1 })).body;
+      assert.equal(info.exceptionId, 'panic');
+      const frames = (await client.stackTraceRequest({ threadId: stop.body.threadId ?? 1, levels: 20 })).body.stackFrames.map(
+        (frame) => frame.name,
+      );
+      assert.equal(frames[0], 'panic');
+      assert.ok(
+        frames.includes('mount_root') || frames.includes('mount_block_root') || frames.includes('prepare_namespace'),
+        frames.join(' < '),
+      );
+    });
 });

@@ -6,7 +6,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { guestTasks, launchConfig, launchRunning, outputMatching, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, EVERY_KERNEL } from './support';
+import {
+  guestTasks,
+  launchConfig,
+  launchRunning,
+  outputMatching,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+  EVERY_KERNEL,
+} from './support';
 
 async function children(client: DebugClient, reference: number): Promise<DebugProtocol.Variable[]> {
   assert.ok(reference > 0, 'expandable');
@@ -31,7 +43,9 @@ for (const [arch, series] of EVERY_KERNEL) {
       client = await startClient();
       const output: string[] = [];
       client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-      await launchRunning(client, launchConfig(testKernel(arch, series), { stopAtEntry: false }), () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }] }));
+      await launchRunning(client, launchConfig(testKernel(arch, series), { stopAtEntry: false }), () =>
+        client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }] }),
+      );
       pids = sessionPids();
       await outputMatching(output, /kernel-qemu initramfs ready/);
       const stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
@@ -66,7 +80,12 @@ for (const [arch, series] of EVERY_KERNEL) {
       assert.ok(childrenMember);
       assert.equal(childrenMember.value, '2 × struct task_struct');
       const entries = await children(client, childrenMember.variablesReference);
-      const pidsOf = await Promise.all(entries.map(async (entry) => (await client.evaluateRequest({ expression: `(${entry.evaluateName}).pid`, frameId: frame.id, context: 'watch' })).body.result));
+      const pidsOf = await Promise.all(
+        entries.map(
+          async (entry) =>
+            (await client.evaluateRequest({ expression: `(${entry.evaluateName}).pid`, frameId: frame.id, context: 'watch' })).body.result,
+        ),
+      );
       assert.deepEqual(pidsOf, ['1', '2']);
       assert.equal(labelOf(entries[1]!), 'kthreadd');
     });
@@ -85,10 +104,27 @@ for (const [arch, series] of EVERY_KERNEL) {
       const entries = await children(client, watch.body.variablesReference);
       assert.equal(entries.length, Number(count));
       assert.ok(entries.length > (vmapRoot === 'vmap_area_root' ? 10 : 1), `${entries.length} vmalloc areas`);
-      const starts = await Promise.all(entries.slice(0, 30).map(async (entry) => BigInt((await client.evaluateRequest({ expression: `(unsigned long)(${entry.evaluateName}).va_start`, frameId: frame.id, context: 'watch' })).body.result)));
-      for (let index = 1; index < starts.length; index++) assert.ok(starts[index]! > starts[index - 1]!, `entry ${index} starts after entry ${index - 1}`);
+      const starts = await Promise.all(
+        entries.slice(0, 30).map(async (entry) =>
+          BigInt(
+            (
+              await client.evaluateRequest({
+                expression: `(unsigned long)(${entry.evaluateName}).va_start`,
+                frameId: frame.id,
+                context: 'watch',
+              })
+            ).body.result,
+          ),
+        ),
+      );
+      for (let index = 1; index < starts.length; index++)
+        assert.ok(starts[index]! > starts[index - 1]!, `entry ${index} starts after entry ${index - 1}`);
       // The kernel keeps every area of the tree on a list too, in the same order.
-      const listed = await client.evaluateRequest({ expression: `list:(struct vmap_area, list) ${vmapList}`, frameId: frame.id, context: 'watch' });
+      const listed = await client.evaluateRequest({
+        expression: `list:(struct vmap_area, list) ${vmapList}`,
+        frameId: frame.id,
+        context: 'watch',
+      });
       assert.equal(listed.body.result, `${count} × struct vmap_area`);
     });
 
@@ -99,18 +135,35 @@ for (const [arch, series] of EVERY_KERNEL) {
       const names = entries.map((entry) => entry.name);
       assert.ok(names.includes('[1]') && names.includes('[2]'), names.join());
       for (const entry of entries.slice(0, 12)) {
-        const nr = await client.evaluateRequest({ expression: `(${entry.evaluateName}).numbers[0].nr`, frameId: frame.id, context: 'watch' });
+        const nr = await client.evaluateRequest({
+          expression: `(${entry.evaluateName}).numbers[0].nr`,
+          frameId: frame.id,
+          context: 'watch',
+        });
         assert.equal(`[${nr.body.result}]`, entry.name);
       }
     });
 
     test('the hint form walks any list_head; a malformed hint or a non-list head says how to write it', async () => {
       const table = await client.evaluateRequest({ expression: 'init_task.tasks', frameId: frame.id, context: 'watch' });
-      const hinted = await client.evaluateRequest({ expression: 'list:(struct task_struct, tasks) init_task.tasks', frameId: frame.id, context: 'watch' });
+      const hinted = await client.evaluateRequest({
+        expression: 'list:(struct task_struct, tasks) init_task.tasks',
+        frameId: frame.id,
+        context: 'watch',
+      });
       assert.equal(hinted.body.result, table.body.result);
-      assert.deepEqual((await children(client, hinted.body.variablesReference)).map(labelOf), (await children(client, table.body.variablesReference)).map(labelOf));
-      await assert.rejects(client.evaluateRequest({ expression: 'list:(task_struct tasks) init_task.tasks', frameId: frame.id, context: 'watch' }), /Not a list hint: write list:\(struct TYPE, member\) EXPRESSION/);
-      await assert.rejects(client.evaluateRequest({ expression: 'list:(struct task_struct, tasks) init_task.pid', frameId: frame.id, context: 'watch' }), /init_task\.pid has type pid_t, not struct list_head: list:\(struct TYPE, member\)/);
+      assert.deepEqual(
+        (await children(client, hinted.body.variablesReference)).map(labelOf),
+        (await children(client, table.body.variablesReference)).map(labelOf),
+      );
+      await assert.rejects(
+        client.evaluateRequest({ expression: 'list:(task_struct tasks) init_task.tasks', frameId: frame.id, context: 'watch' }),
+        /Not a list hint: write list:\(struct TYPE, member\) EXPRESSION/,
+      );
+      await assert.rejects(
+        client.evaluateRequest({ expression: 'list:(struct task_struct, tasks) init_task.pid', frameId: frame.id, context: 'watch' }),
+        /init_task\.pid has type pid_t, not struct list_head: list:\(struct TYPE, member\)/,
+      );
     });
   });
 }

@@ -66,7 +66,10 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       const trace = await client.stackTraceRequest({ threadId, startFrame: 0, levels: 20 });
       assert.ok(trace.body.stackFrames.length >= 3, `only ${trace.body.stackFrames.length} frames`);
       const scopes = await client.scopesRequest({ frameId: trace.body.stackFrames[0]!.id });
-      assert.deepEqual(scopes.body.scopes.map((scope) => scope.name), ['Locals', 'Registers']);
+      assert.deepEqual(
+        scopes.body.scopes.map((scope) => scope.name),
+        ['Locals', 'Registers'],
+      );
       const locals = await client.variablesRequest({ variablesReference: scopes.body.scopes[0]!.variablesReference });
       const names = locals.body.variables.map((variable) => variable.name);
       assert.ok(names.includes('filename'), `locals are ${names.join(', ')}`);

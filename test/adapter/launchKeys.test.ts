@@ -74,7 +74,10 @@ describe('launch keys, bad input', () => {
     }
     const refused = await startClient();
     try {
-      await assert.rejects(refused.launch(launchConfig(testKernel('x86_64'), { stopAtEntry: 'rm -rf /' })), /'stopAtEntry' "rm -rf \/" is not a function name/);
+      await assert.rejects(
+        refused.launch(launchConfig(testKernel('x86_64'), { stopAtEntry: 'rm -rf /' })),
+        /'stopAtEntry' "rm -rf \/" is not a function name/,
+      );
     } finally {
       await stopClient(refused);
     }

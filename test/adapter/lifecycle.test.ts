@@ -20,7 +20,11 @@ describe('session lifecycle: each way a session ends', () => {
 
   function check(result: CycleResult): void {
     assert.deepEqual(result.problems, [], `${result.ending} while ${result.moment}`);
-    assert.deepEqual(result.orphans.map((p) => `${p.pid} ${p.comm}`), [], 'orphaned processes');
+    assert.deepEqual(
+      result.orphans.map((p) => `${p.pid} ${p.comm}`),
+      [],
+      'orphaned processes',
+    );
     assert.deepEqual(result.leftovers, [], 'leftover runtime directories or sockets');
   }
 
@@ -43,8 +47,14 @@ describe('session lifecycle: each way a session ends', () => {
   }
 
   test('the next launch sweeps the runtime directory of the SIGKILLed adapter', async () => {
-    assert.ok(leftoversIn(tmpdir).some((entry) => /^kernel-qemu-[^/]+$/.test(entry)), 'the killed adapter left its directory');
+    assert.ok(
+      leftoversIn(tmpdir).some((entry) => /^kernel-qemu-[^/]+$/.test(entry)),
+      'the killed adapter left its directory',
+    );
     check(await runCycle('terminate', 'stopped', { kernel: testKernel('x86_64'), tmpdir }));
-    assert.deepEqual(leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-')), []);
+    assert.deepEqual(
+      leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-')),
+      [],
+    );
   });
 });

@@ -39,7 +39,9 @@ export interface Wrappers {
 /** Wrapped qemu-system-x86_64 and gdb that leave a known last line on stderr (in `dir`). */
 export function makeWrappers(dir: string): Wrappers {
   return {
-    qemuPath: wrapperScript(dir, 'qemu-wrapped', 'qemu-system-x86_64', { stderrLines: ['kq-lifecycle: first line of QEMU stderr', QEMU_STDERR_MARK] }),
+    qemuPath: wrapperScript(dir, 'qemu-wrapped', 'qemu-system-x86_64', {
+      stderrLines: ['kq-lifecycle: first line of QEMU stderr', QEMU_STDERR_MARK],
+    }),
     gdbPath: wrapperScript(dir, 'gdb-wrapped', 'gdb', { stderrLines: ['kq-lifecycle: first line of gdb stderr', GDB_STDERR_MARK] }),
   };
 }
@@ -161,9 +163,11 @@ export async function runCycle(ending: Ending, moment: Moment, options: CycleOpt
         if (moment !== 'launching') {
           const answer = await rawRequest(client, 'evaluate', { expression: 'p $pc', context: 'repl' }, 10_000);
           if (!answer) problems.push(`no answer within 10 s with ${name} stopped`);
-          else if (!answer.success && (errorIdOf(answer) === undefined || errorIdOf(answer) === ErrorCode.Internal)) problems.push(`an unnamed error with ${name} stopped: ${answer.message}`);
+          else if (!answer.success && (errorIdOf(answer) === undefined || errorIdOf(answer) === ErrorCode.Internal))
+            problems.push(`an unnamed error with ${name} stopped: ${answer.message}`);
         }
-        if (!(await rawRequest(client, 'disconnect', {}, 10_000))) problems.push(`disconnect not answered within 10 s with ${name} stopped`);
+        if (!(await rawRequest(client, 'disconnect', {}, 10_000)))
+          problems.push(`disconnect not answered within 10 s with ${name} stopped`);
         await Promise.race([adapter.exited, timeout(10_000)]);
         if (!adapter.hasExited()) problems.push('the adapter did not exit after disconnect');
       }

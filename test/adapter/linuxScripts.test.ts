@@ -12,7 +12,9 @@ import { CACHE, launch, launchConfig, launchRunning, outputMatching, startClient
 const builds = path.join(CACHE, 'build');
 
 function builtTree(): string {
-  const dir = existsSync(builds) ? readdirSync(builds).find((name) => name.endsWith('-x86_64-debug') && !name.endsWith('.lock')) : undefined;
+  const dir = existsSync(builds)
+    ? readdirSync(builds).find((name) => name.endsWith('-x86_64-debug') && !name.endsWith('.lock'))
+    : undefined;
   assert.ok(dir, `no kernel build under ${builds}: test/adapter/kernelBuild.test.ts builds it (npm test runs it first)`);
   return path.join(builds, dir);
 }
@@ -48,7 +50,10 @@ describe('lx-* scripts of a kernel built with CONFIG_GDB_SCRIPTS', () => {
       // A convenience function only reads: Watch evaluates it under gdb's may-write/may-call guard.
       const watched = await client.evaluateRequest({ expression: '$lx_current().pid', context: 'watch', frameId: frame.id });
       assert.equal(watched.body.result, '1');
-      assert.equal((await client.evaluateRequest({ expression: '$lx_current().comm', context: 'hover', frameId: frame.id })).body.result, current.body.result.replace(/^\$\d+ = /, ''));
+      assert.equal(
+        (await client.evaluateRequest({ expression: '$lx_current().comm', context: 'hover', frameId: frame.id })).body.result,
+        current.body.result.replace(/^\$\d+ = /, ''),
+      );
       const viaRequest = await client.customRequest('kernelQemu.dmesg');
       assert.match((viaRequest.body as { text: string }).text, /Linux version 6\.1\./);
     } finally {
@@ -60,8 +65,13 @@ describe('lx-* scripts of a kernel built with CONFIG_GDB_SCRIPTS', () => {
 /** Debian's 6.12 kernel in its matching source tree with the tree's scripts made (fetch-kernel-source.sh --series 6.12 --gdb-scripts). */
 function tree612(): string {
   const src = path.join(CACHE, 'src');
-  const name = existsSync(src) ? readdirSync(src).find((entry) => entry.startsWith('linux-6.12.') && existsSync(path.join(src, entry, '.gdb-scripts-complete'))) : undefined;
-  assert.ok(name, `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`);
+  const name = existsSync(src)
+    ? readdirSync(src).find((entry) => entry.startsWith('linux-6.12.') && existsSync(path.join(src, entry, '.gdb-scripts-complete')))
+    : undefined;
+  assert.ok(
+    name,
+    `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`,
+  );
   return path.join(src, name);
 }
 
@@ -73,8 +83,13 @@ describe('lx-* scripts of a 6.12 tree, on Debian 6.12 kernel', () => {
     const output: string[] = [];
     client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
     try {
-      await launchRunning(client, { ...launchConfig(kernel, { stopAtEntry: false, moduleSearchPath: [path.join(kernel.dir, 'modules/debug')] }), program: path.join(tree, 'vmlinux') }, () =>
-        client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }] }),
+      await launchRunning(
+        client,
+        {
+          ...launchConfig(kernel, { stopAtEntry: false, moduleSearchPath: [path.join(kernel.dir, 'modules/debug')] }),
+          program: path.join(tree, 'vmlinux'),
+        },
+        () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }] }),
       );
       assert.match(output.join(''), /The kernel's gdb scripts are loaded/);
       await outputMatching(output, /kernel-qemu initramfs ready/);

@@ -39,45 +39,56 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       await action();
       return Promise.race([stopped, ended]);
     };
-    const repl = async (threadId: number, expression: string) => (await client!.evaluateRequest({ expression, frameId: (await topFrame(client!, threadId)).id, context: 'repl' })).body.result;
+    const repl = async (threadId: number, expression: string) =>
+      (await client!.evaluateRequest({ expression, frameId: (await topFrame(client!, threadId)).id, context: 'repl' })).body.result;
 
-    test('Step Back in a record session replays to the same stop, steps back; forward again gives the same registers', { timeout: 2 * SWITCH_MS }, async () => {
-      client = await startClient();
-      client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-      for (const name of ['progressStart', 'progressUpdate', 'progressEnd']) client.on(name, () => events.push(name));
-      const first = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
-      await launchRunning(client, launchConfig(testKernel(arch), { record: recording, stopAtEntry: false }), () => client!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
-      const threadId = (await first).body.threadId ?? 1;
-      // Two lines into the function: Step Back from its first line would leave it (gdb's reverse-next goes back to the call).
-      await stopAfter(() => client!.nextRequest({ threadId }));
-      const atHit = await topFrame(client, threadId);
-      const registersAtHit = await repl(threadId, 'info registers');
-      await stopAfter(() => client!.nextRequest({ threadId }));
-      const ahead = await topFrame(client, threadId);
-      assert.notEqual(ahead.line, atHit.line, 'next did not move to another line');
-      const registersAhead = await repl(threadId, 'info registers');
-      const live = [...output.join('').matchAll(/Recording position: instruction (\d+)/g)].map((match) => match[1]).at(-1);
+    test(
+      'Step Back in a record session replays to the same stop, steps back; forward again gives the same registers',
+      { timeout: 2 * SWITCH_MS },
+      async () => {
+        client = await startClient();
+        client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+        for (const name of ['progressStart', 'progressUpdate', 'progressEnd']) client.on(name, () => events.push(name));
+        const first = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
+        await launchRunning(client, launchConfig(testKernel(arch), { record: recording, stopAtEntry: false }), () =>
+          client!.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+        );
+        const threadId = (await first).body.threadId ?? 1;
+        // Two lines into the function: Step Back from its first line would leave it (gdb's reverse-next goes back to the call).
+        await stopAfter(() => client!.nextRequest({ threadId }));
+        const atHit = await topFrame(client, threadId);
+        const registersAtHit = await repl(threadId, 'info registers');
+        await stopAfter(() => client!.nextRequest({ threadId }));
+        const ahead = await topFrame(client, threadId);
+        assert.notEqual(ahead.line, atHit.line, 'next did not move to another line');
+        const registersAhead = await repl(threadId, 'info registers');
+        const live = [...output.join('').matchAll(/Recording position: instruction (\d+)/g)].map((match) => match[1]).at(-1);
 
-      const back = await stopAfter(() => client!.stepBackRequest({ threadId }));
-      assert.equal(back.body.reason, 'step');
-      assert.match(output.join(''), /The session now replays .*live\.rr: the replay reached this stop again in [\d.]+ s/);
-      assert.deepEqual([events[0], events.at(-1)], ['progressStart', 'progressEnd'], `progress events: ${events.join(' ')}`);
-      const stepped = await topFrame(client, threadId);
-      assert.equal(stepped.line, atHit.line, `Step Back went to line ${stepped.line}, not back to ${atHit.line}`);
-      assert.equal(await repl(threadId, 'info registers'), registersAtHit, 'the replay at the breakpoint has other registers than the live run had');
+        const back = await stopAfter(() => client!.stepBackRequest({ threadId }));
+        assert.equal(back.body.reason, 'step');
+        assert.match(output.join(''), /The session now replays .*live\.rr: the replay reached this stop again in [\d.]+ s/);
+        assert.deepEqual([events[0], events.at(-1)], ['progressStart', 'progressEnd'], `progress events: ${events.join(' ')}`);
+        const stepped = await topFrame(client, threadId);
+        assert.equal(stepped.line, atHit.line, `Step Back went to line ${stepped.line}, not back to ${atHit.line}`);
+        assert.equal(
+          await repl(threadId, 'info registers'),
+          registersAtHit,
+          'the replay at the breakpoint has other registers than the live run had',
+        );
 
-      await stopAfter(() => client!.nextRequest({ threadId }));
-      const again = await topFrame(client, threadId);
-      assert.equal(again.line, ahead.line);
-      assert.equal(again.instructionPointerReference, ahead.instructionPointerReference);
-      assert.equal(await repl(threadId, 'info registers'), registersAhead, 'forward again, the registers differ from the live stop');
-      // The live run ended where it was when it went back: so does the recording.
-      const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { endIcount?: string };
-      assert.equal(manifest.endIcount, live);
-      const pids = sessionPids();
-      await stopClient(client);
-      client = undefined;
-      assert.deepEqual(await survivors(pids), [], 'QEMU or gdb left running');
-    });
+        await stopAfter(() => client!.nextRequest({ threadId }));
+        const again = await topFrame(client, threadId);
+        assert.equal(again.line, ahead.line);
+        assert.equal(again.instructionPointerReference, ahead.instructionPointerReference);
+        assert.equal(await repl(threadId, 'info registers'), registersAhead, 'forward again, the registers differ from the live stop');
+        // The live run ended where it was when it went back: so does the recording.
+        const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { endIcount?: string };
+        assert.equal(manifest.endIcount, live);
+        const pids = sessionPids();
+        await stopClient(client);
+        client = undefined;
+        assert.deepEqual(await survivors(pids), [], 'QEMU or gdb left running');
+      },
+    );
   });
 }

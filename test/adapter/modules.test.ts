@@ -8,9 +8,26 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Arch, type KernelSeries, launchConfig, launchRunning, outputMatching, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
+import {
+  type Arch,
+  type KernelSeries,
+  launchConfig,
+  launchRunning,
+  outputMatching,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+} from './support';
 
-const cases: { arch: Arch; series?: KernelSeries }[] = [{ arch: 'x86_64' }, { arch: 'aarch64' }, { arch: 'x86_64', series: '6.12' }, { arch: 'aarch64', series: '6.12' }];
+const cases: { arch: Arch; series?: KernelSeries }[] = [
+  { arch: 'x86_64' },
+  { arch: 'aarch64' },
+  { arch: 'x86_64', series: '6.12' },
+  { arch: 'aarch64', series: '6.12' },
+];
 
 for (const { arch, series } of cases) {
   describe(`modules, ${arch} guest, kernel ${series ?? '6.1'}`, () => {
@@ -29,7 +46,8 @@ for (const { arch, series } of cases) {
       client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
       let pending: DebugProtocol.Breakpoint[] = [];
       await launchRunning(client, launchConfig(kernel, { stopAtEntry: false }), async () => {
-        pending = (await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }, { name: 'michael_setkey' }] })).body.breakpoints;
+        pending = (await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'michael_mic_init' }, { name: 'michael_setkey' }] }))
+          .body.breakpoints;
       });
       pids = sessionPids();
       assert.deepEqual(

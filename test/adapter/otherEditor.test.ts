@@ -45,7 +45,10 @@ function runEmacs(env: NodeJS.ProcessEnv): Promise<EmacsRun> {
 /** The KQ-<what> lines of the driver's output, without the prefix. */
 function lines(run: EmacsRun, what: string): string[] {
   const prefix = `KQ-${what}`;
-  return run.stdout.split('\n').filter((line) => line === prefix || line.startsWith(`${prefix} `)).map((line) => line.slice(prefix.length).trim());
+  return run.stdout
+    .split('\n')
+    .filter((line) => line === prefix || line.startsWith(`${prefix} `))
+    .map((line) => line.slice(prefix.length).trim());
 }
 
 describe('Emacs dap-mode (batch) as the DAP client, x86_64 guest', () => {
@@ -53,7 +56,10 @@ describe('Emacs dap-mode (batch) as the DAP client, x86_64 guest', () => {
   after(() => removeDir(tmpdir));
 
   test('register, launch, stop at start_kernel, hit a dap-mode source breakpoint, disconnect: nothing left behind', async () => {
-    assert.ok(existsSync(EMACS), `${EMACS} is missing: apt-get install emacs-nox elpa-dap-mode (scripts/install-system-deps.sh does it as root)`);
+    assert.ok(
+      existsSync(EMACS),
+      `${EMACS} is missing: apt-get install emacs-nox elpa-dap-mode (scripts/install-system-deps.sh does it as root)`,
+    );
     assert.ok(existsSync(ADAPTER), `${ADAPTER} is missing: run 'npm run build'`);
     const kernel = testKernel('x86_64');
     const tree = execFileSync('bash', [path.join(ROOT, 'scripts/fetch-kernel-source.sh')], { encoding: 'utf8' }).trim();
@@ -90,7 +96,10 @@ describe('Emacs dap-mode (batch) as the DAP client, x86_64 guest', () => {
     assert.match(frames[0] ?? '', new RegExp(`^0 start_kernel ${escape(path.join(tree, 'init/main.c'))}:\\d+$`));
     const atBreakpoint = frames.slice(frames.findIndex((frame) => frame.startsWith('0 do_sys_openat2')));
     assert.equal(atBreakpoint[0], `0 do_sys_openat2 ${openC}:${breakpointLine}`);
-    assert.ok(atBreakpoint.some((frame) => / entry_SYSCALL_64 /.test(frame)), 'the stack goes down to the syscall entry');
+    assert.ok(
+      atBreakpoint.some((frame) => / entry_SYSCALL_64 /.test(frame)),
+      'the stack goes down to the syscall entry',
+    );
 
     assert.deepEqual(lines(run, 'THREAD'), ['1 CPU 0 · swapper (pid 0)']);
     assert.match(lines(run, 'EVAL')[0] ?? '', /^init_task\.comm = "swapper/);

@@ -9,7 +9,20 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Arch, type KernelSeries, CACHE, launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, threadName, topFrame } from './support';
+import {
+  type Arch,
+  type KernelSeries,
+  CACHE,
+  launch,
+  launchConfig,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  threadName,
+  topFrame,
+} from './support';
 
 async function children(client: DebugClient, reference: number): Promise<DebugProtocol.Variable[]> {
   assert.ok(reference > 0, 'expandable');
@@ -17,7 +30,10 @@ async function children(client: DebugClient, reference: number): Promise<DebugPr
 }
 
 /** Stops at do_sys_openat2 with 2 vCPUs; the frame of the stop. */
-async function stopInOpen(client: DebugClient, config: Record<string, unknown>): Promise<{ frame: DebugProtocol.StackFrame; threadId: number }> {
+async function stopInOpen(
+  client: DebugClient,
+  config: Record<string, unknown>,
+): Promise<{ frame: DebugProtocol.StackFrame; threadId: number }> {
   await launch(client, { ...config, smp: 2 });
   await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] });
   const stopped = client.waitForEvent('stopped', 180_000) as Promise<DebugProtocol.StoppedEvent>;
@@ -67,16 +83,34 @@ for (const [arch, series] of cases) {
 
     test('a per-CPU counter (process_counts) shows one value per CPU, equal to direct reads; hover shows the same', async () => {
       const direct = await Promise.all(
-        [0, 1].map(async (cpu) => (await client.evaluateRequest({ expression: `*(unsigned long *)((char *)&process_counts + __per_cpu_offset[${cpu}])`, frameId: frame.id, context: 'watch' })).body.result),
+        [0, 1].map(
+          async (cpu) =>
+            (
+              await client.evaluateRequest({
+                expression: `*(unsigned long *)((char *)&process_counts + __per_cpu_offset[${cpu}])`,
+                frameId: frame.id,
+                context: 'watch',
+              })
+            ).body.result,
+        ),
       );
-      assert.ok(direct.every((value) => /^\d+$/.test(value)), direct.join());
-      assert.ok(direct.some((value) => value !== '0'), 'the boot forked on some CPU');
+      assert.ok(
+        direct.every((value) => /^\d+$/.test(value)),
+        direct.join(),
+      );
+      assert.ok(
+        direct.some((value) => value !== '0'),
+        'the boot forked on some CPU',
+      );
       const watch = await client.evaluateRequest({ expression: 'process_counts', frameId: frame.id, context: 'watch' });
       assert.equal(watch.body.result, `{CPU 0: ${direct[0]}, CPU 1: ${direct[1]}}`);
       const hover = await client.evaluateRequest({ expression: 'process_counts', frameId: frame.id, context: 'hover' });
       assert.equal(hover.body.result, watch.body.result);
       const copies = await children(client, watch.body.variablesReference);
-      assert.deepEqual(copies.slice(1).map((copy) => copy.value), direct);
+      assert.deepEqual(
+        copies.slice(1).map((copy) => copy.value),
+        direct,
+      );
     });
 
     test('a member path of a per-CPU variable is per-CPU too; an ordinary global is not', async () => {
@@ -91,8 +125,13 @@ for (const [arch, series] of cases) {
 /** Debian's 6.12 kernel in its matching source tree with the tree's gdb scripts (see linuxScripts.test.ts). */
 function tree612(): string {
   const src = path.join(CACHE, 'src');
-  const name = existsSync(src) ? readdirSync(src).find((entry) => entry.startsWith('linux-6.12.') && existsSync(path.join(src, entry, '.gdb-scripts-complete'))) : undefined;
-  assert.ok(name, `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`);
+  const name = existsSync(src)
+    ? readdirSync(src).find((entry) => entry.startsWith('linux-6.12.') && existsSync(path.join(src, entry, '.gdb-scripts-complete')))
+    : undefined;
+  assert.ok(
+    name,
+    `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`,
+  );
   return path.join(src, name);
 }
 
@@ -118,7 +157,11 @@ describe("per-CPU values match the kernel's $lx_per_cpu, x86_64 6.12 tree with g
       assert.equal(copies.length, 2);
       for (const [cpu, copy] of copies.entries()) {
         const [variable, ...members] = expression.split('.');
-        const scripts = await client.evaluateRequest({ expression: `$lx_per_cpu(${variable}, ${cpu})${members.map((member) => `.${member}`).join('')}`, frameId: frame.id, context: 'watch' });
+        const scripts = await client.evaluateRequest({
+          expression: `$lx_per_cpu(${variable}, ${cpu})${members.map((member) => `.${member}`).join('')}`,
+          frameId: frame.id,
+          context: 'watch',
+        });
         assert.match(scripts.body.result, /^\d+$/);
         assert.equal(copy.value, scripts.body.result, `${expression} on CPU ${cpu}`);
       }

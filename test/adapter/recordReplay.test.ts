@@ -11,7 +11,19 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { failure, launchConfig, launchRunning, rawRequest, sessionPids, startClient, stopClient, survivors, testKernel, topFrame, type Arch } from './support';
+import {
+  failure,
+  launchConfig,
+  launchRunning,
+  rawRequest,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  topFrame,
+  type Arch,
+} from './support';
 
 /** Each reverse step replays from the start of the recording: a boot's worth of guest time on a shared 2-core machine. */
 const REVERSE_MS = 600_000;
@@ -24,7 +36,8 @@ const REVERSE_MS = 600_000;
  * -icount line went through 8 of 8 reverse commands. The aarch64 ones pass. Cause not found yet:
  * remove the skip once it is.
  */
-const X86_REVERSE_SKIP = 'QEMU 7.2 deadlocks in reverse runs on x86_64 recordings made through the adapter (cause not found yet; see the comment above)';
+const X86_REVERSE_SKIP =
+  'QEMU 7.2 deadlocks in reverse runs on x86_64 recordings made through the adapter (cause not found yet; see the comment above)';
 
 for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
   describe(`time travel, ${arch} guest, Debian 6.1 kernel`, () => {
@@ -69,7 +82,8 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       threadId = event.body.threadId ?? threadId;
       return event;
     };
-    const evaluate = async (expression: string) => (await client!.evaluateRequest({ expression, frameId: (await topFrame(client!, threadId)).id, context: 'watch' })).body.result;
+    const evaluate = async (expression: string) =>
+      (await client!.evaluateRequest({ expression, frameId: (await topFrame(client!, threadId)).id, context: 'watch' })).body.result;
     const locals = async () => {
       const frame = await topFrame(client!, threadId);
       const scopes = (await client!.scopesRequest({ frameId: frame.id })).body.scopes;
@@ -84,38 +98,51 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       assert.deepEqual(await survivors(pids), [], 'QEMU or gdb left running');
     };
 
-    test('a recorded boot stops at do_sys_openat2 and leaves the recording, its snapshot disk and its manifest with where it ends', { timeout: 600_000 }, async () => {
-      const session = await connect();
-      const capabilities = session.waitForEvent('capabilities', 120_000) as Promise<DebugProtocol.CapabilitiesEvent>;
-      const first = nextStop(session, 300_000);
-      await launchRunning(session, launchConfig(kernel, { record: recording, stopAtEntry: false }), () => session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
-      threadId = (await first).body.threadId ?? threadId;
-      assert.match(output.join(''), new RegExp(`Recording this run to ${recording.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      recordedHits.push(await evaluate('filename'));
-      for (let hit = 1; hit < 3; hit++) {
-        await stopAfter(() => session.continueRequest({ threadId }), 300_000);
+    test(
+      'a recorded boot stops at do_sys_openat2 and leaves the recording, its snapshot disk and its manifest with where it ends',
+      { timeout: 600_000 },
+      async () => {
+        const session = await connect();
+        const capabilities = session.waitForEvent('capabilities', 120_000) as Promise<DebugProtocol.CapabilitiesEvent>;
+        const first = nextStop(session, 300_000);
+        await launchRunning(session, launchConfig(kernel, { record: recording, stopAtEntry: false }), () =>
+          session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+        );
+        threadId = (await first).body.threadId ?? threadId;
+        assert.match(output.join(''), new RegExp(`Recording this run to ${recording.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
         recordedHits.push(await evaluate('filename'));
-      }
-      // A live recording can go back too (the last test shows it): VS Code shows Step Back.
-      assert.equal((await capabilities).body.capabilities.supportsStepBack, true);
-      const positions = [...output.join('').matchAll(/Recording position: instruction (\d+) of the recording/g)].map((match) => match[1]);
-      assert.equal(positions.length, 3, 'a recorded stop did not say where in the recording it is');
-      await endSession();
-      for (const file of [recording, `${recording}.snapshots.qcow2`, `${recording}.manifest.json`]) assert.ok(existsSync(file), `${file} is missing`);
-      const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as { kernel: { path: string }; arch: string; endIcount?: string };
-      assert.equal(manifest.kernel.path, kernel.kernel);
-      assert.equal(manifest.arch, arch);
-      // Ended while stopped at the third hit: the recording ends there.
-      assert.equal(manifest.endIcount, positions[2], 'the manifest does not say where the recording ends');
-      recordingEnd = manifest.endIcount;
-    });
+        for (let hit = 1; hit < 3; hit++) {
+          await stopAfter(() => session.continueRequest({ threadId }), 300_000);
+          recordedHits.push(await evaluate('filename'));
+        }
+        // A live recording can go back too (the last test shows it): VS Code shows Step Back.
+        assert.equal((await capabilities).body.capabilities.supportsStepBack, true);
+        const positions = [...output.join('').matchAll(/Recording position: instruction (\d+) of the recording/g)].map((match) => match[1]);
+        assert.equal(positions.length, 3, 'a recorded stop did not say where in the recording it is');
+        await endSession();
+        for (const file of [recording, `${recording}.snapshots.qcow2`, `${recording}.manifest.json`])
+          assert.ok(existsSync(file), `${file} is missing`);
+        const manifest = JSON.parse(readFileSync(`${recording}.manifest.json`, 'utf8')) as {
+          kernel: { path: string };
+          arch: string;
+          endIcount?: string;
+        };
+        assert.equal(manifest.kernel.path, kernel.kernel);
+        assert.equal(manifest.arch, arch);
+        // Ended while stopped at the third hit: the recording ends there.
+        assert.equal(manifest.endIcount, positions[2], 'the manifest does not say where the recording ends');
+        recordingEnd = manifest.endIcount;
+      },
+    );
 
     test('the replay turns Step Back on and reaches the same hits as the recorded run', { timeout: REVERSE_MS }, async () => {
       assert.equal(recordedHits.length, 3, 'the recording test did not run');
       const session = await connect();
       const capabilities = session.waitForEvent('capabilities', 120_000) as Promise<DebugProtocol.CapabilitiesEvent>;
       const first = nextStop(session, 300_000);
-      await launchRunning(session, launchConfig(kernel, { replay: recording, stopAtEntry: false }), () => session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+      await launchRunning(session, launchConfig(kernel, { replay: recording, stopAtEntry: false }), () =>
+        session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+      );
       assert.equal((await capabilities).body.capabilities.supportsStepBack, true);
       threadId = (await first).body.threadId ?? threadId;
       assert.equal(await evaluate('filename'), recordedHits[0], 'the replay opened another file at its first hit');
@@ -149,14 +176,18 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       assert.deepEqual(await locals(), localsBefore);
     });
 
-    test('Step Back by instruction goes one instruction back, and stepping forward returns', { timeout: REVERSE_MS, skip: reverseSkip }, async () => {
-      const here = await topFrame(client!, threadId);
-      await stopAfter(() => client!.stepBackRequest({ threadId, granularity: 'instruction' }));
-      const previous = await topFrame(client!, threadId);
-      assert.notEqual(previous.instructionPointerReference, here.instructionPointerReference);
-      await stopAfter(() => client!.stepInRequest({ threadId, granularity: 'instruction' }));
-      assert.equal((await topFrame(client!, threadId)).instructionPointerReference, here.instructionPointerReference);
-    });
+    test(
+      'Step Back by instruction goes one instruction back, and stepping forward returns',
+      { timeout: REVERSE_MS, skip: reverseSkip },
+      async () => {
+        const here = await topFrame(client!, threadId);
+        await stopAfter(() => client!.stepBackRequest({ threadId, granularity: 'instruction' }));
+        const previous = await topFrame(client!, threadId);
+        assert.notEqual(previous.instructionPointerReference, here.instructionPointerReference);
+        await stopAfter(() => client!.stepInRequest({ threadId, granularity: 'instruction' }));
+        assert.equal((await topFrame(client!, threadId)).instructionPointerReference, here.instructionPointerReference);
+      },
+    );
 
     test('running forwards stops at the end of the recording, and a run from there is refused', { timeout: REVERSE_MS }, async () => {
       assert.ok(recordingEnd, 'the recording test did not run');
@@ -171,56 +202,68 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       await endSession();
     });
 
-    test('a data breakpoint on jiffies + Reverse Continue stops at its last write, with the values before and after', { timeout: REVERSE_MS, skip: reverseSkip }, async () => {
-      const session = await connect();
-      const first = nextStop(session, 300_000);
-      await launchRunning(session, launchConfig(kernel, { replay: recording, stopAtEntry: false }), () => session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
-      threadId = (await first).body.threadId ?? threadId;
-      await session.setFunctionBreakpointsRequest({ breakpoints: [] });
-      const info = await client!.dataBreakpointInfoRequest({ name: 'jiffies' });
-      const set = await client!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
-      assert.equal(set.body.breakpoints[0]?.verified, true, set.body.breakpoints[0]?.message);
-      const now = BigInt(await evaluate('jiffies'));
-      const stopped = await stopAfter(() => client!.reverseContinueRequest({ threadId }));
-      assert.equal(stopped.body.reason, 'data breakpoint');
-      const written = /jiffies was last written here: (\d+) → (\d+)/.exec(stopped.body.description ?? '');
-      assert.ok(written, `description: ${stopped.body.description}`);
-      const [, beforeWrite, afterWrite] = written;
-      assert.equal(BigInt(afterWrite!), now, 'the last write did not leave the value jiffies has now');
-      assert.ok(BigInt(beforeWrite!) < now);
-      assert.equal(BigInt(await evaluate('jiffies')), BigInt(beforeWrite!), 'stopped after the write, not at it');
-      assert.match((await topFrame(client!, threadId)).name, /jiffies|do_timer|tick/);
-      await client!.setDataBreakpointsRequest({ breakpoints: [] });
-      await endSession();
-    });
+    test(
+      'a data breakpoint on jiffies + Reverse Continue stops at its last write, with the values before and after',
+      { timeout: REVERSE_MS, skip: reverseSkip },
+      async () => {
+        const session = await connect();
+        const first = nextStop(session, 300_000);
+        await launchRunning(session, launchConfig(kernel, { replay: recording, stopAtEntry: false }), () =>
+          session.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+        );
+        threadId = (await first).body.threadId ?? threadId;
+        await session.setFunctionBreakpointsRequest({ breakpoints: [] });
+        const info = await client!.dataBreakpointInfoRequest({ name: 'jiffies' });
+        const set = await client!.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+        assert.equal(set.body.breakpoints[0]?.verified, true, set.body.breakpoints[0]?.message);
+        const now = BigInt(await evaluate('jiffies'));
+        const stopped = await stopAfter(() => client!.reverseContinueRequest({ threadId }));
+        assert.equal(stopped.body.reason, 'data breakpoint');
+        const written = /jiffies was last written here: (\d+) → (\d+)/.exec(stopped.body.description ?? '');
+        assert.ok(written, `description: ${stopped.body.description}`);
+        const [, beforeWrite, afterWrite] = written;
+        assert.equal(BigInt(afterWrite!), now, 'the last write did not leave the value jiffies has now');
+        assert.ok(BigInt(beforeWrite!) < now);
+        assert.equal(BigInt(await evaluate('jiffies')), BigInt(beforeWrite!), 'stopped after the write, not at it');
+        assert.match((await topFrame(client!, threadId)).name, /jiffies|do_timer|tick/);
+        await client!.setDataBreakpointsRequest({ breakpoints: [] });
+        await endSession();
+      },
+    );
 
-    test('a recording of another machine, a missing recording and record under KVM are refused before QEMU starts', { timeout: 120_000 }, async () => {
-      const session = await connect();
-      await session.initializeRequest();
-      const mismatch = failure(await rawRequest(session, 'launch', launchConfig(kernel, { replay: recording, memory: 256, append: 'quiet' })));
-      assert.match(mismatch.message, /memory \(MiB\): recorded 512, this configuration 256/);
-      assert.match(mismatch.message, /kernel command line: recorded/);
-      await endSession();
-      const again = await connect();
-      await again.initializeRequest();
-      const missing = failure(await rawRequest(again, 'launch', launchConfig(kernel, { replay: path.join(dir, 'none.rr') })));
-      assert.match(missing.message, /none\.rr does not exist/);
-      await endSession();
-      const kvm = await connect();
-      await kvm.initializeRequest();
-      const refused = failure(await rawRequest(kvm, 'launch', launchConfig(kernel, { record: true, accel: 'kvm' })));
-      assert.match(refused.message, /'record': QEMU records and replays TCG runs only, not KVM ones/);
-      await endSession();
-      // A manifest that names another kernel file (as a copied recording would).
-      const manifestFile = `${recording}.manifest.json`;
-      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { kernel: { sha256: string } };
-      manifest.kernel.sha256 = '0'.repeat(64);
-      writeFileSync(manifestFile, JSON.stringify(manifest));
-      const changed = await connect();
-      await changed.initializeRequest();
-      const other = failure(await rawRequest(changed, 'launch', launchConfig(kernel, { replay: recording })));
-      assert.match(other.message, /kernel: recorded .*sha256 000000000000/);
-      await endSession();
-    });
+    test(
+      'a recording of another machine, a missing recording and record under KVM are refused before QEMU starts',
+      { timeout: 120_000 },
+      async () => {
+        const session = await connect();
+        await session.initializeRequest();
+        const mismatch = failure(
+          await rawRequest(session, 'launch', launchConfig(kernel, { replay: recording, memory: 256, append: 'quiet' })),
+        );
+        assert.match(mismatch.message, /memory \(MiB\): recorded 512, this configuration 256/);
+        assert.match(mismatch.message, /kernel command line: recorded/);
+        await endSession();
+        const again = await connect();
+        await again.initializeRequest();
+        const missing = failure(await rawRequest(again, 'launch', launchConfig(kernel, { replay: path.join(dir, 'none.rr') })));
+        assert.match(missing.message, /none\.rr does not exist/);
+        await endSession();
+        const kvm = await connect();
+        await kvm.initializeRequest();
+        const refused = failure(await rawRequest(kvm, 'launch', launchConfig(kernel, { record: true, accel: 'kvm' })));
+        assert.match(refused.message, /'record': QEMU records and replays TCG runs only, not KVM ones/);
+        await endSession();
+        // A manifest that names another kernel file (as a copied recording would).
+        const manifestFile = `${recording}.manifest.json`;
+        const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { kernel: { sha256: string } };
+        manifest.kernel.sha256 = '0'.repeat(64);
+        writeFileSync(manifestFile, JSON.stringify(manifest));
+        const changed = await connect();
+        await changed.initializeRequest();
+        const other = failure(await rawRequest(changed, 'launch', launchConfig(kernel, { replay: recording })));
+        assert.match(other.message, /kernel: recorded .*sha256 000000000000/);
+        await endSession();
+      },
+    );
   });
 }

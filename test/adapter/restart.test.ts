@@ -14,7 +14,9 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
       client.on('output', (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
       let pids: number[] = [];
       try {
-        await launch(client, launchConfig(testKernel(arch)), () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+        await launch(client, launchConfig(testKernel(arch)), () =>
+          client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+        );
         pids = sessionPids();
         let stopped = client.waitForEvent('stopped', 120_000) as Promise<DebugProtocol.StoppedEvent>;
         await client.continueRequest({ threadId: 1 });

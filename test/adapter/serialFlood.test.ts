@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { closeIsolated, freshTmpdir, launchToStop, leftoversIn, nextEvent, orphansOf, removeDir, sleep, startIsolated, type IsolatedAdapter } from './faultSupport';
+import {
+  closeIsolated,
+  freshTmpdir,
+  launchToStop,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  removeDir,
+  sleep,
+  startIsolated,
+  type IsolatedAdapter,
+} from './faultSupport';
 import { launchConfig, testKernel } from './support';
 
 const FLOOD_LINE = 'kq-flood 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789';
@@ -73,7 +84,11 @@ describe('serial console flood, x86_64 guest', () => {
     const orphans = await orphansOf(tmpdir);
     const leftovers = leftoversIn(tmpdir);
     removeDir(tmpdir);
-    assert.deepEqual(orphans.map((p) => `${p.pid} ${p.comm}`), [], 'orphaned processes');
+    assert.deepEqual(
+      orphans.map((p) => `${p.pid} ${p.comm}`),
+      [],
+      'orphaned processes',
+    );
     assert.deepEqual(leftovers, [], 'leftover runtime directories or sockets');
   });
 
@@ -135,7 +150,9 @@ describe('serial console flood, x86_64 guest', () => {
       const [threads, threadsTook] = await timed(() => client.threadsRequest());
       assert.equal(threads.body.threads.length, 1);
       threadsMs.push(threadsTook);
-      const [value, evalTook] = await timed(() => client.evaluateRequest({ expression: 'jiffies', context: 'watch', frameId: trace.body.stackFrames[0]!.id }));
+      const [value, evalTook] = await timed(() =>
+        client.evaluateRequest({ expression: 'jiffies', context: 'watch', frameId: trace.body.stackFrames[0]!.id }),
+      );
       assert.match(value.body.result, /^\d+$/);
       evalMs.push(evalTook);
 
@@ -164,12 +181,28 @@ describe('serial console flood, x86_64 guest', () => {
     assert.ok(bytes >= MIN_FLOOD_BYTES, `only ${bytes} bytes flowed in ${FLOOD_DEADLINE_MS / 1000} s (${JSON.stringify(figures)})`);
     assert.ok(serialText.includes(FLOOD_LINE), 'the flood is the shell running yes');
     assert.ok(pauseMs.length >= MIN_CYCLES, JSON.stringify(figures));
-    assert.ok(Math.max(...pauseMs) <= PAUSE_STOPPED_LIMIT_MS, `pause → stopped took up to ${Math.round(Math.max(...pauseMs))} ms: ${JSON.stringify(figures)}`);
-    for (const [name, list] of [['stackTrace', stackMs], ['threads', threadsMs], ['evaluate', evalMs]] as const) {
-      assert.ok(Math.max(...list) <= REQUEST_LIMIT_MS, `${name} took up to ${Math.round(Math.max(...list))} ms: ${JSON.stringify(figures)}`);
+    assert.ok(
+      Math.max(...pauseMs) <= PAUSE_STOPPED_LIMIT_MS,
+      `pause → stopped took up to ${Math.round(Math.max(...pauseMs))} ms: ${JSON.stringify(figures)}`,
+    );
+    for (const [name, list] of [
+      ['stackTrace', stackMs],
+      ['threads', threadsMs],
+      ['evaluate', evalMs],
+    ] as const) {
+      assert.ok(
+        Math.max(...list) <= REQUEST_LIMIT_MS,
+        `${name} took up to ${Math.round(Math.max(...list))} ms: ${JSON.stringify(figures)}`,
+      );
     }
-    assert.ok(outputEvents / floodSeconds <= EVENTS_PER_SECOND_LIMIT, `${Math.round(outputEvents / floodSeconds)} output events/s: the client is flooded with tiny events`);
-    assert.ok(figures.adapterCpuPercent <= ADAPTER_CPU_LIMIT_PERCENT, `the adapter used ${figures.adapterCpuPercent} % of a core while the guest printed: ${JSON.stringify(figures)}`);
+    assert.ok(
+      outputEvents / floodSeconds <= EVENTS_PER_SECOND_LIMIT,
+      `${Math.round(outputEvents / floodSeconds)} output events/s: the client is flooded with tiny events`,
+    );
+    assert.ok(
+      figures.adapterCpuPercent <= ADAPTER_CPU_LIMIT_PERCENT,
+      `the adapter used ${figures.adapterCpuPercent} % of a core while the guest printed: ${JSON.stringify(figures)}`,
+    );
     assert.ok(rssPeak - rssBefore <= RSS_GROWTH_LIMIT_MB, `the adapter grew by ${Math.round(rssPeak - rssBefore)} MB during the flood`);
   });
 

@@ -17,7 +17,7 @@ function collect(client: DebugClient): { logs: LogLine[]; console: string[] } {
   return seen;
 }
 
-describe('with the extension\'s log channel', () => {
+describe("with the extension's log channel", () => {
   let client: DebugClient;
   after(async () => stopClient(client));
 
@@ -30,10 +30,16 @@ describe('with the extension\'s log channel', () => {
     assert.ok(started, `no QEMU command line among ${seen.logs.length} log lines`);
     assert.equal(started.level, 'info');
     const line = started.text.slice('QEMU started (TCG): '.length);
-    const argv = execFileSync('sh', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    const argv = execFileSync('sh', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' })
+      .split('\0')
+      .slice(0, -1);
     assert.match(argv[0]!, /qemu-system-x86_64$/);
     assert.equal(argv[argv.indexOf('-kernel') + 1], kernel.kernel);
-    assert.equal(argv[argv.indexOf('-append') + 1], 'console=ttyS0 quiet nokaslr kq.net=user', 'the command line with spaces is one word (the default network adds its word for the initramfs)');
+    assert.equal(
+      argv[argv.indexOf('-append') + 1],
+      'console=ttyS0 quiet nokaslr kq.net=user',
+      'the command line with spaces is one word (the default network adds its word for the initramfs)',
+    );
   });
 
   test('at trace level the MI and QMP traffic is in the log and not in the Debug Console', async () => {
@@ -41,10 +47,19 @@ describe('with the extension\'s log channel', () => {
     await client.customRequest('kernelQemu.snapshots.list').catch(() => undefined); // some QMP traffic
     await client.threadsRequest();
     const texts = seen.logs.map((line) => line.text);
-    assert.ok(texts.some((text) => text.startsWith('gdb → ') && /thread-info|list-thread-groups|thread/.test(text)), texts.slice(0, 20).join('\n'));
-    assert.ok(texts.some((text) => text.startsWith('gdb ← ')), 'gdb answers are logged');
+    assert.ok(
+      texts.some((text) => text.startsWith('gdb → ') && /thread-info|list-thread-groups|thread/.test(text)),
+      texts.slice(0, 20).join('\n'),
+    );
+    assert.ok(
+      texts.some((text) => text.startsWith('gdb ← ')),
+      'gdb answers are logged',
+    );
     assert.ok(seen.logs.filter((line) => line.text.startsWith('gdb ')).every((line) => line.level === 'trace'));
-    assert.ok(texts.some((text) => /^qmp [→←] /.test(text)), `QMP traffic logged:\n${texts.join('\n').slice(0, 2000)}`);
+    assert.ok(
+      texts.some((text) => /^qmp [→←] /.test(text)),
+      `QMP traffic logged:\n${texts.join('\n').slice(0, 2000)}`,
+    );
     assert.ok(!seen.console.some((text) => /^[→←] /.test(text)), 'no traffic in the Debug Console');
   });
 
@@ -52,7 +67,10 @@ describe('with the extension\'s log channel', () => {
     await client.customRequest(SET_LOG_LEVEL_REQUEST, { level: 'info' });
     const seen = collect(client);
     await client.threadsRequest();
-    assert.deepEqual(seen.logs.filter((line) => line.text.startsWith('gdb ')), []);
+    assert.deepEqual(
+      seen.logs.filter((line) => line.text.startsWith('gdb ')),
+      [],
+    );
   });
 });
 
@@ -65,7 +83,10 @@ describe('another editor (no log argument)', () => {
     const seen = collect(client);
     await launch(client, launchConfig(testKernel('x86_64'), { trace: true }));
     assert.deepEqual(seen.logs, []);
-    assert.ok(seen.console.some((text) => /^→ .*-target-select|^→ /.test(text)), 'MI commands in the console');
+    assert.ok(
+      seen.console.some((text) => /^→ .*-target-select|^→ /.test(text)),
+      'MI commands in the console',
+    );
     assert.ok(seen.console.some((text) => text.startsWith('QEMU started (TCG): ')));
   });
 

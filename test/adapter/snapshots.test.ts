@@ -40,7 +40,9 @@ function stoppedEvent(client: DebugClient, timeout = 120_000): Promise<DebugProt
 async function seen(client: DebugClient, threadId: number): Promise<Seen> {
   const frame = await topFrame(client, threadId);
   const scopes = await client.scopesRequest({ frameId: frame.id });
-  const [locals, registers] = await Promise.all(scopes.body.scopes.map((scope) => client.variablesRequest({ variablesReference: scope.variablesReference })));
+  const [locals, registers] = await Promise.all(
+    scopes.body.scopes.map((scope) => client.variablesRequest({ variablesReference: scope.variablesReference })),
+  );
   const filename = locals!.body.variables.find((variable) => variable.name === 'filename')?.value ?? '';
   return { name: frame.name, line: frame.line, filename, registers: await leaves(client, registers!.body.variables) };
 }
@@ -50,7 +52,10 @@ async function leaves(client: DebugClient, variables: DebugProtocol.Variable[]):
   const all: Array<[string, string]> = [];
   for (const variable of variables) {
     if (variable.variablesReference === 0) all.push([variable.name, variable.value]);
-    else all.push(...(await leaves(client, (await client.variablesRequest({ variablesReference: variable.variablesReference })).body.variables)));
+    else
+      all.push(
+        ...(await leaves(client, (await client.variablesRequest({ variablesReference: variable.variablesReference })).body.variables)),
+      );
   }
   return all;
 }
@@ -64,7 +69,9 @@ async function endSession(client: DebugClient, pids: number[]): Promise<void> {
 }
 
 function imageSnapshots(image: string): string[] {
-  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map((snapshot) => snapshot.name);
+  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map(
+    (snapshot) => snapshot.name,
+  );
 }
 
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -122,7 +129,10 @@ describe('snapshots of an initrd-only VM (x86_64)', () => {
   test('save "a" at do_sys_openat2', async () => {
     atSave = await seen(client, threadId);
     assert.equal(atSave.name, 'do_sys_openat2');
-    assert.ok(atSave.registers.some(([name]) => name === 'rip'), 'registers are read');
+    assert.ok(
+      atSave.registers.some(([name]) => name === 'rip'),
+      'registers are read',
+    );
     // The boot's first open (busybox sh reading the initramfs's /init): loading "a" must bring it back.
     assert.match(atSave.filename, /"\/init"/);
     const savedAt = Date.now();
@@ -200,9 +210,15 @@ describe('snapshots of an initrd-only VM (x86_64)', () => {
 
   test('delete removes a snapshot from QMP, and from the image after exit', async () => {
     await request(client, SNAPSHOT_REQUEST.save, { name: 'b' });
-    assert.deepEqual((await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name), ['a', 'b']);
+    assert.deepEqual(
+      (await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name),
+      ['a', 'b'],
+    );
     await request(client, SNAPSHOT_REQUEST.delete, { name: 'b' });
-    assert.deepEqual((await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name), ['a']);
+    assert.deepEqual(
+      (await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name),
+      ['a'],
+    );
     await assert.rejects(request(client, SNAPSHOT_REQUEST.delete, { name: 'b' }), /no snapshot "b"/);
 
     await endSession(client, pids);
@@ -254,7 +270,10 @@ describe('launch from a snapshot (-loadvm)', () => {
     }
     const third = await startClient();
     try {
-      await assert.rejects(third.launch(launchConfig(kernel, { snapshot: 'a' })), /\S+\.qcow2 is in use by another QEMU \(another kernel-qemu session\?\)/);
+      await assert.rejects(
+        third.launch(launchConfig(kernel, { snapshot: 'a' })),
+        /\S+\.qcow2 is in use by another QEMU \(another kernel-qemu session\?\)/,
+      );
     } finally {
       await stopClient(third);
     }
@@ -301,10 +320,13 @@ describe('a qcow2 rootfs holds the snapshots; a raw disk is named as not part of
     ]);
     assert.equal(first.status, 'fulfilled');
     assert.equal(second.status, 'rejected');
-    assert.match(String((second).reason), /busy saving snapshot "x"/);
+    assert.match(String(second.reason), /busy saving snapshot "x"/);
     assert.match(fixture.output.join(''), /VM state only: .*scratch\.raw \(raw\) is not part of it/);
     await request(client, SNAPSHOT_REQUEST.save, { name: 'x', overwrite: true });
-    assert.deepEqual((await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name), ['x']);
+    assert.deepEqual(
+      (await request<SnapshotListBody>(client, SNAPSHOT_REQUEST.list)).snapshots.map((s) => s.name),
+      ['x'],
+    );
   });
 
   test('loading while the kernel runs restores and runs on, without a stop in VS Code', async () => {

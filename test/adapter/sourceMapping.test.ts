@@ -22,7 +22,10 @@ describe('source mapping, x86_64 guest', () => {
       assert.ok(existsSync(entry.source.path));
 
       const openC = path.join(tree, 'fs/open.c');
-      const line = readFileSync(openC, 'utf8').split('\n').findIndex((text) => /^static long do_sys_openat2\(/.test(text) || /^long do_sys_openat2\(/.test(text)) + 1;
+      const line =
+        readFileSync(openC, 'utf8')
+          .split('\n')
+          .findIndex((text) => /^static long do_sys_openat2\(/.test(text) || /^long do_sys_openat2\(/.test(text)) + 1;
       assert.ok(line > 0, 'do_sys_openat2 is in fs/open.c');
       const set = await client.setBreakpointsRequest({ source: { path: openC }, breakpoints: [{ line: line + 2 }] });
       assert.equal(set.body.breakpoints[0]?.verified, true, set.body.breakpoints[0]?.message);
@@ -35,7 +38,10 @@ describe('source mapping, x86_64 guest', () => {
       const trace = await client.stackTraceRequest({ threadId: event.body.threadId ?? 1, levels: 8 });
       const withSources = trace.body.stackFrames.filter((candidate) => candidate.source?.path);
       assert.ok(withSources.length >= 3);
-      assert.ok(withSources.every((candidate) => existsSync(candidate.source!.path!)), withSources.map((candidate) => candidate.source!.path).join(', '));
+      assert.ok(
+        withSources.every((candidate) => existsSync(candidate.source!.path!)),
+        withSources.map((candidate) => candidate.source!.path).join(', '),
+      );
     } finally {
       await stopClient(client);
     }
@@ -59,10 +65,14 @@ describe('source mapping, x86_64 guest', () => {
     const client = await startClient();
     try {
       const openC = path.join(tree, 'fs/open.c');
-      const line = readFileSync(openC, 'utf8').split('\n').findIndex((text) => /^(static )?long do_sys_openat2\(/.test(text)) + 3;
+      const line =
+        readFileSync(openC, 'utf8')
+          .split('\n')
+          .findIndex((text) => /^(static )?long do_sys_openat2\(/.test(text)) + 3;
       let placed: DebugProtocol.Breakpoint | undefined;
       const stopped = await launch(client, launchConfig(testKernel('x86_64'), { sourceRoot: tree, stopAtEntry: false }), async () => {
-        placed = (await client.setBreakpointsRequest({ source: { path: openC }, breakpoints: [{ line, mode: 'hardware' }] })).body.breakpoints[0];
+        placed = (await client.setBreakpointsRequest({ source: { path: openC }, breakpoints: [{ line, mode: 'hardware' }] })).body
+          .breakpoints[0];
       });
       assert.equal(placed?.verified, true, placed?.message);
       assert.equal(placed?.message, 'hardware breakpoint');

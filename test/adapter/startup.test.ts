@@ -33,9 +33,17 @@ describe('start-up', () => {
 
   async function expectClean(adapter: IsolatedAdapter): Promise<void> {
     await closeIsolated(adapter);
-    assert.deepEqual((await orphansOf(adapter.tmpdir)).map((p) => p.comm), [], 'orphaned processes');
+    assert.deepEqual(
+      (await orphansOf(adapter.tmpdir)).map((p) => p.comm),
+      [],
+      'orphaned processes',
+    );
     // The KVM probe's answer is kept for the rest of the host's boot, by design (qemu/accel.ts).
-    assert.deepEqual(leftoversIn(adapter.tmpdir).filter((name) => !/^kernel-qemu-kvm-probe-\d+-[\w-]+\.json$/.test(name)), [], 'leftover runtime files');
+    assert.deepEqual(
+      leftoversIn(adapter.tmpdir).filter((name) => !/^kernel-qemu-kvm-probe-\d+-[\w-]+\.json$/.test(name)),
+      [],
+      'leftover runtime files',
+    );
     removeDir(adapter.tmpdir);
   }
 
@@ -56,7 +64,10 @@ describe('start-up', () => {
     const adapter = await startIsolated();
     try {
       const started = Date.now();
-      await assert.rejects(launchToStop(adapter.client, launchConfig(testKernel('x86_64'), { qemuPath })), /QEMU did not start: QMP did not answer within 15 s/);
+      await assert.rejects(
+        launchToStop(adapter.client, launchConfig(testKernel('x86_64'), { qemuPath })),
+        /QEMU did not start: QMP did not answer within 15 s/,
+      );
       assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms (the QMP wait is 15 s)`);
     } finally {
       await expectClean(adapter);
@@ -71,7 +82,13 @@ describe('start-up', () => {
     try {
       const started = Date.now();
       await assert.rejects(
-        launchToStop(adapter.client, { type: 'kernel-qemu', request: 'attach', name: 'attach', program: testKernel('x86_64').vmlinux, target: `127.0.0.1:${port}` }),
+        launchToStop(adapter.client, {
+          type: 'kernel-qemu',
+          request: 'attach',
+          name: 'attach',
+          program: testKernel('x86_64').vmlinux,
+          target: `127.0.0.1:${port}`,
+        }),
         new RegExp(`127\\.0\\.0\\.1:${port}.*(no gdb stub answered|another program)`),
       );
       assert.ok(Date.now() - started < 25_000, `${Date.now() - started} ms (the connect timeout is 10 s)`);
@@ -100,7 +117,11 @@ describe('start-up', () => {
       assert.equal(choice.accel, 'tcg');
       assert.match(choice.reason, /falling back from KVM/);
       assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms (the probe waits 4 s)`);
-      assert.deepEqual(processesOf(process.env.TMPDIR).map((p) => p.comm), [], 'the probe QEMU is gone');
+      assert.deepEqual(
+        processesOf(process.env.TMPDIR).map((p) => p.comm),
+        [],
+        'the probe QEMU is gone',
+      );
     } finally {
       removeDir(process.env.TMPDIR);
       if (savedTmp === undefined) delete process.env.TMPDIR;
@@ -135,7 +156,10 @@ describe('two sessions at once, and what they expose', () => {
   after(async () => {
     for (const adapter of adapters) {
       await closeIsolated(adapter);
-      assert.deepEqual((await orphansOf(adapter.tmpdir)).map((p) => p.comm), []);
+      assert.deepEqual(
+        (await orphansOf(adapter.tmpdir)).map((p) => p.comm),
+        [],
+      );
       assert.deepEqual(leftoversIn(adapter.tmpdir), []);
       removeDir(adapter.tmpdir);
     }
@@ -172,7 +196,8 @@ describe('two sessions at once, and what they expose', () => {
         const socketMode = statSync(listener.path).mode & 0o777;
         const dir = statSync(path.dirname(listener.path));
         if (socketMode & 0o077) problems.push(`${listener.path} is mode ${socketMode.toString(8)}`);
-        if ((dir.mode & 0o777) !== 0o700 || dir.uid !== process.getuid!()) problems.push(`${path.dirname(listener.path)} is mode ${(dir.mode & 0o777).toString(8)} uid ${dir.uid}`);
+        if ((dir.mode & 0o777) !== 0o700 || dir.uid !== process.getuid!())
+          problems.push(`${path.dirname(listener.path)} is mode ${(dir.mode & 0o777).toString(8)} uid ${dir.uid}`);
       }
     }
     assert.deepEqual(problems, []);
@@ -222,7 +247,10 @@ function tcpListeners(): Array<{ inode: string; address: string; loopback: boole
       const [local, , state] = [fields[1]!, fields[2]!, fields[3]!];
       if (file.startsWith('tcp') && state !== '0A') continue;
       const hex = local.split(':')[0]!;
-      const loopback = hex.length === 8 ? hex.endsWith('7F') : hex === '00000000000000000000000001000000' || /^0000000000000000FFFF00000[0-9A-F]{6}7F$/.test(hex);
+      const loopback =
+        hex.length === 8
+          ? hex.endsWith('7F')
+          : hex === '00000000000000000000000001000000' || /^0000000000000000FFFF00000[0-9A-F]{6}7F$/.test(hex);
       out.push({ inode: fields[9]!, address: `${file} ${local}`, loopback });
     }
   }

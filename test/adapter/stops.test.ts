@@ -9,7 +9,11 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, EVERY_KERNEL } from './support';
 
 const ENTRY = {
-  x86_64: { boot: /^secondary_startup_64(_no_verify)?$/, syscall: /^entry_SYSCALL_64(_after_hwframe)?$/, timer: '__sysvec_apic_timer_interrupt' },
+  x86_64: {
+    boot: /^secondary_startup_64(_no_verify)?$/,
+    syscall: /^entry_SYSCALL_64(_after_hwframe)?$/,
+    timer: '__sysvec_apic_timer_interrupt',
+  },
   aarch64: { boot: /^__primary_switched$/, syscall: /^el0t_64_sync$/, timer: 'arch_timer_handler_virt' },
 };
 
@@ -48,7 +52,7 @@ for (const [arch, series] of EVERY_KERNEL) {
       assert.deepEqual(await survivors(pids), []);
     });
 
-    test('at start_kernel the stack ends at the boot CPU\'s start', async () => {
+    test("at start_kernel the stack ends at the boot CPU's start", async () => {
       const stopped = await launch(client, launchConfig(testKernel(arch, series)));
       pids = sessionPids();
       threadId = stopped.body.threadId ?? 1;
@@ -58,13 +62,17 @@ for (const [arch, series] of EVERY_KERNEL) {
       assertNoJunk(frames);
     });
 
-    test('an interrupt stop ends at the interrupt entry (or where the handler\'s IRQ stack begins)', async () => {
+    test("an interrupt stop ends at the interrupt entry (or where the handler's IRQ stack begins)", async () => {
       await runTo({ name: entry.timer });
       const frames = (await stack()).stackFrames;
       assert.equal(frames[0]?.name, entry.timer);
       // The interrupt's entry (asm_sysvec_… from user space; sysvec_… on x86's IRQ stack; el1h/el0t_64_irq),
       // or call_on_irq_stack, past which gdb does not follow arm64's switch to the IRQ stack.
-      assert.match(frames.at(-1)?.name ?? '', /^(asm_)?sysvec_apic_timer_interrupt$|^el[01][th]_64_irq$|^call_on_irq_stack$/, JSON.stringify(frames.map((f) => f.name)));
+      assert.match(
+        frames.at(-1)?.name ?? '',
+        /^(asm_)?sysvec_apic_timer_interrupt$|^el[01][th]_64_irq$|^call_on_irq_stack$/,
+        JSON.stringify(frames.map((f) => f.name)),
+      );
       assertNoJunk(frames);
     });
 
@@ -72,7 +80,10 @@ for (const [arch, series] of EVERY_KERNEL) {
       await runTo({ name: 'process_one_work' });
       const all = await names();
       // x86_64 since 6.5: kthread <- ret_from_fork (C) <- ret_from_fork_asm.
-      assert.deepEqual(all.slice(all.indexOf('kthread')), arch === 'x86_64' && series ? ['kthread', 'ret_from_fork', 'ret_from_fork_asm'] : ['kthread', 'ret_from_fork']);
+      assert.deepEqual(
+        all.slice(all.indexOf('kthread')),
+        arch === 'x86_64' && series ? ['kthread', 'ret_from_fork', 'ret_from_fork_asm'] : ['kthread', 'ret_from_fork'],
+      );
       assertNoJunk((await stack()).stackFrames);
     });
 
@@ -93,10 +104,16 @@ for (const [arch, series] of EVERY_KERNEL) {
       assert.equal(whole.totalFrames, count);
       assert.ok(count >= 6, `${count} frames`);
       const page = await stack(2, 3);
-      assert.deepEqual(page.stackFrames.map((frame) => frame.name), whole.stackFrames.slice(2, 5).map((frame) => frame.name));
+      assert.deepEqual(
+        page.stackFrames.map((frame) => frame.name),
+        whole.stackFrames.slice(2, 5).map((frame) => frame.name),
+      );
       assert.equal(page.totalFrames, 6, 'one more than shown: VS Code offers to load more');
       const last = await stack(count - 2, 20);
-      assert.deepEqual(last.stackFrames.map((frame) => frame.name), whole.stackFrames.slice(-2).map((frame) => frame.name));
+      assert.deepEqual(
+        last.stackFrames.map((frame) => frame.name),
+        whole.stackFrames.slice(-2).map((frame) => frame.name),
+      );
       assert.equal(last.totalFrames, count);
       const past = await stack(count + 5, 20);
       assert.deepEqual(past.stackFrames, []);

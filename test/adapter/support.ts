@@ -36,15 +36,33 @@ export const EVERY_KERNEL: ReadonlyArray<[Arch, KernelSeries | undefined]> = [
 /** The fetched kernel of an arch; fails loudly (never skips) when the fetch step did not run. */
 export function testKernel(arch: Arch, series?: KernelSeries): TestKernel {
   const dir = path.join(CACHE, 'kernels', series ? `${arch}-${series}` : arch);
-  const kernel: TestKernel = { arch, dir, vmlinux: path.join(dir, 'vmlinux'), kernel: path.join(dir, 'kernel'), initrd: path.join(dir, 'initrd.gz') };
+  const kernel: TestKernel = {
+    arch,
+    dir,
+    vmlinux: path.join(dir, 'vmlinux'),
+    kernel: path.join(dir, 'kernel'),
+    initrd: path.join(dir, 'initrd.gz'),
+  };
   for (const file of [kernel.vmlinux, kernel.kernel, kernel.initrd]) {
-    assert.ok(existsSync(file), `${file} is missing: run 'npm run fetch-kernels${series ? ` -- --series ${series}` : ''}' (npm test does it first)`);
+    assert.ok(
+      existsSync(file),
+      `${file} is missing: run 'npm run fetch-kernels${series ? ` -- --series ${series}` : ''}' (npm test does it first)`,
+    );
   }
   return kernel;
 }
 
 export function launchConfig(kernel: TestKernel, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: 'kernel-qemu', request: 'launch', name: 'test', program: kernel.vmlinux, kernel: kernel.kernel, initrd: kernel.initrd, accel: 'tcg', ...extra };
+  return {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'test',
+    program: kernel.vmlinux,
+    kernel: kernel.kernel,
+    initrd: kernel.initrd,
+    accel: 'tcg',
+    ...extra,
+  };
 }
 
 export async function startClient(): Promise<DebugClient> {
@@ -73,13 +91,19 @@ export async function launch(
     .then(configure)
     .then(() => client.configurationDoneRequest());
   const started =
-    config.request === 'attach' ? client.initializeRequest().then(() => client.attachRequest(config as DebugProtocol.AttachRequestArguments)) : client.launch(config);
+    config.request === 'attach'
+      ? client.initializeRequest().then(() => client.attachRequest(config as DebugProtocol.AttachRequestArguments))
+      : client.launch(config);
   await Promise.all([started, configured]);
   return stopped;
 }
 
 /** initialize + launch that returns once configurationDone is answered (the kernel runs; no stop awaited). */
-export async function launchRunning(client: DebugClient, config: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+export async function launchRunning(
+  client: DebugClient,
+  config: Record<string, unknown>,
+  configure: () => Promise<unknown> = async () => undefined,
+): Promise<void> {
   const configured = client
     .waitForEvent('initialized', 120_000)
     .then(configure)
@@ -153,14 +177,19 @@ export async function stopClient(client: DebugClient | undefined): Promise<void>
 export async function outputMatching(output: readonly string[], pattern: RegExp, withinMs = 120_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!pattern.test(output.join(''))) {
-    assert.ok(Date.now() < deadline, `no output matching ${pattern} within ${withinMs / 1000} s; the session printed:\n${output.join('').slice(-2000)}`);
+    assert.ok(
+      Date.now() < deadline,
+      `no output matching ${pattern} within ${withinMs / 1000} s; the session printed:\n${output.join('').slice(-2000)}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 /** A request's whole response, failed or not (DebugClient turns a failure into a bare Error). */
 export function rawRequest(client: DebugClient, command: string, args: object): Promise<DebugProtocol.Response> {
-  const protocol = client as unknown as { doSend(command: string, args: object, callback: (response: DebugProtocol.Response) => void): void };
+  const protocol = client as unknown as {
+    doSend(command: string, args: object, callback: (response: DebugProtocol.Response) => void): void;
+  };
   return new Promise((resolve) => protocol.doSend(command, args, resolve));
 }
 

@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { launch, launchConfig, launchRunning, outputMatching, sessionPids, startClient, stopClient, survivors, testKernel, EVERY_KERNEL } from './support';
+import {
+  launch,
+  launchConfig,
+  launchRunning,
+  outputMatching,
+  sessionPids,
+  startClient,
+  stopClient,
+  survivors,
+  testKernel,
+  EVERY_KERNEL,
+} from './support';
 
 for (const [arch, series] of EVERY_KERNEL) {
   describe(`tasks as threads, ${arch} ${series ?? '6.1'}`, () => {
@@ -39,7 +50,10 @@ for (const [arch, series] of EVERY_KERNEL) {
 
     test('pid 1 and kthreadd are threads with their comm, after the vCPU', () => {
       assert.match(threads[0]!.name, /^CPU 0/);
-      assert.ok(threads.some((thread) => /^pid 1 · \S+$/.test(thread.name)), threads.map((thread) => thread.name).join('\n'));
+      assert.ok(
+        threads.some((thread) => /^pid 1 · \S+$/.test(thread.name)),
+        threads.map((thread) => thread.name).join('\n'),
+      );
       assert.ok(threads.some((thread) => thread.name === 'pid 2 · kthreadd'));
     });
 
@@ -65,7 +79,10 @@ for (const [arch, series] of EVERY_KERNEL) {
       const schedule = frames.find((frame) => frame.name === '__schedule')!;
       const scopes = await client.scopesRequest({ frameId: schedule.id });
       const locals = (await client.variablesRequest({ variablesReference: scopes.body.scopes[0]!.variablesReference })).body.variables;
-      assert.ok(locals.some((local) => local.name === 'prev'), locals.map((local) => local.name).join());
+      assert.ok(
+        locals.some((local) => local.name === 'prev'),
+        locals.map((local) => local.name).join(),
+      );
       const pid = await client.evaluateRequest({ expression: 'prev->pid', frameId: schedule.id, context: 'watch' });
       assert.equal(pid.body.result, '2');
       const comm = await client.evaluateRequest({ expression: 'prev->comm', frameId: schedule.id, context: 'hover' });
@@ -86,10 +103,14 @@ for (const [arch, series] of EVERY_KERNEL) {
       await client.continueRequest({ threadId: 1 });
       await client.customRequest('kernelQemu.serialInput', { text: 'cat /proc/version\n' });
       const vcpuThread = (await stopped).body.threadId ?? 1;
-      const vcpu = (await client.stackTraceRequest({ threadId: vcpuThread, startFrame: 0, levels: 20 })).body.stackFrames.map((frame) => frame.name);
+      const vcpu = (await client.stackTraceRequest({ threadId: vcpuThread, startFrame: 0, levels: 20 })).body.stackFrames.map(
+        (frame) => frame.name,
+      );
       assert.deepEqual(vcpu.slice(0, 2), ['build_open_flags', 'do_sys_openat2'], `the vCPU is in the inlined copy: ${vcpu.join(' < ')}`);
       const kthreadd = (await client.threadsRequest()).body.threads.find((thread) => thread.name === 'pid 2 · kthreadd')!;
-      const names = (await client.stackTraceRequest({ threadId: kthreadd.id, startFrame: 0, levels: 20 })).body.stackFrames.map((frame) => frame.name);
+      const names = (await client.stackTraceRequest({ threadId: kthreadd.id, startFrame: 0, levels: 20 })).body.stackFrames.map(
+        (frame) => frame.name,
+      );
       assert.deepEqual(names, kthreaddStack, 'the same frames as at the first stop');
       await client.setFunctionBreakpointsRequest({ breakpoints: [] });
     });

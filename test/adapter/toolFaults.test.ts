@@ -10,7 +10,23 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ErrorCode } from '../../src/adapter/errors';
 import { SNAPSHOT_REQUEST, type SnapshotListBody } from '../../src/adapter/snapshotProtocol';
 import { parseQemuImgSnapshotList } from '../../src/qemu/vmSnapshots';
-import { closeIsolated, errorIdOf, freshTmpdir, launchToStop, leftoversIn, nextEvent, orphansOf, rawRequest, removeDir, sleep, startIsolated, toolsOf, waitForOutput, type IsolatedAdapter, type ProcessInfo } from './faultSupport';
+import {
+  closeIsolated,
+  errorIdOf,
+  freshTmpdir,
+  launchToStop,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  rawRequest,
+  removeDir,
+  sleep,
+  startIsolated,
+  toolsOf,
+  waitForOutput,
+  type IsolatedAdapter,
+  type ProcessInfo,
+} from './faultSupport';
 import { launchConfig, testKernel } from './support';
 
 /** A request the adapter must answer (success or a named error) within `withinMs`. */
@@ -18,7 +34,9 @@ async function answered(adapter: IsolatedAdapter, command: string, args: unknown
   const started = Date.now();
   const response = await rawRequest(adapter.client, command, args, withinMs);
   assert.ok(response, `${command}: no answer within ${withinMs / 1000} s`);
-  console.log(`${command} answered in ${Date.now() - started} ms: ${response.success ? 'success' : `${errorIdOf(response)} ${response.message}`}`);
+  console.log(
+    `${command} answered in ${Date.now() - started} ms: ${response.success ? 'success' : `${errorIdOf(response)} ${response.message}`}`,
+  );
   return response;
 }
 
@@ -30,7 +48,9 @@ function assertNotResponding(response: DebugProtocol.Response, name: 'gdb' | 'QE
 
 /** The names `qemu-img` lists in the state disk (read while QEMU has it open). */
 function imageSnapshots(image: string): string[] {
-  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map((snapshot) => snapshot.name);
+  return parseQemuImgSnapshotList(execFileSync('qemu-img', ['snapshot', '-l', '-U', '--', image], { encoding: 'utf8' })).map(
+    (snapshot) => snapshot.name,
+  );
 }
 
 /**
@@ -44,7 +64,9 @@ function closeQmpUnder(qemuPid: number, qmpSocket: string): void {
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields[7] === qmpSocket && fields[5] === '03') // St 03: a connection (01 is the listener)
     .map((fields) => fields[6]);
-  const fd = readdirSync(`/proc/${qemuPid}/fd`).find((entry) => connected.includes(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${qemuPid}/fd/${entry}`))?.[1]));
+  const fd = readdirSync(`/proc/${qemuPid}/fd`).find((entry) =>
+    connected.includes(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${qemuPid}/fd/${entry}`))?.[1]),
+  );
   assert.ok(fd, `no QMP connection of QEMU ${qemuPid} on ${qmpSocket}`);
   const script = [
     'import ctypes, os, socket, sys',
@@ -98,12 +120,19 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
       // A breakpoint asked for now is answered as not set (or the request fails named)…
       const breakpoints = answered(adapter, 'setFunctionBreakpoints', { breakpoints: [{ name: 'vfs_fsync' }] });
       // While that waits, other requests are answered too: from what the adapter knows, or with the same error.
-      for (const response of await Promise.all([answered(adapter, 'threads', {}), answered(adapter, 'stackTrace', { threadId: 1, levels: 20 })])) {
+      for (const response of await Promise.all([
+        answered(adapter, 'threads', {}),
+        answered(adapter, 'stackTrace', { threadId: 1, levels: 20 }),
+      ])) {
         if (!response.success) assertNotResponding(response, 'gdb', gdbPid);
       }
       assertNotResponding(await evaluated, 'gdb', gdbPid);
       const set = await breakpoints;
-      if (set.success) assert.deepEqual((set.body as DebugProtocol.SetFunctionBreakpointsResponse['body']).breakpoints.map((breakpoint) => breakpoint.verified), [false]);
+      if (set.success)
+        assert.deepEqual(
+          (set.body as DebugProtocol.SetFunctionBreakpointsResponse['body']).breakpoints.map((breakpoint) => breakpoint.verified),
+          [false],
+        );
       else assertNotResponding(set, 'gdb', gdbPid);
     } finally {
       process.kill(gdbPid, 'SIGCONT');
@@ -126,7 +155,10 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
     try {
       const paused = await answered(adapter, 'pause', { threadId: 1 });
       assert.ok(paused.success, paused.message);
-      assert.ok(await waitForOutput(adapter, new RegExp(`QEMU \\(pid ${qemuPid}\\) is stopped .*pause got no answer`), 8_000), adapter.output.join('').slice(-500));
+      assert.ok(
+        await waitForOutput(adapter, new RegExp(`QEMU \\(pid ${qemuPid}\\) is stopped .*pause got no answer`), 8_000),
+        adapter.output.join('').slice(-500),
+      );
     } finally {
       process.kill(qemuPid, 'SIGCONT');
     }
@@ -144,7 +176,10 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
       else assertNotResponding(saved, 'QEMU', qemuPid);
       // Through gdb (its stub is QEMU's) and through QMP. A memory read: gdb answers $pc from
       // its register cache of the stop without asking the stub (CI saw it succeed).
-      const [evaluated, listed] = await Promise.all([answered(adapter, 'evaluate', { expression: 'p jiffies', context: 'repl' }), answered(adapter, SNAPSHOT_REQUEST.list, {})]);
+      const [evaluated, listed] = await Promise.all([
+        answered(adapter, 'evaluate', { expression: 'p jiffies', context: 'repl' }),
+        answered(adapter, SNAPSHOT_REQUEST.list, {}),
+      ]);
       assertNotResponding(evaluated, 'QEMU', qemuPid);
       assertNotResponding(listed, 'QEMU', qemuPid);
     } finally {
@@ -153,7 +188,10 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
     await sleep(1000); // QEMU finishes the job it was stopped in
     const listed = await answered(adapter, SNAPSHOT_REQUEST.list, {});
     assert.ok(listed.success, listed.message);
-    assert.deepEqual((listed.body as SnapshotListBody).snapshots.map((snapshot) => snapshot.name), imageSnapshots(stateDisk));
+    assert.deepEqual(
+      (listed.body as SnapshotListBody).snapshots.map((snapshot) => snapshot.name),
+      imageSnapshots(stateDisk),
+    );
     const pc = await answered(adapter, 'evaluate', { expression: 'p $pc', context: 'repl' });
     assert.ok(pc.success, pc.message);
     // gdb waited for the stub instead of resending (stubPatience.ts): a continue runs until paused,
@@ -192,7 +230,10 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
     assert.ok(ended.success, ended.message);
     await Promise.race([adapter.exited, sleep(5_000)]);
     assert.ok(adapter.hasExited(), 'the adapter exits after disconnect');
-    assert.deepEqual((await orphansOf(adapter.tmpdir)).map((p) => `${p.pid} ${p.comm}`), []);
+    assert.deepEqual(
+      (await orphansOf(adapter.tmpdir)).map((p) => `${p.pid} ${p.comm}`),
+      [],
+    );
     assert.deepEqual(leftoversIn(adapter.tmpdir), []);
     gdbPid = qemuPid = 0;
   });
@@ -218,7 +259,10 @@ describe('gdb stopped while the session starts (x86_64)', () => {
     } finally {
       await closeIsolated(adapter);
     }
-    assert.deepEqual((await orphansOf(adapter.tmpdir)).map((p) => `${p.pid} ${p.comm}`), []);
+    assert.deepEqual(
+      (await orphansOf(adapter.tmpdir)).map((p) => `${p.pid} ${p.comm}`),
+      [],
+    );
     assert.deepEqual(leftoversIn(adapter.tmpdir), []);
     removeDir(adapter.tmpdir);
   });

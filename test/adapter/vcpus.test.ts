@@ -26,14 +26,23 @@ describe('x86_64 guest with two vCPUs', () => {
     await client.continueRequest({ threadId: 1 });
     const event = await stopped;
     const threads = (await client.threadsRequest()).body.threads;
-    assert.deepEqual(threads.map((thread) => thread.name.split(' · ')[0]), ['CPU 0', 'CPU 1']);
-    assert.ok(threads.every((thread) => / · \S+ \(pid \d+\)$/.test(thread.name)), threads.map((thread) => thread.name).join(', '));
+    assert.deepEqual(
+      threads.map((thread) => thread.name.split(' · ')[0]),
+      ['CPU 0', 'CPU 1'],
+    );
+    assert.ok(
+      threads.every((thread) => / · \S+ \(pid \d+\)$/.test(thread.name)),
+      threads.map((thread) => thread.name).join(', '),
+    );
     const hitThread = event.body.threadId!;
     const other = threads.find((thread) => thread.id !== hitThread)!.id;
     assert.equal((await topFrame(client, hitThread)).name, 'do_sys_openat2');
     const otherTop = await topFrame(client, other);
     // Its own stack: the other vCPU is somewhere else than the breakpoint (frame ids are new on every request: compare pcs).
-    assert.notEqual(BigInt(otherTop.instructionPointerReference!), BigInt((await topFrame(client, hitThread)).instructionPointerReference!));
+    assert.notEqual(
+      BigInt(otherTop.instructionPointerReference!),
+      BigInt((await topFrame(client, hitThread)).instructionPointerReference!),
+    );
     // A request about the other vCPU's frame answers for that vCPU, then the hit vCPU still answers for itself.
     const otherPc = await client.evaluateRequest({ expression: '$pc', frameId: otherTop.id, context: 'watch' });
     assert.equal(BigInt(otherPc.body.result.split(' ')[0]!), BigInt(otherTop.instructionPointerReference!));
@@ -45,7 +54,9 @@ describe('x86_64 guest with two vCPUs', () => {
 
   test('next on the vCPU that hit steps that vCPU', async () => {
     const threads = (await client.threadsRequest()).body.threads;
-    const hit = (await Promise.all(threads.map(async (thread) => ({ id: thread.id, top: await topFrame(client, thread.id) })))).find((entry) => entry.top.name === 'do_sys_openat2')!;
+    const hit = (await Promise.all(threads.map(async (thread) => ({ id: thread.id, top: await topFrame(client, thread.id) })))).find(
+      (entry) => entry.top.name === 'do_sys_openat2',
+    )!;
     // No breakpoint left that the step could stop at instead: the stop below is the step's own.
     await client.setFunctionBreakpointsRequest({ breakpoints: [] });
     const stopped = client.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
@@ -76,7 +87,10 @@ describe('x86_64 guest with two vCPUs', () => {
     const stopped = client.waitForEvent('stopped', 60_000) as Promise<DebugProtocol.StoppedEvent>;
     const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'vfs_read' }] });
     assert.equal(placed.body.breakpoints[0]?.verified, true);
-    for (let i = 0; i < 30 && events.length === 0; i++) await client.customRequest('kernelQemu.serialInput', { text: 'cat /proc/version\n' }).then(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    for (let i = 0; i < 30 && events.length === 0; i++)
+      await client
+        .customRequest('kernelQemu.serialInput', { text: 'cat /proc/version\n' })
+        .then(() => new Promise((resolve) => setTimeout(resolve, 500)));
     assert.equal((await stopped).body.reason, 'breakpoint');
     assert.deepEqual(events, ['breakpoint'], 'no pause or exception stop was shown while placing it');
     await client.setFunctionBreakpointsRequest({ breakpoints: [] });

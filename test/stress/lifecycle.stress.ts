@@ -7,7 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { freshTmpdir, leftoversIn, removeDir } from '../adapter/faultSupport';
-import { ENDINGS, makeWrappers, MOMENTS, runCycle, seededRandom, type CycleResult, type Ending, type Moment, type Wrappers } from '../adapter/lifecycleCycles';
+import {
+  ENDINGS,
+  makeWrappers,
+  MOMENTS,
+  runCycle,
+  seededRandom,
+  type CycleResult,
+  type Ending,
+  type Moment,
+  type Wrappers,
+} from '../adapter/lifecycleCycles';
 import { testKernel } from '../adapter/support';
 
 const CYCLES = Number(process.env.STRESS_CYCLES ?? 100);
@@ -38,7 +48,9 @@ test(`${CYCLES} lifecycle cycles: no orphan, no leftover, every death reported`,
     const bad = result.problems.length + result.orphans.length + result.leftovers.length;
     console.log(
       `cycle ${String(i + 1).padStart(3)} ${ending.padEnd(12)} while ${moment.padEnd(9)} ${wrapped ? 'wrapped' : 'plain  '} ${String(result.ms).padStart(6)} ms` +
-        (bad ? `  PROBLEMS: ${[...result.problems, ...result.orphans.map((p) => `orphan ${p.pid} ${p.comm}`), ...result.leftovers.map((f) => `left ${f}`)].join('; ')}` : ''),
+        (bad
+          ? `  PROBLEMS: ${[...result.problems, ...result.orphans.map((p) => `orphan ${p.pid} ${p.comm}`), ...result.leftovers.map((f) => `left ${f}`)].join('; ')}`
+          : ''),
     );
   }
   const seconds = (Date.now() - started) / 1000;
@@ -48,9 +60,16 @@ test(`${CYCLES} lifecycle cycles: no orphan, no leftover, every death reported`,
   const leftovers = results.reduce((sum, r) => sum + r.leftovers.length, 0);
   const finalLeft = leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-'));
   const counts = Object.fromEntries(ENDINGS.map((ending) => [ending, results.filter((r) => r.ending === ending).length]));
-  console.log(`\n${results.length} cycles in ${seconds.toFixed(0)} s (${(seconds / results.length).toFixed(1)} s each, seed ${SEED}): ${JSON.stringify(counts)}`);
-  console.log(`orphaned processes: ${orphans}; leftover files: ${leftovers}; left at the end: ${finalLeft.length}; deaths reported with stderr: ${reported.length}/${deaths.length}`);
-  assert.deepEqual(results.flatMap((r) => r.problems.map((p) => `${r.ending} while ${r.moment}: ${p}`)), []);
+  console.log(
+    `\n${results.length} cycles in ${seconds.toFixed(0)} s (${(seconds / results.length).toFixed(1)} s each, seed ${SEED}): ${JSON.stringify(counts)}`,
+  );
+  console.log(
+    `orphaned processes: ${orphans}; leftover files: ${leftovers}; left at the end: ${finalLeft.length}; deaths reported with stderr: ${reported.length}/${deaths.length}`,
+  );
+  assert.deepEqual(
+    results.flatMap((r) => r.problems.map((p) => `${r.ending} while ${r.moment}: ${p}`)),
+    [],
+  );
   assert.equal(orphans, 0, 'orphaned processes');
   assert.equal(leftovers, 0, 'leftover runtime files');
   assert.deepEqual(finalLeft, [], 'runtime directories left after the run');

@@ -12,7 +12,17 @@ import { describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ErrorCode } from '../../src/adapter/errors';
 import { KERNEL_REQUEST, type ResolvedLocationBody } from '../../src/adapter/kernelProtocol';
-import { closeIsolated, errorIdOf, leftoversIn, nextEvent, orphansOf, rawRequest, removeDir, startIsolated, type IsolatedAdapter } from '../adapter/faultSupport';
+import {
+  closeIsolated,
+  errorIdOf,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  rawRequest,
+  removeDir,
+  startIsolated,
+  type IsolatedAdapter,
+} from '../adapter/faultSupport';
 import { seededRandom } from '../adapter/lifecycleCycles';
 import { launchConfig, testKernel, type Arch } from '../adapter/support';
 import { nextRequest, RUNS, SessionView, type MixRequest, type Random, type SourceLine } from './requestMix';
@@ -22,7 +32,9 @@ const SEED = Number(process.env.STRESS_SEED ?? 20261203);
 const ANSWER_MS = 30_000;
 /** STRESS_TRACE=DIR: the gdb/MI traffic and every request, answer and event, to DIR/random-requests-ARCH.log. */
 const TRACE_DIR = process.env.STRESS_TRACE;
-const NAMED = new Set(Object.values(ErrorCode).filter((value): value is ErrorCode => typeof value === 'number' && value !== ErrorCode.Internal));
+const NAMED = new Set(
+  Object.values(ErrorCode).filter((value): value is ErrorCode => typeof value === 'number' && value !== ErrorCode.Internal),
+);
 /** What a JavaScript stack trace or an uncaught error looks like in an output event. */
 const STACK_TRACE = /\n\s+at .+\.(js|ts):\d+|\b(TypeError|ReferenceError|RangeError|UnhandledPromiseRejection)\b/;
 
@@ -52,11 +64,15 @@ class Driver {
       this.view.ran();
     });
     adapter.client.on('continued', () => (this.view.running = true));
-    adapter.client.on('terminated', () => (this.ended ??= `the session ended after request #${this.sent}: ${adapter.output.slice(-3).join('').trim()}`));
+    adapter.client.on(
+      'terminated',
+      () => (this.ended ??= `the session ended after request #${this.sent}: ${adapter.output.slice(-3).join('').trim()}`),
+    );
     if (TRACE_DIR) {
       this.traceFile = path.join(TRACE_DIR, `random-requests-${arch}.log`);
       writeFileSync(this.traceFile, '');
-      for (const event of ['stopped', 'continued', 'terminated']) adapter.client.on(event, (e: DebugProtocol.Event) => this.trace(`--- ${event} ${JSON.stringify(e.body)}\n`));
+      for (const event of ['stopped', 'continued', 'terminated'])
+        adapter.client.on(event, (e: DebugProtocol.Event) => this.trace(`--- ${event} ${JSON.stringify(e.body)}\n`));
       adapter.client.on('output', (e: DebugProtocol.OutputEvent) => this.trace(e.body.output));
     }
   }
@@ -76,7 +92,9 @@ class Driver {
     this.trace(`>>> ${what}\n`);
     const response = await rawRequest(this.adapter.client, command, args, ANSWER_MS);
     const latency = Date.now() - started;
-    this.trace(`<<< #${this.sent} ${command} ${response ? `${response.success ? 'ok' : `error ${errorIdOf(response)}: ${response.message}`}` : 'NO ANSWER'} ${latency} ms\n`);
+    this.trace(
+      `<<< #${this.sent} ${command} ${response ? `${response.success ? 'ok' : `error ${errorIdOf(response)}: ${response.message}`}` : 'NO ANSWER'} ${latency} ms\n`,
+    );
     if (!response) {
       this.tally.problems.push(`no answer within ${ANSWER_MS} ms: ${what}`);
       return;
@@ -85,7 +103,10 @@ class Driver {
     if (!response.success) {
       const id = errorIdOf(response);
       count(this.tally.outcomes, `${command} ${id === undefined ? 'no id' : (ErrorCode[id] ?? id)}`);
-      if (id === undefined || !NAMED.has(id)) this.tally.problems.push(`${id === ErrorCode.Internal ? 'Internal error' : `error without a named code (${id})`}: ${what}: ${response.message}`);
+      if (id === undefined || !NAMED.has(id))
+        this.tally.problems.push(
+          `${id === ErrorCode.Internal ? 'Internal error' : `error without a named code (${id})`}: ${what}: ${response.message}`,
+        );
       else if (!response.message || response.message.length < 8) this.tally.problems.push(`error without a message: ${what}`);
       return;
     }
@@ -104,9 +125,11 @@ class Driver {
     } else if (command === 'stackTrace') {
       const frames = (body as DebugProtocol.StackTraceResponse['body']).stackFrames;
       const nameless = frames.filter((frame) => !frame.name || frame.name.includes('??'));
-      if (nameless.length) this.tally.problems.push(`frames without a name (${nameless.map((frame) => frame.name || '""').join(', ')}): ${what}`);
+      if (nameless.length)
+        this.tally.problems.push(`frames without a name (${nameless.map((frame) => frame.name || '""').join(', ')}): ${what}`);
     } else if (command === 'evaluate') {
-      if (typeof (body as DebugProtocol.EvaluateResponse['body']).result !== 'string') this.tally.problems.push(`evaluate without a result: ${what}`);
+      if (typeof (body as DebugProtocol.EvaluateResponse['body']).result !== 'string')
+        this.tally.problems.push(`evaluate without a result: ${what}`);
     }
   }
 
@@ -148,68 +171,80 @@ function report(arch: Arch, driver: Driver, seconds: number): void {
   console.log(`\n${arch}: ${driver.sent} requests in ${seconds.toFixed(0)} s (seed ${SEED}), ${driver.tally.problems.length} problems`);
   for (const problem of driver.tally.problems.slice(0, 20)) console.log(`  PROBLEM ${problem}`);
   for (const [command, values] of latencies) {
-    const outcomes = [...driver.tally.outcomes].filter(([key]) => key.startsWith(`${command} `)).map(([key, n]) => `${key.slice(command.length + 1)}×${n}`);
-    console.log(`  ${command.padEnd(32)} ${String(values.length).padStart(5)}  p50 ${String(percentile(values, 50)).padStart(5)} ms  p99 ${String(percentile(values, 99)).padStart(6)} ms  ${outcomes.join(' ')}`);
+    const outcomes = [...driver.tally.outcomes]
+      .filter(([key]) => key.startsWith(`${command} `))
+      .map(([key, n]) => `${key.slice(command.length + 1)}×${n}`);
+    console.log(
+      `  ${command.padEnd(32)} ${String(values.length).padStart(5)}  p50 ${String(percentile(values, 50)).padStart(5)} ms  p99 ${String(percentile(values, 99)).padStart(6)} ms  ${outcomes.join(' ')}`,
+    );
   }
 }
 
 for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
   describe(`${REQUESTS} random DAP requests, ${arch}`, () => {
-    test('each answered with a success or a named error; the session works at the end; nothing left behind', { timeout: REQUESTS * 1000 }, async () => {
-      const adapter = await startIsolated();
-      const random = seededRandom(SEED + (arch === 'aarch64' ? 1 : 0));
-      const started = Date.now();
-      let driver: Driver | undefined;
-      try {
-        const { client } = adapter;
-        // Launching: requests go in between launch and configurationDone, as VS Code's breakpoints do.
-        const initialized = nextEvent(client, 'initialized', 120_000);
-        let stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', 180_000);
-        await client.initializeRequest();
-        const launched = rawRequest(client, 'launch', launchConfig(testKernel(arch), TRACE_DIR ? { trace: true } : {}), 180_000);
-        assert.ok(await initialized, 'no initialized event');
-        driver = new Driver(adapter, random, arch);
-        for (let i = 0; i < 5; i++) await driver.burst();
-        await client.configurationDoneRequest();
-        const launch = await launched;
-        assert.ok(launch?.success, `launch failed: ${launch?.message}`);
-        assert.ok(await stopped, 'no first stop');
+    test(
+      'each answered with a success or a named error; the session works at the end; nothing left behind',
+      { timeout: REQUESTS * 1000 },
+      async () => {
+        const adapter = await startIsolated();
+        const random = seededRandom(SEED + (arch === 'aarch64' ? 1 : 0));
+        const started = Date.now();
+        let driver: Driver | undefined;
+        try {
+          const { client } = adapter;
+          // Launching: requests go in between launch and configurationDone, as VS Code's breakpoints do.
+          const initialized = nextEvent(client, 'initialized', 120_000);
+          let stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', 180_000);
+          await client.initializeRequest();
+          const launched = rawRequest(client, 'launch', launchConfig(testKernel(arch), TRACE_DIR ? { trace: true } : {}), 180_000);
+          assert.ok(await initialized, 'no initialized event');
+          driver = new Driver(adapter, random, arch);
+          for (let i = 0; i < 5; i++) await driver.burst();
+          await client.configurationDoneRequest();
+          const launch = await launched;
+          assert.ok(launch?.success, `launch failed: ${launch?.message}`);
+          assert.ok(await stopped, 'no first stop');
 
-        driver.view.sourceLines = await sourceLinesOf(adapter);
-        while (driver.sent < REQUESTS && !driver.ended) {
-          await driver.burst();
-          // A restart now and then: the session's references and breakpoints go through a reboot.
-          if (random() < 1 / 1500) await driver.send({ command: 'restart', args: {} });
+          driver.view.sourceLines = await sourceLinesOf(adapter);
+          while (driver.sent < REQUESTS && !driver.ended) {
+            await driver.burst();
+            // A restart now and then: the session's references and breakpoints go through a reboot.
+            if (random() < 1 / 1500) await driver.send({ command: 'restart', args: {} });
+          }
+
+          assert.equal(driver.ended, undefined);
+          // The session still works: pause if running, then threads and a stack with names.
+          if (driver.view.running) {
+            stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', 60_000);
+            await rawRequest(client, 'pause', { threadId: driver.view.threadIds[0] ?? 1 });
+            assert.ok(await stopped, 'pause at the end brought no stop');
+          }
+          const threads = await client.threadsRequest();
+          assert.ok(threads.body.threads.length > 0, 'threads at the end');
+          const stack = await client.stackTraceRequest({ threadId: threads.body.threads[0]!.id, levels: 5 });
+          assert.ok(stack.body.stackFrames.length > 0, 'a stack at the end');
+          assert.ok(!adapter.hasExited(), 'the adapter is alive');
+
+          const terminated = nextEvent(client, 'terminated', 30_000);
+          await client.terminateRequest();
+          assert.ok(await terminated, 'terminate ended the session');
+        } finally {
+          await closeIsolated(adapter);
+          if (driver) report(arch, driver, (Date.now() - started) / 1000);
         }
-
-        assert.equal(driver.ended, undefined);
-        // The session still works: pause if running, then threads and a stack with names.
-        if (driver.view.running) {
-          stopped = nextEvent<DebugProtocol.StoppedEvent>(client, 'stopped', 60_000);
-          await rawRequest(client, 'pause', { threadId: driver.view.threadIds[0] ?? 1 });
-          assert.ok(await stopped, 'pause at the end brought no stop');
-        }
-        const threads = await client.threadsRequest();
-        assert.ok(threads.body.threads.length > 0, 'threads at the end');
-        const stack = await client.stackTraceRequest({ threadId: threads.body.threads[0]!.id, levels: 5 });
-        assert.ok(stack.body.stackFrames.length > 0, 'a stack at the end');
-        assert.ok(!adapter.hasExited(), 'the adapter is alive');
-
-        const terminated = nextEvent(client, 'terminated', 30_000);
-        await client.terminateRequest();
-        assert.ok(await terminated, 'terminate ended the session');
-      } finally {
-        await closeIsolated(adapter);
-        if (driver) report(arch, driver, (Date.now() - started) / 1000);
-      }
-      const stackTraces = adapter.output.filter((text) => STACK_TRACE.test(text));
-      const orphans = await orphansOf(adapter.tmpdir);
-      const left = leftoversIn(adapter.tmpdir).filter((entry) => entry.startsWith('kernel-qemu-'));
-      removeDir(adapter.tmpdir);
-      assert.deepEqual(driver.tally.problems, [], 'every answer a success or a named error');
-      assert.deepEqual(stackTraces, [], 'no stack trace in the Debug Console');
-      assert.deepEqual(orphans.map((p) => `${p.pid} ${p.comm}`), [], 'no orphaned process');
-      assert.deepEqual(left, [], 'no runtime directory left');
-    });
+        const stackTraces = adapter.output.filter((text) => STACK_TRACE.test(text));
+        const orphans = await orphansOf(adapter.tmpdir);
+        const left = leftoversIn(adapter.tmpdir).filter((entry) => entry.startsWith('kernel-qemu-'));
+        removeDir(adapter.tmpdir);
+        assert.deepEqual(driver.tally.problems, [], 'every answer a success or a named error');
+        assert.deepEqual(stackTraces, [], 'no stack trace in the Debug Console');
+        assert.deepEqual(
+          orphans.map((p) => `${p.pid} ${p.comm}`),
+          [],
+          'no orphaned process',
+        );
+        assert.deepEqual(left, [], 'no runtime directory left');
+      },
+    );
   });
 }

@@ -39,7 +39,8 @@ export class SessionView {
         if (frame.source?.sourceReference) remember(this.sourceReferences, frame.source.sourceReference);
       }
     } else if (command === 'scopes') {
-      for (const scope of (record.scopes as DebugProtocol.Scope[] | undefined) ?? []) remember(this.variablesReferences, scope.variablesReference);
+      for (const scope of (record.scopes as DebugProtocol.Scope[] | undefined) ?? [])
+        remember(this.variablesReferences, scope.variablesReference);
     } else if (command === 'variables') {
       for (const variable of (record.variables as DebugProtocol.Variable[] | undefined) ?? []) {
         if (variable.variablesReference > 0) remember(this.variablesReferences, variable.variablesReference);
@@ -84,7 +85,20 @@ function some<T>(random: Random, items: readonly T[], most: number): T[] {
 }
 
 const FUNCTIONS = ['vfs_read', 'ksys_write', 'do_sys_openat2', 'kernel_clone', 'do_exit', 'schedule_timeout', 'no_such_function_xyz'];
-const EXPRESSIONS = ['jiffies', 'init_task.comm', 'init_task', 'init_task.tasks', 'init_task.mm', 'sizeof(struct task_struct)', '$pc', '$sp', 'no_such_symbol_xyz', '1 +', '(char)65', 'init_task.pid * 2'];
+const EXPRESSIONS = [
+  'jiffies',
+  'init_task.comm',
+  'init_task',
+  'init_task.tasks',
+  'init_task.mm',
+  'sizeof(struct task_struct)',
+  '$pc',
+  '$sp',
+  'no_such_symbol_xyz',
+  '1 +',
+  '(char)65',
+  'init_task.pid * 2',
+];
 const REPL = ['p jiffies', 'info threads', 'bt 3', 'p/x $pc', 'info frame', 'ptype struct list_head', 'x/4xw $sp', 'whatis init_task'];
 const GRANULARITIES: ReadonlyArray<DebugProtocol.SteppingGranularity | undefined> = [undefined, 'statement', 'line', 'instruction'];
 
@@ -101,31 +115,160 @@ export function nextRequest(random: Random, view: SessionView): MixRequest {
   const address = (): string => (view.instructionReferences.length ? pick(random, view.instructionReferences) : '0xffffffff81000000');
   const choices: Array<[number, () => MixRequest]> = [
     [10, () => ({ command: 'threads', args: {} })],
-    [12, () => ({ command: 'stackTrace', args: { threadId: thread(), startFrame: Math.floor(random() * 3), levels: pick(random, [1, 20, 200]) } })],
+    [
+      12,
+      () => ({
+        command: 'stackTrace',
+        args: { threadId: thread(), startFrame: Math.floor(random() * 3), levels: pick(random, [1, 20, 200]) },
+      }),
+    ],
     [8, () => ({ command: 'scopes', args: { frameId: frame() } })],
-    [14, () => ({ command: 'variables', args: { variablesReference: reference(), ...(random() < 0.2 ? { start: 0, count: 5 } : {}), ...(random() < 0.2 ? { format: { hex: true } } : {}) } })],
-    [10, () => ({ command: 'evaluate', args: { expression: pick(random, EXPRESSIONS), context: pick(random, ['watch', 'hover', 'clipboard']), ...(random() < 0.7 ? { frameId: frame() } : {}) } })],
+    [
+      14,
+      () => ({
+        command: 'variables',
+        args: {
+          variablesReference: reference(),
+          ...(random() < 0.2 ? { start: 0, count: 5 } : {}),
+          ...(random() < 0.2 ? { format: { hex: true } } : {}),
+        },
+      }),
+    ],
+    [
+      10,
+      () => ({
+        command: 'evaluate',
+        args: {
+          expression: pick(random, EXPRESSIONS),
+          context: pick(random, ['watch', 'hover', 'clipboard']),
+          ...(random() < 0.7 ? { frameId: frame() } : {}),
+        },
+      }),
+    ],
     [4, () => ({ command: 'evaluate', args: { expression: pick(random, REPL), context: 'repl' } })],
-    [2, () => ({ command: 'completions', args: { text: pick(random, ['init_t', 'init_task.', 'jiff', 'p init_task.co']), column: 7, ...(random() < 0.5 ? { frameId: frame() } : {}) } })],
-    [5, () => ({ command: 'readMemory', args: { memoryReference: address(), offset: Math.floor(random() * 64) - 32, count: pick(random, [1, 16, 256, 4096]) } })],
-    [4, () => ({ command: 'disassemble', args: { memoryReference: address(), instructionOffset: Math.floor(random() * 20) - 10, instructionCount: pick(random, [1, 10, 50]), resolveSymbols: true } })],
-    [3, () => ({ command: 'setFunctionBreakpoints', args: { breakpoints: some(random, FUNCTIONS, 1.5).map((name) => ({ name, ...(random() < 0.2 ? { condition: 'jiffies % 2 == 0' } : {}), ...(random() < 0.1 ? { hitCondition: '3' } : {}) })) } })],
+    [
+      2,
+      () => ({
+        command: 'completions',
+        args: {
+          text: pick(random, ['init_t', 'init_task.', 'jiff', 'p init_task.co']),
+          column: 7,
+          ...(random() < 0.5 ? { frameId: frame() } : {}),
+        },
+      }),
+    ],
+    [
+      5,
+      () => ({
+        command: 'readMemory',
+        args: { memoryReference: address(), offset: Math.floor(random() * 64) - 32, count: pick(random, [1, 16, 256, 4096]) },
+      }),
+    ],
+    [
+      4,
+      () => ({
+        command: 'disassemble',
+        args: {
+          memoryReference: address(),
+          instructionOffset: Math.floor(random() * 20) - 10,
+          instructionCount: pick(random, [1, 10, 50]),
+          resolveSymbols: true,
+        },
+      }),
+    ],
+    [
+      3,
+      () => ({
+        command: 'setFunctionBreakpoints',
+        args: {
+          breakpoints: some(random, FUNCTIONS, 1.5).map((name) => ({
+            name,
+            ...(random() < 0.2 ? { condition: 'jiffies % 2 == 0' } : {}),
+            ...(random() < 0.1 ? { hitCondition: '3' } : {}),
+          })),
+        },
+      }),
+    ],
     [3, () => ({ command: 'setBreakpoints', args: sourceBreakpoints(random, view) })],
-    [1, () => ({ command: 'setInstructionBreakpoints', args: { breakpoints: some(random, view.instructionReferences.slice(0, 4), 1).map((instructionReference) => ({ instructionReference })) } })],
-    [2, () => ({ command: 'dataBreakpointInfo', args: { name: pick(random, ['jiffies', 'init_task.comm', 'no_such_symbol_xyz']), ...(random() < 0.5 ? { frameId: frame() } : {}) } })],
-    [1, () => ({ command: 'setDataBreakpoints', args: { breakpoints: some(random, view.dataIds, 0.7).map((dataId) => ({ dataId, accessType: pick(random, ['write', 'readWrite'] as const) })) } })],
-    [1, () => ({ command: 'setExceptionBreakpoints', args: { filters: some(random, KERNEL_EXCEPTION_FILTERS.map(({ filter }) => filter), 2) } })],
-    [view.running ? 1 : 5, () => ({ command: 'continue', args: { threadId: thread(), ...(random() < 0.2 ? { singleThread: true } : {}) } })],
+    [
+      1,
+      () => ({
+        command: 'setInstructionBreakpoints',
+        args: {
+          breakpoints: some(random, view.instructionReferences.slice(0, 4), 1).map((instructionReference) => ({ instructionReference })),
+        },
+      }),
+    ],
+    [
+      2,
+      () => ({
+        command: 'dataBreakpointInfo',
+        args: { name: pick(random, ['jiffies', 'init_task.comm', 'no_such_symbol_xyz']), ...(random() < 0.5 ? { frameId: frame() } : {}) },
+      }),
+    ],
+    [
+      1,
+      () => ({
+        command: 'setDataBreakpoints',
+        args: {
+          breakpoints: some(random, view.dataIds, 0.7).map((dataId) => ({
+            dataId,
+            accessType: pick(random, ['write', 'readWrite'] as const),
+          })),
+        },
+      }),
+    ],
+    [
+      1,
+      () => ({
+        command: 'setExceptionBreakpoints',
+        args: {
+          filters: some(
+            random,
+            KERNEL_EXCEPTION_FILTERS.map(({ filter }) => filter),
+            2,
+          ),
+        },
+      }),
+    ],
+    [
+      view.running ? 1 : 5,
+      () => ({ command: 'continue', args: { threadId: thread(), ...(random() < 0.2 ? { singleThread: true } : {}) } }),
+    ],
     [view.running ? 12 : 1, () => ({ command: 'pause', args: { threadId: thread() } })],
-    [view.running ? 1 : 4, () => ({ command: pick(random, ['next', 'stepIn', 'stepOut']), args: { threadId: thread(), granularity: pick(random, GRANULARITIES) } })],
-    [1, () => ({ command: 'gotoTargets', args: { ...(view.sourceLines.length ? { source: { path: pick(random, view.sourceLines).path } } : { source: {} }), line: view.sourceLines.length ? pick(random, view.sourceLines).line : 1 } })],
+    [
+      view.running ? 1 : 4,
+      () => ({
+        command: pick(random, ['next', 'stepIn', 'stepOut']),
+        args: { threadId: thread(), granularity: pick(random, GRANULARITIES) },
+      }),
+    ],
+    [
+      1,
+      () => ({
+        command: 'gotoTargets',
+        args: {
+          ...(view.sourceLines.length ? { source: { path: pick(random, view.sourceLines).path } } : { source: {} }),
+          line: view.sourceLines.length ? pick(random, view.sourceLines).line : 1,
+        },
+      }),
+    ],
     [1, () => ({ command: 'exceptionInfo', args: { threadId: thread() } })],
     [1, () => ({ command: 'modules', args: {} })],
-    [1, () => ({ command: 'source', args: { sourceReference: view.sourceReferences.length ? pick(random, view.sourceReferences) : 12_345 } })],
+    [
+      1,
+      () => ({ command: 'source', args: { sourceReference: view.sourceReferences.length ? pick(random, view.sourceReferences) : 12_345 } }),
+    ],
     [1, () => ({ command: 'setVariable', args: leafWriteBack(random, view) })],
     [1, () => ({ command: KERNEL_REQUEST.tasks, args: {} })],
     [1, () => ({ command: KERNEL_REQUEST.dmesg, args: {} })],
-    [1, () => ({ command: KERNEL_REQUEST.resolveLocation, args: { location: pick(random, ['vfs_read', 'do_sys_openat2+0x10', 'no_such_function_xyz']) } })],
+    [
+      1,
+      () => ({
+        command: KERNEL_REQUEST.resolveLocation,
+        args: { location: pick(random, ['vfs_read', 'do_sys_openat2+0x10', 'no_such_function_xyz']) },
+      }),
+    ],
     [1, () => ({ command: KERNEL_REQUEST.serialInput, args: { text: 'echo kq-stress\n' } })],
     [1, () => ({ command: SNAPSHOT_REQUEST.list, args: {} })],
   ];

@@ -12,7 +12,17 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { KERNEL_REQUEST } from '../../src/adapter/kernelProtocol';
 import { SNAPSHOT_REQUEST, type SnapshotListBody } from '../../src/adapter/snapshotProtocol';
-import { closeIsolated, freshTmpdir, launchToStop, leftoversIn, nextEvent, orphansOf, removeDir, startIsolated, toolsOf } from '../adapter/faultSupport';
+import {
+  closeIsolated,
+  freshTmpdir,
+  launchToStop,
+  leftoversIn,
+  nextEvent,
+  orphansOf,
+  removeDir,
+  startIsolated,
+  toolsOf,
+} from '../adapter/faultSupport';
 import { launchConfig, testKernel, topFrame } from '../adapter/support';
 
 const CYCLES = Number(process.env.STRESS_SNAPSHOT_CYCLES ?? 200);
@@ -62,70 +72,95 @@ function openFiles(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-test(`${CYCLES} snapshot save → step → load → delete cycles: the saved state at every load, a true list, no growth`, { timeout: CYCLES * 30_000 }, async () => {
-  const tmpdir = freshTmpdir('kq-snapcycles-');
-  const adapter = await startIsolated(tmpdir, { KERNEL_QEMU_STATE_DIR: path.join(tmpdir, 'state-disks') });
-  const { client } = adapter;
-  const started = Date.now();
-  try {
-    let threadId = (await launchToStop(client, launchConfig(testKernel('x86_64')))).body.threadId ?? 1;
-    await client.setFunctionBreakpointsRequest({ breakpoints: BREAKPOINTS.map((name) => ({ name })) });
-    threadId = (await stopAfter(client, () => client.continueRequest({ threadId }))).body.threadId ?? threadId;
-    await snapshots(client, SNAPSHOT_REQUEST.attachStateDisk);
-    const gdbPid = toolsOf(tmpdir).gdb[0]?.pid;
-    let baseline: { rss: number; fds: number; gdbRss: number } | undefined;
-    const timings: number[] = [];
+test(
+  `${CYCLES} snapshot save → step → load → delete cycles: the saved state at every load, a true list, no growth`,
+  { timeout: CYCLES * 30_000 },
+  async () => {
+    const tmpdir = freshTmpdir('kq-snapcycles-');
+    const adapter = await startIsolated(tmpdir, { KERNEL_QEMU_STATE_DIR: path.join(tmpdir, 'state-disks') });
+    const { client } = adapter;
+    const started = Date.now();
+    try {
+      let threadId = (await launchToStop(client, launchConfig(testKernel('x86_64')))).body.threadId ?? 1;
+      await client.setFunctionBreakpointsRequest({ breakpoints: BREAKPOINTS.map((name) => ({ name })) });
+      threadId = (await stopAfter(client, () => client.continueRequest({ threadId }))).body.threadId ?? threadId;
+      await snapshots(client, SNAPSHOT_REQUEST.attachStateDisk);
+      const gdbPid = toolsOf(tmpdir).gdb[0]?.pid;
+      let baseline: { rss: number; fds: number; gdbRss: number } | undefined;
+      const timings: number[] = [];
 
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const name = `cycle-${cycle}`;
-      const cycleStarted = Date.now();
-      const atSave = await seen(client, threadId);
-      assert.ok(BREAKPOINTS.includes(atSave.name), `cycle ${cycle}: saved at a breakpoint (${atSave.name})`);
-      await snapshots(client, SNAPSHOT_REQUEST.save, { name });
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const name = `cycle-${cycle}`;
+        const cycleStarted = Date.now();
+        const atSave = await seen(client, threadId);
+        assert.ok(BREAKPOINTS.includes(atSave.name), `cycle ${cycle}: saved at a breakpoint (${atSave.name})`);
+        await snapshots(client, SNAPSHOT_REQUEST.save, { name });
 
-      // Run on: a step, and every third cycle on to the next breakpoint (the shell's reads, kicked by a line typed).
-      const stepped = await stopAfter(client, () => client.nextRequest({ threadId }));
-      threadId = stepped.body.threadId ?? threadId;
-      if (cycle % 3 === 2) {
+        // Run on: a step, and every third cycle on to the next breakpoint (the shell's reads, kicked by a line typed).
+        const stepped = await stopAfter(client, () => client.nextRequest({ threadId }));
+        threadId = stepped.body.threadId ?? threadId;
+        if (cycle % 3 === 2) {
+          await client.customRequest(KERNEL_REQUEST.serialInput, { text: 'echo kq\n' });
+          threadId = (await stopAfter(client, () => client.continueRequest({ threadId }))).body.threadId ?? threadId;
+        }
+        const ranOn = await seen(client, threadId);
+        assert.notDeepEqual(
+          ranOn.registers,
+          atSave.registers,
+          `cycle ${cycle}: the registers changed after the save (the step stopped: ${JSON.stringify(stepped.body)})`,
+        );
+
+        const loaded = await stopAfter(client, () => snapshots(client, SNAPSHOT_REQUEST.load, { name }), 30_000);
+        assert.match(loaded.body.description ?? '', new RegExp(`Snapshot "${name}" loaded`));
+        threadId = loaded.body.threadId ?? threadId;
+        assert.deepEqual(await seen(client, threadId), atSave, `cycle ${cycle}: the state at the load is the state at the save`);
+
+        // The VM was loaded from it: deleting needs force (the Snapshots view asks first).
+        await snapshots(client, SNAPSHOT_REQUEST.delete, { name, force: true });
+        const listed = (await snapshots(client, SNAPSHOT_REQUEST.list)) as SnapshotListBody;
+        assert.deepEqual(
+          listed.snapshots.map((snapshot) => snapshot.name),
+          [],
+          `cycle ${cycle}: the list after the delete`,
+        );
+
+        // Move on to the next breakpoint hit, so that the next cycle saves another state.
         await client.customRequest(KERNEL_REQUEST.serialInput, { text: 'echo kq\n' });
         threadId = (await stopAfter(client, () => client.continueRequest({ threadId }))).body.threadId ?? threadId;
+        timings.push(Date.now() - cycleStarted);
+        if (cycle === 9)
+          baseline = { rss: residentKiB(adapter.pid), fds: openFiles(adapter.pid), gdbRss: gdbPid ? residentKiB(gdbPid) : NaN };
       }
-      const ranOn = await seen(client, threadId);
-      assert.notDeepEqual(ranOn.registers, atSave.registers, `cycle ${cycle}: the registers changed after the save (the step stopped: ${JSON.stringify(stepped.body)})`);
 
-      const loaded = await stopAfter(client, () => snapshots(client, SNAPSHOT_REQUEST.load, { name }), 30_000);
-      assert.match(loaded.body.description ?? '', new RegExp(`Snapshot "${name}" loaded`));
-      threadId = loaded.body.threadId ?? threadId;
-      assert.deepEqual(await seen(client, threadId), atSave, `cycle ${cycle}: the state at the load is the state at the save`);
-
-      // The VM was loaded from it: deleting needs force (the Snapshots view asks first).
-      await snapshots(client, SNAPSHOT_REQUEST.delete, { name, force: true });
-      const listed = (await snapshots(client, SNAPSHOT_REQUEST.list)) as SnapshotListBody;
-      assert.deepEqual(listed.snapshots.map((snapshot) => snapshot.name), [], `cycle ${cycle}: the list after the delete`);
-
-      // Move on to the next breakpoint hit, so that the next cycle saves another state.
-      await client.customRequest(KERNEL_REQUEST.serialInput, { text: 'echo kq\n' });
-      threadId = (await stopAfter(client, () => client.continueRequest({ threadId }))).body.threadId ?? threadId;
-      timings.push(Date.now() - cycleStarted);
-      if (cycle === 9) baseline = { rss: residentKiB(adapter.pid), fds: openFiles(adapter.pid), gdbRss: gdbPid ? residentKiB(gdbPid) : NaN };
+      const end = { rss: residentKiB(adapter.pid), fds: openFiles(adapter.pid), gdbRss: gdbPid ? residentKiB(gdbPid) : NaN };
+      const median = [...timings].sort((a, b) => a - b)[Math.floor(timings.length / 2)] ?? 0;
+      const lost = adapter.output.filter((text) => /step over it was lost/.test(text)).length;
+      console.log(
+        `${CYCLES} cycles in ${((Date.now() - started) / 1000).toFixed(0)} s (median cycle ${median} ms); lost step-overs run again: ${lost}`,
+      );
+      if (baseline) {
+        console.log(
+          `adapter RSS ${(baseline.rss / 1024).toFixed(1)} → ${(end.rss / 1024).toFixed(1)} MiB, open files ${baseline.fds} → ${end.fds}; gdb RSS ${(baseline.gdbRss / 1024).toFixed(1)} → ${(end.gdbRss / 1024).toFixed(1)} MiB`,
+        );
+        assert.ok(end.rss - baseline.rss <= 20 * 1024, `adapter RSS grew by ${((end.rss - baseline.rss) / 1024).toFixed(1)} MiB`);
+        assert.ok(end.fds <= baseline.fds + 2, `open files ${baseline.fds} → ${end.fds}`);
+      }
+      const terminated = nextEvent(client, 'terminated', 30_000);
+      await client.terminateRequest();
+      assert.ok(await terminated, 'terminate ended the session');
+    } finally {
+      await closeIsolated(adapter);
     }
-
-    const end = { rss: residentKiB(adapter.pid), fds: openFiles(adapter.pid), gdbRss: gdbPid ? residentKiB(gdbPid) : NaN };
-    const median = [...timings].sort((a, b) => a - b)[Math.floor(timings.length / 2)] ?? 0;
-    const lost = adapter.output.filter((text) => /step over it was lost/.test(text)).length;
-    console.log(`${CYCLES} cycles in ${((Date.now() - started) / 1000).toFixed(0)} s (median cycle ${median} ms); lost step-overs run again: ${lost}`);
-    if (baseline) {
-      console.log(`adapter RSS ${(baseline.rss / 1024).toFixed(1)} → ${(end.rss / 1024).toFixed(1)} MiB, open files ${baseline.fds} → ${end.fds}; gdb RSS ${(baseline.gdbRss / 1024).toFixed(1)} → ${(end.gdbRss / 1024).toFixed(1)} MiB`);
-      assert.ok(end.rss - baseline.rss <= 20 * 1024, `adapter RSS grew by ${((end.rss - baseline.rss) / 1024).toFixed(1)} MiB`);
-      assert.ok(end.fds <= baseline.fds + 2, `open files ${baseline.fds} → ${end.fds}`);
-    }
-    const terminated = nextEvent(client, 'terminated', 30_000);
-    await client.terminateRequest();
-    assert.ok(await terminated, 'terminate ended the session');
-  } finally {
-    await closeIsolated(adapter);
-  }
-  assert.deepEqual((await orphansOf(tmpdir)).map((p) => `${p.pid} ${p.comm}`), [], 'no orphaned process');
-  assert.deepEqual(leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-')), [], 'no runtime directory left');
-  removeDir(tmpdir);
-});
+    assert.deepEqual(
+      (await orphansOf(tmpdir)).map((p) => `${p.pid} ${p.comm}`),
+      [],
+      'no orphaned process',
+    );
+    assert.deepEqual(
+      leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-')),
+      [],
+      'no runtime directory left',
+    );
+    removeDir(tmpdir);
+  },
+);

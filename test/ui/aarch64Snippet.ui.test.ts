@@ -85,14 +85,24 @@ test('the aarch64 snippet from "Add Configuration..." launches and stops at star
     await workbench.press('F5');
     await debug.waitForTopFrame(/^start_kernel$/, 300_000);
     assert.match(await workbench.text(workbench.pane('Call Stack')), /Paused on entry/i);
-    assert.ok(vscode.sessionProcesses().some((p) => p.cmdline.includes('qemu-system-aarch64')), 'qemu-system-aarch64 runs');
+    assert.ok(
+      vscode.sessionProcesses().some((p) => p.cmdline.includes('qemu-system-aarch64')),
+      'qemu-system-aarch64 runs',
+    );
   });
 
   await vscode.step('Shift+F5 ends it; no QEMU or gdb remains', async () => {
     await workbench.press('Shift+F5');
     await debug.waitForNoSession(60_000);
-    await until('QEMU and gdb to exit', async () => (vscode.sessionProcesses().length === 0 ? true : undefined), 30_000, async () =>
-      vscode.sessionProcesses().map((p) => `${p.pid} ${p.comm}`).join('\n'),
+    await until(
+      'QEMU and gdb to exit',
+      async () => (vscode.sessionProcesses().length === 0 ? true : undefined),
+      30_000,
+      async () =>
+        vscode
+          .sessionProcesses()
+          .map((p) => `${p.pid} ${p.comm}`)
+          .join('\n'),
     );
   });
 });

@@ -35,34 +35,48 @@ after(async () => {
   }
 });
 
-test('command palette "Kernel QEMU: Build Kernel" runs a task shown in the terminal and the Builds view', { timeout: 300_000 }, async () => {
-  const { workbench } = vscode;
-  const builds = workbench.paneBody('Builds');
-  const buildKernelRow = builds.locator('.monaco-list-row').filter({ hasText: 'Build Kernel' }).first();
+test(
+  'command palette "Kernel QEMU: Build Kernel" runs a task shown in the terminal and the Builds view',
+  { timeout: 300_000 },
+  async () => {
+    const { workbench } = vscode;
+    const builds = workbench.paneBody('Builds');
+    const buildKernelRow = builds.locator('.monaco-list-row').filter({ hasText: 'Build Kernel' }).first();
 
-  await vscode.step('the Builds view lists the tree and its Build Kernel target', async () => {
-    await workbench.openViewContainer('Kernel QEMU');
-    await workbench.expandPane('Builds');
-    const text = await workbench.waitForText(builds, /Build Kernel/, 'Build Kernel in the Builds view', 60_000);
-    assert.match(text, new RegExp(path.basename(folder)), 'the tree is listed by its folder name');
-    assert.match(text, /never run/);
-  });
+    await vscode.step('the Builds view lists the tree and its Build Kernel target', async () => {
+      await workbench.openViewContainer('Kernel QEMU');
+      await workbench.expandPane('Builds');
+      const text = await workbench.waitForText(builds, /Build Kernel/, 'Build Kernel in the Builds view', 60_000);
+      assert.match(text, new RegExp(path.basename(folder)), 'the tree is listed by its folder name');
+      assert.match(text, /never run/);
+    });
 
-  await vscode.step('Build Kernel from the command palette runs in a terminal', async () => {
-    await workbench.runCommand('Kernel QEMU: Build Kernel');
-    await workbench.waitForText('.terminal-wrapper.active .xterm-rows', /CC\s+init\/main\.o/, "make's output in the task terminal", 60_000);
-    await workbench.waitForText('.part.panel .single-terminal-tab, .part.panel .terminal-tabs-entry', /Build Kernel/, 'the terminal named Build Kernel', 30_000);
-    assert.ok(existsSync(path.join(folder, 'init/main.o')), 'gcc ran: init/main.o exists');
-  });
+    await vscode.step('Build Kernel from the command palette runs in a terminal', async () => {
+      await workbench.runCommand('Kernel QEMU: Build Kernel');
+      await workbench.waitForText(
+        '.terminal-wrapper.active .xterm-rows',
+        /CC\s+init\/main\.o/,
+        "make's output in the task terminal",
+        60_000,
+      );
+      await workbench.waitForText(
+        '.part.panel .single-terminal-tab, .part.panel .terminal-tabs-entry',
+        /Build Kernel/,
+        'the terminal named Build Kernel',
+        30_000,
+      );
+      assert.ok(existsSync(path.join(folder, 'init/main.o')), 'gcc ran: init/main.o exists');
+    });
 
-  await vscode.step('the Builds view shows it running', async () => {
-    await workbench.openViewContainer('Kernel QEMU');
-    await workbench.waitForText(buildKernelRow, /running/, 'Build Kernel shown as running', 30_000);
-  });
+    await vscode.step('the Builds view shows it running', async () => {
+      await workbench.openViewContainer('Kernel QEMU');
+      await workbench.waitForText(buildKernelRow, /running/, 'Build Kernel shown as running', 30_000);
+    });
 
-  await vscode.step('the build finishes: terminal and Builds view say so', async () => {
-    writeFileSync(RELEASE, '');
-    await workbench.waitForText('.terminal-wrapper.active .xterm-rows', /Done in [\d.]+ s\./, 'Done in the task terminal', 60_000);
-    await workbench.waitForText(buildKernelRow, /succeeded in/, 'Build Kernel shown as succeeded', 30_000);
-  });
-});
+    await vscode.step('the build finishes: terminal and Builds view say so', async () => {
+      writeFileSync(RELEASE, '');
+      await workbench.waitForText('.terminal-wrapper.active .xterm-rows', /Done in [\d.]+ s\./, 'Done in the task terminal', 60_000);
+      await workbench.waitForText(buildKernelRow, /succeeded in/, 'Build Kernel shown as succeeded', 30_000);
+    });
+  },
+);

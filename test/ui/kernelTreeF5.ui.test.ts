@@ -41,11 +41,15 @@ test('F5 from .config and from a .S file reaches kernel-qemu; the tree is listed
   await vscode.step('F5 starts the kernel: no Marketplace prompt', async () => {
     await workbench.press('F5');
     // A dialog (the Marketplace offer: "You don't have an extension for debugging Kconfig") fails at once.
-    const seen = await until('start_kernel, or a dialog', async () => {
-      const dialog = await workbench.dialogText();
-      if (dialog) return `dialog: ${dialog}`;
-      return (await debug.topFrameName()) === 'start_kernel' ? 'start_kernel' : undefined;
-    }, 240_000);
+    const seen = await until(
+      'start_kernel, or a dialog',
+      async () => {
+        const dialog = await workbench.dialogText();
+        if (dialog) return `dialog: ${dialog}`;
+        return (await debug.topFrameName()) === 'start_kernel' ? 'start_kernel' : undefined;
+      },
+      240_000,
+    );
     assert.equal(seen, 'start_kernel', 'a session stopped at start_kernel, not a dialog');
   });
 
@@ -59,7 +63,12 @@ test('F5 from .config and from a .S file reaches kernel-qemu; the tree is listed
     await workbench.runCommand('Debug: Select and Start Debugging');
     await workbench.pickQuickInputRow('Kernel (QEMU)...');
     const rows = page.locator(SELECTORS.quickInputRows).filter({ hasText: CONFIG_NAME });
-    await until('the discovered configuration in the list', async () => ((await rows.count()) > 0 ? true : undefined), 30_000, () => workbench.text(SELECTORS.quickInputRows));
+    await until(
+      'the discovered configuration in the list',
+      async () => ((await rows.count()) > 0 ? true : undefined),
+      30_000,
+      () => workbench.text(SELECTORS.quickInputRows),
+    );
     // The list is filled per folder; give a second answer (the old "user settings" one) time to arrive.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const listed = await workbench.text(SELECTORS.quickInputRows);
@@ -71,7 +80,12 @@ test('F5 from .config and from a .S file reaches kernel-qemu; the tree is listed
     await workbench.press('Escape');
     await workbench.openFile(ENTRY_S, /entry_64\.S/);
     await workbench.press('F5');
-    const picker = await workbench.waitForText(SELECTORS.quickInputRows, /Kernel \(QEMU\)/, 'the debugger picker offering Kernel (QEMU)', 30_000);
+    const picker = await workbench.waitForText(
+      SELECTORS.quickInputRows,
+      /Kernel \(QEMU\)/,
+      'the debugger picker offering Kernel (QEMU)',
+      30_000,
+    );
     assert.equal(await workbench.dialogText(), '', 'no Marketplace dialog');
     assert.match(picker, /Kernel \(QEMU\)/);
   });

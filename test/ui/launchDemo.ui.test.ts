@@ -62,8 +62,16 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
     await workbench.waitForText(SELECTORS.activeTab, /main\.c/, 'init/main.c as the active editor tab');
     const frameLine = await debug.topFrameLine();
     const declared = startKernelLine();
-    assert.ok(frameLine === declared || frameLine === declared + 1, `the top frame is at line ${frameLine}; start_kernel is declared at line ${declared}`);
-    const cursor = await until('the cursor on the top frame line', async () => ((await workbench.cursorLine()) === frameLine ? frameLine : undefined), 30_000, async () => `Ln ${await workbench.cursorLine()}`);
+    assert.ok(
+      frameLine === declared || frameLine === declared + 1,
+      `the top frame is at line ${frameLine}; start_kernel is declared at line ${declared}`,
+    );
+    const cursor = await until(
+      'the cursor on the top frame line',
+      async () => ((await workbench.cursorLine()) === frameLine ? frameLine : undefined),
+      30_000,
+      async () => `Ln ${await workbench.cursorLine()}`,
+    );
     assert.equal(cursor, frameLine);
     assert.ok((await debug.topFrameLineDecorations()) > 0, 'the editor highlights the top stack frame line');
     const breadcrumbs = await workbench.text('.breadcrumbs-control');
@@ -71,8 +79,12 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
   });
 
   await vscode.step('Variables shows Locals and Registers', async () => {
-    const text = await workbench.waitForText(debug.variables(), /Locals[\s\S]*Registers|Registers[\s\S]*Locals/, 'the Locals and Registers scopes');
-    assert.match(text, /command_line|after_dashes/, 'start_kernel\'s locals are listed');
+    const text = await workbench.waitForText(
+      debug.variables(),
+      /Locals[\s\S]*Registers|Registers[\s\S]*Locals/,
+      'the Locals and Registers scopes',
+    );
+    assert.match(text, /command_line|after_dashes/, "start_kernel's locals are listed");
   });
 
   await vscode.step('function breakpoint on do_sys_openat2 in the Breakpoints view', async () => {
@@ -98,7 +110,12 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
       120_000,
       async () => `${await debug.topFrameName()} at line ${await debug.topFrameLine()} (before: ${before})`,
     );
-    await until('the cursor on the new line', async () => ((await workbench.cursorLine()) === moved ? true : undefined), 30_000, async () => `Ln ${await workbench.cursorLine()}, frame line ${moved}`);
+    await until(
+      'the cursor on the new line',
+      async () => ((await workbench.cursorLine()) === moved ? true : undefined),
+      30_000,
+      async () => `Ln ${await workbench.cursorLine()}, frame line ${moved}`,
+    );
     assert.ok((await debug.topFrameLineDecorations()) > 0, 'the new line is highlighted');
     // The Variables view follows the new stop (no stale-frame error in it or in a notification).
     await workbench.waitForText(debug.variables(), /Locals[\s\S]*Registers/, 'Locals and Registers after the step');
@@ -110,8 +127,15 @@ test('F5 on the demo workspace: start_kernel, sources, variables, a breakpoint, 
     assert.ok(vscode.sessionProcesses().length >= 2, 'QEMU and gdb run during the session');
     await workbench.press('Shift+F5');
     await debug.waitForNoSession(60_000);
-    const left = await until('QEMU and gdb to exit', async () => (vscode.sessionProcesses().length === 0 ? true : undefined), 30_000, async () =>
-      vscode.sessionProcesses().map((p) => `${p.pid} ${p.comm}`).join('\n'),
+    const left = await until(
+      'QEMU and gdb to exit',
+      async () => (vscode.sessionProcesses().length === 0 ? true : undefined),
+      30_000,
+      async () =>
+        vscode
+          .sessionProcesses()
+          .map((p) => `${p.pid} ${p.comm}`)
+          .join('\n'),
     );
     assert.equal(left, true);
   });

@@ -35,7 +35,12 @@ test('a compile error of Build Kernel shows in the Problems view with its file a
     await workbench.expandPane('Builds');
     await workbench.waitForText(workbench.paneBody('Builds'), /Build Kernel/, 'Build Kernel in the Builds view', 60_000);
     await workbench.runCommand('Kernel QEMU: Build Kernel');
-    await workbench.waitForText('.terminal-wrapper.active .xterm-rows', /undeclared_in_start_kernel/, "gcc's error in the task terminal", 60_000);
+    await workbench.waitForText(
+      '.terminal-wrapper.active .xterm-rows',
+      /undeclared_in_start_kernel/,
+      "gcc's error in the task terminal",
+      60_000,
+    );
   });
 
   await vscode.step('the Problems view lists the error at init/main.c', async () => {

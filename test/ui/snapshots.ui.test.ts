@@ -93,8 +93,15 @@ test('Snapshots view: Save lists the snapshot; Load brings the Call Stack back t
   await vscode.step('Shift+F5 ends it; no QEMU or gdb remains', async () => {
     await workbench.press('Shift+F5');
     await debug.waitForNoSession(60_000);
-    await until('QEMU and gdb to exit', async () => (vscode.sessionProcesses().length === 0 ? true : undefined), 30_000, async () =>
-      vscode.sessionProcesses().map((p) => `${p.pid} ${p.comm}`).join('\n'),
+    await until(
+      'QEMU and gdb to exit',
+      async () => (vscode.sessionProcesses().length === 0 ? true : undefined),
+      30_000,
+      async () =>
+        vscode
+          .sessionProcesses()
+          .map((p) => `${p.pid} ${p.comm}`)
+          .join('\n'),
     );
   });
 });

@@ -33,7 +33,9 @@ async function recordBoot(config: Record<string, unknown>): Promise<void> {
   const client = await startClient();
   try {
     let stopped = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
-    await launchRunning(client, { ...config, record: recording }, () => client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }));
+    await launchRunning(client, { ...config, record: recording }, () =>
+      client.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'do_sys_openat2' }] }),
+    );
     for (let hit = 1; hit < 3; hit++) {
       const threadId = (await stopped).body.threadId ?? 1;
       stopped = client.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
@@ -101,7 +103,11 @@ test('a replay shows Step Back, and Step Back moves the highlighted line back', 
   await vscode.step('Step Back returns to the line of the first Step Over, highlighted, with the cursor on it', async () => {
     const back = await lineAfter(() => workbench.page.locator(STEP_BACK).click(), 'Step Back');
     assert.equal(back, lines[1], `Step Back went to line ${back}; the lines were ${lines.join(', ')}`);
-    await until('the editor to highlight the stop line', async () => ((await debug.topFrameLineDecorations()) > 0 ? true : undefined), 30_000);
+    await until(
+      'the editor to highlight the stop line',
+      async () => ((await debug.topFrameLineDecorations()) > 0 ? true : undefined),
+      30_000,
+    );
     assert.equal(await workbench.cursorLine(), back, 'the cursor is on the line Step Back went to');
     await workbench.waitForText(debug.variables(), /filename =\s*0x[0-9a-f]+ "/, "the line's locals in the Variables view", 60_000);
   });

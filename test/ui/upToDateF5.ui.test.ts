@@ -58,7 +58,10 @@ test('F5 runs make before the first launch, not when nothing changed, and again 
   await vscode.step('F5 again with nothing changed: the task says make was not run', async () => {
     await f5ToStartKernel();
     const said = await workbench.waitForText(TERMINAL, /make was not run/, 'the up-to-date note in the task terminal', 30_000);
-    assert.match(said.replace(/\s+/g, ' '), /Nothing changed in \S+ since the build that ended at [\d:]+ \([\d,]+ files looked at in [\d.]+ s\)/);
+    assert.match(
+      said.replace(/\s+/g, ' '),
+      /Nothing changed in \S+ since the build that ended at [\d:]+ \([\d,]+ files looked at in [\d.]+ s\)/,
+    );
     assert.equal(makeRuns(), 1, 'make did not run');
     await endSession();
   });

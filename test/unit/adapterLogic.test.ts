@@ -80,7 +80,12 @@ test('a stop whose handling fails part way is still shown, as gdb reported it, w
   const output: string[] = [];
   run.on('output', (text) => output.push(text));
   const stopped = new Promise<{ reason: string; threadId?: number }>((resolve) => run.on('stopped', resolve));
-  mi.emit('exec', parseMiLine('*stopped,reason="breakpoint-hit",disp="keep",bkptno="3",frame={addr="0xffffffff81000000",func="do_sys_openat2"},thread-id="2",stopped-threads="all"'));
+  mi.emit(
+    'exec',
+    parseMiLine(
+      '*stopped,reason="breakpoint-hit",disp="keep",bkptno="3",frame={addr="0xffffffff81000000",func="do_sys_openat2"},thread-id="2",stopped-threads="all"',
+    ),
+  );
   const stop = await stopped;
   assert.equal(stop.reason, 'breakpoint');
   assert.equal(stop.threadId, 2);
@@ -97,7 +102,8 @@ test('two continues at once send one -exec-continue; a step sent while they go i
       const text = typeof command === 'string' ? command : JSON.stringify(command);
       sent.push(text);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (sent.filter((line) => /exec-(continue|next|step|finish)/.test(line)).length > 1) throw new Error('Cannot execute this command while the selected thread is running.');
+      if (sent.filter((line) => /exec-(continue|next|step|finish)/.test(line)).length > 1)
+        throw new Error('Cannot execute this command while the selected thread is running.');
       return { results: {} };
     },
   });
@@ -112,7 +118,7 @@ test('two continues at once send one -exec-continue; a step sent while they go i
   assert.equal(run.isRunning, true, 'a refused step leaves the kernel marked running');
 });
 
-test('an error no handler named: gdb\'s bad thread id is a stale reference, another gdb refusal GdbCommandFailed, gdb gone GdbExited, a bug stays Internal', async () => {
+test("an error no handler named: gdb's bad thread id is a stale reference, another gdb refusal GdbCommandFailed, gdb gone GdbExited, a bug stays Internal", async () => {
   const { MiCommandError, MiConnectionClosedError } = await import('../../src/mi/connection');
   const { namedErrorOf } = await import('../../src/adapter/errors');
   const thread = namedErrorOf(new MiCommandError('Invalid thread id: 999999', '-stack-list-frames --thread 999999 0 20'));

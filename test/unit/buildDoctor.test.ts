@@ -8,7 +8,16 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { allEdits, buildrootFindings, kernelConfigArch, kernelFindings, stillThere, type Finding } from '../../src/build/doctor';
-import { configScriptArgs, dedupeEdits, disable, enable, fragmentLines, Kconfig, parseFragment, type ConfigEdit } from '../../src/build/kconfig';
+import {
+  configScriptArgs,
+  dedupeEdits,
+  disable,
+  enable,
+  fragmentLines,
+  Kconfig,
+  parseFragment,
+  type ConfigEdit,
+} from '../../src/build/kconfig';
 import { blocking } from '../../src/build/targets';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'kconfig');
@@ -24,7 +33,16 @@ function applyLikeScriptsConfig(text: string, edits: readonly ConfigEdit[], pref
   const lines = text.split('\n');
   for (const edit of edits) {
     const name = `${prefix}${edit.symbol}`;
-    const line = edit.op === 'enable' ? `${name}=y` : edit.op === 'disable' ? `# ${name} is not set` : edit.op === 'module' ? `${name}=m` : edit.op === 'set-str' ? `${name}="${edit.value}"` : `${name}=${edit.value}`;
+    const line =
+      edit.op === 'enable'
+        ? `${name}=y`
+        : edit.op === 'disable'
+          ? `# ${name} is not set`
+          : edit.op === 'module'
+            ? `${name}=m`
+            : edit.op === 'set-str'
+              ? `${name}="${edit.value}"`
+              : `${name}=${edit.value}`;
     const at = lines.findIndex((candidate) => candidate.startsWith(`${name}=`) || candidate === `# ${name} is not set`);
     if (at >= 0) lines[at] = line;
     else lines.splice(lines.length - 1, 0, line);
@@ -48,25 +66,33 @@ test('Kconfig.parse: values, "is not set", quoted strings, lines, later lines wi
 });
 
 test('scripts/config argv: one element per value, last edit of a symbol wins, no shell text', () => {
-  assert.deepEqual(configScriptArgs('/k/.config', [enable('DEBUG_INFO'), disable('RANDOMIZE_BASE'), { op: 'set-str', symbol: 'LOCALVERSION', value: '-dbg $(x) "q"' }, enable('RANDOMIZE_BASE')]), [
-    '--file',
-    '/k/.config',
-    '-e',
-    'DEBUG_INFO',
-    '-e',
-    'RANDOMIZE_BASE',
-    '--set-str',
-    'LOCALVERSION',
-    '-dbg $(x) "q"',
-  ]);
+  assert.deepEqual(
+    configScriptArgs('/k/.config', [
+      enable('DEBUG_INFO'),
+      disable('RANDOMIZE_BASE'),
+      { op: 'set-str', symbol: 'LOCALVERSION', value: '-dbg $(x) "q"' },
+      enable('RANDOMIZE_BASE'),
+    ]),
+    ['--file', '/k/.config', '-e', 'DEBUG_INFO', '-e', 'RANDOMIZE_BASE', '--set-str', 'LOCALVERSION', '-dbg $(x) "q"'],
+  );
   assert.deepEqual(dedupeEdits([enable('A'), enable('B'), disable('A')]), [disable('A'), enable('B')]);
   assert.throws(() => configScriptArgs('/k/.config', [enable('A; rm -rf /')]), /not a Kconfig symbol/);
 });
 
 test('config fragments: written and read back', () => {
-  const edits: ConfigEdit[] = [enable('DEBUG_INFO'), disable('DEBUG_INFO_REDUCED'), { op: 'set-str', symbol: 'CMDLINE', value: 'a "b"' }, { op: 'set-val', symbol: 'NR_CPUS', value: '4' }];
+  const edits: ConfigEdit[] = [
+    enable('DEBUG_INFO'),
+    disable('DEBUG_INFO_REDUCED'),
+    { op: 'set-str', symbol: 'CMDLINE', value: 'a "b"' },
+    { op: 'set-val', symbol: 'NR_CPUS', value: '4' },
+  ];
   const lines = fragmentLines(edits);
-  assert.deepEqual(lines, ['CONFIG_DEBUG_INFO=y', '# CONFIG_DEBUG_INFO_REDUCED is not set', 'CONFIG_CMDLINE="a \\"b\\""', 'CONFIG_NR_CPUS=4']);
+  assert.deepEqual(lines, [
+    'CONFIG_DEBUG_INFO=y',
+    '# CONFIG_DEBUG_INFO_REDUCED is not set',
+    'CONFIG_CMDLINE="a \\"b\\""',
+    'CONFIG_NR_CPUS=4',
+  ]);
   assert.deepEqual(parseFragment(`# header\n${lines.join('\n')}\n`), edits);
 });
 
@@ -75,16 +101,36 @@ test('tinyconfig (x86, no ARCH=x86_64): 32-bit, no debug info, no gdb scripts, n
   const config = Kconfig.parse(text);
   assert.deepEqual(kernelConfigArch(config), { arch: undefined, name: 'x86 (32-bit)' });
   const findings = kernelFindings(config);
-  assert.deepEqual(ids(findings), ['arch-64bit', 'debug-info', 'gdb-scripts', 'frame-pointer', 'printk', 'serial-console', 'initramfs', 'exec-init', 'pseudo-fs', 'guest-network', 'guest-disk', 'guest-shares']);
+  assert.deepEqual(ids(findings), [
+    'arch-64bit',
+    'debug-info',
+    'gdb-scripts',
+    'frame-pointer',
+    'printk',
+    'serial-console',
+    'initramfs',
+    'exec-init',
+    'pseudo-fs',
+    'guest-network',
+    'guest-disk',
+    'guest-shares',
+  ]);
   const arch = findings[0]!;
   assert.equal(arch.severity, 'error');
   assert.deepEqual(arch.edits, [enable('64BIT')]);
   assert.match(text.split('\n')[config.lineOf(arch.symbol)!]!, /# CONFIG_64BIT is not set/);
   const debugInfo = findings.find((finding) => finding.id === 'debug-info')!;
   assert.equal(debugInfo.severity, 'error');
-  assert.deepEqual(debugInfo.edits.map((edit) => `${edit.op} ${edit.symbol}`), ['enable DEBUG_KERNEL', 'disable DEBUG_INFO_NONE', 'enable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT', 'enable DEBUG_INFO']);
+  assert.deepEqual(
+    debugInfo.edits.map((edit) => `${edit.op} ${edit.symbol}`),
+    ['enable DEBUG_KERNEL', 'disable DEBUG_INFO_NONE', 'enable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT', 'enable DEBUG_INFO'],
+  );
   // The boot groups name every missing symbol of the group.
-  assert.deepEqual(findings.find((finding) => finding.id === 'serial-console')!.edits, [enable('TTY'), enable('SERIAL_8250'), enable('SERIAL_8250_CONSOLE')]);
+  assert.deepEqual(findings.find((finding) => finding.id === 'serial-console')!.edits, [
+    enable('TTY'),
+    enable('SERIAL_8250'),
+    enable('SERIAL_8250_CONSOLE'),
+  ]);
 });
 
 test('x86_64_defconfig: boots, but has no DWARF and no gdb scripts, uses ORC, KASLR noted (not blocking)', () => {
@@ -94,7 +140,12 @@ test('x86_64_defconfig: boots, but has no DWARF and no gdb scripts, uses ORC, KA
   assert.equal(kaslr.severity, 'info');
   assert.deepEqual(ids(blocking(findings)), ['debug-info', 'gdb-scripts', 'frame-pointer']);
   // x86_64 frame pointers come from the unwinder choice.
-  assert.deepEqual(findings.find((finding) => finding.id === 'frame-pointer')!.edits, [disable('UNWINDER_ORC'), disable('UNWINDER_GUESS'), enable('UNWINDER_FRAME_POINTER'), enable('FRAME_POINTER')]);
+  assert.deepEqual(findings.find((finding) => finding.id === 'frame-pointer')!.edits, [
+    disable('UNWINDER_ORC'),
+    disable('UNWINDER_GUESS'),
+    enable('UNWINDER_FRAME_POINTER'),
+    enable('FRAME_POINTER'),
+  ]);
 });
 
 test('the doctor-fixed tinyconfig has nothing blocking; what the guest features need is noted, with the options', () => {
@@ -111,7 +162,15 @@ test('the doctor-fixed tinyconfig has nothing blocking; what the guest features 
 
 test('arm64: reduced debug info, no gdb scripts, PL011 without console, KASLR', () => {
   const findings = kernelFindings(Kconfig.parse(read('arm64-reduced.config')));
-  assert.deepEqual(ids(findings), ['debug-info-reduced', 'gdb-scripts', 'serial-console', 'guest-network', 'guest-disk', 'guest-shares', 'kaslr']);
+  assert.deepEqual(ids(findings), [
+    'debug-info-reduced',
+    'gdb-scripts',
+    'serial-console',
+    'guest-network',
+    'guest-disk',
+    'guest-shares',
+    'kaslr',
+  ]);
   assert.deepEqual(findings.find((finding) => finding.id === 'serial-console')!.edits, [enable('SERIAL_AMBA_PL011_CONSOLE')]);
   assert.deepEqual(findings.find((finding) => finding.id === 'gdb-scripts')!.edits, [enable('GDB_SCRIPTS')]);
 });
@@ -148,7 +207,9 @@ test('buildroot fixture tree: no BR2_ENABLE_DEBUG; qcow2 noted when only rootfs.
   assert.deepEqual(ids(findings), ['br-debug', 'br-qcow2']);
   assert.deepEqual(findings[0]!.edits, [enable('ENABLE_DEBUG')]);
   assert.match(text.split('\n')[config.lineOf('ENABLE_DEBUG')!]!, /# BR2_ENABLE_DEBUG is not set/);
-  assert.deepEqual(ids(buildrootFindings(config, { rawRootfs: '/o/images/rootfs.ext2', qcow2Rootfs: '/o/images/rootfs.qcow2' })), ['br-debug']);
+  assert.deepEqual(ids(buildrootFindings(config, { rawRootfs: '/o/images/rootfs.ext2', qcow2Rootfs: '/o/images/rootfs.qcow2' })), [
+    'br-debug',
+  ]);
 });
 
 test('buildroot: 32-bit arm, ext2 rev1 gzip-compressed, no debug, no cross gdb', () => {

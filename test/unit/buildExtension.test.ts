@@ -35,10 +35,26 @@ function fakeKernelTree(dir: string, mainC: string): string {
   write(path.join(dir, 'arch/x86/Kconfig'), '');
   write(
     path.join(dir, 'scripts/config'),
-    ['#!/bin/sh', '# Test stand-in for scripts/config: -e/-d append lines; the last line of a symbol wins.', 'f=.config; [ "$1" = --file ] && { f=$2; shift 2; }', 'while [ $# -gt 0 ]; do case $1 in -e) echo "CONFIG_$2=y" >>"$f";; -d) echo "# CONFIG_$2 is not set" >>"$f";; esac; shift 2; done', ''].join('\n'),
+    [
+      '#!/bin/sh',
+      '# Test stand-in for scripts/config: -e/-d append lines; the last line of a symbol wins.',
+      'f=.config; [ "$1" = --file ] && { f=$2; shift 2; }',
+      'while [ $# -gt 0 ]; do case $1 in -e) echo "CONFIG_$2=y" >>"$f";; -d) echo "# CONFIG_$2 is not set" >>"$f";; esac; shift 2; done',
+      '',
+    ].join('\n'),
     0o755,
   );
-  write(path.join(dir, 'Makefile'), ['all:', '\t@echo "  CC      init/main.o"', '\tgcc -c init/main.c -o init/main.o', 'olddefconfig:', '\t@echo "  SYNC    .config (test stand-in)"', ''].join('\n'));
+  write(
+    path.join(dir, 'Makefile'),
+    [
+      'all:',
+      '\t@echo "  CC      init/main.o"',
+      '\tgcc -c init/main.c -o init/main.o',
+      'olddefconfig:',
+      '\t@echo "  SYNC    .config (test stand-in)"',
+      '',
+    ].join('\n'),
+  );
   write(path.join(dir, 'init/main.c'), mainC);
   cpSync(path.join(FIXTURES, 'kconfig', 'x86_64-defconfig.config'), path.join(dir, '.config'));
   return dir;
@@ -50,7 +66,10 @@ const LINUX = fakeKernelTree(path.join(scratch, 'linux'), 'int start_kernel(void
 
 type Provider = (typeof calls.taskProviders)[number]['provider'];
 let provider: Provider;
-let context: { subscriptions: Array<{ dispose(): void }>; workspaceState: { get<T>(key: string, fallback: T): T; update(key: string, value: unknown): Promise<void> } };
+let context: {
+  subscriptions: Array<{ dispose(): void }>;
+  workspaceState: { get<T>(key: string, fallback: T): T; update(key: string, value: unknown): Promise<void> };
+};
 
 const until = async (check: () => boolean, what: string, ms = 20_000) => {
   const deadline = Date.now() + ms;
@@ -62,9 +81,15 @@ const until = async (check: () => boolean, what: string, ms = 20_000) => {
 
 before(async () => {
   state.folders = [folder(BUILDROOT), folder(LINUX)];
-  const { registerBuildFeatures } = (await import('../../src/extension/tasks/register'));
+  const { registerBuildFeatures } = await import('../../src/extension/tasks/register');
   const saved = new Map<string, unknown>();
-  context = { subscriptions: [], workspaceState: { get: <T>(key: string, fallback: T) => (saved.get(key) as T | undefined) ?? fallback, update: async (key, value) => void saved.set(key, value) } };
+  context = {
+    subscriptions: [],
+    workspaceState: {
+      get: <T>(key: string, fallback: T) => (saved.get(key) as T | undefined) ?? fallback,
+      update: async (key, value) => void saved.set(key, value),
+    },
+  };
   registerBuildFeatures(context as unknown as Parameters<typeof registerBuildFeatures>[0]);
   provider = calls.taskProviders[0]!.provider;
   await until(() => calls.diagnostics.size >= 3, 'the doctor to check the .config files');
@@ -81,36 +106,80 @@ beforeEach(() => {
 
 // ---------------------------------------------------------------------------------------
 
-test('the kernel-qemu task provider lists each tree\'s targets, named, with definitions tasks.json can use', async () => {
+test("the kernel-qemu task provider lists each tree's targets, named, with definitions tasks.json can use", async () => {
   assert.deepEqual(
     calls.taskProviders.map((entry) => entry.type),
     ['kernel-qemu'],
   );
   const tasks = await provider.provideTasks();
-  const summary = tasks.map((task) => [(task.scope as Folder).name, task.name, JSON.stringify(task.definition), task.execution.constructor.name, task.problemMatchers.join(',')]);
+  const summary = tasks.map((task) => [
+    (task.scope as Folder).name,
+    task.name,
+    JSON.stringify(task.definition),
+    task.execution.constructor.name,
+    task.problemMatchers.join(','),
+  ]);
   assert.deepEqual(summary.slice(0, 3), [
     ['buildroot', 'Build Kernel', '{"type":"kernel-qemu","target":"build-kernel","tree":"."}', 'CustomExecution', '$kernel-qemu-gcc'],
     ['buildroot', 'Build Rootfs', '{"type":"kernel-qemu","target":"build-rootfs","tree":"."}', 'CustomExecution', '$kernel-qemu-gcc'],
     ['buildroot', 'Build All', '{"type":"kernel-qemu","target":"build-all","tree":"."}', 'CustomExecution', '$kernel-qemu-gcc'],
   ]);
-  assert.ok(summary.some(([name, label, definition]) => name === 'buildroot' && label === 'qemu_aarch64_virt_defconfig' && definition === '{"type":"kernel-qemu","target":"defconfig","tree":".","defconfig":"qemu_aarch64_virt_defconfig"}'));
+  assert.ok(
+    summary.some(
+      ([name, label, definition]) =>
+        name === 'buildroot' &&
+        label === 'qemu_aarch64_virt_defconfig' &&
+        definition === '{"type":"kernel-qemu","target":"defconfig","tree":".","defconfig":"qemu_aarch64_virt_defconfig"}',
+    ),
+  );
   const linux = tasks.filter((task) => (task.scope as Folder).name === 'linux').map((task) => task.name);
-  assert.deepEqual(linux, ['Build Kernel', 'scripts_gdb', 'Build Rootfs: initramfs', 'Build Rootfs: Debian image', 'Minimal QEMU Config', 'defconfig', 'tinyconfig', 'olddefconfig', 'Enable Debug Options', 'menuconfig']);
+  assert.deepEqual(linux, [
+    'Build Kernel',
+    'scripts_gdb',
+    'Build Rootfs: initramfs',
+    'Build Rootfs: Debian image',
+    'Minimal QEMU Config',
+    'defconfig',
+    'tinyconfig',
+    'olddefconfig',
+    'Enable Debug Options',
+    'menuconfig',
+  ]);
   // menuconfig needs a real terminal: a process, no problem matcher.
   const menuconfig = tasks.find((task) => task.name === 'linux-menuconfig')!;
   assert.ok(menuconfig.execution instanceof ProcessExecution);
-  assert.deepEqual([menuconfig.execution.process, menuconfig.execution.args, menuconfig.execution.options.cwd], ['make', ['linux-menuconfig'], BUILDROOT]);
+  assert.deepEqual(
+    [menuconfig.execution.process, menuconfig.execution.args, menuconfig.execution.options.cwd],
+    ['make', ['linux-menuconfig'], BUILDROOT],
+  );
   assert.deepEqual(menuconfig.problemMatchers, []);
   assert.equal(tasks.find((task) => task.name === 'Build Kernel')!.group, 'build');
-  assert.equal(tasks.find((task) => (task.scope as Folder).name === 'linux' && task.name === 'Build Kernel')!.detail, `make -j${availableParallelism()}`);
+  assert.equal(
+    tasks.find((task) => (task.scope as Folder).name === 'linux' && task.name === 'Build Kernel')!.detail,
+    `make -j${availableParallelism()}`,
+  );
 });
 
 test('a tasks.json entry resolves to a task with the same definition; an unknown target does not', async () => {
   const definition = { type: 'kernel-qemu', target: 'build-rootfs', tree: '.' };
-  const resolved = await provider.resolveTask(new Task(definition, state.folders[0], 'x', 'Workspace', new CustomExecution(async () => undefined as never), []));
+  const resolved = await provider.resolveTask(
+    new Task(definition, state.folders[0], 'x', 'Workspace', new CustomExecution(async () => undefined as never), []),
+  );
   assert.equal(resolved?.definition, definition);
   assert.equal(resolved?.name, 'Build Rootfs');
-  assert.equal(await provider.resolveTask(new Task({ type: 'kernel-qemu', target: 'nope' }, state.folders[0], 'x', 'Workspace', new CustomExecution(async () => undefined as never), [])), undefined);
+  assert.equal(
+    await provider.resolveTask(
+      new Task(
+        { type: 'kernel-qemu', target: 'nope' },
+        state.folders[0],
+        'x',
+        'Workspace',
+        new CustomExecution(async () => undefined as never),
+        [],
+      ),
+    ),
+    undefined,
+  );
 });
 
 test('Build Kernel: a compile error is printed with its absolute path (what $kernel-qemu-gcc reads) and the Builds view shows it failed', async () => {
@@ -122,11 +191,14 @@ test('Build Kernel: a compile error is printed with its absolute path (what $ker
   assert.match(terminal.output, new RegExp(`\\r\\n${LINUX}/init/main\\.c:1:33: error: .missing. undeclared`));
   assert.ok(!terminal.output.includes('\n\n'), 'terminal lines end in CR LF');
   // VS Code stops matching 100 ms after a custom task closes, maybe before it read the error.
-  assert.ok(terminal.closedAt! - terminal.lastWriteAt! >= 900, `the task stays open after the error line (closed ${terminal.closedAt! - terminal.lastWriteAt!} ms after it)`);
+  assert.ok(
+    terminal.closedAt! - terminal.lastWriteAt! >= 900,
+    `the task stays open after the error line (closed ${terminal.closedAt! - terminal.lastWriteAt!} ms after it)`,
+  );
 
-  const [buildroot, linux] = (await view.getChildren());
+  const [buildroot, linux] = await view.getChildren();
   assert.equal(view.getTreeItem(buildroot).label, 'buildroot');
-  const children = (await view.getChildren(linux));
+  const children = await view.getChildren(linux);
   const items = children.map((child) => view.getTreeItem(child));
   const build = items.find((item) => item.label === 'Build Kernel')!;
   assert.match(build.description!, new RegExp(`^failed: ${LINUX}/init/main\\.c:1: .missing. undeclared`));
@@ -138,17 +210,17 @@ test('Build Kernel: a compile error is printed with its absolute path (what $ker
   // Fixed source: the same task succeeds.
   writeFileSync(path.join(LINUX, 'init/main.c'), 'int start_kernel(void) { return 0; }\n');
   await calls.commands.get('kernelQemu.build.kernel')!();
-  const after = ((await view.getChildren(linux))).map((child) => view.getTreeItem(child)).find((item) => item.label === 'Build Kernel')!;
+  const after = (await view.getChildren(linux)).map((child) => view.getTreeItem(child)).find((item) => item.label === 'Build Kernel')!;
   assert.match(after.description!, /^succeeded in \d+s · just now$/);
 });
 
 test('Builds view: buildroot outputs (vmlinux, bzImage, rootfs, cross gdb) and its two .config files', async () => {
   const view = calls.treeViews.get('kernelQemu.builds')!;
-  const [buildroot] = (await view.getChildren());
+  const [buildroot] = await view.getChildren();
   assert.equal(view.getTreeItem(buildroot).description, 'buildroot');
   const children = (await view.getChildren(buildroot)) as Array<{ kind: string }>;
   const outputs = children.find((child) => child.kind === 'outputs')!;
-  const files = ((await view.getChildren(outputs))).map((node) => view.getTreeItem(node));
+  const files = (await view.getChildren(outputs)).map((node) => view.getTreeItem(node));
   assert.deepEqual(
     files.map((item) => item.label),
     ['vmlinux', 'bzImage', 'rootfs.ext4', 'x86_64-linux-gdb', '.config', '.config'],
@@ -175,17 +247,27 @@ test('the doctor: diagnostics on the lines of the .config files, a quick fix per
   );
   const lines = readFileSync(path.join(LINUX, '.config'), 'utf8').split('\n');
   assert.equal(lines[kernel[0]!.range.start.line], 'CONFIG_DEBUG_INFO_NONE=y');
-  const actions = calls.codeActionProviders[0]!.provideCodeActions({ uri: Uri.file(path.join(LINUX, '.config')) }, kernel[0]!.range, { diagnostics: [kernel[0]!] });
+  const actions = calls.codeActionProviders[0]!.provideCodeActions({ uri: Uri.file(path.join(LINUX, '.config')) }, kernel[0]!.range, {
+    diagnostics: [kernel[0]!],
+  });
   assert.deepEqual(
     actions.map((action) => [action.title, action.command!.command, action.command!.arguments[1]]),
     [
       ['Enable DEBUG_INFO (DWARF) (scripts/config + olddefconfig)', 'kernelQemu.doctor.fix', ['debug-info']],
-      ['Fix all 3 debug problems of this .config (scripts/config + olddefconfig)', 'kernelQemu.doctor.fix', ['debug-info', 'gdb-scripts', 'frame-pointer']],
+      [
+        'Fix all 3 debug problems of this .config (scripts/config + olddefconfig)',
+        'kernelQemu.doctor.fix',
+        ['debug-info', 'gdb-scripts', 'frame-pointer'],
+      ],
     ],
   );
-  const brActions = calls.codeActionProviders[0]!.provideCodeActions({ uri: Uri.file(path.join(BUILDROOT, 'output/build/linux-6.1.44/.config')) }, kernel[0]!.range, {
-    diagnostics: calls.diagnostics.get(path.join(BUILDROOT, 'output/build/linux-6.1.44/.config'))!.slice(0, 1),
-  });
+  const brActions = calls.codeActionProviders[0]!.provideCodeActions(
+    { uri: Uri.file(path.join(BUILDROOT, 'output/build/linux-6.1.44/.config')) },
+    kernel[0]!.range,
+    {
+      diagnostics: calls.diagnostics.get(path.join(BUILDROOT, 'output/build/linux-6.1.44/.config'))!.slice(0, 1),
+    },
+  );
   assert.equal(brActions[0]!.title, 'Enable DEBUG_INFO (DWARF) (kernel config fragment)');
 });
 
@@ -194,7 +276,12 @@ test('a quick fix runs scripts/config and olddefconfig as a task, and the flags 
   await calls.commands.get('kernelQemu.doctor.fix')!(Uri.file(file).toString(), ['debug-info', 'gdb-scripts', 'frame-pointer']);
   const terminal = calls.terminals.find((candidate) => candidate.name === 'Config doctor: 3 fixes')!;
   assert.equal(terminal.code, 0, terminal.output);
-  assert.match(terminal.output, new RegExp(`> scripts/config: bash ${LINUX}/scripts/config --file ${LINUX}/\\.config -e DEBUG_KERNEL -d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -e DEBUG_INFO -e GDB_SCRIPTS`));
+  assert.match(
+    terminal.output,
+    new RegExp(
+      `> scripts/config: bash ${LINUX}/scripts/config --file ${LINUX}/\\.config -e DEBUG_KERNEL -d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -e DEBUG_INFO -e GDB_SCRIPTS`,
+    ),
+  );
   assert.match(terminal.output, /> olddefconfig: make olddefconfig/);
   assert.match(terminal.output, /Fixed: debug-info, gdb-scripts, frame-pointer\./);
   assert.deepEqual(
@@ -261,7 +348,9 @@ test('F5 with no launch.json in the buildroot tree: a configuration from its out
   assert.equal(noBuild!.preLaunchTask, undefined);
 
   state.settings = {};
-  const offered = (await new DiscoveredConfigurationProvider().provideDebugConfigurations(state.folders[0] as never)) as Array<Record<string, unknown>>;
+  const offered = (await new DiscoveredConfigurationProvider().provideDebugConfigurations(state.folders[0] as never)) as Array<
+    Record<string, unknown>
+  >;
   assert.deepEqual(
     offered.map((entry) => entry.name),
     ['Kernel (QEMU): buildroot (buildroot, x86_64)'],

@@ -15,30 +15,54 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function collect(): { text: () => string; progress: string[]; events: { output(text: string): void; progress(status: string): void } } {
   const chunks: string[] = [];
   const progress: string[] = [];
-  return { text: () => chunks.join(''), progress, events: { output: (text) => chunks.push(text), progress: (status) => progress.push(status) } };
+  return {
+    text: () => chunks.join(''),
+    progress,
+    events: { output: (text) => chunks.push(text), progress: (status) => progress.push(status) },
+  };
 }
 
 test('absolutizeDiagnostic: relative compiler paths become absolute, other lines stay', () => {
-  assert.equal(absolutizeDiagnostic('init/main.c:12:3: error: expected ; before }', '/k'), '/k/init/main.c:12:3: error: expected ; before }');
+  assert.equal(
+    absolutizeDiagnostic('init/main.c:12:3: error: expected ; before }', '/k'),
+    '/k/init/main.c:12:3: error: expected ; before }',
+  );
   assert.equal(absolutizeDiagnostic('/abs/x.c:1:1: warning: unused', '/k'), '/abs/x.c:1:1: warning: unused');
-  assert.equal(absolutizeDiagnostic('drivers/a.c:7: error: old gcc without column', '/k'), '/k/drivers/a.c:7: error: old gcc without column');
+  assert.equal(
+    absolutizeDiagnostic('drivers/a.c:7: error: old gcc without column', '/k'),
+    '/k/drivers/a.c:7: error: old gcc without column',
+  );
   assert.equal(absolutizeDiagnostic('  CC      init/main.o', '/k'), '  CC      init/main.o');
-  assert.equal(absolutizeDiagnostic('make[2]: *** [scripts/Makefile.build:250: init/main.o] Error 1', '/k'), 'make[2]: *** [scripts/Makefile.build:250: init/main.o] Error 1');
+  assert.equal(
+    absolutizeDiagnostic('make[2]: *** [scripts/Makefile.build:250: init/main.o] Error 1', '/k'),
+    'make[2]: *** [scripts/Makefile.build:250: init/main.o] Error 1',
+  );
 });
 
 test('formatArgv quotes only what a shell would need (display only)', () => {
   assert.equal(formatArgv(['make', 'O=/tmp/b', '-j8']), 'make O=/tmp/b -j8');
-  assert.equal(formatArgv(['bash', 'scripts/config', '--set-str', 'LOCALVERSION', "-it's $HOME"]), "bash scripts/config --set-str LOCALVERSION '-it'\\''s $HOME'");
+  assert.equal(
+    formatArgv(['bash', 'scripts/config', '--set-str', 'LOCALVERSION', "-it's $HOME"]),
+    "bash scripts/config --set-str LOCALVERSION '-it'\\''s $HOME'",
+  );
 });
 
-test('steps run in order; a compile error is made absolute from make\'s directory and reported first; the next step does not run', async () => {
+test("steps run in order; a compile error is made absolute from make's directory and reported first; the next step does not run", async () => {
   const tree = path.join(scratch, 'tree');
   mkdirSync(path.join(tree, 'init'), { recursive: true });
   writeFileSync(path.join(tree, 'init/bad.c'), 'int main(void) { return x; }\n');
   // A Makefile that enters a directory the way Kbuild's O= builds and buildroot's package builds do.
   writeFileSync(
     path.join(tree, 'Makefile'),
-    ['all:', '\t@echo "  CC      init/ok.o"', `\t@$(MAKE) --no-print-directory -C ${tree} -w inner`, 'inner:', '\t@echo "  CC      init/bad.o"', '\tgcc -c init/bad.c -o /dev/null', ''].join('\n'),
+    [
+      'all:',
+      '\t@echo "  CC      init/ok.o"',
+      `\t@$(MAKE) --no-print-directory -C ${tree} -w inner`,
+      'inner:',
+      '\t@echo "  CC      init/bad.o"',
+      '\tgcc -c init/bad.c -o /dev/null',
+      '',
+    ].join('\n'),
   );
   const out = collect();
   const marker = path.join(scratch, 'ran-after-failure');
@@ -82,7 +106,10 @@ test('a call step can add steps; buildroot ">>>" lines are progress; success rep
 });
 
 test('a missing program says what to install; a throwing call step fails with its message', async () => {
-  const missing = await runSteps([{ kind: 'run', title: 'qemu-img', argv: ['qemu-img-not-installed-here'], cwd: scratch }], collect().events);
+  const missing = await runSteps(
+    [{ kind: 'run', title: 'qemu-img', argv: ['qemu-img-not-installed-here'], cwd: scratch }],
+    collect().events,
+  );
   assert.equal(missing.ok, false);
   assert.match(missing.firstError ?? '', /cannot run qemu-img-not-installed-here: .*ENOENT.*apt-get install/);
   const thrown = await runSteps(
@@ -106,7 +133,8 @@ function pidsWith(tag: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tag) && !readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z ')) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tag) && !readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z '))
+        found.push(Number(entry));
     } catch {
       // gone
     }

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TargetSpec } from '../../src/build/targets';
 import { BuildStates, buildKey } from '../../src/extension/tasks/buildState';
-import { artifactDescription, doctorSummary, formatAge, formatDuration, formatSize, opensInEditor, targetDescription, targetIcon, targetTooltip } from '../../src/extension/views/buildsModel';
+import {
+  artifactDescription,
+  doctorSummary,
+  formatAge,
+  formatDuration,
+  formatSize,
+  opensInEditor,
+  targetDescription,
+  targetIcon,
+  targetTooltip,
+} from '../../src/extension/views/buildsModel';
 
 const BUILD: TargetSpec = { id: 'build-kernel', label: 'Build Kernel', detail: 'make -j8', group: 'build', interactive: false };
 const MENU: TargetSpec = { id: 'menuconfig', label: 'menuconfig', detail: 'make menuconfig', group: 'configure', interactive: true };
@@ -58,7 +68,10 @@ test('finished states survive a reload; one that was running did not finish', ()
 });
 
 test('artifacts and doctor summaries', () => {
-  assert.equal(artifactDescription({ kind: 'vmlinux', path: '/k/vmlinux', size: 42 * 1024 * 1024, mtimeMs: 0 }, 600_000), 'vmlinux (symbols) · 42.0 MiB · 10 min ago');
+  assert.equal(
+    artifactDescription({ kind: 'vmlinux', path: '/k/vmlinux', size: 42 * 1024 * 1024, mtimeMs: 0 }, 600_000),
+    'vmlinux (symbols) · 42.0 MiB · 10 min ago',
+  );
   assert.ok(opensInEditor({ kind: 'config' }) && opensInEditor({ kind: 'gdb-scripts' }) && !opensInEditor({ kind: 'vmlinux' }));
   const finding = (severity: 'error' | 'warning' | 'info') => ({ id: severity, severity, message: '', symbol: '', edits: [] });
   assert.equal(doctorSummary([finding('error'), finding('error'), finding('warning'), finding('info')]), '2 errors, 1 warning, 1 note');

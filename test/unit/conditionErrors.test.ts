@@ -6,7 +6,7 @@ import { ConditionErrorReader } from '../../src/adapter/conditionErrors';
 
 const log = (text: string): StreamRecord => ({ type: 'log', text });
 
-test('gdb 13\'s condition error becomes the stop\'s description, once', () => {
+test("gdb 13's condition error becomes the stop's description, once", () => {
   const reader = new ConditionErrorReader();
   reader.feed(log('Error in testing breakpoint condition:\n'));
   reader.feed(log('Cannot access memory at address 0x0\n'));
@@ -15,11 +15,11 @@ test('gdb 13\'s condition error becomes the stop\'s description, once', () => {
   assert.equal(reader.take('2'), undefined);
 });
 
-test('gdb 14\'s condition error names its breakpoint; a resume forgets an unreported one', () => {
+test("gdb 14's condition error names its breakpoint; a resume forgets an unreported one", () => {
   const reader = new ConditionErrorReader();
   reader.feed(log('Error in testing condition for breakpoint 3:\n'));
   reader.feed(log('No symbol "x" in current context.\n'));
-  assert.equal(reader.take('4'), undefined, 'another breakpoint\'s stop');
+  assert.equal(reader.take('4'), undefined, "another breakpoint's stop");
   reader.feed(log('Error in testing condition for breakpoint 3:\n'));
   reader.feed(log('No symbol "x" in current context.\n'));
   reader.clear();

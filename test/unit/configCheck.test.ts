@@ -29,7 +29,13 @@ after(() => {
 });
 
 test('defaults are stated once: a configuration without a key gets the default its schema (IntelliSense) shows', async () => {
-  const resolved = await resolveConfig('launch', { program: x86Vmlinux, kernel: '/bin/true', gdbPath: '/bin/true', qemuPath: '/bin/true', shares: [{ host: dir, guest: '/mnt/host', transport: '9p' }] });
+  const resolved = await resolveConfig('launch', {
+    program: x86Vmlinux,
+    kernel: '/bin/true',
+    gdbPath: '/bin/true',
+    qemuPath: '/bin/true',
+    shares: [{ host: dir, guest: '/mnt/host', transport: '9p' }],
+  });
   assert.equal(resolved.request, 'launch');
   if (resolved.request !== 'launch') return;
   const schema = launchSchema.properties;
@@ -45,7 +51,11 @@ test('defaults are stated once: a configuration without a key gets the default i
     ['memory', resolved.memory, schema.memory.default],
     ['smp', resolved.smp, schema.smp.default],
     ['network', resolved.guest.devices.network, schema.network.default],
-    ['shares[].readOnly', resolved.guest.devices.shares[0]?.readOnly, (schema.shares.items?.properties as Record<string, { default?: unknown }>).readOnly?.default],
+    [
+      'shares[].readOnly',
+      resolved.guest.devices.shares[0]?.readOnly,
+      (schema.shares.items?.properties as Record<string, { default?: unknown }>).readOnly?.default,
+    ],
   ];
   for (const [key, value, stated] of got) {
     assert.notEqual(stated, undefined, `the schema states no default for ${key}`);
@@ -75,7 +85,10 @@ test('no QEMU on the machine: the error names the Debian package per arch', asyn
   const gdb = '/bin/true'; // any executable passes the gdb lookup
   const x86 = await checkConfig('launch', { program: x86Vmlinux, kernel: '/bin/true', gdbPath: gdb });
   assert.equal(x86?.code, ErrorCode.QemuNotFound);
-  assert.match(x86?.message ?? '', /qemu-system-x86_64 was not found\. Install it \(Debian\/Ubuntu: sudo apt-get install qemu-system-x86\)/);
+  assert.match(
+    x86?.message ?? '',
+    /qemu-system-x86_64 was not found\. Install it \(Debian\/Ubuntu: sudo apt-get install qemu-system-x86\)/,
+  );
   const arm = await checkConfig('launch', { program: armVmlinux, kernel: '/bin/true', gdbPath: gdb });
   assert.match(arm?.message ?? '', /apt-get install qemu-system-arm/);
 });
@@ -104,7 +117,13 @@ test('accel auto: a foreign-arch guest or a missing /dev/kvm means TCG, with the
   assert.deepEqual([foreign.accel, /aarch64 guest on an x86_64 host/.test(foreign.reason)], ['tcg', true]);
   const noDevice = await chooseAccel({ ...base, accel: 'auto', arch: 'x86_64', hostArch: 'x86_64', kvmDevice: async () => false });
   assert.deepEqual([noDevice.accel, /\/dev\/kvm/.test(noDevice.reason)], ['tcg', true]);
-  const softwareKvm = await chooseAccel({ ...base, accel: 'auto', arch: 'x86_64', hostArch: 'x86_64', hasVirtualizationFlags: async () => false });
+  const softwareKvm = await chooseAccel({
+    ...base,
+    accel: 'auto',
+    arch: 'x86_64',
+    hostArch: 'x86_64',
+    hasVirtualizationFlags: async () => false,
+  });
   assert.deepEqual([softwareKvm.accel, /no vmx\/svm/.test(softwareKvm.reason)], ['tcg', true]);
   assert.equal((await chooseAccel({ ...base, accel: 'tcg', arch: 'x86_64', hostArch: 'x86_64' })).accel, 'tcg');
   assert.equal((await chooseAccel({ ...base, accel: 'kvm', arch: 'x86_64', hostArch: 'x86_64' })).accel, 'kvm');

@@ -23,7 +23,15 @@ const base = { program, kernel, initrd, dir, notElf: kernel };
 const CODES = new Set(Object.values(ErrorCode).filter((value) => typeof value === 'number'));
 
 test('the fuzz base itself is a valid configuration (so each fault is what is refused)', async () => {
-  const resolved = await resolveConfig('launch', { type: 'kernel-qemu', request: 'launch', name: 'fuzz', program, kernel, initrd, accel: 'tcg' });
+  const resolved = await resolveConfig('launch', {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'fuzz',
+    program,
+    kernel,
+    initrd,
+    accel: 'tcg',
+  });
   assert.equal(resolved.request, 'launch');
 });
 
@@ -45,7 +53,12 @@ test('1,000 malformed launch configurations: each a named error, no crash', asyn
     assert.ok(error.message.length > 10, `empty message: ${what}`);
     byCode.set(error.code, (byCode.get(error.code) ?? 0) + 1);
   }
-  console.log(`1000 malformed configs refused: ${[...byCode].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${ErrorCode[code]}×${n}`).join(' ')}`);
+  console.log(
+    `1000 malformed configs refused: ${[...byCode]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${ErrorCode[code]}×${n}`)
+      .join(' ')}`,
+  );
   // Many kinds of refusal, not one catch-all.
   assert.ok(byCode.size >= 6, `codes seen: ${[...byCode].map(([code, n]) => `${ErrorCode[code]}×${n}`).join(' ')}`);
 });

@@ -21,7 +21,23 @@ export interface FuzzCase {
 
 type Random = () => number;
 
-const WEIRD_TEXT = ['', ' ', '\n', 'a;b', '$(touch /tmp/kq-pwned)', '`id`', "it's", '"q"', 'ünïcødé ☃', '../../..', '-S', '--help', 'x'.repeat(5000), '%s%n', '\\'];
+const WEIRD_TEXT = [
+  '',
+  ' ',
+  '\n',
+  'a;b',
+  '$(touch /tmp/kq-pwned)',
+  '`id`',
+  "it's",
+  '"q"',
+  'ünïcødé ☃',
+  '../../..',
+  '-S',
+  '--help',
+  'x'.repeat(5000),
+  '%s%n',
+  '\\',
+];
 const OTHER_TYPES: unknown[] = [0, -1, 1.5, 1e308, true, false, [], ['x'], {}, { a: 1 }, 'text', ''];
 
 function pick<T>(random: Random, items: readonly T[]): T {
@@ -46,7 +62,10 @@ function isOfType(type: SchemaType, value: unknown): boolean {
 
 function wrongTypeFor(random: Random, property: PropertySchema): unknown {
   const types: readonly SchemaType[] = typeof property.type === 'string' ? [property.type] : property.type;
-  return pick(random, OTHER_TYPES.filter((value) => !types.some((type) => isOfType(type, value))));
+  return pick(
+    random,
+    OTHER_TYPES.filter((value) => !types.some((type) => isOfType(type, value))),
+  );
 }
 
 const PATH_KEYS = ['program', 'kernel', 'initrd', 'rootfs'] as const;

@@ -63,7 +63,7 @@ test('aarch64 tree: the ELF picks Image even when a stale bzImage is there', asy
 });
 
 test('no vmlinux: says what to open', async () => {
-  assert.match(problem(await discoverKernelTree(tree({ 'README': 'x' }))), /has no vmlinux.*arch\/x86\/boot\/bzImage.*launch\.json/);
+  assert.match(problem(await discoverKernelTree(tree({ README: 'x' }))), /has no vmlinux.*arch\/x86\/boot\/bzImage.*launch\.json/);
 });
 
 test('vmlinux without the image of its arch: names the make target', async () => {

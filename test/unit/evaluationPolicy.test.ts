@@ -43,14 +43,16 @@ test('an evaluation goes out between switching writes and calls off and back, in
   assert.equal(await policy.refusal('$rax = 1'), undefined, 'gdb guards the registers itself');
 });
 
-test('the user\'s own settings are restored, and one gdb cannot change is left alone', async () => {
-  const { conn, sent } = scriptedGdb({ 'may-write-memory': 'off', 'may-write-registers': 'on', 'may-call-functions': 'on' }, ['may-write-registers']);
+test("the user's own settings are restored, and one gdb cannot change is left alone", async () => {
+  const { conn, sent } = scriptedGdb({ 'may-write-memory': 'off', 'may-write-registers': 'on', 'may-call-functions': 'on' }, [
+    'may-write-registers',
+  ]);
   const policy = new EvaluationPolicy(conn);
   await policy.readOnly([mi.evaluate('x')] as const);
   const window = sent.slice(sent.indexOf('-data-evaluate-expression "x"') - 1);
   assert.deepEqual(window, ['-gdb-set may-call-functions off', '-data-evaluate-expression "x"', '-gdb-set may-call-functions on']);
   assert.match((await policy.refusal('$rax = 1')) ?? '', /cannot forbid register writes/);
-  assert.equal(await policy.refusal('init_task.pid = 1'), undefined, 'memory writes are gdb\'s to refuse');
+  assert.equal(await policy.refusal('init_task.pid = 1'), undefined, "memory writes are gdb's to refuse");
   assert.equal(await policy.refusal('$_strlen(init_task.comm)'), undefined);
 });
 
@@ -71,8 +73,19 @@ test('a refused evaluation is an answer, not an unhandled rejection', async () =
 });
 
 test('assignments to $ names, and what is not one', () => {
-  for (const writes of ['$rax = 1', '$pc += 4', '$x++', '--$sp', '$xmm0.v4_int32[0] = 1', '($rax=2) + 1', '$eflags |= 1', '$a <<= 1']) assert.equal(writesDollarName(writes), true, writes);
-  for (const reads of ['$rax == 1', '$pc >= 4', '$sp <= $fp', '$rax != 0', '$_strlen("$a = 1")', 'init_task.pid = 1', '$lx_current().pid', "'$' == 36"]) assert.equal(writesDollarName(reads), false, reads);
+  for (const writes of ['$rax = 1', '$pc += 4', '$x++', '--$sp', '$xmm0.v4_int32[0] = 1', '($rax=2) + 1', '$eflags |= 1', '$a <<= 1'])
+    assert.equal(writesDollarName(writes), true, writes);
+  for (const reads of [
+    '$rax == 1',
+    '$pc >= 4',
+    '$sp <= $fp',
+    '$rax != 0',
+    '$_strlen("$a = 1")',
+    'init_task.pid = 1',
+    '$lx_current().pid',
+    "'$' == 36",
+  ])
+    assert.equal(writesDollarName(reads), false, reads);
 });
 
 test('the stop cache keeps what was read under the policy, and the switches do not empty it', () => {

@@ -163,7 +163,10 @@ async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void>
 type Provider = {
   provideDebugConfigurations(folder?: Folder): unknown;
   resolveDebugConfiguration(folder: Folder | undefined, config: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
-  resolveDebugConfigurationWithSubstitutedVariables(folder: Folder | undefined, config: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  resolveDebugConfigurationWithSubstitutedVariables(
+    folder: Folder | undefined,
+    config: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined>;
 };
 
 async function activated(): Promise<{ initial: Provider; dynamic: Provider; factory: (typeof calls.factories)[number]['factory'] }> {
@@ -171,7 +174,11 @@ async function activated(): Promise<{ initial: Provider; dynamic: Provider; fact
   calls.factories.length = 0;
   const extension = (await import('../../src/extension/extension')) as { activate(context: unknown): void };
   const subscriptions: unknown[] = [];
-  extension.activate({ subscriptions, extensionUri: { fsPath: EXTENSION_ROOT }, workspaceState: { get: <T>(_key: string, fallback: T) => fallback, update: async () => undefined } });
+  extension.activate({
+    subscriptions,
+    extensionUri: { fsPath: EXTENSION_ROOT },
+    workspaceState: { get: <T>(_key: string, fallback: T) => fallback, update: async () => undefined },
+  });
   assert.ok(subscriptions.length >= 3, `${subscriptions.length} subscriptions`);
   const initial = calls.providers.find((p) => p.trigger === 1)!;
   const dynamic = calls.providers.find((p) => p.trigger === 2)!;
@@ -202,9 +209,12 @@ test('activate registers an initial and a dynamic provider and the adapter facto
       ['kernel-qemu', 2],
     ],
   );
-  assert.deepEqual(calls.factories.map((f) => f.type), ['kernel-qemu']);
+  assert.deepEqual(
+    calls.factories.map((f) => f.type),
+    ['kernel-qemu'],
+  );
   // Only the initial provider resolves: VS Code runs the resolve* methods of every provider.
-  assert.equal((calls.providers[1]!.provider).resolveDebugConfiguration, undefined);
+  assert.equal(calls.providers[1]!.provider.resolveDebugConfiguration, undefined);
 });
 
 test('the initial configuration is an x86_64 launch of vmlinux + bzImage', async () => {
@@ -233,7 +243,10 @@ test('F5 without launch.json in a kernel tree fills a launch configuration', asy
   });
   assert.deepEqual(calls.errors, []);
   const offered = (await dynamic.provideDebugConfigurations(tree)) as Array<Record<string, unknown>>;
-  assert.deepEqual(offered.map((c) => c.name), ['Kernel (QEMU): linux (x86_64)']);
+  assert.deepEqual(
+    offered.map((c) => c.name),
+    ['Kernel (QEMU): linux (x86_64)'],
+  );
 });
 
 test('the Run and Debug list offers each tree once: per folder, and nothing for "user settings"', async () => {
@@ -264,7 +277,7 @@ test('the inKernelTree context key says whether a folder holds a kernel tree', a
   assert.equal(state.context['kernelQemu.inKernelTree'], false);
 });
 
-test('the kernelFound context key (the walkthrough\'s kernel step) follows a built vmlinux in a tree', async () => {
+test("the kernelFound context key (the walkthrough's kernel step) follows a built vmlinux in a tree", async () => {
   const tree = { Kconfig: '', 'arch/x86/Kconfig': '', 'scripts/config': '' };
   state.folders = [folder('built', { ...tree, vmlinux: vmlinuxWithoutDwarf() })];
   state.context = {};
@@ -281,7 +294,7 @@ test('the kernelFound context key (the walkthrough\'s kernel step) follows a bui
   assert.equal(state.context['kernelQemu.kernelFound'], false);
 });
 
-test('the toolsFound context key (the walkthrough\'s first step) is false when the gdb set cannot be found', async () => {
+test("the toolsFound context key (the walkthrough's first step) is false when the gdb set cannot be found", async () => {
   state.folders = [];
   state.settings = { 'kernelQemu.gdbPath': '/nonexistent/gdb' };
   state.context = {};
@@ -342,7 +355,13 @@ test('a missing required key is reported before anything starts', async () => {
 test('settings fill gdbPath and qemuPath before the check', async () => {
   const { initial } = await activated();
   state.settings = { 'kernelQemu.gdbPath': '/opt/gdb/bin/gdb', 'kernelQemu.qemuPath': '/opt/qemu/bin/qemu-system-x86_64' };
-  const config: Record<string, unknown> = { type: 'kernel-qemu', request: 'launch', name: 'k', program: '/nonexistent/vmlinux', kernel: '/k' };
+  const config: Record<string, unknown> = {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'k',
+    program: '/nonexistent/vmlinux',
+    kernel: '/k',
+  };
   await initial.resolveDebugConfigurationWithSubstitutedVariables(undefined, config);
   assert.equal(config.gdbPath, '/opt/gdb/bin/gdb');
   assert.equal(config.qemuPath, '/opt/qemu/bin/qemu-system-x86_64');
@@ -356,7 +375,18 @@ function bootableTree(name: string): { tree: Folder; config: Record<string, unkn
   writeFileSync(path.join(tree.uri.fsPath, 'bzImage'), 'bz');
   writeFileSync(path.join(tree.uri.fsPath, 'initrd.gz'), 'cpio');
   const initrd = path.join(tree.uri.fsPath, 'initrd.gz');
-  return { tree, config: { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), initrd, accel: 'tcg' } };
+  return {
+    tree,
+    config: {
+      type: 'kernel-qemu',
+      request: 'launch',
+      name: 'k',
+      program: vmlinux,
+      kernel: path.join(tree.uri.fsPath, 'bzImage'),
+      initrd,
+      accel: 'tcg',
+    },
+  };
 }
 
 test('the cacheDirectory setting reaches the adapter as its launch argument; unset, none is added', async () => {
@@ -377,7 +407,14 @@ test('F5 with no initrd and no rootfs warns of the panic before QEMU starts: Boo
   const vmlinux = path.join(tree.uri.fsPath, 'vmlinux');
   writeElf(vmlinux, 62, ['.text', '.debug_info']);
   writeFileSync(path.join(tree.uri.fsPath, 'bzImage'), 'bz');
-  const base = { type: 'kernel-qemu', request: 'launch', name: 'k', program: vmlinux, kernel: path.join(tree.uri.fsPath, 'bzImage'), accel: 'tcg' };
+  const base = {
+    type: 'kernel-qemu',
+    request: 'launch',
+    name: 'k',
+    program: vmlinux,
+    kernel: path.join(tree.uri.fsPath, 'bzImage'),
+    accel: 'tcg',
+  };
   state.warningChoice = undefined;
   assert.equal(await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base }), undefined, 'dismissed: nothing starts');
   const warning = calls.warnings.at(-1)!;
@@ -398,7 +435,10 @@ test('kernelQemu.shareWorkspace adds the workspace folder read-only at /mnt/work
   state.settings = { 'kernelQemu.shareWorkspace': true };
   const on = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base });
   assert.deepEqual(on?.shares, [{ host: tree.uri.fsPath, guest: '/mnt/workspace', readOnly: true }]);
-  const again = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, { ...base, shares: [{ host: tree.uri.fsPath, guest: '/src' }] });
+  const again = await initial.resolveDebugConfigurationWithSubstitutedVariables(tree, {
+    ...base,
+    shares: [{ host: tree.uri.fsPath, guest: '/src' }],
+  });
   assert.deepEqual(again?.shares, [{ host: tree.uri.fsPath, guest: '/src' }], 'a configuration that shares it already is left alone');
   state.settings = {};
 });

@@ -41,20 +41,37 @@ test('the cpio writer makes a newc archive cpio(1) lists and extracts, with mode
   assert.match(listing, /^crw------- .* 5,\s+1 .* console$/m);
   const out = path.join(scratch, 'x');
   mkdirSync(out);
-  execFileSync('cpio', ['-id', '--quiet', '--no-absolute-filenames'], { cwd: out, input: writeCpio([{ kind: 'file', path: '/odd', mode: 0o644, data: Buffer.from('abc') }]) });
+  execFileSync('cpio', ['-id', '--quiet', '--no-absolute-filenames'], {
+    cwd: out,
+    input: writeCpio([{ kind: 'file', path: '/odd', mode: 0o644, data: Buffer.from('abc') }]),
+  });
   assert.equal(execFileSync('cat', [path.join(out, 'odd')], { encoding: 'utf8' }), 'abc');
 });
 
-test("the initramfs holds busybox, /init, /dev/console and the staged modules at /lib/modules/<release>", async () => {
+test('the initramfs holds busybox, /init, /dev/console and the staged modules at /lib/modules/<release>', async () => {
   const busybox = path.join(scratch, 'busybox');
   writeFileSync(busybox, 'ELF');
   const modules = path.join(scratch, 'stage', 'lib', 'modules', '6.1.0-test');
   mkdirSync(path.join(modules, 'kernel', 'lib'), { recursive: true });
   writeFileSync(path.join(modules, 'kernel', 'lib', 'test_module.ko'), 'ko');
   writeFileSync(path.join(modules, 'modules.dep'), 'kernel/lib/test_module.ko:\n');
-  const entries = await initramfsEntries({ busybox, modulesRoot: path.join(scratch, 'stage'), extraFiles: [{ host: busybox, guest: '/opt/tools/bb' }] });
+  const entries = await initramfsEntries({
+    busybox,
+    modulesRoot: path.join(scratch, 'stage'),
+    extraFiles: [{ host: busybox, guest: '/opt/tools/bb' }],
+  });
   const paths = entries.map((entry) => entry.path);
-  for (const expected of ['init', 'bin/busybox', 'bin/sh', 'dev/console', 'lib/modules/6.1.0-test/modules.dep', 'lib/modules/6.1.0-test/kernel/lib/test_module.ko', 'opt', 'opt/tools', 'opt/tools/bb']) {
+  for (const expected of [
+    'init',
+    'bin/busybox',
+    'bin/sh',
+    'dev/console',
+    'lib/modules/6.1.0-test/modules.dep',
+    'lib/modules/6.1.0-test/kernel/lib/test_module.ko',
+    'opt',
+    'opt/tools',
+    'opt/tools/bb',
+  ]) {
     assert.ok(paths.includes(expected), `${expected} in ${paths.join(' ')}`);
   }
   assert.ok(paths.indexOf('opt/tools') < paths.indexOf('opt/tools/bb'), 'parents come first');
@@ -63,35 +80,73 @@ test("the initramfs holds busybox, /init, /dev/console and the staged modules at
 });
 
 test('the network forwards bind 127.0.0.1 only; shares are virtio-9p devices, read-only unless asked', () => {
-  const args = guestDeviceArgs({
-    network: 'user',
-    forwards: [{ host: 40022, guest: 22 }, { host: 48080, guest: 80 }],
-    shares: [
-      { host: '/src/a,b', guest: '/mnt/a', readOnly: true, transport: '9p', tag: 'kqshare0' },
-      { host: '/src/c', guest: '/mnt/c', readOnly: false, transport: '9p', tag: 'kqshare1' },
-    ],
-  }, 512);
+  const args = guestDeviceArgs(
+    {
+      network: 'user',
+      forwards: [
+        { host: 40022, guest: 22 },
+        { host: 48080, guest: 80 },
+      ],
+      shares: [
+        { host: '/src/a,b', guest: '/mnt/a', readOnly: true, transport: '9p', tag: 'kqshare0' },
+        { host: '/src/c', guest: '/mnt/c', readOnly: false, transport: '9p', tag: 'kqshare1' },
+      ],
+    },
+    512,
+  );
   assert.deepEqual(args, [
-    '-netdev', 'user,id=kqnet,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:48080-:80',
-    '-device', 'virtio-net-pci,netdev=kqnet',
-    '-fsdev', 'local,id=kqshare0,path=/src/a,,b,security_model=none,readonly=on',
-    '-device', 'virtio-9p-pci,fsdev=kqshare0,mount_tag=kqshare0',
-    '-fsdev', 'local,id=kqshare1,path=/src/c,security_model=none',
-    '-device', 'virtio-9p-pci,fsdev=kqshare1,mount_tag=kqshare1',
+    '-netdev',
+    'user,id=kqnet,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:48080-:80',
+    '-device',
+    'virtio-net-pci,netdev=kqnet',
+    '-fsdev',
+    'local,id=kqshare0,path=/src/a,,b,security_model=none,readonly=on',
+    '-device',
+    'virtio-9p-pci,fsdev=kqshare0,mount_tag=kqshare0',
+    '-fsdev',
+    'local,id=kqshare1,path=/src/c,security_model=none',
+    '-device',
+    'virtio-9p-pci,fsdev=kqshare1,mount_tag=kqshare1',
   ]);
   assert.deepEqual(guestDeviceArgs({ network: 'none', forwards: [], shares: [] }, 512), []);
   // virtiofs: the guest's RAM shared with virtiofsd, and a vhost-user-fs device on its socket.
-  assert.deepEqual(guestDeviceArgs({ network: 'none', forwards: [], shares: [{ host: '/src/d', guest: '/mnt/d', readOnly: true, transport: 'virtiofs', tag: 'kqshare0', socket: '/run/kq/kqshare0.sock' }] }, 768), [
-    '-object', 'memory-backend-memfd,id=kqmem,size=768M,share=on', '-numa', 'node,memdev=kqmem',
-    '-chardev', 'socket,id=kqshare0fs,path=/run/kq/kqshare0.sock', '-device', 'vhost-user-fs-pci,chardev=kqshare0fs,tag=kqshare0',
-  ]);
+  assert.deepEqual(
+    guestDeviceArgs(
+      {
+        network: 'none',
+        forwards: [],
+        shares: [
+          { host: '/src/d', guest: '/mnt/d', readOnly: true, transport: 'virtiofs', tag: 'kqshare0', socket: '/run/kq/kqshare0.sock' },
+        ],
+      },
+      768,
+    ),
+    [
+      '-object',
+      'memory-backend-memfd,id=kqmem,size=768M,share=on',
+      '-numa',
+      'node,memdev=kqmem',
+      '-chardev',
+      'socket,id=kqshare0fs,path=/run/kq/kqshare0.sock',
+      '-device',
+      'vhost-user-fs-pci,chardev=kqshare0fs,tag=kqshare0',
+    ],
+  );
 });
 
 test('the kq.* words carry the command as base64, the shares as tag:path:mode:transport', () => {
-  const words = guestCommandLineWords({ network: 'user', shares: [{ tag: 'kqshare0', guestPath: '/mnt/host', readOnly: true, transport: '9p' }], run: "echo 'a b' > /tmp/x", modules: ['test_module'] });
+  const words = guestCommandLineWords({
+    network: 'user',
+    shares: [{ tag: 'kqshare0', guestPath: '/mnt/host', readOnly: true, transport: '9p' }],
+    run: "echo 'a b' > /tmp/x",
+    modules: ['test_module'],
+  });
   assert.deepEqual(words.slice(0, 3), ['kq.net=user', 'kq.share=kqshare0:/mnt/host:ro:9p', 'kq.modules=test_module']);
   assert.equal(Buffer.from(words[3]!.replace('kq.run=', ''), 'base64').toString(), "echo 'a b' > /tmp/x");
-  assert.ok(words.every((word) => !/\s/.test(word)), 'no word has a space');
+  assert.ok(
+    words.every((word) => !/\s/.test(word)),
+    'no word has a space',
+  );
 });
 
 test('guest keys: ssh gets a free loopback port; a taken port, a missing share and a bad mount point are named errors', async () => {
@@ -100,7 +155,10 @@ test('guest keys: ssh gets a free loopback port; a taken port, a missing share a
   const guest = await resolveGuest({ shares: [{ host: 'shared', guest: '/mnt/host' }], ports: [{ host: 0, guest: 8080 }] }, at);
   assert.equal(guest.devices.network, 'user');
   assert.ok(guest.sshPort && guest.sshPort > 1024);
-  assert.deepEqual(guest.devices.forwards.map((forward) => forward.guest), [8080, 22]);
+  assert.deepEqual(
+    guest.devices.forwards.map((forward) => forward.guest),
+    [8080, 22],
+  );
   assert.deepEqual(guest.devices.shares[0], { host: shared, guest: '/mnt/host', readOnly: true, transport: '9p', tag: 'kqshare0' });
   assert.deepEqual((await resolveGuest({ network: 'none' }, at)).devices, { network: 'none', forwards: [], shares: [] });
 
@@ -108,7 +166,10 @@ test('guest keys: ssh gets a free loopback port; a taken port, a missing share a
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   const port = (busy.address() as { port: number }).port;
   try {
-    await assert.rejects(resolveGuest({ ports: [{ host: port, guest: 80 }] }, at), new RegExp(`127\\.0\\.0\\.1:${port} is already in use by another program`));
+    await assert.rejects(
+      resolveGuest({ ports: [{ host: port, guest: 80 }] }, at),
+      new RegExp(`127\\.0\\.0\\.1:${port} is already in use by another program`),
+    );
   } finally {
     busy.close();
   }
@@ -135,9 +196,23 @@ test('the Debian recipe: mmdebstrap minbase for the arch with ssh, to /dev/null 
 
 test("ssh goes to 127.0.0.1 on the forwarded port with the image's key; the status bar shows the port", () => {
   assert.deepEqual(sshArgs({ port: 40022, key: '/t/debian-x86_64.id_ed25519' }, ['uname', '-r']), [
-    '-i', '/t/debian-x86_64.id_ed25519', '-o', 'IdentitiesOnly=yes', '-p', '40022',
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes',
-    'root@127.0.0.1', 'uname', '-r',
+    '-i',
+    '/t/debian-x86_64.id_ed25519',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-p',
+    '40022',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    'root@127.0.0.1',
+    'uname',
+    '-r',
   ]);
   assert.ok(!sshArgs({ port: 1 }).includes('-i'));
   const status = statusText({ state: 'running', info: { arch: 'x86_64', accel: 'tcg', ssh: { port: 40022, withServer: true } } }, 'demo');
@@ -147,18 +222,33 @@ test("ssh goes to 127.0.0.1 on the forwarded port with the image's key; the stat
 
 test('the Debian image steps refuse, before anything runs, a missing mmdebstrap (naming the package), bad package names and too little free space', async () => {
   const first = (request: Parameters<typeof debianImageSteps>[0]) => debianImageSteps(request)[0] as CallStep;
-  const request = { arch: 'x86_64' as const, output: path.join(scratch, 'img', 'debian-x86_64.qcow2'), cacheDir: path.join(scratch, 'cache') };
+  const request = {
+    arch: 'x86_64' as const,
+    output: path.join(scratch, 'img', 'debian-x86_64.qcow2'),
+    cacheDir: path.join(scratch, 'cache'),
+  };
   const savedPath = process.env.PATH;
   process.env.PATH = path.join(scratch, 'empty-bin');
   try {
-    await assert.rejects(first(request).run(() => undefined), /needs mmdebstrap \(package mmdebstrap\), mke2fs \(package e2fsprogs\), qemu-img \(package qemu-utils\), ssh-keygen \(package openssh-client\): sudo apt-get install mmdebstrap e2fsprogs qemu-utils openssh-client/);
+    await assert.rejects(
+      first(request).run(() => undefined),
+      /needs mmdebstrap \(package mmdebstrap\), mke2fs \(package e2fsprogs\), qemu-img \(package qemu-utils\), ssh-keygen \(package openssh-client\): sudo apt-get install mmdebstrap e2fsprogs qemu-utils openssh-client/,
+    );
   } finally {
     process.env.PATH = savedPath;
   }
-  const tools = ['mmdebstrap', 'mke2fs', 'qemu-img', 'ssh-keygen'].every((tool) => execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim() !== '');
+  const tools = ['mmdebstrap', 'mke2fs', 'qemu-img', 'ssh-keygen'].every(
+    (tool) => execFileSync('sh', ['-c', `command -v ${tool} || true`], { encoding: 'utf8' }).trim() !== '',
+  );
   assert.ok(tools, 'the image tools are installed (scripts/install-system-deps.sh)');
-  await assert.rejects(first({ ...request, packages: ['strace', 'x;y'] }).run(() => undefined), /Not Debian package names: x;y/);
-  await assert.rejects(first({ ...request, sizeMiB: 1024 * 1024 * 1024 }).run(() => undefined), /Not enough free space in .*: \d+ MiB free, a \d+ MiB image needs about \d+ MiB/);
+  await assert.rejects(
+    first({ ...request, packages: ['strace', 'x;y'] }).run(() => undefined),
+    /Not Debian package names: x;y/,
+  );
+  await assert.rejects(
+    first({ ...request, sizeMiB: 1024 * 1024 * 1024 }).run(() => undefined),
+    /Not enough free space in .*: \d+ MiB free, a \d+ MiB image needs about \d+ MiB/,
+  );
   assert.ok(!existsSync(request.output), 'nothing was written');
 });
 
@@ -166,7 +256,10 @@ test('an Arch image is refused before anything runs, naming what is missing here
   const savedPath = process.env.PATH;
   process.env.PATH = path.join(scratch, 'empty-bin');
   try {
-    assert.match(await archImageProblem(), /cannot be made here: pacstrap is not installed \(Debian: sudo apt-get install arch-install-scripts\).*Build Rootfs → Debian image/);
+    assert.match(
+      await archImageProblem(),
+      /cannot be made here: pacstrap is not installed \(Debian: sudo apt-get install arch-install-scripts\).*Build Rootfs → Debian image/,
+    );
   } finally {
     process.env.PATH = savedPath;
   }
@@ -178,14 +271,25 @@ test("Build Rootfs → initramfs in a kernel tree writes .kernel-qemu/initramfs.
   writeFileSync(path.join(tree, '.config'), 'CONFIG_64BIT=y\nCONFIG_X86_64=y\n');
   writeFileSync(path.join(tree, 'tests', 'run.sh'), '#!/bin/sh\necho hi\n');
   const kernelTree = { kind: 'kernel' as const, name: 'tree', srcDir: tree, objDir: tree };
-  const options = { jobs: 1, hostArch: 'x86_64' as const, cacheDir: path.join(scratch, 'cache'), initramfsFiles: [{ host: 'tests', guest: '/opt/tests' }] };
+  const options = {
+    jobs: 1,
+    hostArch: 'x86_64' as const,
+    cacheDir: path.join(scratch, 'cache'),
+    initramfsFiles: [{ host: 'tests', guest: '/opt/tests' }],
+  };
   const steps = await planTarget(kernelTree, { id: 'initramfs' }, options);
   assert.equal(steps.length, 1, 'no modules in this tree: no modules_install');
   const said: string[] = [];
   await (steps[0] as CallStep).run((line) => said.push(line));
   assert.match(said.join('\n'), /Wrote .*\.kernel-qemu\/initramfs\.cpio\.gz/);
-  const listing = execFileSync('cpio', ['-it', '--quiet'], { input: gunzipSync(readFileSync(path.join(tree, '.kernel-qemu', 'initramfs.cpio.gz'))), encoding: 'utf8' }).split('\n');
+  const listing = execFileSync('cpio', ['-it', '--quiet'], {
+    input: gunzipSync(readFileSync(path.join(tree, '.kernel-qemu', 'initramfs.cpio.gz'))),
+    encoding: 'utf8',
+  }).split('\n');
   assert.ok(listing.includes('opt/tests/run.sh') && listing.includes('init'), listing.join(' '));
   const missing = await planTarget(kernelTree, { id: 'initramfs' }, { ...options, initramfsFiles: [{ host: 'nowhere', guest: '/x' }] });
-  await assert.rejects((missing[0] as CallStep).run(() => undefined), /'files': .*nowhere does not exist/);
+  await assert.rejects(
+    (missing[0] as CallStep).run(() => undefined),
+    /'files': .*nowhere does not exist/,
+  );
 });

@@ -19,7 +19,21 @@ const QEMU = 200;
 
 function miWatch(stopped: Set<number>): { conn: MiConnection; watch: HangWatch } {
   const conn = new MiConnection(() => undefined);
-  const watch = new HangWatch([{ requests: () => conn, waitsFor: () => [{ name: 'gdb', pid: GDB }, { name: 'QEMU', pid: QEMU }], reader: 'gdb' }], (pid) => stopped.has(pid), 1_000, 2_000);
+  const watch = new HangWatch(
+    [
+      {
+        requests: () => conn,
+        waitsFor: () => [
+          { name: 'gdb', pid: GDB },
+          { name: 'QEMU', pid: QEMU },
+        ],
+        reader: 'gdb',
+      },
+    ],
+    (pid) => stopped.has(pid),
+    1_000,
+    2_000,
+  );
   return { conn, watch };
 }
 
@@ -82,7 +96,12 @@ test('QMP: commands and awaited events fail on a stopped QEMU, and a closed conn
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   try {
     const qmp = await QmpClient.connect(socketPath, 2_000);
-    const watch = new HangWatch([{ requests: () => qmp, waitsFor: () => [{ name: 'QEMU', pid: QEMU }], reader: 'QEMU' }], () => true, 1_000, 2_000);
+    const watch = new HangWatch(
+      [{ requests: () => qmp, waitsFor: () => [{ name: 'QEMU', pid: QEMU }], reader: 'QEMU' }],
+      () => true,
+      1_000,
+      2_000,
+    );
     const query = qmp.execute('query-block');
     const job = qmp.awaitEvent('snapshot-save', () => true);
     watch.check(Date.now() + 2_500);
@@ -91,7 +110,10 @@ test('QMP: commands and awaited events fail on a stopped QEMU, and a closed conn
     const later = qmp.awaitEvent('snapshot-load', () => true);
     const pending = qmp.execute('query-jobs');
     peers[0]!.destroy();
-    await assert.rejects(pending, (error: unknown) => error instanceof QmpClosedError && /QEMU closed the QMP connection/.test(error.message));
+    await assert.rejects(
+      pending,
+      (error: unknown) => error instanceof QmpClosedError && /QEMU closed the QMP connection/.test(error.message),
+    );
     await assert.rejects(later.event, QmpClosedError);
     await assert.rejects(qmp.execute('query-status'), QmpClosedError);
     assert.equal(qmp.isClosed, true);
@@ -105,7 +127,11 @@ test('stub patience: gdb waits for a stopped QEMU (remotetimeout raised while no
   const sent: string[] = [];
   const conn = new MiConnection((line) => sent.push(line));
   let qemuStopped = false;
-  const patience = new StubPatience(conn, () => QEMU, () => qemuStopped);
+  const patience = new StubPatience(
+    conn,
+    () => QEMU,
+    () => qemuStopped,
+  );
   await patience.check();
   assert.deepEqual(sent, [], 'QEMU runs: nothing to do');
   qemuStopped = true;

@@ -27,10 +27,13 @@ test('only offsets KASLR could choose are accepted (aligned, in range, not negat
   assert.equal(plausibleOffset('aarch64', 0xffffc49e8a010800n, 0xffff800008010800n), 0x449e82000000n);
 });
 
-test('task fields: comm from gdb\'s char array print, ps state letters', () => {
+test("task fields: comm from gdb's char array print, ps state letters", () => {
   assert.equal(parseCString('"swapper/0\\000\\000\\000\\000\\000\\000"'), 'swapper/0');
   assert.equal(parseCString('"sh", \'\\000\' <repeats 13 times>'), 'sh');
-  assert.deepEqual([0, 1, 2, 0x402, 4].map((state) => stateLetter(state, 0)), ['R', 'S', 'D', 'I', 'T']);
+  assert.deepEqual(
+    [0, 1, 2, 0x402, 4].map((state) => stateLetter(state, 0)),
+    ['R', 'S', 'D', 'I', 'T'],
+  );
   assert.equal(stateLetter(0, 0x10), 'Z');
 });
 

@@ -42,8 +42,12 @@ test('a WARN report starts at its cut-here line and is told by its WARNING line'
 });
 
 test('an arm64 die() report, a bare Oops, and a log without a report', () => {
-  const arm64 = '[ 9.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n[ 9.2] Mem abort info:\n[ 9.3] Internal error: Oops: 0000000096000045 [#1] SMP';
-  assert.equal(describeReport('oops', lastReport(arm64)), 'Oops: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000');
+  const arm64 =
+    '[ 9.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n[ 9.2] Mem abort info:\n[ 9.3] Internal error: Oops: 0000000096000045 [#1] SMP';
+  assert.equal(
+    describeReport('oops', lastReport(arm64)),
+    'Oops: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000',
+  );
   assert.equal(describeReport('oops', '[ 1.0] Oops: 0002 [#1]'), 'Oops: 0002 [#1]');
   assert.equal(lastReport('[ 0.0] Linux version 6.1\n[ 0.1] Run /init as init process'), undefined);
   assert.equal(describeReport('warn', undefined), 'Kernel WARN');
@@ -51,7 +55,10 @@ test('an arm64 die() report, a bare Oops, and a log without a report', () => {
 
 test('a C string as gdb prints it: pointer, char array with repeats, escapes', () => {
   assert.equal(cString('0xffffffff82a0 "VFS: Unable to mount root fs on %s"'), 'VFS: Unable to mount root fs on %s');
-  assert.equal(cString(`"VFS: Unable to mount root fs on unknown-block(0,0)", '\\000' <repeats 971 times>`), 'VFS: Unable to mount root fs on unknown-block(0,0)');
+  assert.equal(
+    cString(`"VFS: Unable to mount root fs on unknown-block(0,0)", '\\000' <repeats 971 times>`),
+    'VFS: Unable to mount root fs on unknown-block(0,0)',
+  );
   assert.equal(cString('"sysrq triggered crash\\n"'), 'sysrq triggered crash');
   assert.equal(cString(`'\\000' <repeats 1023 times>`), undefined);
 });

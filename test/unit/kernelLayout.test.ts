@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { type KernelLayout, LAYOUT_QUESTIONS, moduleRegionExpressions, probeKernelLayout, type GdbAnswer, perCpuAddress } from '../../src/adapter/kernel/kernelLayout';
+import {
+  type KernelLayout,
+  LAYOUT_QUESTIONS,
+  moduleRegionExpressions,
+  probeKernelLayout,
+  type GdbAnswer,
+  perCpuAddress,
+} from '../../src/adapter/kernel/kernelLayout';
 import { parseMiLine } from '../../src/mi/parser';
 
 const dir = path.join(__dirname, '../fixtures/kernel-layouts');
@@ -33,24 +40,59 @@ function replay(fixture: string): { ask: GdbAnswer; asked: Set<string> } {
 const expected: Record<string, { arch: 'x86_64' | 'aarch64'; layout: KernelLayout }> = {
   'debian-6.1.0-57-cloud-amd64.txt': {
     arch: 'x86_64',
-    layout: { moduleSections: 'attrs-address', moduleMemory: 'layouts', taskState: '__state', currentTask: 'current_task', printkRing: true, perCpuZeroBased: true },
+    layout: {
+      moduleSections: 'attrs-address',
+      moduleMemory: 'layouts',
+      taskState: '__state',
+      currentTask: 'current_task',
+      printkRing: true,
+      perCpuZeroBased: true,
+    },
   },
   'debian-6.1.0-57-cloud-arm64.txt': {
     arch: 'aarch64',
-    layout: { moduleSections: 'attrs-address', moduleMemory: 'layouts', taskState: '__state', currentTask: '__entry_task', printkRing: true, perCpuZeroBased: false },
+    layout: {
+      moduleSections: 'attrs-address',
+      moduleMemory: 'layouts',
+      taskState: '__state',
+      currentTask: '__entry_task',
+      printkRing: true,
+      perCpuZeroBased: false,
+    },
   },
   'debian-6.12.117+deb12-cloud-amd64.txt': {
     arch: 'x86_64',
-    layout: { moduleSections: 'attrs-address', moduleMemory: 'mem', taskState: '__state', currentTask: 'pcpu_hot.current_task', printkRing: true, perCpuZeroBased: true },
+    layout: {
+      moduleSections: 'attrs-address',
+      moduleMemory: 'mem',
+      taskState: '__state',
+      currentTask: 'pcpu_hot.current_task',
+      printkRing: true,
+      perCpuZeroBased: true,
+    },
   },
   'debian-6.12.117+deb12-cloud-arm64.txt': {
     arch: 'aarch64',
-    layout: { moduleSections: 'attrs-address', moduleMemory: 'mem', taskState: '__state', currentTask: '__entry_task', printkRing: true, perCpuZeroBased: false },
+    layout: {
+      moduleSections: 'attrs-address',
+      moduleMemory: 'mem',
+      taskState: '__state',
+      currentTask: '__entry_task',
+      printkRing: true,
+      perCpuZeroBased: false,
+    },
   },
   'mainline-6.14-shapes.txt': {
     arch: 'x86_64',
     // The shapes say nothing of where per-CPU data is linked (a .o starts everything at 0): no __per_cpu_start in them.
-    layout: { moduleSections: 'bin-attrs-private', moduleMemory: 'mem', taskState: '__state', currentTask: 'current_task', printkRing: true, perCpuZeroBased: false },
+    layout: {
+      moduleSections: 'bin-attrs-private',
+      moduleMemory: 'mem',
+      taskState: '__state',
+      currentTask: 'current_task',
+      printkRing: true,
+      perCpuZeroBased: false,
+    },
   },
 };
 
@@ -64,12 +106,23 @@ for (const [fixture, { arch, layout }] of Object.entries(expected)) {
 
 test('every recorded transcript has its expected layout', () => {
   const fixtures = readdirSync(dir).filter((name) => name.endsWith('.txt'));
-  assert.deepEqual(fixtures.filter((name) => !(name in expected)), [], 'a new recording needs its expected layout here');
+  assert.deepEqual(
+    fixtures.filter((name) => !(name in expected)),
+    [],
+    'a new recording needs its expected layout here',
+  );
 });
 
 test('a kernel without any of the asked structures: no section table, no regions, the older state field', async () => {
   const layout = await probeKernelLayout(async () => undefined, 'aarch64');
-  assert.deepEqual(layout, { moduleSections: 'none', moduleMemory: 'unknown', taskState: 'state', currentTask: undefined, printkRing: false, perCpuZeroBased: false });
+  assert.deepEqual(layout, {
+    moduleSections: 'none',
+    moduleMemory: 'unknown',
+    taskState: 'state',
+    currentTask: undefined,
+    printkRing: false,
+    perCpuZeroBased: false,
+  });
   assert.equal(moduleRegionExpressions(layout.moduleMemory, 'm'), undefined);
 });
 
@@ -78,12 +131,18 @@ test('module code regions where the section table is missing: mem[] since 6.4, t
     text: '(unsigned long)((struct module *)0x1)->mem[MOD_TEXT].base',
     initText: '(unsigned long)((struct module *)0x1)->mem[MOD_INIT_TEXT].base',
   });
-  assert.deepEqual(moduleRegionExpressions('layouts', 'm'), { text: '(unsigned long)m->core_layout.base', initText: '(unsigned long)m->init_layout.base' });
+  assert.deepEqual(moduleRegionExpressions('layouts', 'm'), {
+    text: '(unsigned long)m->core_layout.base',
+    initText: '(unsigned long)m->init_layout.base',
+  });
 });
 
 test('the address of a per-CPU variable: relative to __per_cpu_start where per-CPU data is zero-based, as is elsewhere', async () => {
   const zeroBased = await probeKernelLayout(replay('debian-6.12.117+deb12-cloud-amd64.txt').ask, 'x86_64');
-  assert.equal(perCpuAddress(zeroBased, 'pcpu_hot.current_task', 1), '(((char *)&pcpu_hot.current_task - (char *)&__per_cpu_start) + __per_cpu_offset[1])');
+  assert.equal(
+    perCpuAddress(zeroBased, 'pcpu_hot.current_task', 1),
+    '(((char *)&pcpu_hot.current_task - (char *)&__per_cpu_start) + __per_cpu_offset[1])',
+  );
   const absolute = await probeKernelLayout(replay('debian-6.12.117+deb12-cloud-arm64.txt').ask, 'aarch64');
   assert.equal(perCpuAddress(absolute, '__entry_task', 0), '((char *)&__entry_task + __per_cpu_offset[0])');
 });

@@ -20,7 +20,8 @@ function reader(words: Map<bigint, bigint>, comms = new Map<bigint, string>()): 
     },
     bytes: async (address, length) => {
       const word = words.get(address);
-      if (word !== undefined && length === 8) return Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn));
+      if (word !== undefined && length === 8)
+        return Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn));
       const comm = comms.get(address);
       if (comm !== undefined) return Uint8Array.from({ length }, (_, index) => comm.charCodeAt(index) || 0);
       throw new Error(`Cannot access memory at address 0x${address.toString(16)}`);
@@ -48,33 +49,60 @@ test('a list walks to its containing structures, labelled, in order, and its len
     ],
   );
   assert.equal(listSummary(walk, tasks), '3 × struct task_struct');
-  assert.equal(listSummary(await walkList(reader(new Map([[HEAD, HEAD]])), 'init_task.tasks', tasks, undefined), tasks), 'empty list of struct task_struct');
+  assert.equal(
+    listSummary(await walkList(reader(new Map([[HEAD, HEAD]])), 'init_task.tasks', tasks, undefined), tasks),
+    'empty list of struct task_struct',
+  );
 });
 
 test('a loop, a NULL next pointer and the limit stop the walk, saying why', async () => {
   const loop = ring(nodes);
   loop.set(nodes[2]!, nodes[1]!);
-  assert.equal(listSummary(await walkList(reader(loop), 'init_task.tasks', tasks, undefined), tasks), '3+ × struct task_struct (the list loops back to entry 1 without reaching its head)');
+  assert.equal(
+    listSummary(await walkList(reader(loop), 'init_task.tasks', tasks, undefined), tasks),
+    '3+ × struct task_struct (the list loops back to entry 1 without reaching its head)',
+  );
   const broken = ring(nodes);
   broken.set(nodes[1]!, 0n);
-  assert.equal(listSummary(await walkList(reader(broken), 'init_task.tasks', tasks, undefined), tasks), '2+ × struct task_struct (a NULL next pointer after 2 entries)');
-  assert.equal(listSummary(await walkList(reader(ring(nodes)), 'init_task.tasks', tasks, undefined, 2), tasks), '2+ × struct task_struct (walk stopped at 2 entries)');
+  assert.equal(
+    listSummary(await walkList(reader(broken), 'init_task.tasks', tasks, undefined), tasks),
+    '2+ × struct task_struct (a NULL next pointer after 2 entries)',
+  );
+  assert.equal(
+    listSummary(await walkList(reader(ring(nodes)), 'init_task.tasks', tasks, undefined, 2), tasks),
+    '2+ × struct task_struct (walk stopped at 2 entries)',
+  );
 });
 
 test('an hlist ends at NULL', async () => {
   const shape: ListShape = { entryType: 'struct task_struct', member: 'tasks', kind: 'hlist' };
-  const words = new Map([[HEAD, nodes[0]!], [nodes[0]!, nodes[1]!], [nodes[1]!, 0n]]);
+  const words = new Map([
+    [HEAD, nodes[0]!],
+    [nodes[0]!, nodes[1]!],
+    [nodes[1]!, 0n],
+  ]);
   assert.equal((await walkList(reader(words), 'init_task.tasks', shape, undefined)).entries.length, 2);
 });
 
 test('the hint form, the table and member paths', () => {
-  assert.deepEqual(parseListHint('list:(struct task_struct, tasks) init_task.tasks'), { shape: { entryType: 'struct task_struct', member: 'tasks', kind: 'list', label: 'comm' }, head: 'init_task.tasks' });
-  assert.deepEqual(parseListHint('hlist:(struct dentry, d_u.d_alias) inode->i_dentry')?.shape, { entryType: 'struct dentry', member: 'd_u.d_alias', kind: 'hlist' });
+  assert.deepEqual(parseListHint('list:(struct task_struct, tasks) init_task.tasks'), {
+    shape: { entryType: 'struct task_struct', member: 'tasks', kind: 'list', label: 'comm' },
+    head: 'init_task.tasks',
+  });
+  assert.deepEqual(parseListHint('hlist:(struct dentry, d_u.d_alias) inode->i_dentry')?.shape, {
+    entryType: 'struct dentry',
+    member: 'd_u.d_alias',
+    kind: 'hlist',
+  });
   assert.equal(parseListHint('init_task.tasks'), undefined);
   assert.throws(() => parseListHint('list:(task_struct tasks) x'), /Not a list hint: write list:\(struct TYPE, member\) EXPRESSION/);
   assert.equal(knownList('modules', undefined, undefined)?.entryType, 'struct module');
   assert.equal(knownList('x.children', 'struct task_struct', 'children')?.member, 'sibling');
-  assert.equal(knownList('x.sibling', 'struct task_struct', 'sibling'), undefined, 'sibling nodes pass through the parent: not a list of tasks');
+  assert.equal(
+    knownList('x.sibling', 'struct task_struct', 'sibling'),
+    undefined,
+    'sibling nodes pass through the parent: not a list of tasks',
+  );
   assert.deepEqual(splitMember('init_task.tasks'), { parent: 'init_task', member: 'tasks' });
   assert.deepEqual(splitMember('p->children'), { parent: '*(p)', member: 'children' });
 });
@@ -112,7 +140,10 @@ test('an rb tree walks in order; a node reached twice stops the walk', async () 
   assert.equal(listSummary(walk, shape), '5 × struct vmap_area in a tree');
   const looped = new Map(tree);
   looped.set(c, [d, 0n]);
-  assert.match(listSummary(await walkList(treeReader(looped), 'vmap_area_root', shape, undefined), shape), /^3\+ × struct vmap_area in a tree \(the tree reaches node 0x4000 twice\)$/);
+  assert.match(
+    listSummary(await walkList(treeReader(looped), 'vmap_area_root', shape, undefined), shape),
+    /^3\+ × struct vmap_area in a tree \(the tree reaches node 0x4000 twice\)$/,
+  );
   assert.deepEqual(parseListHint('rb:(struct vmap_area, rb_node) vmap_area_root')?.shape.kind, 'rbtree');
 });
 
@@ -198,6 +229,14 @@ test('a walk read by gdb in one go gives the same entries, labels and reasons as
     const inOneGo = await walkList(chainingReader(memory, comms), 'init_task.tasks', tasks, undefined);
     assert.deepEqual(inOneGo, oneByOne);
   }
-  assert.deepEqual(await walkList(chainingReader(ring(nodes), comms), 'init_task.tasks', tasks, undefined, 2), await walkList(reader(ring(nodes), comms), 'init_task.tasks', tasks, undefined, 2), 'the limit');
-  await assert.rejects(walkList(chainingReader(unreadable, comms), 'init_task.tasks', tasks, undefined), /cannot read the next pointer/, 'a next pointer gdb could not read fails the walk, as one read a node does');
+  assert.deepEqual(
+    await walkList(chainingReader(ring(nodes), comms), 'init_task.tasks', tasks, undefined, 2),
+    await walkList(reader(ring(nodes), comms), 'init_task.tasks', tasks, undefined, 2),
+    'the limit',
+  );
+  await assert.rejects(
+    walkList(chainingReader(unreadable, comms), 'init_task.tasks', tasks, undefined),
+    /cannot read the next pointer/,
+    'a next pointer gdb could not read fails the walk, as one read a node does',
+  );
 });

@@ -39,7 +39,11 @@ test('summaries: a cpumask by its CPUs, lists empty or not, and nothing from an 
   assert.equal(summaryExpression('hlist_head', 'h'), '(h).first == 0');
   assert.equal(summarize('cpumask', '{3, 0 <repeats 127 times>}'), 'CPUs 0-1');
   assert.equal(summarize('cpumask', '{0, 0}'), 'no CPUs');
-  assert.equal(summarize('cpumask', '{1, 18446744073709551615 <repeats 127 times>}', 1), 'CPUs 0', 'stale bits past nr_cpu_ids are not CPUs');
+  assert.equal(
+    summarize('cpumask', '{1, 18446744073709551615 <repeats 127 times>}', 1),
+    'CPUs 0',
+    'stale bits past nr_cpu_ids are not CPUs',
+  );
   assert.equal(summarize('list_head', '1'), 'empty list');
   assert.equal(summarize('hlist_head', '0'), 'list, not empty');
   assert.equal(summarize('list_head', 'true'), undefined);
@@ -54,11 +58,29 @@ function child(fields: string): MiTuple {
 
 test('child paths: members of structs and of pointed-to structs, elements, targets, anonymous members', () => {
   const task = { expression: 'init_task', type: 'struct task_struct' };
-  assert.deepEqual(childPath(task, child('name="var1.tasks",exp="tasks",numchild="2",type="struct list_head"')), { expression: '(init_task).tasks', type: 'struct list_head' });
+  assert.deepEqual(childPath(task, child('name="var1.tasks",exp="tasks",numchild="2",type="struct list_head"')), {
+    expression: '(init_task).tasks',
+    type: 'struct list_head',
+  });
   const pointer = { expression: 'p', type: 'struct task_struct *' };
-  assert.deepEqual(childPath(pointer, child('name="var2.cpus_mask",exp="cpus_mask",numchild="1",type="cpumask_t"')), { expression: '(p)->cpus_mask', type: 'cpumask_t' });
-  assert.deepEqual(childPath({ expression: 'a', type: 'int [4]' }, child('name="var3.2",exp="2",numchild="0",type="int"')), { expression: '(a)[2]', type: 'int' });
-  assert.deepEqual(childPath({ expression: 'n', type: 'int *' }, child('name="var4.*n",exp="*n",numchild="0",type="int"')), { expression: '*(n)', type: 'int' });
-  assert.deepEqual(childPath(task, child('name="var1.5_anonymous",exp="<anonymous union>",numchild="2",type="union {...}"')), { expression: 'init_task', type: 'union {...}' });
-  assert.deepEqual(childPath(pointer, child('name="var2.5_anonymous",exp="<anonymous struct>",numchild="2",type="struct {...}"')), { expression: '(*(p))', type: 'struct {...}' });
+  assert.deepEqual(childPath(pointer, child('name="var2.cpus_mask",exp="cpus_mask",numchild="1",type="cpumask_t"')), {
+    expression: '(p)->cpus_mask',
+    type: 'cpumask_t',
+  });
+  assert.deepEqual(childPath({ expression: 'a', type: 'int [4]' }, child('name="var3.2",exp="2",numchild="0",type="int"')), {
+    expression: '(a)[2]',
+    type: 'int',
+  });
+  assert.deepEqual(childPath({ expression: 'n', type: 'int *' }, child('name="var4.*n",exp="*n",numchild="0",type="int"')), {
+    expression: '*(n)',
+    type: 'int',
+  });
+  assert.deepEqual(childPath(task, child('name="var1.5_anonymous",exp="<anonymous union>",numchild="2",type="union {...}"')), {
+    expression: 'init_task',
+    type: 'union {...}',
+  });
+  assert.deepEqual(childPath(pointer, child('name="var2.5_anonymous",exp="<anonymous struct>",numchild="2",type="struct {...}"')), {
+    expression: '(*(p))',
+    type: 'struct {...}',
+  });
 });

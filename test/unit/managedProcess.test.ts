@@ -16,7 +16,7 @@ test('a started process may not dump core (a crashing QEMU or gdb leaves no core
 });
 
 test('arguments reach the program literally, one each, and the pid is the program itself', async () => {
-  const weird = ['a b', '$(touch /tmp/x)', '`id`', "'\"", 'line\nbreak', 'ünï'];
+  const weird = ['a b', '$(touch /tmp/x)', '`id`', '\'"', 'line\nbreak', 'ünï'];
   const started = ManagedProcess.start('shell', '/bin/sh', ['-c', 'printf "%s|" "$@"; echo; cat /proc/$$/comm', 'sh', ...weird]);
   const lines = await output(started);
   assert.equal(lines.slice(0, -1).join('\n'), `${weird.join('|')}|`);

@@ -45,7 +45,10 @@ test('Workspace Trust: limited support, with a description of what needs trust',
 });
 
 test('every contributed setting is read by code under src/', () => {
-  const sources = sourceFiles(path.join(ROOT, 'src')).map((file) => ({ file: path.relative(ROOT, file), text: readFileSync(file, 'utf8') }));
+  const sources = sourceFiles(path.join(ROOT, 'src')).map((file) => ({
+    file: path.relative(ROOT, file),
+    text: readFileSync(file, 'utf8'),
+  }));
   const keys = Object.keys(manifest.contributes.configuration.properties);
   assert.ok(keys.length >= 5, keys.join(', '));
   assert.deepEqual(unreadSettings(keys, sources), []);
@@ -55,10 +58,22 @@ test('the settings check fails on a setting nobody reads, or one read from anoth
   const source = (text: string) => [{ file: 'x.ts', text }];
   const keys = ['kernelQemu.qemuPath'];
   assert.deepEqual(unreadSettings(keys, source("vscode.workspace.getConfiguration('kernelQemu').get<string>('qemuPath', '')")), []);
-  assert.deepEqual(unreadSettings(keys, source("const s = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder);\nconst q = s.get<string>('qemuPath', '');")), []);
+  assert.deepEqual(
+    unreadSettings(
+      keys,
+      source("const s = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder);\nconst q = s.get<string>('qemuPath', '');"),
+    ),
+    [],
+  );
   assert.deepEqual(unreadSettings(keys, source('')), keys);
   // launch.json's configurations are not settings; nor is an unrelated map's get.
-  assert.deepEqual(unreadSettings(keys, source("vscode.workspace.getConfiguration('kernelQemu');\nconst l = vscode.workspace.getConfiguration('launch').get('qemuPath');")), keys);
+  assert.deepEqual(
+    unreadSettings(
+      keys,
+      source("vscode.workspace.getConfiguration('kernelQemu');\nconst l = vscode.workspace.getConfiguration('launch').get('qemuPath');"),
+    ),
+    keys,
+  );
   assert.deepEqual(unreadSettings(keys, source("const s = vscode.workspace.getConfiguration('kernelQemu');\nmap.get('qemuPath');")), keys);
 });
 
@@ -67,7 +82,10 @@ test('views have icons and show only in a kernel or buildroot workspace or a ker
   assert.equal(others.length, 0);
   assert.match(container?.icon ?? '', /\.svg$/);
   const views = manifest.contributes.views[container!.id] ?? [];
-  assert.deepEqual(views.map((view) => view.id), ['kernelQemu.builds', 'kernelQemu.snapshots']);
+  assert.deepEqual(
+    views.map((view) => view.id),
+    ['kernelQemu.builds', 'kernelQemu.snapshots'],
+  );
   for (const view of views) {
     assert.match(view.icon ?? '', /^\$\([a-z-]+\)$/, `${view.id} has a codicon`);
     // With every view hidden, VS Code hides the container (it is registered hideIfEmpty).
@@ -77,7 +95,13 @@ test('views have icons and show only in a kernel or buildroot workspace or a ker
 
 test('the extension activates in every kind of tree its views show for (the context key needs it running)', () => {
   // A kernel source tree, a kernel O= build directory (its `source` link), a buildroot tree; one level down too.
-  for (const event of ['workspaceContains:Kconfig', 'workspaceContains:source/Kconfig', 'workspaceContains:Config.in', 'workspaceContains:*/Kconfig', 'workspaceContains:*/Config.in']) {
+  for (const event of [
+    'workspaceContains:Kconfig',
+    'workspaceContains:source/Kconfig',
+    'workspaceContains:Config.in',
+    'workspaceContains:*/Kconfig',
+    'workspaceContains:*/Config.in',
+  ]) {
     assert.ok(manifest.activationEvents.includes(event), event);
   }
 });
@@ -93,19 +117,29 @@ test('walkthrough steps are done by what they lead to (tools found, a kernel fou
     ],
   );
   // The keys are set by the extension, not only named here.
-  const sources = sourceFiles(path.join(ROOT, 'src/extension')).map((file) => readFileSync(file, 'utf8')).join('\n');
+  const sources = sourceFiles(path.join(ROOT, 'src/extension'))
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n');
   for (const key of ['TOOLS_FOUND', 'KERNEL_FOUND']) assert.match(sources, new RegExp(`executeCommand\\('setContext', ${key},`), key);
 });
 
 test('no invented project addresses: the manifest names no repository, bugs or homepage', () => {
   // There is no public repository yet; `npm run package` passes --allow-missing-repository.
   const raw = manifest as unknown as Record<string, unknown>;
-  assert.deepEqual(['repository', 'bugs', 'homepage'].filter((key) => key in raw), []);
+  assert.deepEqual(
+    ['repository', 'bugs', 'homepage'].filter((key) => key in raw),
+    [],
+  );
 });
 
 test('command titles carry no prefix of their own (the palette shows "Category: Title")', () => {
   // "Kernel QEMU: Config Doctor: Check .config" reads twice: a title has no "Word: " prefix.
-  const doubled = manifest.contributes.commands.filter(({ title, category }) => (category && title.toLowerCase().startsWith(category.toLowerCase())) || /^[\w .-]+: /.test(title));
+  const doubled = manifest.contributes.commands.filter(
+    ({ title, category }) => (category && title.toLowerCase().startsWith(category.toLowerCase())) || /^[\w .-]+: /.test(title),
+  );
   assert.deepEqual(doubled, []);
-  assert.ok(manifest.contributes.commands.every(({ category }) => category === 'Kernel QEMU'), 'one category for all');
+  assert.ok(
+    manifest.contributes.commands.every(({ category }) => category === 'Kernel QEMU'),
+    'one category for all',
+  );
 });

@@ -19,7 +19,7 @@ test('commands carry tokens and resolve with their own result record', async () 
   assert.equal((await first).results.str('current-thread-id'), '1');
 });
 
-test('^error rejects with gdb\'s message; an unexpected result class rejects too', async () => {
+test("^error rejects with gdb's message; an unexpected result class rejects too", async () => {
   const { conn } = connection();
   const failing = conn.send(mi.breakInsert({ location: 'nope' }));
   conn.handleLine('1^error,msg="Function \\"nope\\" not defined."');
@@ -55,13 +55,21 @@ test('a user command owns its log stream: its errors and warnings come back with
   const failing = conn.send(mi.userCommand('inof'));
   conn.handleLine('&"Undefined command: \\"inof\\".  Try \\"help\\".\n"');
   conn.handleLine('2^error,msg="Undefined command: \\"inof\\".  Try \\"help\\"."');
-  await assert.rejects(failing, (error: unknown) => error instanceof MiCommandError && error.transcript === 'Undefined command: "inof".  Try "help".\n');
+  await assert.rejects(
+    failing,
+    (error: unknown) => error instanceof MiCommandError && error.transcript === 'Undefined command: "inof".  Try "help".\n',
+  );
   // Another command's log text stays unsolicited (gdb's own warnings are shown as they come).
   const internal = conn.send(mi.threadInfo());
   conn.handleLine('&"warning: something\n"');
   conn.handleLine('3^done,threads=[]');
   assert.equal((await internal).transcript, '');
-  assert.deepEqual(streams, [['console', true], ['log', true], ['log', true], ['log', false]]);
+  assert.deepEqual(streams, [
+    ['console', true],
+    ['log', true],
+    ['log', true],
+    ['log', false],
+  ]);
 });
 
 test('closing rejects every pending and later command', async () => {
@@ -87,5 +95,8 @@ test('async records are emitted by kind; parse errors never throw', () => {
 
 test('parameters are quoted as C strings so spaces, quotes and newlines stay one argument', () => {
   assert.equal(quote('a b"c\\d\ne'), '"a b\\"c\\\\d\\ne"');
-  assert.equal(mi.breakInsert({ location: 'init/main.c:940', condition: 'x == "a"', ignoreCount: 2, hardware: true }).text, '-break-insert -h -c "x == \\"a\\"" -i 2 -- "init/main.c:940"');
+  assert.equal(
+    mi.breakInsert({ location: 'init/main.c:940', condition: 'x == "a"', ignoreCount: 2, hardware: true }).text,
+    '-break-insert -h -c "x == \\"a\\"" -i 2 -- "init/main.c:940"',
+  );
 });

@@ -12,7 +12,10 @@ const dir = path.join(__dirname, '../fixtures/mi');
 const fixtures = readdirSync(dir).filter((name) => name.endsWith('.txt'));
 
 function records(name: string): MiRecord[] {
-  return readFileSync(path.join(dir, name), 'utf8').split('\n').filter((line) => line.length > 0).map(parseMiLine);
+  return readFileSync(path.join(dir, name), 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map(parseMiLine);
 }
 
 test('every recorded line of every real session parses', () => {
@@ -21,7 +24,11 @@ test('every recorded line of every real session parses', () => {
   for (const name of fixtures) {
     for (const record of records(name)) {
       lines++;
-      assert.notEqual(record.type, 'parseError', `${name}: ${record.type === 'parseError' ? `${record.message}: ${record.line.slice(0, 120)}` : ''}`);
+      assert.notEqual(
+        record.type,
+        'parseError',
+        `${name}: ${record.type === 'parseError' ? `${record.message}: ${record.line.slice(0, 120)}` : ''}`,
+      );
     }
   }
   assert.ok(lines > 400, `${lines} lines`);
@@ -29,7 +36,9 @@ test('every recorded line of every real session parses', () => {
 
 test('recorded -thread-info with -smp 2 names both vCPUs', () => {
   for (const arch of ['x86_64', 'aarch64']) {
-    const result = records(`${arch}-thread-info-do_sys_openat2-smp2.txt`).find((record) => record.type === 'result' && record.results.has('threads'));
+    const result = records(`${arch}-thread-info-do_sys_openat2-smp2.txt`).find(
+      (record) => record.type === 'result' && record.results.has('threads'),
+    );
     assert.ok(result && result.type === 'result');
     assert.deepEqual(result.results.tuples('threads').map(threadName), ['CPU 0', 'CPU 1']);
   }

@@ -19,7 +19,34 @@ const REAL = readdirSync(FIXTURES)
   .flatMap((file) => readFileSync(path.join(FIXTURES, file), 'utf8').split('\n'))
   .filter((line) => line.length > 0);
 
-const SIGNIFICANT = ['"', '\\', '{', '}', '[', ']', ',', '=', '^', '*', '+', '~', '@', '&', '\n', '\r', '\0', '\\0', '\\x', '\\377', '\u2603', '\uD800', '\uDC00', '(gdb)', '99999999999999999999', ' '];
+const SIGNIFICANT = [
+  '"',
+  '\\',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '=',
+  '^',
+  '*',
+  '+',
+  '~',
+  '@',
+  '&',
+  '\n',
+  '\r',
+  '\0',
+  '\\0',
+  '\\x',
+  '\\377',
+  '\u2603',
+  '\uD800',
+  '\uDC00',
+  '(gdb)',
+  '99999999999999999999',
+  ' ',
+];
 const TYPES = new Set(['result', 'exec', 'status', 'notify', 'console', 'target', 'log', 'prompt', 'parseError']);
 
 type Random = () => number;
@@ -32,7 +59,12 @@ function randomText(random: Random, length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) {
     const roll = random();
-    text += roll < 0.5 ? pick(random, SIGNIFICANT) : roll < 0.9 ? String.fromCharCode(32 + Math.floor(random() * 95)) : String.fromCharCode(Math.floor(random() * 0x3000));
+    text +=
+      roll < 0.5
+        ? pick(random, SIGNIFICANT)
+        : roll < 0.9
+          ? String.fromCharCode(32 + Math.floor(random() * 95))
+          : String.fromCharCode(Math.floor(random() * 0x3000));
   }
   return text;
 }

@@ -27,7 +27,7 @@ test('result records carry their token and class', () => {
   assert.equal(record.results.tuple('bkpt').str('type'), 'hw breakpoint');
 });
 
-test('an error result keeps gdb\'s message with escaped quotes', () => {
+test("an error result keeps gdb's message with escaped quotes", () => {
   const record = parseMiLine('7^error,msg="Function \\"no_such_function_xyz\\" not defined."');
   assert.equal(record.type, 'result');
   if (record.type !== 'result') return;
@@ -40,7 +40,10 @@ test('lists of results drop the repeated names (stack=[frame=...,frame=...])', (
   assert.equal(record.type, 'result');
   if (record.type !== 'result') return;
   const frames = record.results.tuples('stack');
-  assert.deepEqual(frames.map((frame) => frame.str('func')), ['a', 'b']);
+  assert.deepEqual(
+    frames.map((frame) => frame.str('func')),
+    ['a', 'b'],
+  );
 });
 
 test('lists of values and empty containers', () => {
@@ -83,7 +86,20 @@ test('the prompt, with and without trailing space', () => {
 });
 
 test('malformed lines become parse error records, never exceptions', () => {
-  for (const line of ['', 'garbage', '^done,', '^done,a=', '^done,a="x', '^bogus', '*stopped,frame={a="1"', '~"unterminated', '12~"token on stream"', '^done,a=[b="1",', '\\', '^done,x="\\']) {
+  for (const line of [
+    '',
+    'garbage',
+    '^done,',
+    '^done,a=',
+    '^done,a="x',
+    '^bogus',
+    '*stopped,frame={a="1"',
+    '~"unterminated',
+    '12~"token on stream"',
+    '^done,a=[b="1",',
+    '\\',
+    '^done,x="\\',
+  ]) {
     const record = parseMiLine(line);
     assert.equal(record.type, 'parseError', `'${line}' should be a parse error`);
     if (record.type === 'parseError') {

@@ -5,7 +5,10 @@ import { MissingSourceHint } from '../../src/adapter/missingSource';
 test('the first frame without its source says how to map it, once per session', () => {
   const printed: string[] = [];
   const present = new Set(['/src/linux/fs/open.c']);
-  const hint = new MissingSourceHint((text) => printed.push(text), (file) => present.has(file));
+  const hint = new MissingSourceHint(
+    (text) => printed.push(text),
+    (file) => present.has(file),
+  );
   hint.check('/build/linux/fs/open.c', '/src/linux/fs/open.c');
   assert.deepEqual(printed, [], 'a mapped, present source says nothing');
   hint.check('debian/build/build_amd64_none_cloud-amd64/init/main.c', 'debian/build/build_amd64_none_cloud-amd64/init/main.c');

@@ -41,7 +41,8 @@ const BANNER = "QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu)
 test('HMP: the answer is what QEMU printed after the echoed line, without escapes or CRs; an empty answer is empty', async () => {
   const socket = await fakeMonitor('hmp', BANNER, {
     'info status': 'VM status: running\r\n',
-    'gdbserver unix:/run/kq/gdb.sock,server=on,wait=off': "Waiting for gdb connection on device 'unix:/run/kq/gdb.sock,server=on,wait=off'\r\n",
+    'gdbserver unix:/run/kq/gdb.sock,server=on,wait=off':
+      "Waiting for gdb connection on device 'unix:/run/kq/gdb.sock,server=on,wait=off'\r\n",
     'savevm a': '',
   });
   const monitor = await connectMonitor(socket);
@@ -49,7 +50,10 @@ test('HMP: the answer is what QEMU printed after the echoed line, without escape
     assert.equal(monitor.protocol, 'hmp');
     assert.equal(await monitor.command('info status'), 'VM status: running');
     // Commands in a row are answered in order.
-    const [stub, saved] = await Promise.all([monitor.command('gdbserver unix:/run/kq/gdb.sock,server=on,wait=off'), monitor.command('savevm a')]);
+    const [stub, saved] = await Promise.all([
+      monitor.command('gdbserver unix:/run/kq/gdb.sock,server=on,wait=off'),
+      monitor.command('savevm a'),
+    ]);
     assert.equal(stub, "Waiting for gdb connection on device 'unix:/run/kq/gdb.sock,server=on,wait=off'");
     assert.equal(saved, '');
     await assert.rejects(monitor.command('info status\nquit'), /one line/);

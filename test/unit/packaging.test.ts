@@ -19,7 +19,16 @@ test('the .vsix packs, under 1 MB, with the bundles and without sources, tests o
     const size = statSync(vsix).size;
     assert.ok(size < 1024 * 1024, `${size} bytes`);
     const files = execFileSync(VSCE, ['ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
-    for (const needed of ['dist/extension.js', 'dist/adapter.js', 'package.json', 'README.md', 'CHANGELOG.md', 'media/icon.png', 'media/walkthrough/launch.md', 'syntaxes/kernel-log.tmLanguage.json']) {
+    for (const needed of [
+      'dist/extension.js',
+      'dist/adapter.js',
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+      'media/icon.png',
+      'media/walkthrough/launch.md',
+      'syntaxes/kernel-log.tmLanguage.json',
+    ]) {
       assert.ok(files.includes(needed), `${needed} missing from the .vsix: ${files.join(', ')}`);
     }
     const unwanted = files.filter((file) => /^(src|test|scripts|node_modules)\/|\.map$|\.ts$/.test(file));

@@ -28,8 +28,14 @@ function reader(asked: string[]): KernelReader {
   };
 }
 
-const zeroBased = async (): Promise<KernelLayout> =>
-  ({ moduleSections: 'attrs-address', moduleMemory: 'layouts', taskState: '__state', currentTask: 'current_task', printkRing: true, perCpuZeroBased: true });
+const zeroBased = async (): Promise<KernelLayout> => ({
+  moduleSections: 'attrs-address',
+  moduleMemory: 'layouts',
+  taskState: '__state',
+  currentTask: 'current_task',
+  printkRing: true,
+  perCpuZeroBased: true,
+});
 
 test('an object in the per-CPU section is per-CPU with its type; a global, a call or an unknown name is not', async () => {
   const asked: string[] = [];
@@ -57,5 +63,8 @@ test('copies: this_cpu (gdb thread n is CPU n-1) first, then every CPU, as {TYPE
   );
   assert.equal(copies[1]!.expression, '{struct rq} (((char *)&runqueues - (char *)&__per_cpu_start) + __per_cpu_offset[0])');
   const arm64 = new PerCpuValues(reader([]), async () => ({ ...(await zeroBased()), perCpuZeroBased: false }));
-  assert.equal((await arm64.copies('runqueues', 'struct rq', undefined))[0]!.expression, '{struct rq} ((char *)&runqueues + __per_cpu_offset[0])');
+  assert.equal(
+    (await arm64.copies('runqueues', 'struct rq', undefined))[0]!.expression,
+    '{struct rq} ((char *)&runqueues + __per_cpu_offset[0])',
+  );
 });

@@ -29,7 +29,10 @@ async function writeModule(name: string, dataAddress: bigint): Promise<string> {
 test('a module with an addressed section is given as a copy with that address zeroed; the module is untouched', async () => {
   const module = await writeModule('addressed.ko', 0x40n);
   const before = readFileSync(module);
-  assert.deepEqual((await addressedSections(module)).map((section) => section.name), ['.data']);
+  assert.deepEqual(
+    (await addressedSections(module)).map((section) => section.name),
+    ['.data'],
+  );
   const placed = await placeableModule(module, path.join(work, 'cache'));
   assert.deepEqual(placed.zeroed, ['.data']);
   assert.notEqual(placed.file, module);
@@ -40,7 +43,10 @@ test('a module with an addressed section is given as a copy with that address ze
   assert.equal(copy.length, before.length);
   const differing = [...copy.keys()].filter((index) => copy[index] !== before[index]);
   const field = (await readElfSummary(module)).sections.get('.data')!.addressFieldOffset;
-  assert.ok(differing.every((index) => index >= field && index < field + 8), 'only the address field differs');
+  assert.ok(
+    differing.every((index) => index >= field && index < field + 8),
+    'only the address field differs',
+  );
 
   const mtime = statSync(placed.file).mtimeMs;
   const again = await placeableModule(module, path.join(work, 'cache'));

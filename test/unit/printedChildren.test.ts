@@ -5,15 +5,20 @@ import { childrenFromPrint, expands } from '../../src/adapter/printedChildren';
 import { parseStructLayout, type StructMember } from '../../src/adapter/structLayout';
 
 test('a printed struct splits into its members; strings, chars and <...> annotations stay whole', () => {
-  assert.deepEqual(splitPrintedStruct(`{a = 1, b = {c = 2, d = "x}, y"}, {e = 3}, comm = "init", '\\000' <repeats 11 times>, p = 0x10 <init_task+16>, q = <error: Cannot access memory at address 0x10>, ch = 44 ','}`), [
-    { name: 'a', text: '1' },
-    { name: 'b', text: '{c = 2, d = "x}, y"}' },
-    { name: undefined, text: '{e = 3}' },
-    { name: 'comm', text: `"init", '\\000' <repeats 11 times>` },
-    { name: 'p', text: '0x10 <init_task+16>' },
-    { name: 'q', text: '<error: Cannot access memory at address 0x10>' },
-    { name: 'ch', text: "44 ','" },
-  ]);
+  assert.deepEqual(
+    splitPrintedStruct(
+      `{a = 1, b = {c = 2, d = "x}, y"}, {e = 3}, comm = "init", '\\000' <repeats 11 times>, p = 0x10 <init_task+16>, q = <error: Cannot access memory at address 0x10>, ch = 44 ','}`,
+    ),
+    [
+      { name: 'a', text: '1' },
+      { name: 'b', text: '{c = 2, d = "x}, y"}' },
+      { name: undefined, text: '{e = 3}' },
+      { name: 'comm', text: `"init", '\\000' <repeats 11 times>` },
+      { name: 'p', text: '0x10 <init_task+16>' },
+      { name: 'q', text: '<error: Cannot access memory at address 0x10>' },
+      { name: 'ch', text: "44 ','" },
+    ],
+  );
   assert.deepEqual(splitPrintedStruct('{}'), []);
   assert.deepEqual(splitPrintedStruct('{x = "a\\"}, b"}'), [{ name: 'x', text: '"a\\"}, b"' }], 'an escaped quote does not end the string');
 });
@@ -25,11 +30,26 @@ test('anything but a printed struct is not split', () => {
   assert.equal(splitPrintedStruct('{a = "open}'), undefined, 'unterminated string');
 });
 
-const member = (name: string | undefined, type: string, kind: StructMember['kind'], count = 0, union = false): StructMember => ({ name, type, kind, count, union });
+const member = (name: string | undefined, type: string, kind: StructMember['kind'], count = 0, union = false): StructMember => ({
+  name,
+  type,
+  kind,
+  count,
+  union,
+});
 
 test('children: values of scalars and pointers as printed, structs and arrays as {type}, anonymous members named as var-objects name them', () => {
-  const layout = [member('state', 'unsigned int', 'scalar'), member('comm', 'char [16]', 'array', 16), member(undefined, 'union {...}', 'aggregate', 2, true), member('next', 'struct task_struct *', 'pointer'), member('fn', 'void (*)(void)', 'opaque')];
-  const children = childrenFromPrint(`{state = 0, comm = "init", '\\000' <repeats 11 times>, {a = 1, b = 2}, next = 0xffff888003df8880, fn = 0xffffffff81000000 <start>}`, layout)!;
+  const layout = [
+    member('state', 'unsigned int', 'scalar'),
+    member('comm', 'char [16]', 'array', 16),
+    member(undefined, 'union {...}', 'aggregate', 2, true),
+    member('next', 'struct task_struct *', 'pointer'),
+    member('fn', 'void (*)(void)', 'opaque'),
+  ];
+  const children = childrenFromPrint(
+    `{state = 0, comm = "init", '\\000' <repeats 11 times>, {a = 1, b = 2}, next = 0xffff888003df8880, fn = 0xffffffff81000000 <start>}`,
+    layout,
+  )!;
   assert.deepEqual(
     children.map((child) => [child.exp, child.value]),
     [
@@ -40,7 +60,7 @@ test('children: values of scalars and pointers as printed, structs and arrays as
       ['fn', '0xffffffff81000000 <start>'],
     ],
   );
-  assert.equal(children[2]!.text, '{a = 1, b = 2}', "a struct member keeps its own print for its children");
+  assert.equal(children[2]!.text, '{a = 1, b = 2}', 'a struct member keeps its own print for its children');
 });
 
 test('a print that does not line up with the members gives no children (the caller uses var-objects)', () => {
@@ -50,8 +70,11 @@ test('a print that does not line up with the members gives no children (the call
   assert.equal(childrenFromPrint('0x0', layout), undefined);
 });
 
-test('layouts: gdb\'s JSON answer, or nothing', () => {
-  assert.deepEqual(parseStructLayout('[["pid", "pid_t", "scalar", 0, false], [null, "struct {...}", "aggregate", 3, false]]\n'), [member('pid', 'pid_t', 'scalar'), member(undefined, 'struct {...}', 'aggregate', 3)]);
+test("layouts: gdb's JSON answer, or nothing", () => {
+  assert.deepEqual(parseStructLayout('[["pid", "pid_t", "scalar", 0, false], [null, "struct {...}", "aggregate", 3, false]]\n'), [
+    member('pid', 'pid_t', 'scalar'),
+    member(undefined, 'struct {...}', 'aggregate', 3),
+  ]);
   assert.equal(parseStructLayout('Python scripting is not supported in this copy of GDB.'), undefined);
   assert.equal(parseStructLayout('[["pid", "pid_t", "weird", 0, false]]'), undefined);
 });

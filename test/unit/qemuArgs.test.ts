@@ -26,7 +26,7 @@ test('QEMU starts paused with its gdb stub and QMP on unix sockets, never on TCP
   assert.equal(valueAfter(args, '-gdb'), 'chardev:gdbstub');
   assert.match(args.join(' '), /socket,id=gdbstub,path=\/tmp\/kq\/gdb\.sock,server=on,wait=off/);
   assert.equal(valueAfter(args, '-qmp'), 'unix:/tmp/kq/qmp.sock,server=on,wait=off');
-  assert.ok(!args.includes('-s'), 'the tutorials\' -s listens on 0.0.0.0');
+  assert.ok(!args.includes('-s'), "the tutorials' -s listens on 0.0.0.0");
   assert.ok(!args.some((arg) => /tcp:/.test(arg)));
 });
 
@@ -62,15 +62,32 @@ test('user text with shell metacharacters stays one literal argv element', () =>
 
 test('kernel command line: console per arch, nokaslr unless kaslr, root for a disk', () => {
   assert.equal(kernelCommandLine({ arch: 'x86_64', hasRootfs: false }), 'console=ttyS0 nokaslr');
-  assert.equal(kernelCommandLine({ arch: 'aarch64', hasRootfs: false }), 'console=ttyAMA0 nokaslr arm64.nopauth', 'gdb unwinds arm64 stacks only without pointer authentication');
-  assert.equal(kernelCommandLine({ arch: 'aarch64', append: 'id_aa64isar1.api=1', hasRootfs: false }), 'console=ttyAMA0 id_aa64isar1.api=1 nokaslr', "the user's own choice about PAC");
+  assert.equal(
+    kernelCommandLine({ arch: 'aarch64', hasRootfs: false }),
+    'console=ttyAMA0 nokaslr arm64.nopauth',
+    'gdb unwinds arm64 stacks only without pointer authentication',
+  );
+  assert.equal(
+    kernelCommandLine({ arch: 'aarch64', append: 'id_aa64isar1.api=1', hasRootfs: false }),
+    'console=ttyAMA0 id_aa64isar1.api=1 nokaslr',
+    "the user's own choice about PAC",
+  );
   assert.equal(kernelCommandLine({ arch: 'x86_64', kaslr: true, hasRootfs: false }), 'console=ttyS0');
-  assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'console=tty0 quiet', hasRootfs: true }), 'console=tty0 quiet nokaslr root=/dev/vda rw');
-  assert.equal(kernelCommandLine({ arch: 'x86_64', append: 'root=/dev/sda nokaslr', hasRootfs: true }), 'console=ttyS0 root=/dev/sda nokaslr');
+  assert.equal(
+    kernelCommandLine({ arch: 'x86_64', append: 'console=tty0 quiet', hasRootfs: true }),
+    'console=tty0 quiet nokaslr root=/dev/vda rw',
+  );
+  assert.equal(
+    kernelCommandLine({ arch: 'x86_64', append: 'root=/dev/sda nokaslr', hasRootfs: true }),
+    'console=ttyS0 root=/dev/sda nokaslr',
+  );
 });
 
 test('the serial console is on the session FIFOs when given (their path escaped), else on QEMU stdio', () => {
-  assert.equal(valueAfter(buildQemuArgs({ ...base, serialPipe: '/tmp/kq,x/serial' }), '-chardev'), 'pipe,id=console,path=/tmp/kq,,x/serial');
+  assert.equal(
+    valueAfter(buildQemuArgs({ ...base, serialPipe: '/tmp/kq,x/serial' }), '-chardev'),
+    'pipe,id=console,path=/tmp/kq,,x/serial',
+  );
   assert.equal(valueAfter(buildQemuArgs(base), '-chardev'), 'stdio,id=console,signal=off');
   assert.equal(valueAfter(buildQemuArgs(base), '-serial'), 'chardev:console');
 });

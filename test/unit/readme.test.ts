@@ -41,7 +41,9 @@ test("the README's Layout names every folder of the repository", () => {
 });
 
 test("the README's Settings table has every contributed setting", () => {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, unknown> } } };
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, unknown> } };
+  };
   const settings = section('Settings');
   const keys = Object.keys(manifest.contributes.configuration.properties);
   assert.deepEqual(
@@ -52,7 +54,8 @@ test("the README's Settings table has every contributed setting", () => {
 
 test("the README's launch table states the defaults of src/adapter/launchArgs.ts", () => {
   const table = section('Launch configuration');
-  const defaultOf = (keys: string) => new RegExp(`^\\| ${keys.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ([^|]+) \\|`, 'm').exec(table)?.[1]?.trim();
+  const defaultOf = (keys: string) =>
+    new RegExp(`^\\| ${keys.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ([^|]+) \\|`, 'm').exec(table)?.[1]?.trim();
   const scalar = ['accel', 'stopAtEntry', 'stopAtConnect', 'trace', 'kaslr', 'breakOnPanic', 'threads', 'network'] as const;
   const wrong = scalar.filter((key) => defaultOf(`\`${key}\``)?.replace(/[`"]/g, '') !== String(DEFAULTS[key]));
   assert.deepEqual(wrong, [], scalar.map((key) => `${key}: README ${defaultOf(`\`${key}\``)}, code ${String(DEFAULTS[key])}`).join('; '));

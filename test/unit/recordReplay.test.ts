@@ -6,15 +6,27 @@ import { mapStop } from '../../src/adapter/stopReasons';
 import { parseMiLine } from '../../src/mi/parser';
 
 test('a recording is three files side by side', () => {
-  assert.deepEqual(recordingFiles('/r/boot.rr'), { log: '/r/boot.rr', snapshotDisk: '/r/boot.rr.snapshots.qcow2', manifest: '/r/boot.rr.manifest.json' });
+  assert.deepEqual(recordingFiles('/r/boot.rr'), {
+    log: '/r/boot.rr',
+    snapshotDisk: '/r/boot.rr.snapshots.qcow2',
+    manifest: '/r/boot.rr.manifest.json',
+  });
 });
 
-test('record and replay differ only in rr=, with the init snapshot on the recording\'s own drive', () => {
+test("record and replay differ only in rr=, with the init snapshot on the recording's own drive", () => {
   const files = recordingFiles('/r/boot.rr');
   const record = recordReplayArgs({ mode: 'record', files });
   const replay = recordReplayArgs({ mode: 'replay', files });
-  assert.deepEqual(record, ['-icount', `shift=7,rr=record,rrfile=/r/boot.rr,rrsnapshot=${INITIAL_RR_SNAPSHOT}`, '-drive', `file=/r/boot.rr.snapshots.qcow2,format=qcow2,if=none,id=${RR_DRIVE_ID}`]);
-  assert.deepEqual(replay.map((arg) => arg.replace('rr=replay', 'rr=record')), record);
+  assert.deepEqual(record, [
+    '-icount',
+    `shift=7,rr=record,rrfile=/r/boot.rr,rrsnapshot=${INITIAL_RR_SNAPSHOT}`,
+    '-drive',
+    `file=/r/boot.rr.snapshots.qcow2,format=qcow2,if=none,id=${RR_DRIVE_ID}`,
+  ]);
+  assert.deepEqual(
+    replay.map((arg) => arg.replace('rr=replay', 'rr=record')),
+    record,
+  );
 });
 
 test('a comma in a recording path is doubled, so QEMU cannot read it as another option', () => {
@@ -69,11 +81,18 @@ test('a manifest is read back, and a broken one says what is wrong', () => {
   assert.deepEqual(machineMismatches(parsed, machine), []);
   assert.match(problemOf(parseManifest('{')), /not JSON/);
   assert.match(problemOf(parseManifest(JSON.stringify({ version: 99 }))), /version 99/);
-  assert.match(problemOf(parseManifest(JSON.stringify({ version: MANIFEST_VERSION, arch: 'x86_64', commandLine: '', recordedAt: '', memoryMiB: 1, smp: 1 }))), /no "kernel"/);
+  assert.match(
+    problemOf(
+      parseManifest(JSON.stringify({ version: MANIFEST_VERSION, arch: 'x86_64', commandLine: '', recordedAt: '', memoryMiB: 1, smp: 1 })),
+    ),
+    /no "kernel"/,
+  );
 });
 
 test("a watchpoint stop carries gdb's old and new values, and the start of a recording its own reason", () => {
-  const watch = parseMiLine('*stopped,reason="watchpoint-trigger",wpt={number="3",exp="jiffies"},value={old="4294894013",new="4294894014"},frame={addr="0xffffffff81123456",func="tick_do_update_jiffies64"},thread-id="1",stopped-threads="all"');
+  const watch = parseMiLine(
+    '*stopped,reason="watchpoint-trigger",wpt={number="3",exp="jiffies"},value={old="4294894013",new="4294894014"},frame={addr="0xffffffff81123456",func="tick_do_update_jiffies64"},thread-id="1",stopped-threads="all"',
+  );
   assert.ok(watch.type === 'exec');
   const stop = mapStop(watch.results, false);
   assert.equal(stop.reason, 'data breakpoint');
@@ -86,7 +105,18 @@ test("a watchpoint stop carries gdb's old and new values, and the start of a rec
 
 test('a recorded or replayed console is written only: a file chardev on the FIFO, no input side', async () => {
   const { buildQemuArgs } = await import('../../src/qemu/args');
-  const plan = { arch: 'x86_64' as const, accel: 'tcg' as const, kernel: '/k', commandLine: '', memoryMiB: 512, smp: 1, gdbSocket: '/r/g', qmpSocket: '/r/q', serialPipe: '/r/serial', extraArgs: [] };
+  const plan = {
+    arch: 'x86_64' as const,
+    accel: 'tcg' as const,
+    kernel: '/k',
+    commandLine: '',
+    memoryMiB: 512,
+    smp: 1,
+    gdbSocket: '/r/g',
+    qmpSocket: '/r/q',
+    serialPipe: '/r/serial',
+    extraArgs: [],
+  };
   assert.ok(buildQemuArgs(plan).includes('pipe,id=console,path=/r/serial'));
   const args = buildQemuArgs({ ...plan, serialOutputOnly: true });
   assert.ok(args.includes('file,id=console,path=/r/serial.out'), args.join(' '));

@@ -7,7 +7,7 @@ import type { MiConnection, MiResult } from '../../src/mi/connection';
 import { MiTuple } from '../../src/mi/records';
 import { showsUnsolicited } from '../../src/adapter/gdbOutput';
 
-test('the command word is what gdb\'s CLI would look up: letters, digits, -, _ and .', () => {
+test("the command word is what gdb's CLI would look up: letters, digits, -, _ and .", () => {
   assert.equal(commandWord('init_task.pid'), 'init_task.pid');
   assert.equal(commandWord('info registers rip'), 'info');
   assert.equal(commandWord('lx-dmesg'), 'lx-dmesg');
@@ -29,13 +29,19 @@ test('a line is MI, a command, an expression, or up to gdb to tell', () => {
   assert.deepEqual(parseInput('bt 3'), { kind: 'commandOrExpression', word: 'bt', text: 'bt 3' });
 });
 
-test('a failed command shows what it printed, then gdb\'s error once', () => {
-  assert.equal(failureText('Undefined command: "inof".  Try "help".\n', 'Undefined command: "inof".  Try "help".'), 'Undefined command: "inof".  Try "help".');
-  assert.equal(failureText('#0  f ()\n#1  g ()\nCannot access memory at address 0x8\n', 'Cannot access memory at address 0x8'), '#0  f ()\n#1  g ()\nCannot access memory at address 0x8');
+test("a failed command shows what it printed, then gdb's error once", () => {
+  assert.equal(
+    failureText('Undefined command: "inof".  Try "help".\n', 'Undefined command: "inof".  Try "help".'),
+    'Undefined command: "inof".  Try "help".',
+  );
+  assert.equal(
+    failureText('#0  f ()\n#1  g ()\nCannot access memory at address 0x8\n', 'Cannot access memory at address 0x8'),
+    '#0  f ()\n#1  g ()\nCannot access memory at address 0x8',
+  );
   assert.equal(failureText('', 'No symbol "x" in current context.'), 'No symbol "x" in current context.');
 });
 
-test('gdb\'s completion lines become the word being completed and the typed part it replaces', () => {
+test("gdb's completion lines become the word being completed and the typed part it replaces", () => {
   assert.deepEqual(completionItems('info regi', ['info registers']), [{ label: 'registers', start: 5, length: 4 }]);
   assert.deepEqual(completionItems('init_task.pi', ['init_task.pid', 'init_task.pi_lock', 'init_task.pid']), [
     { label: 'pid', start: 10, length: 2 },
@@ -44,9 +50,12 @@ test('gdb\'s completion lines become the word being completed and the typed part
   assert.deepEqual(completionItems('p x', []), []);
 });
 
-test('at a stop, gdb\'s missing-source line and its stale-location bookkeeping are not shown; its warnings and errors are', () => {
+test("at a stop, gdb's missing-source line and its stale-location bookkeeping are not shown; its warnings and errors are", () => {
   assert.equal(showsUnsolicited({ type: 'log', text: '1306\tfs/open.c: No such file or directory.\n' }), false);
-  assert.equal(showsUnsolicited({ type: 'log', text: 'warning: location number not found for breakpoint 6 address 0xffff80000814fb3c.\n' }), false);
+  assert.equal(
+    showsUnsolicited({ type: 'log', text: 'warning: location number not found for breakpoint 6 address 0xffff80000814fb3c.\n' }),
+    false,
+  );
   assert.equal(showsUnsolicited({ type: 'log', text: 'warning: Unable to find dynamic linker breakpoint function.\n' }), true);
   assert.equal(showsUnsolicited({ type: 'log', text: 'Error in testing breakpoint condition:\n' }), true);
   assert.equal(showsUnsolicited({ type: 'console', text: 'Thread 2 hit Breakpoint 2, do_sys_openat2 () at fs/open.c:1306\n' }), false);
@@ -72,7 +81,12 @@ test('a frame variable named like a command is evaluated; the command runs other
   assert.equal((await repl.evaluate('s', frame)).result, 'value of s');
   assert.equal((await repl.evaluate('next', frame)).result, 'value of next');
   assert.deepEqual(sent, [], 'gdb ran no command');
-  assert.equal((await repl.evaluate('s', undefined)).result, 'stepped', 'no frame: gdb\'s command');
+  assert.equal((await repl.evaluate('s', undefined)).result, 'stepped', "no frame: gdb's command");
   assert.equal((await repl.evaluate('s 2', frame)).result, 'stepped', 'with arguments it is a command');
-  assert.deepEqual(sent, ['-interpreter-exec console "help s"', '-interpreter-exec console "s"', '-interpreter-exec console "help s"', '-interpreter-exec console "s 2"']);
+  assert.deepEqual(sent, [
+    '-interpreter-exec console "help s"',
+    '-interpreter-exec console "s"',
+    '-interpreter-exec console "help s"',
+    '-interpreter-exec console "s 2"',
+  ]);
 });

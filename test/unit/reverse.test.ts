@@ -13,7 +13,16 @@ import { ReverseExecution } from '../../src/adapter/reverse';
 import type { RunControl } from '../../src/adapter/runControl';
 import { mapStop, type StopInfo } from '../../src/adapter/stopReasons';
 
-const machine = { arch: 'x86_64' as const, kernel: { path: '/k', size: 1, mtimeMs: 1, sha256: 'a' }, initrd: undefined, machine: undefined, cpu: undefined, memoryMiB: 512, smp: 1, commandLine: '' };
+const machine = {
+  arch: 'x86_64' as const,
+  kernel: { path: '/k', size: 1, mtimeMs: 1, sha256: 'a' },
+  initrd: undefined,
+  machine: undefined,
+  cpu: undefined,
+  memoryMiB: 512,
+  smp: 1,
+  commandLine: '',
+};
 const replaying: RecordReplaySetup = { mode: 'replay', files: recordingFiles('/r/boot.rr'), machine };
 
 function stopOf(line: string): StopInfo {
@@ -31,8 +40,14 @@ function harness(setup: RecordReplaySetup | undefined, values: string[] = [], wa
     send: async (command: MiCommand) => {
       sent.push(command.text);
       // gdb's table: 2 is the user's breakpoint, 7 the adapter's own (the module-load hook, say), 9 a watchpoint.
-      const table = '^done,BreakpointTable={nr_rows="3",body=[bkpt={number="2",type="breakpoint",enabled="y"},bkpt={number="7",type="breakpoint",enabled="y"},bkpt={number="9",type="hw watchpoint",enabled="y"}]}';
-      const line = command.text === '-break-list' ? table : command.text.startsWith('-data-evaluate') ? `^done,value="${values.shift() ?? '?'}"` : '^done';
+      const table =
+        '^done,BreakpointTable={nr_rows="3",body=[bkpt={number="2",type="breakpoint",enabled="y"},bkpt={number="7",type="breakpoint",enabled="y"},bkpt={number="9",type="hw watchpoint",enabled="y"}]}';
+      const line =
+        command.text === '-break-list'
+          ? table
+          : command.text.startsWith('-data-evaluate')
+            ? `^done,value="${values.shift() ?? '?'}"`
+            : '^done';
       const record = parseMiLine(line);
       assert.ok(record.type === 'result');
       return { results: record.results };
@@ -44,7 +59,12 @@ function harness(setup: RecordReplaySetup | undefined, values: string[] = [], wa
       sent.push(command.text);
       // The silent step's stop arrives as gdb's next *stopped.
       const take = swallowed.shift();
-      if (take) setImmediate(() => take(stopOf('*stopped,reason="end-stepping-range",frame={addr="0xffffffff81158e58",func="tick_do_update_jiffies64"},thread-id="1"')));
+      if (take)
+        setImmediate(() =>
+          take(
+            stopOf('*stopped,reason="end-stepping-range",frame={addr="0xffffffff81158e58",func="tick_do_update_jiffies64"},thread-id="1"'),
+          ),
+        );
     },
     swallowNextStop: () => {
       let resolve: (stop: StopInfo) => void = () => undefined;
@@ -60,7 +80,14 @@ function harness(setup: RecordReplaySetup | undefined, values: string[] = [], wa
       return { mode: 'play', icount: 1572650341 };
     },
   } as unknown as QmpClient;
-  const reverse = new ReverseExecution(mi, breakpoints, run, setup, () => qmp, (text) => printed.push(text));
+  const reverse = new ReverseExecution(
+    mi,
+    breakpoints,
+    run,
+    setup,
+    () => qmp,
+    (text) => printed.push(text),
+  );
   return { reverse, sent, printed };
 }
 
@@ -79,7 +106,10 @@ test('Step Back by line and by instruction, and Reverse Continue, are gdb revers
 
 test('outside a replay, Step Back is refused with the way to get one, and no capability is announced', async () => {
   const recording = harness({ ...replaying, mode: 'record' });
-  await assert.rejects(recording.reverse.request('stepBack', { threadId: 1 }), /launch the same configuration with "replay": "\/r\/boot\.rr"/);
+  await assert.rejects(
+    recording.reverse.request('stepBack', { threadId: 1 }),
+    /launch the same configuration with "replay": "\/r\/boot\.rr"/,
+  );
   assert.equal(recording.reverse.capabilitiesEvent(), undefined);
   const live = harness(undefined);
   await assert.rejects(live.reverse.request('reverseContinue', { threadId: 1 }), /needs a replay session/);
@@ -89,7 +119,9 @@ test('outside a replay, Step Back is refused with the way to get one, and no cap
 test('a reverse breakpoint stop is the previous hit, with the position in the recording', async () => {
   const { reverse, printed } = harness(replaying);
   await reverse.request('reverseContinue', { threadId: 1 });
-  const stop = await reverse.describe(stopOf('*stopped,reason="breakpoint-hit",bkptno="2",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'));
+  const stop = await reverse.describe(
+    stopOf('*stopped,reason="breakpoint-hit",bkptno="2",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'),
+  );
   assert.equal(stop.description, 'Previous hit (instruction 1572650341 of the recording)');
   assert.deepEqual(printed, ['Replay position: instruction 1572650341 of the recording\n']);
 });
@@ -105,20 +137,27 @@ test("a watched value's last write: QEMU's bare SIGTRAP after the write, one ins
   // jiffies is 101 when Reverse Continue starts, still 101 at QEMU's stop, 100 one instruction back.
   const { reverse, sent } = harness(replaying, ['101', '101', '100'], ['jiffies']);
   await reverse.request('reverseContinue', { threadId: 1 });
-  const stop = await reverse.describe(stopOf('*stopped,reason="signal-received",signal-name="SIGTRAP",signal-meaning="Trace/breakpoint trap",frame={addr="0xffffffff81158e5b",func="tick_do_update_jiffies64"},thread-id="1"'));
+  const stop = await reverse.describe(
+    stopOf(
+      '*stopped,reason="signal-received",signal-name="SIGTRAP",signal-meaning="Trace/breakpoint trap",frame={addr="0xffffffff81158e5b",func="tick_do_update_jiffies64"},thread-id="1"',
+    ),
+  );
   assert.equal(stop.reason, 'data breakpoint');
   assert.equal(stop.description, 'jiffies was last written here: 100 → 101');
   assert.equal(stop.frame?.optStr('addr'), '0xffffffff81158e58', 'not shown at the writing instruction');
-  assert.deepEqual(sent.filter((text) => !text.startsWith('qmp')), [
-    '-data-evaluate-expression "jiffies"',
-    '-break-list',
-    '-break-disable 7',
-    '-exec-continue --reverse',
-    '-data-evaluate-expression "jiffies"',
-    '-exec-step-instruction --thread 1 --reverse',
-    '-data-evaluate-expression "jiffies"',
-    '-break-enable 7',
-  ]);
+  assert.deepEqual(
+    sent.filter((text) => !text.startsWith('qmp')),
+    [
+      '-data-evaluate-expression "jiffies"',
+      '-break-list',
+      '-break-disable 7',
+      '-exec-continue --reverse',
+      '-data-evaluate-expression "jiffies"',
+      '-exec-step-instruction --thread 1 --reverse',
+      '-data-evaluate-expression "jiffies"',
+      '-break-enable 7',
+    ],
+  );
 });
 
 test('a QEMU whose CPU time stops moving during a reverse run is reported once; one that works is not', async () => {
@@ -151,7 +190,9 @@ test('in a record session with the switch, the first Step Back replays to the sa
 
 test('a replay whose recording ends at a known instruction stops there forwards, and refuses to run on from it', async () => {
   const atEnd = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '1572650341' } });
-  const forward = await atEnd.reverse.describe(stopOf('*stopped,reason="signal-received",signal-name="SIGINT",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'));
+  const forward = await atEnd.reverse.describe(
+    stopOf('*stopped,reason="signal-received",signal-name="SIGINT",frame={addr="0xffffffff8134a350",func="do_sys_openat2"},thread-id="1"'),
+  );
   assert.equal(forward.description, 'Reached the end of the recording (instruction 1572650341): nothing later was recorded');
   await assert.rejects(atEnd.reverse.beforeForward('continue'), /This is the end of the recording \(instruction 1572650341\)/);
   const earlier = harness({ ...replaying, manifest: { ...machine, version: 1, recordedAt: 'then', qemu: 'q', endIcount: '2000000000' } });

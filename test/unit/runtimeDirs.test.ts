@@ -21,7 +21,7 @@ describe('runtime directories', () => {
     assert.ok(existsSync(dir));
   });
 
-  test('a dead owner\'s directory is swept; so is one whose pid was reused by another process', () => {
+  test("a dead owner's directory is swept; so is one whose pid was reused by another process", () => {
     const dead = spawnSync('true').pid;
     const gone = path.join(base, 'kernel-qemu-Dead01');
     mkdirSync(gone, { mode: 0o700 });

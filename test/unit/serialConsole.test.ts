@@ -8,7 +8,8 @@ function recorder(): { events: DebugProtocol.Event[]; console: SerialConsole } {
   return { events, console: new SerialConsole((event) => events.push(event)) };
 }
 
-const textOf = (event: DebugProtocol.Event): string => (event.body as { output?: string; text?: string }).output ?? (event.body as { text: string }).text;
+const textOf = (event: DebugProtocol.Event): string =>
+  (event.body as { output?: string; text?: string }).output ?? (event.body as { text: string }).text;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('byte-sized chunks from QEMU become one output event, in order', async () => {
@@ -46,7 +47,10 @@ test('opening the terminal sends pending text to the Debug Console first; the ba
   console.output('log\n');
   const { backlog } = console.openTerminal();
   assert.equal(backlog, 'boot log\n');
-  assert.deepEqual(events.map((event) => event.event), ['output']);
+  assert.deepEqual(
+    events.map((event) => event.event),
+    ['output'],
+  );
   console.output('$ ');
   console.flush();
   assert.equal(events[1]!.event, SERIAL_OUTPUT_EVENT);

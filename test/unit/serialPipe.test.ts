@@ -22,7 +22,7 @@ test('the FIFOs are private, and close removes them', () => {
   assert.ok(!existsSync(path.join(dir, 'a.in')) && !existsSync(path.join(dir, 'a.out')));
 });
 
-test('one-byte writes (as QEMU\'s UART makes them) arrive in order, in a few large reads, with UTF-8 split across writes intact', async () => {
+test("one-byte writes (as QEMU's UART makes them) arrive in order, in a few large reads, with UTF-8 split across writes intact", async () => {
   const pipe = SerialPipe.create(path.join(dir, 'b'))!;
   const reads: string[] = [];
   pipe.onOutput((text) => reads.push(text));
@@ -32,7 +32,6 @@ test('one-byte writes (as QEMU\'s UART makes them) arrive in order, in a few lar
   for (let index = 0; index < bytes.length; index++) {
     writeSync(qemu, bytes, index, 1);
     await new Promise(setImmediate); // the adapter could read after every byte
-
   }
   const deadline = Date.now() + 5000;
   while (reads.join('').length < text.length && Date.now() < deadline) await sleep(10);

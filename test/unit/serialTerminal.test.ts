@@ -99,7 +99,7 @@ function session(id: string): FakeSession {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test("an ended session's serial terminal is reused by the next session, not left beside it", async () => {
-  const { registerSerialTerminal } = (await import('../../src/extension/serialTerminal'));
+  const { registerSerialTerminal } = await import('../../src/extension/serialTerminal');
   registerSerialTerminal({ subscriptions: [] } as never);
 
   const a = session('A');

@@ -6,7 +6,8 @@ import { SESSION_INFO_EVENT } from '../../src/adapter/sessionProtocol';
 import { nextStatus, STARTING, statusText, type SessionStatus } from '../../src/extension/sessionStatus';
 
 const event = (name: string, body?: unknown) => ({ seq: 1, type: 'event', event: name, body }) as DebugProtocol.Event;
-const response = (command: string, success = true) => ({ seq: 1, type: 'response', request_seq: 1, command, success }) as DebugProtocol.Response;
+const response = (command: string, success = true) =>
+  ({ seq: 1, type: 'response', request_seq: 1, command, success }) as DebugProtocol.Response;
 
 function replay(...messages: DebugProtocol.ProtocolMessage[]): SessionStatus {
   return messages.reduce(nextStatus, STARTING);
@@ -21,7 +22,10 @@ test('arch and accelerator from the session info event; stop reason from stopped
 });
 
 test('a panic stop shows its description; a successful continue or step makes it running, a refused one does not', () => {
-  const panicked = replay(event(SESSION_INFO_EVENT, { arch: 'aarch64', accel: 'attach' }), event('stopped', { reason: 'exception', description: 'Kernel panic: sysrq triggered crash' }));
+  const panicked = replay(
+    event(SESSION_INFO_EVENT, { arch: 'aarch64', accel: 'attach' }),
+    event('stopped', { reason: 'exception', description: 'Kernel panic: sysrq triggered crash' }),
+  );
   assert.equal(statusText(panicked, 's').text, '$(vm) aarch64 · attached · stopped (Kernel panic: sysrq triggered crash)');
   assert.equal(nextStatus(panicked, response('continue', false)), panicked);
   assert.equal(nextStatus(panicked, response('next')).state, 'running');

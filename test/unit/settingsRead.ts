@@ -15,7 +15,9 @@ export interface Source {
 export function settingsRead(text: string): Set<string> {
   const read = new Set<string>();
   for (const match of text.matchAll(new RegExp(`${SECTION}${GET}`, 'g'))) read.add(match[1]!);
-  for (const assignment of text.matchAll(new RegExp(String.raw`(?:const|let)\s+(\w+)\s*=\s*(?:vscode\.)?(?:workspace\.)?${SECTION}`, 'g'))) {
+  for (const assignment of text.matchAll(
+    new RegExp(String.raw`(?:const|let)\s+(\w+)\s*=\s*(?:vscode\.)?(?:workspace\.)?${SECTION}`, 'g'),
+  )) {
     const variable = assignment[1]!;
     for (const match of text.matchAll(new RegExp(String.raw`\b${variable}${GET}`, 'g'))) read.add(match[1]!);
   }

@@ -25,7 +25,7 @@ test('sh reads the line back as the same argv', () => {
     'kernel-qemu,debug-threads=on',
     '-append',
     'console=ttyS0 nokaslr init=/bin/sh "quoted" $HOME `id` \\ ; & | * ? ~ #',
-    "-kernel",
+    '-kernel',
     "/tmp/my kernel's dir/bzImage",
     '',
     'tab\there\nnewline',

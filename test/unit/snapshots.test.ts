@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildQemuArgs, type QemuPlan } from '../../src/qemu/args';
-import { createStateDiskIfMissing, defaultStateDiskPath, snapshotStorage, stateDiskCandidates, stateDiskDirectory } from '../../src/qemu/qemuImg';
+import {
+  createStateDiskIfMissing,
+  defaultStateDiskPath,
+  snapshotStorage,
+  stateDiskCandidates,
+  stateDiskDirectory,
+} from '../../src/qemu/qemuImg';
 import { QmpClosedError, type EventWait, type QmpEvent } from '../../src/qemu/qmp';
 import {
   formatSize,
@@ -56,7 +62,10 @@ describe('qemu-img snapshot -l', () => {
 
   test('an image without snapshots prints nothing; headers and noise are skipped', () => {
     assert.deepEqual(parseQemuImgSnapshotList(''), []);
-    assert.deepEqual(parseQemuImgSnapshotList('Snapshot list:\nID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT\n'), []);
+    assert.deepEqual(
+      parseQemuImgSnapshotList('Snapshot list:\nID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT\n'),
+      [],
+    );
     assert.equal(parseQemuImgSnapshotList(QEMU_IMG_LIST.replace(/\n/g, '\r\n')).length, 5);
   });
 });
@@ -91,14 +100,25 @@ describe('formats and names', () => {
 });
 
 function node(name: string, format: string, extra: Partial<SnapshotNode> = {}): SnapshotNode {
-  return { node: name, device: name === STATE_DISK_NODE ? undefined : 'virtio0', file: `/img/${name}`, format, readOnly: false, snapshots: [], ...extra };
+  return {
+    node: name,
+    device: name === STATE_DISK_NODE ? undefined : 'virtio0',
+    file: `/img/${name}`,
+    format,
+    readOnly: false,
+    snapshots: [],
+    ...extra,
+  };
 }
 
 describe('which node holds the VM state', () => {
   test('a qcow2 rootfs holds it, and a state disk is then only another device', () => {
     const layout = snapshotLayout([node(STATE_DISK_NODE, 'qcow2'), node('#block1', 'qcow2')]);
     assert.equal(layout.vmstate?.node, '#block1');
-    assert.deepEqual(layout.devices.map((n) => n.node), [STATE_DISK_NODE, '#block1']);
+    assert.deepEqual(
+      layout.devices.map((n) => n.node),
+      [STATE_DISK_NODE, '#block1'],
+    );
     assert.deepEqual(layout.unsaved, []);
   });
 
@@ -110,8 +130,14 @@ describe('which node holds the VM state', () => {
   test('a writable raw disk is not part of snapshots and is named; read-only disks are left alone', () => {
     const layout = snapshotLayout([node('#raw', 'raw'), node('#cd', 'raw', { readOnly: true }), node(STATE_DISK_NODE, 'qcow2')]);
     assert.equal(layout.vmstate?.node, STATE_DISK_NODE);
-    assert.deepEqual(layout.unsaved.map((n) => n.node), ['#raw']);
-    assert.deepEqual(layout.devices.map((n) => n.node), [STATE_DISK_NODE]);
+    assert.deepEqual(
+      layout.unsaved.map((n) => n.node),
+      ['#raw'],
+    );
+    assert.deepEqual(
+      layout.devices.map((n) => n.node),
+      [STATE_DISK_NODE],
+    );
   });
 });
 
@@ -151,11 +177,25 @@ class FakeQmp extends EventEmitter implements QmpLike {
   }
 }
 
-const SNAPSHOT_INFO = { id: '1', name: 'a', 'vm-state-size': 84185581, 'date-sec': 1795387230, 'date-nsec': 905017000, 'vm-clock-sec': 4, 'vm-clock-nsec': 21422264 };
+const SNAPSHOT_INFO = {
+  id: '1',
+  name: 'a',
+  'vm-state-size': 84185581,
+  'date-sec': 1795387230,
+  'date-nsec': 905017000,
+  'vm-clock-sec': 4,
+  'vm-clock-nsec': 21422264,
+};
 
 describe('QMP', () => {
   test('snapshot info converts to ms dates and ns clocks', () => {
-    assert.deepEqual(fromQmpSnapshot(SNAPSHOT_INFO), { id: '1', name: 'a', vmStateSize: 84185581, date: 1795387230905, vmClockNs: 4021422264 });
+    assert.deepEqual(fromQmpSnapshot(SNAPSHOT_INFO), {
+      id: '1',
+      name: 'a',
+      vmStateSize: 84185581,
+      date: 1795387230905,
+      vmClockNs: 4021422264,
+    });
   });
 
   test('the nodes are the guest drives (query-block) plus the device-less state disk', async () => {
@@ -163,7 +203,16 @@ describe('QMP', () => {
     const qmp = new FakeQmp((command) =>
       command === 'query-block'
         ? [
-            { device: 'virtio0', inserted: { 'node-name': '#block123', file: '/w/rootfs.qcow2', drv: 'qcow2', ro: false, image: { snapshots: [SNAPSHOT_INFO] } } },
+            {
+              device: 'virtio0',
+              inserted: {
+                'node-name': '#block123',
+                file: '/w/rootfs.qcow2',
+                drv: 'qcow2',
+                ro: false,
+                image: { snapshots: [SNAPSHOT_INFO] },
+              },
+            },
             { device: 'ide1-cd0' },
           ]
         : [
@@ -182,7 +231,7 @@ describe('QMP', () => {
     assert.deepEqual(qmp.sent[1], { command: 'query-named-block-nodes', args: { flat: true } });
   });
 
-  test('a job runs to concluded, is dismissed, and its error is QEMU\'s message', async () => {
+  test("a job runs to concluded, is dismissed, and its error is QEMU's message", async () => {
     const qmp = new FakeQmp((command, args, self) => {
       if (command === 'snapshot-load') {
         const id = args!['job-id'];
@@ -199,8 +248,14 @@ describe('QMP', () => {
       }
       return {};
     });
-    await assert.rejects(runJob(qmp, 'snapshot-load', { tag: 'nope', vmstate: STATE_DISK_NODE, devices: [STATE_DISK_NODE] }), /Snapshot 'nope' does not exist/);
-    assert.deepEqual(qmp.sent.map((s) => s.command), ['snapshot-load', 'query-jobs', 'job-dismiss']);
+    await assert.rejects(
+      runJob(qmp, 'snapshot-load', { tag: 'nope', vmstate: STATE_DISK_NODE, devices: [STATE_DISK_NODE] }),
+      /Snapshot 'nope' does not exist/,
+    );
+    assert.deepEqual(
+      qmp.sent.map((s) => s.command),
+      ['snapshot-load', 'query-jobs', 'job-dismiss'],
+    );
     assert.equal(qmp.listenerCount('event'), 0, 'listeners are removed');
   });
 
@@ -242,7 +297,10 @@ describe('QEMU argv and where snapshots live', () => {
     assert.deepEqual([qcow2.image, qcow2.attachStateDisk], ['/w/root.qcow2', undefined]);
     const initrdOnly = snapshotStorage({ ...base, rootfs: undefined, rootfsFormat: undefined });
     assert.deepEqual([initrdOnly.image, initrdOnly.attachStateDisk], [undefined, undefined]);
-    assert.equal(initrdOnly.proposedStateDisk, defaultStateDiskPath('/nonexistent/dir', { kernel: '/k/bzImage', initrd: '/k/initrd', rootfs: undefined }));
+    assert.equal(
+      initrdOnly.proposedStateDisk,
+      defaultStateDiskPath('/nonexistent/dir', { kernel: '/k/bzImage', initrd: '/k/initrd', rootfs: undefined }),
+    );
     const named = snapshotStorage({ ...base, rootfs: '/w/root.ext4', rootfsFormat: 'raw', stateDisk: '/s/mine.qcow2' });
     assert.deepEqual([named.image, named.attachStateDisk, named.proposedStateDisk], ['/s/mine.qcow2', '/s/mine.qcow2', '/s/mine.qcow2']);
   });
@@ -266,7 +324,11 @@ describe('QEMU argv and where snapshots live', () => {
       assert.match(execFileSync('qemu-img', ['info', '--', file], { encoding: 'utf8' }), /file format: qcow2/);
       assert.deepEqual(readdirSync(path.dirname(file)), ['kernel-0123.qcow2'], 'no temporary file left');
       assert.equal(await createStateDiskIfMissing('qemu-img', file), false);
-      assert.deepEqual(stateDiskCandidates(file, 3), [file, path.join(dir, 'sub', 'kernel-0123-2.qcow2'), path.join(dir, 'sub', 'kernel-0123-3.qcow2')]);
+      assert.deepEqual(stateDiskCandidates(file, 3), [
+        file,
+        path.join(dir, 'sub', 'kernel-0123-2.qcow2'),
+        path.join(dir, 'sub', 'kernel-0123-3.qcow2'),
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -30,7 +30,13 @@ process.env.KERNEL_QEMU_STATE_DIR = path.join(scratch, 'state');
 type Handler = (...args: unknown[]) => unknown;
 const ui = {
   commands: new Map<string, Handler>(),
-  provider: undefined as undefined | { getChildren(node?: unknown): Promise<unknown[]>; getTreeItem(node: unknown): Record<string, unknown>; onDidChangeTreeData(listener: () => void): unknown },
+  provider: undefined as
+    | undefined
+    | {
+        getChildren(node?: unknown): Promise<unknown[]>;
+        getTreeItem(node: unknown): Record<string, unknown>;
+        onDidChangeTreeData(listener: () => void): unknown;
+      },
   tracker: undefined as undefined | { createDebugAdapterTracker(session: unknown): { onDidSendMessage(message: unknown): void } },
   answers: [] as unknown[],
   asked: [] as Array<{ kind: string; text: string; items: unknown[]; options?: unknown }>,
@@ -77,9 +83,15 @@ const vscodeStub = {
       ui.provider = options.treeDataProvider;
       return { dispose() {} };
     },
-    showInputBox: async (options: { value?: string; validateInput?(value: string): unknown }) => answer('input', options.value ?? '', [], options),
+    showInputBox: async (options: { value?: string; validateInput?(value: string): unknown }) =>
+      answer('input', options.value ?? '', [], options),
     showWarningMessage: async (text: string, options: unknown, ...items: unknown[]) => answer('warning', text, items, options),
-    showInformationMessage: async (text: string, ...rest: unknown[]) => answer('info', text, rest.filter((item) => typeof item === 'string')),
+    showInformationMessage: async (text: string, ...rest: unknown[]) =>
+      answer(
+        'info',
+        text,
+        rest.filter((item) => typeof item === 'string'),
+      ),
     showErrorMessage: async (text: string) => void ui.errors.push(text),
     showQuickPick: async (items: Array<{ label: string }>) => answer('pick', '', items),
     showOpenDialog: async () => answer('open', '', []),
@@ -114,7 +126,8 @@ const vscodeStub = {
     },
     getConfiguration(section: string) {
       return {
-        get: <T>(key: string, fallback?: T) => (section === 'launch' && key === 'configurations' ? ui.launch.configurations : fallback) as T,
+        get: <T>(key: string, fallback?: T) =>
+          (section === 'launch' && key === 'configurations' ? ui.launch.configurations : fallback) as T,
         update: async (key: string, value: unknown, target: unknown) => {
           ui.updates.push({ key, value, target });
           if (section === 'launch' && key === 'configurations') ui.launch.configurations = value as unknown[];
@@ -156,7 +169,7 @@ class Session {
 }
 
 async function activate(): Promise<void> {
-  const { registerSnapshotsView } = (await import('../../src/extension/views/snapshots'));
+  const { registerSnapshotsView } = await import('../../src/extension/views/snapshots');
   ui.commands.clear();
   registerSnapshotsView({ subscriptions: [] } as unknown as ExtensionContext);
 }
@@ -180,7 +193,7 @@ beforeEach(async () => {
 });
 
 describe('with a kernel-qemu session', () => {
-  test('the view lists the session\'s snapshots with size and time; the origin is marked', async () => {
+  test("the view lists the session's snapshots with size and time; the origin is marked", async () => {
     ui.activeSession = new Session({ 'kernelQemu.snapshots.list': () => body({ origin: 'a' }) });
     const [item] = await items();
     assert.equal(item!.label, 'a');
@@ -192,7 +205,8 @@ describe('with a kernel-qemu session', () => {
   test('save with only an initrd offers the state disk, attaches it, then saves under the suggested name', async () => {
     let attached = false;
     const session = new Session({
-      'kernelQemu.snapshots.list': () => (attached ? body() : body({ canSave: false, snapshots: [], stateDisk: { attached: false, path: '/s/new.qcow2' } })),
+      'kernelQemu.snapshots.list': () =>
+        attached ? body() : body({ canSave: false, snapshots: [], stateDisk: { attached: false, path: '/s/new.qcow2' } }),
       'kernelQemu.snapshots.attachStateDisk': () => ((attached = true), { path: '/s/new.qcow2', created: true }),
       'kernelQemu.snapshots.save': () => ({ qemuMs: 150, totalMs: 170 }),
     });
@@ -221,7 +235,10 @@ describe('with a kernel-qemu session', () => {
     assert.deepEqual(ui.asked[0]!.items, ['Attach State Disk', 'Convert Rootfs to qcow2…']);
     assert.match(String((ui.asked[0]!.options as { detail: string }).detail), /corrupt/);
 
-    const session = new Session({ 'kernelQemu.snapshots.list': () => body(), 'kernelQemu.snapshots.save': () => ({ qemuMs: 1, totalMs: 2 }) });
+    const session = new Session({
+      'kernelQemu.snapshots.list': () => body(),
+      'kernelQemu.snapshots.save': () => ({ qemuMs: 1, totalMs: 2 }),
+    });
     ui.activeSession = session;
     ui.asked = [];
     ui.answers = ['a', 'Replace'];
@@ -248,7 +265,7 @@ describe('with a kernel-qemu session', () => {
     assert.match(ui.errors[0]!, /no snapshot "a".*keeps running/);
   });
 
-  test('the adapter\'s snapshotsChanged event refreshes the view', async () => {
+  test("the adapter's snapshotsChanged event refreshes the view", async () => {
     let fired = 0;
     ui.provider!.onDidChangeTreeData(() => fired++);
     const tracker = ui.tracker!.createDebugAdapterTracker({});
@@ -258,32 +275,49 @@ describe('with a kernel-qemu session', () => {
   });
 });
 
-describe('with no session: snapshots in the launch configurations\' images (real qemu-img)', () => {
+describe("with no session: snapshots in the launch configurations' images (real qemu-img)", () => {
   const folder = path.join(scratch, 'ws');
   const stateDisk = path.join(folder, 'state.qcow2');
 
-  test('lists an image\'s snapshots, deletes one with qemu-img, launches from one', async () => {
+  test("lists an image's snapshots, deletes one with qemu-img, launches from one", async () => {
     await createStateDisk('qemu-img', stateDisk);
     execFileSync('qemu-img', ['snapshot', '-c', 'disk1', stateDisk]);
     execFileSync('qemu-img', ['snapshot', '-c', 'disk2', stateDisk]);
     ui.folders = [{ name: 'ws', index: 0, uri: { fsPath: folder } }];
     ui.launch.configurations = [
-      { type: 'kernel-qemu', request: 'launch', name: 'k', program: 'vmlinux', kernel: 'bzImage', stateDisk: '${workspaceFolder}/state.qcow2' },
+      {
+        type: 'kernel-qemu',
+        request: 'launch',
+        name: 'k',
+        program: 'vmlinux',
+        kernel: 'bzImage',
+        stateDisk: '${workspaceFolder}/state.qcow2',
+      },
       { type: 'cppdbg', request: 'launch', name: 'other' },
     ];
     const listed = await items();
-    assert.deepEqual(listed.map((item) => [item.label, item.contextValue, item.description]), [
-      ['disk1', SNAPSHOT_ITEM.diskOnly, 'disk only'],
-      ['disk2', SNAPSHOT_ITEM.diskOnly, 'disk only'],
-    ]);
+    assert.deepEqual(
+      listed.map((item) => [item.label, item.contextValue, item.description]),
+      [
+        ['disk1', SNAPSHOT_ITEM.diskOnly, 'disk only'],
+        ['disk2', SNAPSHOT_ITEM.diskOnly, 'disk only'],
+      ],
+    );
     const [first] = await ui.provider!.getChildren();
     ui.answers = ['Delete'];
     await run(SNAPSHOT_COMMAND.delete, first);
     assert.deepEqual(ui.errors, []);
-    assert.deepEqual((await listImageSnapshots('qemu-img', stateDisk)).map((s) => s.name), ['disk2']);
+    assert.deepEqual(
+      (await listImageSnapshots('qemu-img', stateDisk)).map((s) => s.name),
+      ['disk2'],
+    );
 
     const target = launchTargets(ui.launch.configurations, folder)[0]!;
-    await run(SNAPSHOT_COMMAND.launch, { kind: 'snapshot', entry: { ...A, name: 'vm1' }, source: { kind: 'image', target, image: stateDisk } });
+    await run(SNAPSHOT_COMMAND.launch, {
+      kind: 'snapshot',
+      entry: { ...A, name: 'vm1' },
+      source: { kind: 'image', target, image: stateDisk },
+    });
     assert.equal(ui.started[0]!.config.snapshot, 'vm1');
     assert.equal(ui.started[0]!.config.stateDisk, '${workspaceFolder}/state.qcow2');
     assert.equal(ui.started[0]!.config.type, 'kernel-qemu');
@@ -294,7 +328,16 @@ describe('with no session: snapshots in the launch configurations\' images (real
     writeFileSync(raw, Buffer.alloc(1024 * 1024, 7));
     const before = statSync(raw).mtimeMs;
     ui.folders = [{ name: 'ws', index: 0, uri: { fsPath: folder } }];
-    ui.launch.configurations = [{ type: 'kernel-qemu', request: 'launch', name: 'k', program: 'vmlinux', kernel: 'bzImage', rootfs: '${workspaceFolder}/rootfs.ext2' }];
+    ui.launch.configurations = [
+      {
+        type: 'kernel-qemu',
+        request: 'launch',
+        name: 'k',
+        program: 'vmlinux',
+        kernel: 'bzImage',
+        rootfs: '${workspaceFolder}/rootfs.ext2',
+      },
+    ];
     // The quick pick (first answer) picks the configuration it offers; then Convert, then use it.
     ui.answers = [undefined, 'Convert', 'Use It in "k"'];
     const showQuickPick = vscodeStub.window.showQuickPick;
@@ -310,7 +353,7 @@ describe('with no session: snapshots in the launch configurations\' images (real
     assert.equal(statSync(raw).mtimeMs, before);
     assert.deepEqual(readFileSync(raw), Buffer.alloc(1024 * 1024, 7));
     assert.equal((ui.launch.configurations[0] as Record<string, unknown>).rootfs, '${workspaceFolder}/rootfs.qcow2');
-    assert.equal(ui.updates[0]!.target, 3, 'written to the folder\'s launch.json');
+    assert.equal(ui.updates[0]!.target, 3, "written to the folder's launch.json");
     await assert.rejects(convertToQcow2('qemu-img', raw, converted), /already exists/);
   });
 });
@@ -318,20 +361,46 @@ describe('with no session: snapshots in the launch configurations\' images (real
 describe('the model', () => {
   test('launch.json variables and relative paths resolve like VS Code would', () => {
     const context = { env: { IMAGES: '/img' }, home: '/home/u' };
-    assert.equal(substituteVariables('${workspaceFolder}/a:${userHome}:${env:IMAGES}:${env:NONE}:${workspaceFolderBasename}:${command:x}', { ...context, folder: '/w/linux' }), '/w/linux/a:/home/u:/img::linux:${command:x}');
+    assert.equal(
+      substituteVariables('${workspaceFolder}/a:${userHome}:${env:IMAGES}:${env:NONE}:${workspaceFolderBasename}:${command:x}', {
+        ...context,
+        folder: '/w/linux',
+      }),
+      '/w/linux/a:/home/u:/img::linux:${command:x}',
+    );
     const [target] = launchTargets(
-      [{ type: 'kernel-qemu', request: 'launch', name: 'k', kernel: 'arch/x86/boot/bzImage', initrd: '${env:IMAGES}/initrd.gz', rootfs: 'rootfs.qcow2', cwd: '${workspaceFolder}/build' }],
+      [
+        {
+          type: 'kernel-qemu',
+          request: 'launch',
+          name: 'k',
+          kernel: 'arch/x86/boot/bzImage',
+          initrd: '${env:IMAGES}/initrd.gz',
+          rootfs: 'rootfs.qcow2',
+          cwd: '${workspaceFolder}/build',
+        },
+      ],
       '/w/linux',
       context,
     );
-    assert.deepEqual([target!.kernel, target!.initrd, target!.rootfs, target!.stateDisk], ['/w/linux/build/arch/x86/boot/bzImage', '/img/initrd.gz', '/w/linux/build/rootfs.qcow2', undefined]);
+    assert.deepEqual(
+      [target!.kernel, target!.initrd, target!.rootfs, target!.stateDisk],
+      ['/w/linux/build/arch/x86/boot/bzImage', '/img/initrd.gz', '/w/linux/build/rootfs.qcow2', undefined],
+    );
     assert.deepEqual(launchTargets([{ type: 'kernel-qemu', request: 'attach', name: 'a', target: 'x' }, null, 'junk'], '/w'), []);
   });
 
   test('an initrd-only configuration has no image until its default state disk exists', async () => {
-    const [target] = launchTargets([{ type: 'kernel-qemu', request: 'launch', name: 'k', kernel: '/k/bzImage-model', initrd: '/k/initrd' }], undefined);
+    const [target] = launchTargets(
+      [{ type: 'kernel-qemu', request: 'launch', name: 'k', kernel: '/k/bzImage-model', initrd: '/k/initrd' }],
+      undefined,
+    );
     assert.equal(await snapshotImageOf(target!), undefined);
-    const { proposedStateDisk } = (await import('../../src/qemu/qemuImg')).snapshotStorage({ ...target!, rootfsFormat: undefined, stateDiskDirectory: process.env.KERNEL_QEMU_STATE_DIR! });
+    const { proposedStateDisk } = (await import('../../src/qemu/qemuImg')).snapshotStorage({
+      ...target!,
+      rootfsFormat: undefined,
+      stateDiskDirectory: process.env.KERNEL_QEMU_STATE_DIR!,
+    });
     await createStateDisk('qemu-img', proposedStateDisk);
     assert.equal(await snapshotImageOf(target!), proposedStateDisk);
     assert.equal((statSync(path.dirname(proposedStateDisk)).mode & 0o777).toString(8), '700');
@@ -341,11 +410,20 @@ describe('the model', () => {
     const now = new Date(A.date);
     assert.match(snapshotDescription(A, now), /^80\.3 MiB · \d/);
     assert.equal(snapshotDescription({ ...A, vmStateSize: 0 }, now), 'disk only');
-    assert.equal(convertedImagePath('/w/rootfs.ext2', () => false), '/w/rootfs.qcow2');
-    assert.equal(convertedImagePath('/w/disk.img', (file) => file === '/w/disk.qcow2'), '/w/disk-2.qcow2');
+    assert.equal(
+      convertedImagePath('/w/rootfs.ext2', () => false),
+      '/w/rootfs.qcow2',
+    );
+    assert.equal(
+      convertedImagePath('/w/disk.img', (file) => file === '/w/disk.qcow2'),
+      '/w/disk-2.qcow2',
+    );
     assert.equal(launchJsonPath('/w/linux/rootfs.qcow2', '/w/linux'), '${workspaceFolder}/rootfs.qcow2');
     assert.equal(launchJsonPath('/elsewhere/rootfs.qcow2', '/w/linux'), '/elsewhere/rootfs.qcow2');
-    const configurations = [{ type: 'kernel-qemu', request: 'launch', name: 'k', rootfs: 'old' }, { type: 'kernel-qemu', request: 'launch', name: 'j', rootfs: 'old' }];
+    const configurations = [
+      { type: 'kernel-qemu', request: 'launch', name: 'k', rootfs: 'old' },
+      { type: 'kernel-qemu', request: 'launch', name: 'j', rootfs: 'old' },
+    ];
     assert.deepEqual(withRootfs(configurations, { name: 'k' }, 'new'), [{ ...configurations[0], rootfs: 'new' }, configurations[1]]);
   });
 });

@@ -33,7 +33,11 @@ function reader(): KernelReader {
     '(unsigned long)&((struct task_struct *)0)->pid': String(0x5c0),
     '(unsigned long)&((struct task_struct *)0)->on_cpu': String(0x34),
   };
-  for (const [address, word] of words) bytes.set(address, Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn)));
+  for (const [address, word] of words)
+    bytes.set(
+      address,
+      Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn)),
+    );
   return {
     value: async (expression) => values[expression] ?? assert.fail(`unexpected ${expression}`),
     bytes: async (address, length) => {
@@ -60,7 +64,11 @@ test('a sleeping task is a thread named by pid and comm; its commands go as vCPU
   let frames = `[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"},frame={level="2",addr="${hex(taskPc)}",func="__schedule"},frame={level="3",addr="0xffffffff81e3b9d0",func="schedule"}]`;
   const toGdb = async (command: MiCommand): Promise<MiResult> => {
     sent.push(command.text);
-    const line = command.text.includes('$_kernel_qemu_task_pc') ? `^done,value="${taskPc}"` : command.text.startsWith('-stack-list-frames') ? `^done,stack=${frames}` : '^done';
+    const line = command.text.includes('$_kernel_qemu_task_pc')
+      ? `^done,value="${taskPc}"`
+      : command.text.startsWith('-stack-list-frames')
+        ? `^done,stack=${frames}`
+        : '^done';
     const record = parseMiLine(line);
     if (record.type !== 'result') assert.fail('a result record');
     const console = command.text.includes('kernel_qemu_task_events') ? 'asked at level 1\n' : '';
@@ -77,16 +85,30 @@ test('a sleeping task is a thread named by pid and comm; its commands go as vCPU
     '-interpreter-exec console "python kernel_qemu_task_off()"',
   ];
   assert.deepEqual(sent.slice(1), switched);
-  assert.deepEqual([0, 1, 2, 3].map((level) => tasks.isTaskFrame(level)), [false, false, true, true], 'the task\'s frames start at its saved pc');
+  assert.deepEqual(
+    [0, 1, 2, 3].map((level) => tasks.isTaskFrame(level)),
+    [false, false, true, true],
+    "the task's frames start at its saved pc",
+  );
   // gdb answers with the carrier's own stack (no frame at the task's pc): asked once more, then refused.
-  frames = '[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"}]';
+  frames =
+    '[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"}]';
   sent.length = 0;
-  await assert.rejects(route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 2} 0 20`, expect: ['done'] }, toGdb), /gdb did not unwind pid 2 from the context it saved \(pc 0xffffffff81e3b2c5; the unwinder: asked at level 1\): its stack came out as the vCPU's own/);
+  await assert.rejects(
+    route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 2} 0 20`, expect: ['done'] }, toGdb),
+    /gdb did not unwind pid 2 from the context it saved \(pc 0xffffffff81e3b2c5; the unwinder: asked at level 1\): its stack came out as the vCPU's own/,
+  );
   assert.deepEqual(sent, [...switched, ...switched, '-interpreter-exec console "python kernel_qemu_task_events()"']);
   sent.length = 0;
   await route({ text: '-stack-list-variables --thread 2 --frame 0 --simple-values', expect: ['done'] }, toGdb);
   assert.deepEqual(sent, ['-stack-list-variables --thread 2 --frame 0 --simple-values'], 'a vCPU thread is sent as is');
-  await assert.rejects(route({ text: `-exec-next --thread ${TASK_THREAD_BASE + 2}`, expect: ['running'] }, toGdb), /pid 2 is not running on a CPU and cannot be stepped/);
-  await assert.rejects(route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 7} 0 20`, expect: ['done'] }, toGdb), /not in the task list of this stop/);
+  await assert.rejects(
+    route({ text: `-exec-next --thread ${TASK_THREAD_BASE + 2}`, expect: ['running'] }, toGdb),
+    /pid 2 is not running on a CPU and cannot be stepped/,
+  );
+  await assert.rejects(
+    route({ text: `-stack-list-frames --thread ${TASK_THREAD_BASE + 7} 0 20`, expect: ['done'] }, toGdb),
+    /not in the task list of this stop/,
+  );
   assert.deepEqual(await new TaskThreads(reader(), 'x86_64', 'vcpus').threads(), [], 'threads: "vcpus" lists no tasks');
 });

@@ -43,7 +43,10 @@ test('an unchanged tree has no change, and only its sources and folders are look
   assert.equal(unchanged.changed, undefined);
   assert.equal(unchanged.entries, SOURCES.length + FOLDERS.length, 'objects, .cmd files, images and .git are skipped by name');
   // The walk's own time: measured (not 0 or a constant), and within the call that made it.
-  assert.ok(unchanged.durationMs > 0 && unchanged.durationMs <= callMs, `durationMs ${unchanged.durationMs} within the call's ${callMs} ms`);
+  assert.ok(
+    unchanged.durationMs > 0 && unchanged.durationMs <= callMs,
+    `durationMs ${unchanged.durationMs} within the call's ${callMs} ms`,
+  );
 
   writeFileSync(tree.at('include/linux/sched.h'), 'edited\n');
   assert.equal((await findChangeSince(tree.dir, tree.dir, tree.builtAt)).changed, tree.at('include/linux/sched.h'));
@@ -81,17 +84,26 @@ test('Build Kernel after a clean build: make runs only when something changed, a
   assert.ok(check?.kind === 'call', 'one step: the check');
   const log: string[] = [];
   assert.deepEqual(await check.run((line) => log.push(line)), []);
-  assert.match(log.join('\n'), /^Nothing changed in linux since the build that ended at \d\d:\d\d:\d\d \(\d+ files looked at in \d+\.\d\d s\): make was not run\./);
+  assert.match(
+    log.join('\n'),
+    /^Nothing changed in linux since the build that ended at \d\d:\d\d:\d\d \(\d+ files looked at in \d+\.\d\d s\): make was not run\./,
+  );
 
   writeFileSync(tree.at('init/main.c'), 'edited\n');
   log.length = 0;
   const next = (await check.run((line) => log.push(line))) as RunStep[];
-  assert.deepEqual(next.map((step) => step.argv.join(' ')), ['make -j2']);
+  assert.deepEqual(
+    next.map((step) => step.argv.join(' ')),
+    ['make -j2'],
+  );
   assert.match(log.join('\n'), new RegExp(`^${tree.at('init/main.c').replace(/[.]/g, '\\.')} changed after the last build`));
 
   // Without a clean build on record (first build, or one with a file saved while make ran): make, as always.
   const plain = (await planTarget(kernel, { id: 'build-kernel' }, OPTIONS)) as RunStep[];
-  assert.deepEqual(plain.map((step) => step.argv.join(' ')), ['make -j2']);
+  assert.deepEqual(
+    plain.map((step) => step.argv.join(' ')),
+    ['make -j2'],
+  );
 });
 
 test('the clean-build time is kept only for a success with nothing saved while it ran', () => {

@@ -18,7 +18,12 @@ const RECORDED = {
   linear: 0xffff000001a0ffd2n,
 };
 
-const translation: Arm64Translation = { tcr: RECORDED.tcr, pgd: RECORDED.pgd, memstart: RECORDED.memstart, pageOffset: pageOffsetOf(RECORDED.pgd) };
+const translation: Arm64Translation = {
+  tcr: RECORDED.tcr,
+  pgd: RECORDED.pgd,
+  memstart: RECORDED.memstart,
+  pageOffset: pageOffsetOf(RECORDED.pgd),
+};
 
 /** Kernel memory holding the recorded tables along the walk of `va` (entries at the indexes the walk must use). */
 function recordedTables(va: bigint, descriptors: readonly bigint[]): Map<bigint, bigint> {
@@ -65,7 +70,11 @@ test('an invalid descriptor at any level is a page that is not present', async (
 
 test('a 2 MiB block at level 2 maps the address inside the block', async () => {
   const block = 0x00e8000041a00000n | 0x41n; // valid, block (bit 1 clear), AF set
-  const walk = await walkUserAddress(RECORDED.filename, translation, read64From(recordedTables(RECORDED.filename, [...RECORDED.descriptors.slice(0, 2), block])));
+  const walk = await walkUserAddress(
+    RECORDED.filename,
+    translation,
+    read64From(recordedTables(RECORDED.filename, [...RECORDED.descriptors.slice(0, 2), block])),
+  );
   assert.ok(walk.kind === 'mapped');
   assert.equal(walk.physical, 0x41a00000n + (RECORDED.filename & 0x1fffffn));
 });
@@ -102,9 +111,11 @@ function recordedReader(values: Record<string, string>, memory: Map<bigint, bigi
     },
     bytes: async (address, length) => {
       const word = memory.get(address);
-      if (word !== undefined && length === 8) return Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn));
+      if (word !== undefined && length === 8)
+        return Uint8Array.from({ length: 8 }, (_, index) => Number((word >> BigInt(8 * index)) & 0xffn));
       for (const [start, data] of bytesAt) {
-        if (address >= start && address + BigInt(length) <= start + BigInt(data.length)) return data.subarray(Number(address - start), Number(address - start) + length);
+        if (address >= start && address + BigInt(length) <= start + BigInt(data.length))
+          return data.subarray(Number(address - start), Number(address - start) + length);
       }
       throw new Error(`Cannot access memory at address 0x${address.toString(16)}`);
     },
@@ -131,7 +142,11 @@ function withTask(tables: Map<bigint, bigint>, mm = MM): Map<bigint, bigint> {
 test('UserMemory reads "/init" on arm64 through the recorded page tables, as gdb prints strings', async () => {
   const page = new Uint8Array(0x1000 - 0xfd2);
   page.set(new TextEncoder().encode('/init\0'));
-  const reader = recordedReader(GDB_VALUES, withTask(recordedTables(RECORDED.filename, RECORDED.descriptors)), new Map([[RECORDED.linear, page]]));
+  const reader = recordedReader(
+    GDB_VALUES,
+    withTask(recordedTables(RECORDED.filename, RECORDED.descriptors)),
+    new Map([[RECORDED.linear, page]]),
+  );
   const memory = new UserMemory(reader, 'aarch64');
   assert.equal(memory.isUserAddress(RECORDED.filename), true);
   assert.equal(memory.isUserAddress(RECORDED.pgd), false);
@@ -140,17 +155,29 @@ test('UserMemory reads "/init" on arm64 through the recorded page tables, as gdb
 });
 
 test('a page that is not resident says "user page not present"; a kernel thread says it has no user memory', async () => {
-  const absent = new UserMemory(recordedReader(GDB_VALUES, withTask(recordedTables(RECORDED.filename, [...RECORDED.descriptors.slice(0, 3), 0n])), new Map()), 'aarch64');
-  assert.equal(userStringValue(RECORDED.filename, await absent.string(RECORDED.filename, { threadId: 1 })), '0xffffe9fcdfd2 <user page not present>');
+  const absent = new UserMemory(
+    recordedReader(GDB_VALUES, withTask(recordedTables(RECORDED.filename, [...RECORDED.descriptors.slice(0, 3), 0n])), new Map()),
+    'aarch64',
+  );
+  assert.equal(
+    userStringValue(RECORDED.filename, await absent.string(RECORDED.filename, { threadId: 1 })),
+    '0xffffe9fcdfd2 <user page not present>',
+  );
   const kthread = new UserMemory(recordedReader(GDB_VALUES, withTask(new Map(), 0n), new Map()), 'aarch64');
-  assert.match(userStringValue(RECORDED.filename, await kthread.string(RECORDED.filename, { threadId: 1 })), /kernel thread: it has no user memory>$/);
+  assert.match(
+    userStringValue(RECORDED.filename, await kthread.string(RECORDED.filename, { threadId: 1 })),
+    /kernel thread: it has no user memory>$/,
+  );
   const x86 = new UserMemory(recordedReader({}, new Map(), new Map()), 'x86_64');
   assert.equal(userStringValue(0x7ffd1000n, await x86.string(0x7ffd1000n, { threadId: 1 })), '0x7ffd1000 <user page not present>');
 });
 
 test('a string that runs into an absent page keeps what was read; a long one stops at the limit', async () => {
   const x86 = new UserMemory(recordedReader({}, new Map(), new Map([[0x7ffd0ffcn, new TextEncoder().encode('/etc')]])), 'x86_64');
-  assert.equal(userStringValue(0x7ffd0ffcn, await x86.string(0x7ffd0ffcn, { threadId: 1 })), '0x7ffd0ffc "/etc" <user page not present after this>');
+  assert.equal(
+    userStringValue(0x7ffd0ffcn, await x86.string(0x7ffd0ffcn, { threadId: 1 })),
+    '0x7ffd0ffc "/etc" <user page not present after this>',
+  );
   const long = new UserMemory(recordedReader({}, new Map(), new Map([[0x10000n, new Uint8Array(0x1000).fill(0x61)]])), 'x86_64');
   assert.equal(userStringValue(0x10000n, await long.string(0x10000n, { threadId: 1 }, 8)), '0x10000 "aaaaaaaa"...');
   assert.equal(quoteCString(Uint8Array.from([0x22, 0x5c, 0x0a, 0x01, 0x41])), '"\\"\\\\\\n\\001A"');

@@ -11,5 +11,6 @@ test('integers become hex; negative ones in their type width; anything else stay
   assert.equal(hexValue('-2', 'const short'), '0xfffe');
   assert.equal(hexValue('18446744073709551615', 'unsigned long'), '0xffffffffffffffff');
   assert.equal(hexValue('-5', 'struct weird'), '-5', 'a width it does not know: left as gdb said');
-  for (const other of ['"swapper/0"', "119 'w'", '0xffff888003a00000', '{...}', 'Cannot access memory at address 0x0', 'CPUs 0-1']) assert.equal(hexValue(other, 'int'), other);
+  for (const other of ['"swapper/0"', "119 'w'", '0xffff888003a00000', '{...}', 'Cannot access memory at address 0x0', 'CPUs 0-1'])
+    assert.equal(hexValue(other, 'int'), other);
 });

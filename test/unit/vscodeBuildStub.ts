@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import Module from 'node:module';
 import * as path from 'node:path';
 
-
 type Listener<T> = (value: T) => void;
 export class EventEmitter<T> {
   private readonly listeners = new Set<Listener<T>>();
@@ -109,9 +108,14 @@ export const state = {
   pick: undefined as ((items: Array<{ label: string }>) => unknown) | undefined,
 };
 export const calls = {
-  taskProviders: [] as Array<{ type: string; provider: { provideTasks(): Promise<Task[]>; resolveTask(task: Task): Promise<Task | undefined> } }>,
+  taskProviders: [] as Array<{
+    type: string;
+    provider: { provideTasks(): Promise<Task[]>; resolveTask(task: Task): Promise<Task | undefined> };
+  }>,
   diagnostics: new Map<string, Diagnostic[]>(),
-  codeActionProviders: [] as Array<{ provideCodeActions(document: unknown, range: Range, context: { diagnostics: Diagnostic[] }): CodeAction[] }>,
+  codeActionProviders: [] as Array<{
+    provideCodeActions(document: unknown, range: Range, context: { diagnostics: Diagnostic[] }): CodeAction[];
+  }>,
   treeViews: new Map<string, { getChildren(node?: unknown): Promise<unknown[]>; getTreeItem(node: unknown): TreeItem }>(),
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   executed: [] as string[],
@@ -211,7 +215,7 @@ const vscodeStub = {
     },
   },
   window: {
-    createTreeView(id: string, options: { treeDataProvider: (typeof calls.treeViews extends Map<string, infer V> ? V : never) }) {
+    createTreeView(id: string, options: { treeDataProvider: typeof calls.treeViews extends Map<string, infer V> ? V : never }) {
       calls.treeViews.set(id, options.treeDataProvider);
       return disposable();
     },

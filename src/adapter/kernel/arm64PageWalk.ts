@@ -40,16 +40,22 @@ export function linearAddress(translation: Arm64Translation, physical: bigint): 
 }
 
 /** Translates user address `address` with 8-byte reads of kernel memory. */
-export async function walkUserAddress(address: bigint, translation: Arm64Translation, read64: (kernelAddress: bigint) => Promise<bigint>): Promise<Arm64Walk> {
+export async function walkUserAddress(
+  address: bigint,
+  translation: Arm64Translation,
+  read64: (kernelAddress: bigint) => Promise<bigint>,
+): Promise<Arm64Walk> {
   const tcr = translation.tcr;
   const t0sz = Number(tcr & 0x3fn);
   const granule = Number((tcr >> 14n) & 3n);
-  if (granule !== 0) return { kind: 'not-user', reason: `this kernel uses ${granule === 1 ? '64' : '16'} KiB pages; only 4 KiB pages are walked` };
+  if (granule !== 0)
+    return { kind: 'not-user', reason: `this kernel uses ${granule === 1 ? '64' : '16'} KiB pages; only 4 KiB pages are walked` };
   const lpa2 = ((tcr >> 59n) & 1n) === 1n;
   const topByteIgnored = ((tcr >> 37n) & 1n) === 1n;
   const vaBits = 64 - t0sz;
   const va = topByteIgnored ? address & 0x00ff_ffff_ffff_ffffn : address;
-  if (va >> BigInt(vaBits) !== 0n) return { kind: 'not-user', reason: `0x${address.toString(16)} is above the ${vaBits}-bit user address space` };
+  if (va >> BigInt(vaBits) !== 0n)
+    return { kind: 'not-user', reason: `0x${address.toString(16)} is above the ${vaBits}-bit user address space` };
   const levels = Math.ceil((vaBits - PAGE_SHIFT) / 9);
   const startLevel = 4 - levels;
   let table = translation.pgd;

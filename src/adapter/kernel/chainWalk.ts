@@ -81,8 +81,14 @@ export function parseChain(printed: string): ChainRead | undefined {
   try {
     const parsed = JSON.parse(printed.trim()) as { nodes?: unknown; end?: unknown; labels?: unknown };
     if (!Array.isArray(parsed.nodes) || !parsed.nodes.every((node) => typeof node === 'string')) return undefined;
-    const labels = Array.isArray(parsed.labels) ? parsed.labels.map((label: unknown) => (typeof label === 'string' ? label : undefined)) : undefined;
-    return { nodes: parsed.nodes.map((node) => BigInt(node)), end: typeof parsed.end === 'string' ? BigInt(parsed.end) : undefined, labels };
+    const labels = Array.isArray(parsed.labels)
+      ? parsed.labels.map((label: unknown) => (typeof label === 'string' ? label : undefined))
+      : undefined;
+    return {
+      nodes: parsed.nodes.map((node) => BigInt(node)),
+      end: typeof parsed.end === 'string' ? BigInt(parsed.end) : undefined,
+      labels,
+    };
   } catch {
     return undefined;
   }

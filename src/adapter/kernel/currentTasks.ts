@@ -120,5 +120,7 @@ export function parseCurrentTasks(printed: string, count: number): Array<Current
     return undefined;
   }
   if (!Array.isArray(parsed) || parsed.length !== count) return undefined;
-  return parsed.map((item: unknown) => (Array.isArray(item) && typeof item[0] === 'number' && typeof item[1] === 'string' ? { pid: item[0], comm: item[1] } : undefined));
+  return parsed.map((item: unknown) =>
+    Array.isArray(item) && typeof item[0] === 'number' && typeof item[1] === 'string' ? { pid: item[0], comm: item[1] } : undefined,
+  );
 }

@@ -14,11 +14,17 @@ import type { StopInfo } from '../stopReasons';
 
 export type KernelExceptionFilter = 'panic' | 'oops' | 'warn';
 
-export const KERNEL_EXCEPTION_FILTERS: readonly { filter: KernelExceptionFilter; label: string; description: string; default: boolean }[] = [
-  { filter: 'panic', label: 'Kernel panic', description: 'Stop where the kernel panics, with its message.', default: true },
-  { filter: 'oops', label: 'Oops and BUG', description: 'Stop when the kernel reports an Oops or a BUG, with its report.', default: true },
-  { filter: 'warn', label: 'WARN', description: 'Stop at each WARN()/WARN_ON() the kernel reports, with its report.', default: false },
-];
+export const KERNEL_EXCEPTION_FILTERS: readonly { filter: KernelExceptionFilter; label: string; description: string; default: boolean }[] =
+  [
+    { filter: 'panic', label: 'Kernel panic', description: 'Stop where the kernel panics, with its message.', default: true },
+    {
+      filter: 'oops',
+      label: 'Oops and BUG',
+      description: 'Stop when the kernel reports an Oops or a BUG, with its report.',
+      default: true,
+    },
+    { filter: 'warn', label: 'WARN', description: 'Stop at each WARN()/WARN_ON() the kernel reports, with its report.', default: false },
+  ];
 
 /** Where each filter stops: inside the first of `functions` that exists, right after its call to the first of `after` it makes. */
 const PLACES: Readonly<Record<KernelExceptionFilter, { functions: readonly string[]; after: readonly string[] }>> = {
@@ -39,10 +45,13 @@ export interface KernelException {
 const REPORT_OPENING_LINES = 8;
 
 /** Lines that begin the kernel's report of an Oops, a BUG or a WARN. */
-const REPORT_START = /^(?:\[[\s\d.]+\] )?(?:------------\[ cut here \]------------|BUG: |Oops: |Unable to handle kernel |Internal error: |kernel BUG at |WARNING: )/;
+const REPORT_START =
+  /^(?:\[[\s\d.]+\] )?(?:------------\[ cut here \]------------|BUG: |Oops: |Unable to handle kernel |Internal error: |kernel BUG at |WARNING: )/;
 
 export class KernelExceptions {
-  private readonly wanted = new Set<KernelExceptionFilter>(KERNEL_EXCEPTION_FILTERS.filter((entry) => entry.default).map((entry) => entry.filter));
+  private readonly wanted = new Set<KernelExceptionFilter>(
+    KERNEL_EXCEPTION_FILTERS.filter((entry) => entry.default).map((entry) => entry.filter),
+  );
   private readonly inserted = new Map<KernelExceptionFilter, string>();
   private ready = false;
   private filtersSeen = false;
@@ -131,7 +140,9 @@ export class KernelExceptions {
           await this.mi.send(mi.evaluate(`(unsigned long)&${name}`));
           return name;
         }
-        const instructions = (await this.mi.send(mi.disassembleFunction(name))).results.tuples('asm_insns').map((instruction) => ({ address: instruction.optStr('address'), text: instruction.optStr('inst') ?? '' }));
+        const instructions = (await this.mi.send(mi.disassembleFunction(name))).results
+          .tuples('asm_insns')
+          .map((instruction) => ({ address: instruction.optStr('address'), text: instruction.optStr('inst') ?? '' }));
         for (const callee of place.after) {
           const call = instructions.findIndex((instruction) => instruction.text.endsWith(`<${callee}>`));
           const next = call >= 0 ? instructions[call + 1]?.address : undefined;

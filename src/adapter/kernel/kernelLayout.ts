@@ -98,8 +98,10 @@ export function perCpuAddress(layout: KernelLayout, variable: string, cpu: numbe
 
 /** Expressions for the start of a module's code regions, when its section table is missing. */
 export function moduleRegionExpressions(memory: ModuleMemory, module: string): { text: string; initText: string } | undefined {
-  if (memory === 'mem') return { text: `(unsigned long)${module}->mem[MOD_TEXT].base`, initText: `(unsigned long)${module}->mem[MOD_INIT_TEXT].base` };
-  if (memory === 'layouts') return { text: `(unsigned long)${module}->core_layout.base`, initText: `(unsigned long)${module}->init_layout.base` };
+  if (memory === 'mem')
+    return { text: `(unsigned long)${module}->mem[MOD_TEXT].base`, initText: `(unsigned long)${module}->mem[MOD_INIT_TEXT].base` };
+  if (memory === 'layouts')
+    return { text: `(unsigned long)${module}->core_layout.base`, initText: `(unsigned long)${module}->init_layout.base` };
   return undefined;
 }
 

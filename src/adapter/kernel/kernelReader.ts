@@ -26,7 +26,8 @@ export interface KernelReader {
 export function readerFromGdb(connection: MiConnection): KernelReader {
   let python: Promise<boolean> | undefined;
   const layouts = new Map<string, Promise<string>>();
-  const value = async (expression: string, context?: FrameContext) => (await connection.send(mi.evaluate(expression, context))).results.str('value');
+  const value = async (expression: string, context?: FrameContext) =>
+    (await connection.send(mi.evaluate(expression, context))).results.str('value');
   return {
     layout: (expression, ask, context) => {
       let answer = layouts.get(expression);

@@ -69,17 +69,30 @@ export function isWalkableHead(type: string | undefined): boolean {
 /** Entries walked at most, so a huge or corrupt list cannot hang a stop. */
 export const LIST_WALK_LIMIT = 1000;
 
-export const LIST_HINT_USAGE = 'list:(struct TYPE, member) EXPRESSION — e.g. list:(struct task_struct, tasks) init_task.tasks (hlist: for an hlist_head, rb: for an rb_root)';
+export const LIST_HINT_USAGE =
+  'list:(struct TYPE, member) EXPRESSION — e.g. list:(struct task_struct, tasks) init_task.tasks (hlist: for an hlist_head, rb: for an rb_root)';
 
 /** `list:(struct task_struct, tasks) init_task.tasks`: the hint and the head's expression; undefined when it is not the form. */
 export function parseListHint(expression: string): { shape: ListShape; head: string } | undefined {
   const form = /^\s*(h?list|rb):/.exec(expression);
   if (!form) return undefined;
-  const match = /^\s*(h?list|rb):\s*\(\s*((?:struct|union)\s+\w+|\w+)\s*,\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\)\s*(\S.*)$/.exec(expression);
+  const match = /^\s*(h?list|rb):\s*\(\s*((?:struct|union)\s+\w+|\w+)\s*,\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\)\s*(\S.*)$/.exec(
+    expression,
+  );
   if (!match) throw new UserError(ErrorCode.EvaluationFailed, `Not a list hint: write ${LIST_HINT_USAGE}.`);
   const entryType = match[2]!.replace(/\s+/g, ' ');
-  const label = [...Object.values(GLOBAL_LISTS), ...Object.values(MEMBER_LISTS)].find((shape) => shape.entryType === entryType && shape.label)?.label;
-  return { shape: { entryType, member: match[3]!, kind: match[1] === 'rb' ? 'rbtree' : (match[1] as 'list' | 'hlist'), ...(label ? { label } : {}) }, head: match[4]!.trim() };
+  const label = [...Object.values(GLOBAL_LISTS), ...Object.values(MEMBER_LISTS)].find(
+    (shape) => shape.entryType === entryType && shape.label,
+  )?.label;
+  return {
+    shape: {
+      entryType,
+      member: match[3]!,
+      kind: match[1] === 'rb' ? 'rbtree' : (match[1] as 'list' | 'hlist'),
+      ...(label ? { label } : {}),
+    },
+    head: match[4]!.trim(),
+  };
 }
 
 /** The table's shape for a head: a global symbol, or `parent.member` with the parent's type. */
@@ -121,18 +134,41 @@ export interface ListWalk {
 }
 
 /** Walks the list whose head is the lvalue `head`. */
-export async function walkList(reader: KernelReader, head: string, shape: ListShape, context: FrameContext | undefined, limit = LIST_WALK_LIMIT, sample?: string): Promise<ListWalk> {
+export async function walkList(
+  reader: KernelReader,
+  head: string,
+  shape: ListShape,
+  context: FrameContext | undefined,
+  limit = LIST_WALK_LIMIT,
+  sample?: string,
+): Promise<ListWalk> {
   if (shape.kind === 'xarray') return xarrayEntries(reader, head, shape, context, limit);
   const read64 = async (address: bigint) => littleEndian64(await reader.bytes(address, 8));
   const measure = sample === undefined ? undefined : { sample, context };
   const [headAddress, offset, label] = await Promise.all([
     reader.value(`(unsigned long)&(${head})`, context).then(unsigned64),
-    layoutValue(reader, `(unsigned long)&((${shape.entryType} *)0)->${shape.member}`, measure && offsetThrough(measure.sample, shape.member), context).then(unsigned64),
+    layoutValue(
+      reader,
+      `(unsigned long)&((${shape.entryType} *)0)->${shape.member}`,
+      measure && offsetThrough(measure.sample, shape.member),
+      context,
+    ).then(unsigned64),
     shape.label ? labelLayout(reader, shape, measure) : undefined,
   ]);
   const toNull = shape.kind === 'hlist';
-  const read = shape.kind === 'rbtree' ? undefined : await reader.chain?.({ head: headAddress, toNull, limit, ...(label ? { label: { delta: label.offset - offset, length: label.length } } : {}) });
-  const { nodes, stopped } = shape.kind === 'rbtree' ? await treeNodes(reader, await read64(headAddress), limit) : await chainNodes(read ? replay(read) : read64, headAddress, toNull, limit);
+  const read =
+    shape.kind === 'rbtree'
+      ? undefined
+      : await reader.chain?.({
+          head: headAddress,
+          toNull,
+          limit,
+          ...(label ? { label: { delta: label.offset - offset, length: label.length } } : {}),
+        });
+  const { nodes, stopped } =
+    shape.kind === 'rbtree'
+      ? await treeNodes(reader, await read64(headAddress), limit)
+      : await chainNodes(read ? replay(read) : read64, headAddress, toNull, limit);
   const entries = await Promise.all(
     nodes.map(async (nodeAddress, index): Promise<ListEntry> => {
       const address = BigInt.asUintN(64, nodeAddress - offset);
@@ -143,7 +179,13 @@ export async function walkList(reader: KernelReader, head: string, shape: ListSh
   return { entries, ...(stopped ? { stopped } : {}) };
 }
 
-async function xarrayEntries(reader: KernelReader, head: string, shape: ListShape, context: FrameContext | undefined, limit: number): Promise<ListWalk> {
+async function xarrayEntries(
+  reader: KernelReader,
+  head: string,
+  shape: ListShape,
+  context: FrameContext | undefined,
+  limit: number,
+): Promise<ListWalk> {
   const xarray = unsigned64(await reader.value(`(unsigned long)&(${shape.xarrayPath ? `(${head}).${shape.xarrayPath}` : head})`, context));
   const walk = await walkXarray(reader, xarray, limit);
   const entries = walk.entries.map((entry, index): ListEntry => {
@@ -167,7 +209,12 @@ function replay(read: ChainRead): (address: bigint) => Promise<bigint> {
 }
 
 /** The nodes of a list_head ring (back at the head) or an hlist chain (to NULL). */
-async function chainNodes(read64: (address: bigint) => Promise<bigint>, headAddress: bigint, toNull: boolean, limit: number): Promise<{ nodes: bigint[]; stopped?: string }> {
+async function chainNodes(
+  read64: (address: bigint) => Promise<bigint>,
+  headAddress: bigint,
+  toNull: boolean,
+  limit: number,
+): Promise<{ nodes: bigint[]; stopped?: string }> {
   const nodes: bigint[] = [];
   const seen = new Set<bigint>();
   // list_head.next and hlist_head.first / hlist_node.next are all at offset 0.
@@ -234,7 +281,11 @@ function offsetThrough(sample: string, member: string): string {
   return `(unsigned long)&((${sample}).${member}) - (unsigned long)&(${sample})`;
 }
 
-async function labelLayout(reader: KernelReader, shape: ListShape, measure?: { sample: string; context: FrameContext | undefined }): Promise<{ offset: bigint; length: number } | undefined> {
+async function labelLayout(
+  reader: KernelReader,
+  shape: ListShape,
+  measure?: { sample: string; context: FrameContext | undefined },
+): Promise<{ offset: bigint; length: number } | undefined> {
   const entry = `((${shape.entryType} *)0)->${shape.label}`;
   try {
     const [offset, length] = await Promise.all([
@@ -262,9 +313,18 @@ export function listSummary(walk: ListWalk, shape: ListShape): string {
   const count = walk.entries.length;
   if (shape.kind === 'xarray') {
     const what = shape.entryType ? `${shape.entryType} *` : 'entries';
-    return walk.stopped ? `${count}+ ${what} in an xarray (${walk.stopped})` : count === 0 ? 'empty xarray' : `${count} × ${what} in an xarray`;
+    return walk.stopped
+      ? `${count}+ ${what} in an xarray (${walk.stopped})`
+      : count === 0
+        ? 'empty xarray'
+        : `${count} × ${what} in an xarray`;
   }
-  if (shape.kind === 'rbtree') return walk.stopped ? `${count}+ × ${shape.entryType} in a tree (${walk.stopped})` : count === 0 ? `empty tree of ${shape.entryType}` : `${count} × ${shape.entryType} in a tree`;
+  if (shape.kind === 'rbtree')
+    return walk.stopped
+      ? `${count}+ × ${shape.entryType} in a tree (${walk.stopped})`
+      : count === 0
+        ? `empty tree of ${shape.entryType}`
+        : `${count} × ${shape.entryType} in a tree`;
   const what = `${count}${walk.stopped ? '+' : ''} × ${shape.entryType}`;
   return walk.stopped ? `${what} (${walk.stopped})` : count === 0 ? `empty list of ${shape.entryType}` : what;
 }
@@ -282,15 +342,24 @@ export class KernelLists {
   async fromHint(expression: string, context: FrameContext | undefined): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
     const hint = parseListHint(expression);
     if (!hint) return undefined;
-    if (!isPureExpression(hint.head)) throw new UserError(ErrorCode.EvaluationFailed, `The list head ${hint.head} must only read (no call, assignment or ++): ${LIST_HINT_USAGE}.`);
+    if (!isPureExpression(hint.head))
+      throw new UserError(
+        ErrorCode.EvaluationFailed,
+        `The list head ${hint.head} must only read (no call, assignment or ++): ${LIST_HINT_USAGE}.`,
+      );
     const type = bareStruct(await this.reader.type(hint.head, context));
     const expected = HEAD_TYPES[hint.shape.kind].join(' or ');
-    if (!HEAD_TYPES[hint.shape.kind].includes(type)) throw new UserError(ErrorCode.EvaluationFailed, `${hint.head} has type ${type}, not ${expected}: ${LIST_HINT_USAGE}.`);
+    if (!HEAD_TYPES[hint.shape.kind].includes(type))
+      throw new UserError(ErrorCode.EvaluationFailed, `${hint.head} has type ${type}, not ${expected}: ${LIST_HINT_USAGE}.`);
     return { shape: hint.shape, walk: await walkList(this.reader, hint.head, hint.shape, context) };
   }
 
   /** A list head evaluated on its own: a global of the table, or a member of a structure of the table. */
-  async fromExpression(expression: string, context: FrameContext | undefined, type?: string): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
+  async fromExpression(
+    expression: string,
+    context: FrameContext | undefined,
+    type?: string,
+  ): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
     if (!isPureExpression(expression)) return undefined; // read again for the walk: only what cannot change the kernel
     let shape = knownList(expression, undefined, undefined);
     if (!shape) {
@@ -304,11 +373,18 @@ export class KernelLists {
   }
 
   /** A list head shown as a member (`tasks` of an expanded task_struct) at C expression `path`. */
-  async fromMember(parentType: string | undefined, member: string, path: string, context: FrameContext | undefined, type?: string): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
+  async fromMember(
+    parentType: string | undefined,
+    member: string,
+    path: string,
+    context: FrameContext | undefined,
+    type?: string,
+  ): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
     const shape = knownList('', parentType, member) ?? untypedShape(type);
     // The parent is itself an entry of the list's type (task_struct's tasks): offsets are asked through it.
     const parent = splitMember(path)?.parent;
-    const sample = parent !== undefined && parentType !== undefined && shape && bareStruct(parentType) === shape.entryType ? parent : undefined;
+    const sample =
+      parent !== undefined && parentType !== undefined && shape && bareStruct(parentType) === shape.entryType ? parent : undefined;
     return shape ? { shape, walk: await walkList(this.reader, path, shape, context, LIST_WALK_LIMIT, sample) } : undefined;
   }
 }

@@ -19,7 +19,11 @@ export function locationExpression(location: string): string {
   return `(unsigned long)&${match[1]} + ${match[2] ?? '0'}`;
 }
 
-export async function resolveLocation(connection: MiConnection, disassembly: DisassemblyService, location: string): Promise<ResolvedLocation> {
+export async function resolveLocation(
+  connection: MiConnection,
+  disassembly: DisassemblyService,
+  location: string,
+): Promise<ResolvedLocation> {
   const value = (await connection.send(mi.evaluate(locationExpression(location)))).results.str('value');
   const address = BigInt(value.split(' ')[0]!);
   // A return address in an oops trace points after the call: look one byte back for the line of the call.

@@ -83,9 +83,13 @@ export class ModuleTracker {
       const placeable = await placeableModule(file, this.cacheDir);
       // gdb's positional address is .text's; any other base goes by name like the rest. gdb finds no
       // .symtab/.strtab section in the file (the kernel keeps its own copies): naming them only warns.
-      const named = [...sections].filter(([section]) => !(base === '.text' && section === '.text') && !section.startsWith('__') && !UNNAMED_IN_FILE.has(section));
+      const named = [...sections].filter(
+        ([section]) => !(base === '.text' && section === '.text') && !section.startsWith('__') && !UNNAMED_IN_FILE.has(section),
+      );
       const others = named.flatMap(([section, at]) => ['-s', section, at]);
-      await this.mi.send(mi.consoleCommand(['add-symbol-file', quoteArgument(placeable.file), ...(base === '.text' ? [text] : []), ...others].join(' ')));
+      await this.mi.send(
+        mi.consoleCommand(['add-symbol-file', quoteArgument(placeable.file), ...(base === '.text' ? [text] : []), ...others].join(' ')),
+      );
       module.file = file;
       module.textAddress = text;
     }
@@ -122,7 +126,10 @@ export class ModuleTracker {
       const pointers = await Promise.all(indexes.map((index) => this.address(`(unsigned long)${binAttr(index)}`)));
       const end = pointers.indexOf(0n);
       const present = end < 0 ? indexes : indexes.slice(0, end);
-      for (const [name, at] of await Promise.all(present.map((index) => this.section(`${binAttr(index)}->attr.name`, `(unsigned long)${binAttr(index)}->private`)))) sections.set(name, at);
+      for (const [name, at] of await Promise.all(
+        present.map((index) => this.section(`${binAttr(index)}->attr.name`, `(unsigned long)${binAttr(index)}->private`)),
+      ))
+        sections.set(name, at);
       if (end >= 0) break;
     }
     return sections;

@@ -57,7 +57,11 @@ export class PerCpuValues {
   /** One copy per possible CPU, `this_cpu` (the CPU of the stopped vCPU) first. */
   async copies(expression: string, type: string, context: FrameContext | undefined): Promise<PerCpuCopy[]> {
     const [layout, count] = await Promise.all([this.layout(), this.possibleCpus()]);
-    const copy = (name: string, cpu: number): PerCpuCopy => ({ name, cpu, expression: `{${type}} ${perCpuAddress(layout, expression, cpu)}` });
+    const copy = (name: string, cpu: number): PerCpuCopy => ({
+      name,
+      cpu,
+      expression: `{${type}} ${perCpuAddress(layout, expression, cpu)}`,
+    });
     const all = Array.from({ length: Math.min(count, MAX_LISTED_CPUS) }, (_, cpu) => copy(`CPU ${cpu}`, cpu));
     // QEMU's stub numbers gdb threads from 1 for CPU 0 (one inferior).
     const thisCpu = context ? context.threadId - 1 : undefined;
@@ -76,7 +80,10 @@ export class PerCpuValues {
   }
 
   private sectionRange(): Promise<{ start: bigint; end: bigint } | undefined> {
-    this.section ??= Promise.all([this.reader.value('(unsigned long)&__per_cpu_start'), this.reader.value('(unsigned long)&__per_cpu_end')]).then(
+    this.section ??= Promise.all([
+      this.reader.value('(unsigned long)&__per_cpu_start'),
+      this.reader.value('(unsigned long)&__per_cpu_end'),
+    ]).then(
       ([start, end]) => ({ start: unsigned64(start), end: unsigned64(end) }),
       () => undefined,
     );

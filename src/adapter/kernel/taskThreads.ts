@@ -99,7 +99,10 @@ export class TaskThreads {
       node = littleEndian64(span, at(fields.tasks));
       if (onCpu !== 0 || pid <= 0) continue; // a running task is its vCPU's thread
       addresses.set(TASK_THREAD_BASE + pid, task);
-      threads.push({ id: TASK_THREAD_BASE + pid, name: `pid ${pid} · ${Buffer.from(commBytes.subarray(0, end < 0 ? commBytes.length : end)).toString('latin1')}` });
+      threads.push({
+        id: TASK_THREAD_BASE + pid,
+        name: `pid ${pid} · ${Buffer.from(commBytes.subarray(0, end < 0 ? commBytes.length : end)).toString('latin1')}`,
+      });
     }
     this.addresses = addresses;
     return threads;
@@ -108,7 +111,13 @@ export class TaskThreads {
   /** Offsets in task_struct, once per session (the layout does not move). */
   private async readFields(): Promise<TaskFields> {
     const offset = (member: string) => this.reader.value(`(unsigned long)&((struct task_struct *)0)->${member}`).then(unsigned64);
-    const [tasks, pid, onCpu, comm, commLength] = await Promise.all([offset('tasks'), offset('pid'), offset('on_cpu'), offset('comm'), this.reader.value('sizeof(((struct task_struct *)0)->comm)').then(Number)]);
+    const [tasks, pid, onCpu, comm, commLength] = await Promise.all([
+      offset('tasks'),
+      offset('pid'),
+      offset('on_cpu'),
+      offset('comm'),
+      this.reader.value('sizeof(((struct task_struct *)0)->comm)').then(Number),
+    ]);
     const start = [tasks, pid, onCpu, comm].reduce((low, value) => (value < low ? value : low));
     const end = [tasks + 8n, pid + 4n, onCpu + 4n, comm + BigInt(commLength)].reduce((high, value) => (value > high ? value : high));
     return { tasks, pid, onCpu, comm, commLength, start, length: Number(end - start) };
@@ -116,9 +125,17 @@ export class TaskThreads {
 
   private async asTask(command: MiCommand, threadId: number, next: (command: MiCommand) => Promise<MiResult>): Promise<MiResult> {
     const task = this.addresses.get(threadId);
-    if (task === undefined) throw new UserError(ErrorCode.UnknownReference, `Task thread ${threadId} is not in the task list of this stop (the task may have exited): pick a thread from the Call Stack again.`);
+    if (task === undefined)
+      throw new UserError(
+        ErrorCode.UnknownReference,
+        `Task thread ${threadId} is not in the task list of this stop (the task may have exited): pick a thread from the Call Stack again.`,
+      );
     if (/^-exec-(continue|interrupt)\b/.test(command.text)) return next(this.asCarrier(command));
-    if (/^-exec-/.test(command.text)) throw new UserError(ErrorCode.NotAvailableHere, `pid ${threadId - TASK_THREAD_BASE} is not running on a CPU and cannot be stepped: step a vCPU thread (CPU n), or Continue.`);
+    if (/^-exec-/.test(command.text))
+      throw new UserError(
+        ErrorCode.NotAvailableHere,
+        `pid ${threadId - TASK_THREAD_BASE} is not running on a CPU and cannot be stepped: step a vCPU thread (CPU n), or Continue.`,
+      );
     await this.loadUnwinder(next);
     if (!/^-stack-list-frames\b/.test(command.text)) return (await this.switchedTo(task, command, next)).answer;
     // The task's frames start where its saved pc is. Without that frame gdb did not use the
@@ -126,20 +143,33 @@ export class TaskThreads {
     for (let attempt = 1; ; attempt++) {
       const { answer, taskPc } = await this.switchedTo(task, command, next, true);
       // Level 0 is the carrier's even when it is paused at that very pc (in __schedule after a switch).
-      const start = answer.results.tuples('stack').find((frame) => frame.int('level') > 0 && frame.optStr('addr') !== undefined && unsigned64(frame.str('addr')) === taskPc);
+      const start = answer.results
+        .tuples('stack')
+        .find((frame) => frame.int('level') > 0 && frame.optStr('addr') !== undefined && unsigned64(frame.str('addr')) === taskPc);
       if (start) {
         this.carrier = start.int('level') - 1;
         return answer;
       }
       if (attempt === 2) {
-        const unwinder = await next(mi.consoleCommand('python kernel_qemu_task_events()')).then((result) => result.console.trim(), () => 'no answer');
-        throw new UserError(ErrorCode.GdbCommandFailed, `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`);
+        const unwinder = await next(mi.consoleCommand('python kernel_qemu_task_events()')).then(
+          (result) => result.console.trim(),
+          () => 'no answer',
+        );
+        throw new UserError(
+          ErrorCode.GdbCommandFailed,
+          `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`,
+        );
       }
     }
   }
 
   /** `command` as the carrier vCPU's with the unwinder on for `task`, in one tick: nothing else the adapter sends can run meanwhile. */
-  private async switchedTo(task: bigint, command: MiCommand, next: (command: MiCommand) => Promise<MiResult>, withPc = false): Promise<{ answer: MiResult; taskPc?: bigint }> {
+  private async switchedTo(
+    task: bigint,
+    command: MiCommand,
+    next: (command: MiCommand) => Promise<MiResult>,
+    withPc = false,
+  ): Promise<{ answer: MiResult; taskPc?: bigint }> {
     const on = next(mi.consoleCommand(`python kernel_qemu_task_on_${this.arch}(${hex(task)})`));
     const answer = next(this.asCarrier(command));
     const taskPc = withPc ? next(mi.evaluate('$_kernel_qemu_task_pc')) : undefined;
@@ -164,7 +194,10 @@ export class TaskThreads {
       () => undefined,
       (error: unknown) => {
         this.unwinder = undefined;
-        throw new UserError(ErrorCode.GdbCommandFailed, `Task stacks need gdb with Python (threads: "tasks"); gdb said: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UserError(
+          ErrorCode.GdbCommandFailed,
+          `Task stacks need gdb with Python (threads: "tasks"); gdb said: ${error instanceof Error ? error.message : String(error)}`,
+        );
       },
     );
     return this.unwinder;

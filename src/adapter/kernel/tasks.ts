@@ -3,7 +3,15 @@
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
 import type { GuestArch } from '../../arch';
-import { type CurrentTask, type CurrentTaskQuery, currentTasksCall, type TaskPointerPlaces, currentTasksCommand, defineCurrentTasks, parseCurrentTasks } from './currentTasks';
+import {
+  type CurrentTask,
+  type CurrentTaskQuery,
+  currentTasksCall,
+  type TaskPointerPlaces,
+  currentTasksCommand,
+  defineCurrentTasks,
+  parseCurrentTasks,
+} from './currentTasks';
 import { type KernelLayout, perCpuAddress } from './kernelLayout';
 
 export interface TaskInfo {
@@ -77,7 +85,11 @@ export class TaskInspector {
   private python: boolean | undefined;
   private pythonDefined: Promise<boolean> | undefined;
 
-  private batched(query: CurrentTaskQuery, places: TaskPointerPlaces, layout: TaskLayout): Promise<CurrentTask | undefined | 'unavailable'> {
+  private batched(
+    query: CurrentTaskQuery,
+    places: TaskPointerPlaces,
+    layout: TaskLayout,
+  ): Promise<CurrentTask | undefined | 'unavailable'> {
     return new Promise((resolve) => {
       if (!this.batch) {
         const batch: PendingQuery[] = (this.batch = []);
@@ -140,7 +152,12 @@ export class TaskInspector {
    * `struct task_struct` in the expressions, whose lookup costs gdb ~20 ms each time in a
    * big vmlinux, and all of it sent at once. This runs for every vCPU at every stop.
    */
-  private async taskFields(task: string, layout: TaskLayout, threadId: number, plausible?: (pointer: bigint) => boolean): Promise<{ pid: number; comm: string } | undefined> {
+  private async taskFields(
+    task: string,
+    layout: TaskLayout,
+    threadId: number,
+    plausible?: (pointer: bigint) => boolean,
+  ): Promise<{ pid: number; comm: string } | undefined> {
     const context = { threadId, frameLevel: 0 };
     const read = (expression: string) =>
       this.mi.send(mi.evaluate(expression, context)).then(
@@ -190,7 +207,12 @@ export class TaskInspector {
         this.value(`${task}->exit_state`),
         this.value(`(unsigned long)${task}->tasks.next`),
       ]);
-      tasks.push({ pid: Number(pid), comm: parseCString(comm), state: stateLetter(Number(state), Number(exitState)), address: `0x${address.toString(16)}` });
+      tasks.push({
+        pid: Number(pid),
+        comm: parseCString(comm),
+        state: stateLetter(Number(state), Number(exitState)),
+        address: `0x${address.toString(16)}`,
+      });
       const nextNode = BigInt(next);
       if (nextNode === head) break;
       address = nextNode - offset;

@@ -54,7 +54,11 @@ export class UserMemory {
   }
 
   /** Bytes from `address` to the end of its page (at most `limit`). */
-  private async chunk(address: bigint, context: FrameContext, limit: number): Promise<{ kind: 'bytes'; bytes: Uint8Array } | { kind: 'absent'; reason: string }> {
+  private async chunk(
+    address: bigint,
+    context: FrameContext,
+    limit: number,
+  ): Promise<{ kind: 'bytes'; bytes: Uint8Array } | { kind: 'absent'; reason: string }> {
     const toPageEnd = PAGE_SIZE - (address % PAGE_SIZE);
     const length = Number(toPageEnd < BigInt(limit) ? toPageEnd : BigInt(limit));
     let kernelAddress = address;
@@ -70,7 +74,10 @@ export class UserMemory {
       return { kind: 'bytes', bytes: await this.reader.bytes(kernelAddress, length) };
     } catch {
       // x86_64: gdb walks the page tables as the CPU would; a failure there is a page that is not mapped in.
-      return { kind: 'absent', reason: this.arch === 'x86_64' ? USER_PAGE_NOT_PRESENT : `cannot read the user page at ${hex(address)} through the linear map` };
+      return {
+        kind: 'absent',
+        reason: this.arch === 'x86_64' ? USER_PAGE_NOT_PRESENT : `cannot read the user page at ${hex(address)} through the linear map`,
+      };
     }
   }
 
@@ -92,7 +99,8 @@ export class UserMemory {
   private async readTranslation(threadId: number): Promise<Arm64Translation | string> {
     const context = { threadId, frameLevel: 0 };
     const value = (expression: string) => this.reader.value(expression, context).then(unsigned64);
-    const offset = (key: string, through: string) => (this.reader.layout ? this.reader.layout(key, through) : this.reader.value(through)).then(unsigned64);
+    const offset = (key: string, through: string) =>
+      (this.reader.layout ? this.reader.layout(key, through) : this.reader.value(through)).then(unsigned64);
     const pointerAt = async (address: bigint) => littleEndian64(await this.reader.bytes(address, 8));
     try {
       const [tcr, task, memstart, mmOffset, pgdOffset] = await Promise.all([

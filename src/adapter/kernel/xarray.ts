@@ -19,7 +19,11 @@ function isNode(entry: bigint): boolean {
 }
 
 /** Walks the xarray whose address is `xarray`; stops at `limit` entries. */
-export async function walkXarray(reader: KernelReader, xarray: bigint, limit: number): Promise<{ entries: XarrayEntry[]; stopped?: string }> {
+export async function walkXarray(
+  reader: KernelReader,
+  xarray: bigint,
+  limit: number,
+): Promise<{ entries: XarrayEntry[]; stopped?: string }> {
   const [headOffset, slotsOffset, slotsSize] = await Promise.all([
     reader.value('(unsigned long)&((struct xarray *)0)->xa_head').then(unsigned64),
     reader.value('(unsigned long)&((struct xa_node *)0)->slots').then(unsigned64),

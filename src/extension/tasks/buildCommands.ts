@@ -24,7 +24,12 @@ async function pickTree(workspace: BuildWorkspace, command: Command): Promise<Fo
   }
   if (able.length === 1) return able[0];
   const pick = await vscode.window.showQuickPick(
-    able.map((candidate) => ({ label: candidate.tree.name, description: candidate.tree.kind === 'kernel' ? 'kernel tree' : 'buildroot', detail: candidate.tree.kind === 'kernel' ? candidate.tree.objDir : (candidate.tree.topDir ?? candidate.tree.outputDir), candidate })),
+    able.map((candidate) => ({
+      label: candidate.tree.name,
+      description: candidate.tree.kind === 'kernel' ? 'kernel tree' : 'buildroot',
+      detail: candidate.tree.kind === 'kernel' ? candidate.tree.objDir : (candidate.tree.topDir ?? candidate.tree.outputDir),
+      candidate,
+    })),
     { placeHolder: command === 'build-kernel' ? 'Build the kernel of which tree?' : 'Build the root file system of which tree?' },
   );
   return pick?.candidate;
@@ -37,9 +42,24 @@ async function chooseTargets(entry: FolderTree, command: Command): Promise<Targe
   if (command === 'build-rootfs') {
     const pick = await vscode.window.showQuickPick(
       [
-        { label: 'initramfs', description: 'busybox, seconds', detail: "A shell on the console, the network, shared folders, the tree's modules (modprobe works). Rebuilt in seconds.", id: 'initramfs' as const },
-        { label: 'Debian image', description: 'mmdebstrap, a minute or two', detail: 'Debian bookworm in qcow2 (snapshots work): systemd, root autologin on the serial console, ssh with a key made for it.', id: 'debian-image' as const },
-        { label: 'Arch Linux image', description: 'pacstrap', detail: 'Needs pacstrap and a reachable Arch mirror: checked before anything runs.', id: 'arch' as const },
+        {
+          label: 'initramfs',
+          description: 'busybox, seconds',
+          detail: "A shell on the console, the network, shared folders, the tree's modules (modprobe works). Rebuilt in seconds.",
+          id: 'initramfs' as const,
+        },
+        {
+          label: 'Debian image',
+          description: 'mmdebstrap, a minute or two',
+          detail: 'Debian bookworm in qcow2 (snapshots work): systemd, root autologin on the serial console, ssh with a key made for it.',
+          id: 'debian-image' as const,
+        },
+        {
+          label: 'Arch Linux image',
+          description: 'pacstrap',
+          detail: 'Needs pacstrap and a reachable Arch mirror: checked before anything runs.',
+          id: 'arch' as const,
+        },
       ],
       { placeHolder: 'Which root file system for this kernel?' },
     );
@@ -54,8 +74,18 @@ async function chooseTargets(entry: FolderTree, command: Command): Promise<Targe
   if (existsSync(kernelConfigFile(tree))) return [{ id: 'build-kernel' }];
   const pick = await vscode.window.showQuickPick(
     [
-      { label: 'Minimal QEMU configuration', description: BUILD_ESTIMATES.minimal, detail: 'tinyconfig + DWARF, serial console, virtio disk and network, 9p/virtiofs, modules: what debugging in QEMU needs.', fresh: 'minimal' as const },
-      { label: 'defconfig', description: BUILD_ESTIMATES.defconfig, detail: "The architecture's default configuration with the debug options added.", fresh: 'defconfig' as const },
+      {
+        label: 'Minimal QEMU configuration',
+        description: BUILD_ESTIMATES.minimal,
+        detail: 'tinyconfig + DWARF, serial console, virtio disk and network, 9p/virtiofs, modules: what debugging in QEMU needs.',
+        fresh: 'minimal' as const,
+      },
+      {
+        label: 'defconfig',
+        description: BUILD_ESTIMATES.defconfig,
+        detail: "The architecture's default configuration with the debug options added.",
+        fresh: 'defconfig' as const,
+      },
     ],
     { placeHolder: 'This tree has no .config yet. Start from:' },
   );
@@ -80,7 +110,9 @@ export async function buildCommand(workspace: BuildWorkspace, provider: BuildTas
   if (entry.tree.kind === 'kernel' && command === 'build-kernel') {
     const vmlinux = path.join(entry.tree.objDir, 'vmlinux');
     if (existsSync(vmlinux) && (await vscode.workspace.fs.stat(vscode.Uri.file(vmlinux))).mtime >= started) {
-      const next = existsSync(path.join(entry.tree.objDir, '.kernel-qemu', 'initramfs.cpio.gz')) ? 'Press F5 to boot it.' : 'Build Rootfs gives it a guest (initramfs in seconds); then F5 boots it.';
+      const next = existsSync(path.join(entry.tree.objDir, '.kernel-qemu', 'initramfs.cpio.gz'))
+        ? 'Press F5 to boot it.'
+        : 'Build Rootfs gives it a guest (initramfs in seconds); then F5 boots it.';
       void vscode.window.showInformationMessage(`kernel-qemu: the kernel is built. ${next}`);
     }
   }

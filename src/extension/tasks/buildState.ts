@@ -6,7 +6,12 @@ import type { RunResult } from '../../build/runner';
 export type BuildStatus =
   | { state: 'idle' }
   | { state: 'running'; startedAt: number; progress?: string }
-  | { state: 'succeeded'; finishedAt: number; durationMs: number; /** Nothing was saved in the tree while it ran: its outputs match the tree as of finishedAt. */ clean?: true }
+  | {
+      state: 'succeeded';
+      finishedAt: number;
+      durationMs: number;
+      /** Nothing was saved in the tree while it ran: its outputs match the tree as of finishedAt. */ clean?: true;
+    }
   | { state: 'failed'; finishedAt: number; durationMs: number; firstError: string; cancelled: boolean };
 
 /** The key of a target of a tree: its directory, target id and defconfig. */
@@ -47,7 +52,11 @@ export class BuildStates {
     if (status.state === 'running') this.set(key, { ...status, progress });
   }
 
-  finish(key: string, result: Pick<RunResult, 'ok' | 'cancelled' | 'firstError'> & { durationMs?: number; clean?: boolean }, now = Date.now()): void {
+  finish(
+    key: string,
+    result: Pick<RunResult, 'ok' | 'cancelled' | 'firstError'> & { durationMs?: number; clean?: boolean },
+    now = Date.now(),
+  ): void {
     const status = this.get(key);
     const durationMs = result.durationMs ?? (status.state === 'running' ? now - status.startedAt : 0);
     this.set(

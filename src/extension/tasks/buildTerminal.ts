@@ -59,7 +59,8 @@ export class BuildTerminal implements vscode.Pseudoterminal {
     this.states.start(this.key);
     const sourceDir = this.sourceDir;
     if (sourceDir) {
-      const inTree = (file: string) => file === sourceDir || file.startsWith(sourceDir.endsWith(path.sep) ? sourceDir : sourceDir + path.sep);
+      const inTree = (file: string) =>
+        file === sourceDir || file.startsWith(sourceDir.endsWith(path.sep) ? sourceDir : sourceDir + path.sep);
       this.saves = vscode.workspace.onDidSaveTextDocument((document) => {
         if (document.uri.scheme === 'file' && inTree(document.uri.fsPath)) this.savedWhileRunning = true;
       });
@@ -85,7 +86,13 @@ export class BuildTerminal implements vscode.Pseudoterminal {
     this.saves?.dispose();
     this.states.finish(this.key, { ...result, clean: this.sourceDir !== undefined && !this.savedWhileRunning });
     const seconds = (result.durationMs / 1000).toFixed(1);
-    this.write(result.ok ? `\nDone in ${seconds} s.\n` : result.cancelled ? `\nCancelled after ${seconds} s.\n` : `\nFailed after ${seconds} s: ${result.firstError ?? ''}\n`);
+    this.write(
+      result.ok
+        ? `\nDone in ${seconds} s.\n`
+        : result.cancelled
+          ? `\nCancelled after ${seconds} s.\n`
+          : `\nFailed after ${seconds} s: ${result.firstError ?? ''}\n`,
+    );
     this.onFinished(result);
     const settle = this.closed ? 0 : this.lastDiagnosticAt + MATCHER_SETTLE_MS - Date.now();
     const close = (): void => this.closeEmitter.fire(result.ok ? 0 : 1);

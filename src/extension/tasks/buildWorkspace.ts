@@ -46,7 +46,9 @@ export class BuildWorkspace implements vscode.Disposable {
     const inFolder = (await this.trees()).filter((entry) => entry.folder.uri.toString() === folder.uri.toString());
     if (!definition.tree || definition.tree === '.') return inFolder[0];
     const wanted = path.resolve(folder.uri.fsPath, definition.tree);
-    const known = inFolder.find((entry) => treeDir(entry.tree) === wanted || (entry.tree.kind === 'kernel' && entry.tree.srcDir === wanted));
+    const known = inFolder.find(
+      (entry) => treeDir(entry.tree) === wanted || (entry.tree.kind === 'kernel' && entry.tree.srcDir === wanted),
+    );
     if (known) return known;
     // A tree the definition names that detection did not list (deeper than one level).
     const tree = await detectTree(wanted, definition.tree);
@@ -80,10 +82,14 @@ export function hostArch(): GuestArch {
 
 /** Plan options from this machine and a definition's arch/jobs/crossCompile. */
 export function planOptions(definition: Partial<KernelQemuTaskDefinition> = {}): PlanOptions {
-  const options: PlanOptions = { jobs: definition.jobs && definition.jobs > 0 ? Math.floor(definition.jobs) : availableParallelism(), hostArch: hostArch() };
+  const options: PlanOptions = {
+    jobs: definition.jobs && definition.jobs > 0 ? Math.floor(definition.jobs) : availableParallelism(),
+    hostArch: hostArch(),
+  };
   if (definition.arch === 'x86_64' || definition.arch === 'aarch64') options.arch = definition.arch;
   if (definition.crossCompile) options.crossCompile = definition.crossCompile;
-  if (Array.isArray(definition.files)) options.initramfsFiles = definition.files.filter((file) => typeof file?.host === 'string' && typeof file.guest === 'string');
+  if (Array.isArray(definition.files))
+    options.initramfsFiles = definition.files.filter((file) => typeof file?.host === 'string' && typeof file.guest === 'string');
   // Guest root file systems cache busybox and Debian images where the setting says.
   const cache = vscode.workspace.getConfiguration('kernelQemu').get<string>('cacheDirectory', '');
   if (cache.trim() !== '') options.cacheDir = cache;

@@ -53,7 +53,12 @@ export function registerBuildFeatures(context: vscode.ExtensionContext): BuildFe
     }),
     vscode.tasks.onDidEndTaskProcess((event) => {
       const key = interactiveKey(event.execution.task);
-      if (key) states.finish(key, { ok: event.exitCode === 0, cancelled: event.exitCode === undefined, firstError: `exited with ${event.exitCode ?? 'a signal'}` });
+      if (key)
+        states.finish(key, {
+          ok: event.exitCode === 0,
+          cancelled: event.exitCode === undefined,
+          firstError: `exited with ${event.exitCode ?? 'a signal'}`,
+        });
     }),
   );
   registerBuildsView(context, {

@@ -39,9 +39,18 @@ export class BuildTaskProvider implements vscode.TaskProvider {
     if (!folder) return undefined;
     const entry = await this.workspace.treeFor(folder, definition);
     if (!entry) return undefined;
-    const spec = (await listTargets(entry.tree, planOptions(definition))).find((candidate) => candidate.id === definition.target && (!definition.defconfig || candidate.defconfig === definition.defconfig));
+    const spec = (await listTargets(entry.tree, planOptions(definition))).find(
+      (candidate) => candidate.id === definition.target && (!definition.defconfig || candidate.defconfig === definition.defconfig),
+    );
     // A defconfig not among the listed ones (any configs/*_defconfig) is still a defconfig.
-    const target: TargetSpec = spec ?? { id: definition.target, ...(definition.defconfig ? { defconfig: definition.defconfig } : {}), label: taskLabel({ id: definition.target, ...(definition.defconfig ? { defconfig: definition.defconfig } : {}) }), detail: '', group: 'build', interactive: ['menuconfig', 'linux-menuconfig'].includes(definition.target) };
+    const target: TargetSpec = spec ?? {
+      id: definition.target,
+      ...(definition.defconfig ? { defconfig: definition.defconfig } : {}),
+      label: taskLabel({ id: definition.target, ...(definition.defconfig ? { defconfig: definition.defconfig } : {}) }),
+      detail: '',
+      group: 'build',
+      interactive: ['menuconfig', 'linux-menuconfig'].includes(definition.target),
+    };
     // VS Code wants the definition it passed in back.
     return this.taskFor(entry, target, definition);
   }
@@ -89,9 +98,21 @@ export class BuildTaskProvider implements vscode.TaskProvider {
     return task;
   }
 
-  private terminal(entry: FolderTree, target: TargetRef, options: ReturnType<typeof planOptions>, key: string, runMake: boolean): BuildTerminal {
+  private terminal(
+    entry: FolderTree,
+    target: TargetRef,
+    options: ReturnType<typeof planOptions>,
+    key: string,
+    runMake: boolean,
+  ): BuildTerminal {
     const { tree } = entry;
-    if (tree.kind !== 'kernel' || target.id !== 'build-kernel') return new BuildTerminal(() => planTarget(tree, target, options), this.states, key, () => this.onFinished());
+    if (tree.kind !== 'kernel' || target.id !== 'build-kernel')
+      return new BuildTerminal(
+        () => planTarget(tree, target, options),
+        this.states,
+        key,
+        () => this.onFinished(),
+      );
     // Read as the task starts (VS Code makes the terminal then), before the run marks the target running.
     const builtCleanAt = runMake ? undefined : this.states.builtCleanAt(key);
     const plan = () => planTarget(tree, target, builtCleanAt === undefined ? options : { ...options, builtCleanAt });
@@ -102,7 +123,9 @@ export class BuildTaskProvider implements vscode.TaskProvider {
 /** Runs a target's task (from a command or the Builds view). Resolves when the task ends. */
 export async function runTarget(provider: BuildTaskProvider, entry: FolderTree, target: TargetRef): Promise<void> {
   if (!(await trustedOrAsk(`run '${taskLabel(target)}'`))) return;
-  const spec = (await listTargets(entry.tree, planOptions())).find((candidate) => candidate.id === target.id && candidate.defconfig === target.defconfig);
+  const spec = (await listTargets(entry.tree, planOptions())).find(
+    (candidate) => candidate.id === target.id && candidate.defconfig === target.defconfig,
+  );
   if (!spec) {
     void vscode.window.showErrorMessage(`kernel-qemu: ${entry.tree.name} has no '${taskLabel(target)}' target.`);
     return;

@@ -34,14 +34,18 @@ const TARGET_DESCRIPTIONS: Readonly<Record<TargetId, string>> = {
   olddefconfig: 'make olddefconfig: new symbols get their defaults.',
   menuconfig: 'make menuconfig, in a terminal.',
   'linux-menuconfig': "buildroot: make linux-menuconfig (the kernel's menuconfig), in a terminal.",
-  'debug-config': "The config doctor's fixes: scripts/config (kernel) or utils/config + a kernel fragment (buildroot), then make olddefconfig.",
-  'build-kernel': "Kernel: make -j<CPUs> (a tree with no .config gets kernel-qemu's minimal QEMU configuration first). buildroot: make linux-rebuild.",
+  'debug-config':
+    "The config doctor's fixes: scripts/config (kernel) or utils/config + a kernel fragment (buildroot), then make olddefconfig.",
+  'build-kernel':
+    "Kernel: make -j<CPUs> (a tree with no .config gets kernel-qemu's minimal QEMU configuration first). buildroot: make linux-rebuild.",
   'build-rootfs': 'buildroot: make rootfs-ext2 (or the root file systems the configuration enables).',
   'build-all': 'buildroot: make (toolchain, packages, kernel, images).',
   'scripts-gdb': 'Kernel: make scripts_gdb (vmlinux-gdb.py for the lx-* commands).',
-  'minimal-config': 'Kernel: make tinyconfig + what QEMU and the guest need (virtio disk and network, 9p/virtiofs, DWARF, modules): builds in minutes.',
+  'minimal-config':
+    'Kernel: make tinyconfig + what QEMU and the guest need (virtio disk and network, 9p/virtiofs, DWARF, modules): builds in minutes.',
   initramfs: "Kernel: the kernel-qemu initramfs (busybox, /init, the tree's modules) in .kernel-qemu/initramfs.cpio.gz.",
-  'debian-image': 'Kernel: a Debian bookworm image (mmdebstrap; serial autologin, ssh with its own key, the tree\'s modules) in .kernel-qemu/debian-<arch>.qcow2.',
+  'debian-image':
+    "Kernel: a Debian bookworm image (mmdebstrap; serial autologin, ssh with its own key, the tree's modules) in .kernel-qemu/debian-<arch>.qcow2.",
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -60,23 +64,35 @@ export function taskDefinitions(): Json[] {
         },
         tree: {
           type: 'string',
-          description: "The kernel tree (Kconfig, arch/, scripts/config; or an O= build directory) or buildroot tree, relative to the workspace folder. Default: the folder itself, or the only tree in it.",
+          description:
+            'The kernel tree (Kconfig, arch/, scripts/config; or an O= build directory) or buildroot tree, relative to the workspace folder. Default: the folder itself, or the only tree in it.',
         },
-        defconfig: { type: 'string', description: "buildroot 'defconfig' target: the configs/ file to start from. Default: qemu_x86_64_defconfig." },
+        defconfig: {
+          type: 'string',
+          description: "buildroot 'defconfig' target: the configs/ file to start from. Default: qemu_x86_64_defconfig.",
+        },
         arch: {
           type: 'string',
           enum: ['x86_64', 'aarch64'],
-          description: "Kernel trees: the arch to build for when .config does not say. Another arch than the host's adds ARCH= and CROSS_COMPILE=.",
+          description:
+            "Kernel trees: the arch to build for when .config does not say. Another arch than the host's adds ARCH= and CROSS_COMPILE=.",
         },
         jobs: { type: 'integer', minimum: 1, description: 'Kernel trees: make -j. Default: the number of CPUs.' },
-        crossCompile: { type: 'string', description: 'Kernel trees built for another arch: CROSS_COMPILE. Default: aarch64-linux-gnu- (or x86_64-linux-gnu-).' },
+        crossCompile: {
+          type: 'string',
+          description: 'Kernel trees built for another arch: CROSS_COMPILE. Default: aarch64-linux-gnu- (or x86_64-linux-gnu-).',
+        },
         files: {
           type: 'array',
-          description: "The 'initramfs' target: host files or folders (relative to the kernel tree's source folder) copied into the initramfs, e.g. test programs or scripts.",
+          description:
+            "The 'initramfs' target: host files or folders (relative to the kernel tree's source folder) copied into the initramfs, e.g. test programs or scripts.",
           items: {
             type: 'object',
             required: ['host', 'guest'],
-            properties: { host: { type: 'string', description: 'A host file or folder.' }, guest: { type: 'string', description: 'Its path in the guest, e.g. /opt/tests.' } },
+            properties: {
+              host: { type: 'string', description: 'A host file or folder.' },
+              guest: { type: 'string', description: 'Its path in the guest, e.g. /opt/tests.' },
+            },
           },
         },
       },

@@ -14,7 +14,16 @@ import { buildKey, type BuildStates } from '../tasks/buildState';
 import { planOptions, type BuildWorkspace, type FolderTree } from '../tasks/buildWorkspace';
 import { runTarget, type BuildTaskProvider } from '../tasks/taskProvider';
 import { BUILDS_COMMAND, BUILDS_ITEM, BUILDS_VIEW_ID } from './buildsContributes';
-import { ARTIFACT_ICONS, artifactDescription, artifactLabel, doctorSummary, opensInEditor, targetDescription, targetIcon, targetTooltip } from './buildsModel';
+import {
+  ARTIFACT_ICONS,
+  artifactDescription,
+  artifactLabel,
+  doctorSummary,
+  opensInEditor,
+  targetDescription,
+  targetIcon,
+  targetTooltip,
+} from './buildsModel';
 
 type Node =
   | { kind: 'tree'; entry: FolderTree }
@@ -54,8 +63,18 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
       case 'tree': {
         const { tree } = node.entry;
         const item = new vscode.TreeItem(tree.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.description = tree.kind === 'kernel' ? (tree.objDir === tree.srcDir ? 'kernel tree' : 'kernel build (O=)') : tree.makeDir ? 'buildroot' : 'buildroot output';
-        item.tooltip = tree.kind === 'kernel' ? `Kernel sources: ${tree.srcDir}\nBuild: ${tree.objDir}` : `buildroot: ${tree.topDir ?? '(not found)'}\nOutput: ${tree.outputDir}`;
+        item.description =
+          tree.kind === 'kernel'
+            ? tree.objDir === tree.srcDir
+              ? 'kernel tree'
+              : 'kernel build (O=)'
+            : tree.makeDir
+              ? 'buildroot'
+              : 'buildroot output';
+        item.tooltip =
+          tree.kind === 'kernel'
+            ? `Kernel sources: ${tree.srcDir}\nBuild: ${tree.objDir}`
+            : `buildroot: ${tree.topDir ?? '(not found)'}\nOutput: ${tree.outputDir}`;
         item.iconPath = new vscode.ThemeIcon(tree.kind === 'kernel' ? 'circuit-board' : 'package');
         item.contextValue = BUILDS_ITEM.tree;
         return item;
@@ -65,12 +84,18 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
         const item = new vscode.TreeItem(node.spec.label, vscode.TreeItemCollapsibleState.None);
         item.description = targetDescription(status, now);
         item.tooltip = targetTooltip(node.spec, status, now);
-        item.iconPath = new vscode.ThemeIcon(targetIcon(status, node.spec), status.state === 'failed' && !status.cancelled ? new vscode.ThemeColor('errorForeground') : undefined);
+        item.iconPath = new vscode.ThemeIcon(
+          targetIcon(status, node.spec),
+          status.state === 'failed' && !status.cancelled ? new vscode.ThemeColor('errorForeground') : undefined,
+        );
         item.contextValue = status.state === 'running' ? BUILDS_ITEM.running : BUILDS_ITEM.target;
         return item;
       }
       case 'outputs': {
-        const item = new vscode.TreeItem('Outputs', node.artifacts.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          'Outputs',
+          node.artifacts.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
         item.description = node.artifacts.length ? `${node.artifacts.length} files` : 'nothing built yet';
         item.iconPath = new vscode.ThemeIcon('output');
         return item;
@@ -86,10 +111,17 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
         return item;
       }
       case 'config': {
-        const item = new vscode.TreeItem(`Config doctor: ${vscode.workspace.asRelativePath(node.file)}`, node.findings.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `Config doctor: ${vscode.workspace.asRelativePath(node.file)}`,
+          node.findings.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.description = doctorSummary(node.findings);
         item.tooltip = node.file;
-        const worst = node.findings.some((finding) => finding.severity === 'error') ? 'error' : node.findings.some((finding) => finding.severity === 'warning') ? 'warning' : 'pass';
+        const worst = node.findings.some((finding) => finding.severity === 'error')
+          ? 'error'
+          : node.findings.some((finding) => finding.severity === 'warning')
+            ? 'warning'
+            : 'pass';
         item.iconPath = new vscode.ThemeIcon(worst === 'pass' ? 'pass' : worst);
         item.contextValue = BUILDS_ITEM.config;
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
@@ -101,8 +133,13 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
         item.description = finding.message;
         item.tooltip = `${finding.message}${finding.fixTitle ? `\nFix: ${finding.fixTitle}` : finding.hint ? `\n${finding.hint}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(finding.severity === 'info' ? 'info' : finding.severity);
-        item.contextValue = finding.edits.length || finding.action || finding.id === 'br-qcow2' ? BUILDS_ITEM.fixableFinding : BUILDS_ITEM.finding;
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file), { selection: new vscode.Range(node.line, 0, node.line, 0) }] };
+        item.contextValue =
+          finding.edits.length || finding.action || finding.id === 'br-qcow2' ? BUILDS_ITEM.fixableFinding : BUILDS_ITEM.finding;
+        item.command = {
+          command: 'vscode.open',
+          title: 'Open',
+          arguments: [vscode.Uri.file(node.file), { selection: new vscode.Range(node.line, 0, node.line, 0) }],
+        };
         return item;
       }
     }
@@ -121,14 +158,28 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
       });
       const configs: Node[] = [...this.doctor.results().values()]
         .filter((checked) => treeDir(checked.entry.tree) === treeDir(entry.tree))
-        .map((checked) => ({ kind: 'config', entry, file: checked.config.file, prefix: checked.config.kind === 'kernel' ? 'CONFIG_' : 'BR2_', findings: checked.findings }));
+        .map((checked) => ({
+          kind: 'config',
+          entry,
+          file: checked.config.file,
+          prefix: checked.config.kind === 'kernel' ? 'CONFIG_' : 'BR2_',
+          findings: checked.findings,
+        }));
       return [...targets, { kind: 'outputs', entry, artifacts: await findArtifacts(entry.tree) }, ...configs];
     }
     if (node.kind === 'outputs') return node.artifacts.map((artifact) => ({ kind: 'artifact', artifact }));
     if (node.kind === 'config') {
-      const text = await vscode.workspace.fs.readFile(vscode.Uri.file(node.file)).then((bytes) => Buffer.from(bytes).toString('utf8'), () => '');
+      const text = await vscode.workspace.fs.readFile(vscode.Uri.file(node.file)).then(
+        (bytes) => Buffer.from(bytes).toString('utf8'),
+        () => '',
+      );
       const kconfig = Kconfig.parse(text, node.prefix);
-      return node.findings.map((finding) => ({ kind: 'finding', file: node.file, finding, line: (finding.symbol && kconfig.lineOf(finding.symbol)) || 0 }));
+      return node.findings.map((finding) => ({
+        kind: 'finding',
+        file: node.file,
+        finding,
+        line: (finding.symbol && kconfig.lineOf(finding.symbol)) || 0,
+      }));
     }
     return [];
   }
@@ -159,7 +210,13 @@ class BuildsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
 /** Registers the Builds view and its item commands. */
 export function registerBuildsView(
   context: vscode.ExtensionContext,
-  deps: { workspace: BuildWorkspace; states: BuildStates; doctor: ConfigDoctor; provider: BuildTaskProvider; cancel: (key: string) => void },
+  deps: {
+    workspace: BuildWorkspace;
+    states: BuildStates;
+    doctor: ConfigDoctor;
+    provider: BuildTaskProvider;
+    cancel: (key: string) => void;
+  },
 ): BuildsView {
   const view = new BuildsView(deps.workspace, deps.states, deps.doctor);
   context.subscriptions.push(
@@ -186,7 +243,8 @@ export function registerBuildsView(
       if (node?.kind === 'config') await reveal(vscode.Uri.file(node.file));
     }),
     vscode.commands.registerCommand(BUILDS_COMMAND.fix, async (node?: Node) => {
-      if (node?.kind === 'finding') await vscode.commands.executeCommand(DOCTOR_COMMAND.fix, vscode.Uri.file(node.file).toString(), [node.finding.id]);
+      if (node?.kind === 'finding')
+        await vscode.commands.executeCommand(DOCTOR_COMMAND.fix, vscode.Uri.file(node.file).toString(), [node.finding.id]);
     }),
   );
   return view;

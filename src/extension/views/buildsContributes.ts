@@ -75,6 +75,8 @@ export function buildsMenus(): Record<string, Json[]> {
       { command: BUILDS_COMMAND.reveal, when: `${view} && viewItem =~ /^kernelQemu\\.build\\.(artifact|config)$/`, group: 'file@2' },
       { command: BUILDS_COMMAND.fix, when: item(BUILDS_ITEM.fixableFinding), group: 'fix@1' },
     ],
-    commandPalette: [BUILDS_COMMAND.run, BUILDS_COMMAND.cancel, BUILDS_COMMAND.open, BUILDS_COMMAND.reveal, BUILDS_COMMAND.fix].map((command) => ({ command, when: 'false' })),
+    commandPalette: [BUILDS_COMMAND.run, BUILDS_COMMAND.cancel, BUILDS_COMMAND.open, BUILDS_COMMAND.reveal, BUILDS_COMMAND.fix].map(
+      (command) => ({ command, when: 'false' }),
+    ),
   };
 }

@@ -28,7 +28,8 @@ import {
   type LaunchTarget,
 } from './snapshotsModel';
 
-type Source = { kind: 'session'; session: vscode.DebugSession; body: SnapshotListBody } | { kind: 'image'; target: LaunchTarget; image: string };
+type Source =
+  { kind: 'session'; session: vscode.DebugSession; body: SnapshotListBody } | { kind: 'image'; target: LaunchTarget; image: string };
 
 type Node =
   | { kind: 'snapshot'; entry: SnapshotEntry; source: Source }
@@ -80,14 +81,22 @@ class SnapshotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable 
     const item = new vscode.TreeItem(entry.name, vscode.TreeItemCollapsibleState.None);
     const origin = source.kind === 'session' && source.body.origin === entry.name;
     item.description = `${origin ? '● ' : ''}${snapshotDescription(entry)}`;
-    item.tooltip = snapshotTooltip(entry, source.kind === 'session' ? source.body.image : source.image) + (origin ? '\nThe VM came from this snapshot.' : '');
+    item.tooltip =
+      snapshotTooltip(entry, source.kind === 'session' ? source.body.image : source.image) +
+      (origin ? '\nThe VM came from this snapshot.' : '');
     item.iconPath = new vscode.ThemeIcon(entry.vmStateSize ? 'device-camera' : 'archive');
-    item.contextValue = entry.vmStateSize === 0 ? SNAPSHOT_ITEM.diskOnly : source.kind === 'session' ? SNAPSHOT_ITEM.session : SNAPSHOT_ITEM.image;
+    item.contextValue =
+      entry.vmStateSize === 0 ? SNAPSHOT_ITEM.diskOnly : source.kind === 'session' ? SNAPSHOT_ITEM.session : SNAPSHOT_ITEM.image;
     return item;
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (node?.kind === 'image') return node.snapshots.map((entry) => ({ kind: 'snapshot', entry, source: { kind: 'image', target: node.targets[0]!, image: node.image } }));
+    if (node?.kind === 'image')
+      return node.snapshots.map((entry) => ({
+        kind: 'snapshot',
+        entry,
+        source: { kind: 'image', target: node.targets[0]!, image: node.image },
+      }));
     if (node) return [];
     const session = this.session();
     if (session) return this.sessionChildren(session);
@@ -102,7 +111,8 @@ class SnapshotsView implements vscode.TreeDataProvider<Node>, vscode.Disposable 
       return [{ kind: 'note', text: 'Snapshots are listed once the kernel is connected.', tooltip: errorMessage(error) }];
     }
     const nodes: Node[] = body.snapshots.map((entry) => ({ kind: 'snapshot', entry, source: { kind: 'session', session, body } }));
-    if (!body.canSave) nodes.push({ kind: 'note', text: 'No disk can hold snapshots yet: Save offers a state disk.', tooltip: storageProblem(body) });
+    if (!body.canSave)
+      nodes.push({ kind: 'note', text: 'No disk can hold snapshots yet: Save offers a state disk.', tooltip: storageProblem(body) });
     return nodes;
   }
 
@@ -193,7 +203,12 @@ async function offerStorage(session: vscode.DebugSession, body: SnapshotListBody
   const detail = raw
     ? `A state disk (${body.stateDisk.path}) can hold the VM state, but the raw disk is then not part of snapshots: loading one after the guest wrote to that disk can corrupt its file system. Converting writes a new qcow2 file (the original is only read) for the next launch.`
     : `A small qcow2 state disk (${body.stateDisk.path}) holds the VM state; the guest does not see it. Launches of this configuration use it from now on.`;
-  const choice = await vscode.window.showWarningMessage(`Cannot save a VM snapshot yet. ${storageProblem(body)}`, { modal: true, detail }, attach, ...(raw ? [convert] : []));
+  const choice = await vscode.window.showWarningMessage(
+    `Cannot save a VM snapshot yet. ${storageProblem(body)}`,
+    { modal: true, detail },
+    attach,
+    ...(raw ? [convert] : []),
+  );
   if (choice === attach) {
     await withProgress('Attaching a state disk…', () => session.customRequest(SNAPSHOT_REQUEST.attachStateDisk));
     return listOf(session);
@@ -210,21 +225,35 @@ async function save(view: SnapshotsView): Promise<void> {
   const taken = body.snapshots.map((snapshot) => snapshot.name);
   const name = await vscode.window.showInputBox({
     title: 'Save VM Snapshot',
-    prompt: body.running ? 'Name of the snapshot (the kernel is running; it is paused while saving)' : 'Name of the snapshot of the stopped kernel',
+    prompt: body.running
+      ? 'Name of the snapshot (the kernel is running; it is paused while saving)'
+      : 'Name of the snapshot of the stopped kernel',
     value: body.suggestedName,
-    validateInput: (value) => snapshotNameProblem(value) ?? (taken.includes(value) ? { message: `Replaces the snapshot "${value}"`, severity: vscode.InputBoxValidationSeverity.Warning } : null),
+    validateInput: (value) =>
+      snapshotNameProblem(value) ??
+      (taken.includes(value) ? { message: `Replaces the snapshot "${value}"`, severity: vscode.InputBoxValidationSeverity.Warning } : null),
   });
   if (name === undefined) return;
   const overwrite = taken.includes(name);
   if (overwrite) {
-    const replace = await vscode.window.showWarningMessage(`Replace snapshot "${name}"?`, { modal: true, detail: 'Its saved state is lost.' }, 'Replace');
+    const replace = await vscode.window.showWarningMessage(
+      `Replace snapshot "${name}"?`,
+      { modal: true, detail: 'Its saved state is lost.' },
+      'Replace',
+    );
     if (replace !== 'Replace') return;
   }
-  const result = (await withProgress(`Saving snapshot "${name}"…`, () => session.customRequest(SNAPSHOT_REQUEST.save, { name, overwrite }))) as SnapshotOperationBody;
+  const result = (await withProgress(`Saving snapshot "${name}"…`, () =>
+    session.customRequest(SNAPSHOT_REQUEST.save, { name, overwrite }),
+  )) as SnapshotOperationBody;
   vscode.window.setStatusBarMessage(`Snapshot "${name}" saved in ${result.totalMs} ms`, 5000);
 }
 
-async function pickSnapshot(view: SnapshotsView, purpose: string, loadableOnly: boolean): Promise<Extract<Node, { kind: 'snapshot' }> | undefined> {
+async function pickSnapshot(
+  view: SnapshotsView,
+  purpose: string,
+  loadableOnly: boolean,
+): Promise<Extract<Node, { kind: 'snapshot' }> | undefined> {
   const nodes: Array<Extract<Node, { kind: 'snapshot' }>> = [];
   const collect = async (parent?: Node) => {
     for (const node of await view.getChildren(parent)) {
@@ -252,7 +281,9 @@ async function load(view: SnapshotsView, node?: Node): Promise<void> {
   if (picked.source.kind === 'image') return launch(view, picked);
   const { session } = picked.source;
   const name = picked.entry.name;
-  const result = (await withProgress(`Loading snapshot "${name}"…`, () => session.customRequest(SNAPSHOT_REQUEST.load, { name }))) as SnapshotOperationBody;
+  const result = (await withProgress(`Loading snapshot "${name}"…`, () =>
+    session.customRequest(SNAPSHOT_REQUEST.load, { name }),
+  )) as SnapshotOperationBody;
   vscode.window.setStatusBarMessage(`Snapshot "${name}" loaded in ${result.totalMs} ms`, 5000);
 }
 
@@ -267,7 +298,9 @@ async function remove(view: SnapshotsView, node?: Node): Promise<void> {
     : `It is removed from ${source.kind === 'session' ? source.body.image : source.image}.`;
   if ((await vscode.window.showWarningMessage(`Delete snapshot "${name}"?`, { modal: true, detail }, 'Delete')) !== 'Delete') return;
   if (source.kind === 'session') {
-    await withProgress(`Deleting snapshot "${name}"…`, () => source.session.customRequest(SNAPSHOT_REQUEST.delete, { name, force: origin }));
+    await withProgress(`Deleting snapshot "${name}"…`, () =>
+      source.session.customRequest(SNAPSHOT_REQUEST.delete, { name, force: origin }),
+    );
     return;
   }
   const qemuImg = qemuImgFor(source.target);
@@ -277,12 +310,19 @@ async function remove(view: SnapshotsView, node?: Node): Promise<void> {
 }
 
 async function launch(view: SnapshotsView, node?: Node): Promise<void> {
-  const picked = node?.kind === 'snapshot' && node.source.kind === 'image' ? node : await pickSnapshot(view, 'Launch from VM Snapshot', true);
+  const picked =
+    node?.kind === 'snapshot' && node.source.kind === 'image' ? node : await pickSnapshot(view, 'Launch from VM Snapshot', true);
   if (!picked) return;
   if (picked.source.kind !== 'image') throw new Error('A kernel-qemu session is running: load the snapshot into it instead.');
   const { target } = picked.source;
   const folder = vscode.workspace.workspaceFolders?.find((candidate) => candidate.uri.fsPath === target.folder);
-  const config: vscode.DebugConfiguration = { ...target.config, type: DEBUG_TYPE, request: 'launch', name: `${target.name} (snapshot ${picked.entry.name})`, snapshot: picked.entry.name };
+  const config: vscode.DebugConfiguration = {
+    ...target.config,
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `${target.name} (snapshot ${picked.entry.name})`,
+    snapshot: picked.entry.name,
+  };
   await vscode.debug.startDebugging(folder, config);
 }
 
@@ -292,9 +332,13 @@ async function convertRootfs(rawPath?: string): Promise<void> {
   let source = rawPath;
   if (!source) {
     const raws: LaunchTarget[] = [];
-    for (const target of targets) if (target.rootfs && (await diskFormat(target.rootfs).catch(() => undefined)) === 'raw') raws.push(target);
+    for (const target of targets)
+      if (target.rootfs && (await diskFormat(target.rootfs).catch(() => undefined)) === 'raw') raws.push(target);
     const picked = raws.length
-      ? await vscode.window.showQuickPick(raws.map((target) => ({ label: target.name, description: target.rootfs!, target })), { title: 'Convert which rootfs to qcow2?' })
+      ? await vscode.window.showQuickPick(
+          raws.map((target) => ({ label: target.name, description: target.rootfs!, target })),
+          { title: 'Convert which rootfs to qcow2?' },
+        )
       : undefined;
     if (!raws.length) {
       const chosen = await vscode.window.showOpenDialog({ title: 'Raw disk image to convert to qcow2', canSelectMany: false });
@@ -331,7 +375,8 @@ async function convertRootfs(rawPath?: string): Promise<void> {
 
 export function registerSnapshotsView(context: vscode.ExtensionContext): void {
   const view = new SnapshotsView();
-  const command = (id: string, run: (node?: Node) => Promise<void>) => vscode.commands.registerCommand(id, (node?: Node) => reportErrors(() => run(node)));
+  const command = (id: string, run: (node?: Node) => Promise<void>) =>
+    vscode.commands.registerCommand(id, (node?: Node) => reportErrors(() => run(node)));
   context.subscriptions.push(
     view,
     vscode.window.createTreeView(SNAPSHOTS_VIEW_ID, { treeDataProvider: view }),

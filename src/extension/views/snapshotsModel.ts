@@ -38,7 +38,11 @@ export interface LaunchTarget {
   qemuPath: string | undefined;
 }
 
-export function launchTargets(configurations: readonly unknown[], folder: string | undefined, context: Omit<VariableContext, 'folder'> = defaultContext()): LaunchTarget[] {
+export function launchTargets(
+  configurations: readonly unknown[],
+  folder: string | undefined,
+  context: Omit<VariableContext, 'folder'> = defaultContext(),
+): LaunchTarget[] {
   const variables = { ...context, folder };
   const targets: LaunchTarget[] = [];
   for (const candidate of configurations) {

@@ -20,7 +20,12 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(playwrightCore: string, executablePath: string, profileDir: string, consoleLog: string): Promise<Browser> {
+export async function launchBrowser(
+  playwrightCore: string,
+  executablePath: string,
+  profileDir: string,
+  consoleLog: string,
+): Promise<Browser> {
   const chromium = loadChromium(playwrightCore);
   const context: BrowserContext = await chromium.launchPersistentContext(profileDir, {
     executablePath,
@@ -39,7 +44,10 @@ export async function launchBrowser(playwrightCore: string, executablePath: stri
       // Whatever chromium left (it is a child of this process), by pid.
       const left = descendants(process.pid).filter((p) => p.cmdline.includes(profileDir));
       for (const p of left) await killTree(p.pid, 'SIGKILL');
-      await waitGone(left.map((p) => p.pid), 5_000);
+      await waitGone(
+        left.map((p) => p.pid),
+        5_000,
+      );
     },
   };
 }

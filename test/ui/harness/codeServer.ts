@@ -21,10 +21,22 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-const SERVER_ARGS = ['--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
+const SERVER_ARGS = [
+  '--auth',
+  'none',
+  '--disable-telemetry',
+  '--disable-update-check',
+  '--disable-workspace-trust',
+  '--disable-getting-started-override',
+];
 
 export function codeServerDirs(base: string): CodeServerDirs {
-  const dirs: CodeServerDirs = { base, userData: path.join(base, 'user-data'), extensions: path.join(base, 'extensions'), home: path.join(base, 'home') };
+  const dirs: CodeServerDirs = {
+    base,
+    userData: path.join(base, 'user-data'),
+    extensions: path.join(base, 'extensions'),
+    home: path.join(base, 'home'),
+  };
   for (const dir of [dirs.userData, dirs.extensions, dirs.home]) mkdirSync(dir, { recursive: true });
   return dirs;
 }
@@ -70,7 +82,13 @@ export function writeUserSettings(dirs: CodeServerDirs, settings: Record<string,
  * workspaceTrust: Workspace Trust on (code-server turns it off by default here), so a folder
  * nobody trusted opens in Restricted Mode.
  */
-export async function startCodeServer(entry: string, dirs: CodeServerDirs, kernelCache: string, timeoutMs = 60_000, workspaceTrust = false): Promise<CodeServer> {
+export async function startCodeServer(
+  entry: string,
+  dirs: CodeServerDirs,
+  kernelCache: string,
+  timeoutMs = 60_000,
+  workspaceTrust = false,
+): Promise<CodeServer> {
   const logFile = path.join(dirs.base, 'code-server.log');
   const log = createWriteStream(logFile);
   const serverArgs = workspaceTrust ? SERVER_ARGS.filter((arg) => arg !== '--disable-workspace-trust') : SERVER_ARGS;
@@ -82,7 +100,10 @@ export async function startCodeServer(entry: string, dirs: CodeServerDirs, kerne
   if (pid === undefined) throw new Error('code-server did not start');
   let output = '';
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`code-server did not listen within ${timeoutMs} ms; log: ${logFile}\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`code-server did not listen within ${timeoutMs} ms; log: ${logFile}\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       log.write(chunk);
       output += chunk.toString();

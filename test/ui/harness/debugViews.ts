@@ -24,7 +24,12 @@ export class DebugViews {
    */
   async openRunAndDebug(configName: string, timeoutMs = 60_000): Promise<void> {
     await this.workbench.press('Control+Shift+D');
-    await this.workbench.waitForText('select[aria-label="Debug Launch Configurations"]', new RegExp(escapeRegExp(configName)), `"${configName}" in the Run and Debug launch list`, timeoutMs);
+    await this.workbench.waitForText(
+      'select[aria-label="Debug Launch Configurations"]',
+      new RegExp(escapeRegExp(configName)),
+      `"${configName}" in the Run and Debug launch list`,
+      timeoutMs,
+    );
   }
 
   /**

@@ -69,7 +69,10 @@ export class VsCode {
   static async open(options: VsCodeOptions): Promise<VsCode> {
     const tools = uiTools();
     const artifact = options.extension === 'vsix' ? VSIX : path.join(ROOT, 'dist/extension.js');
-    if (!existsSync(artifact)) throw new Error(`${artifact} is missing: run '${options.extension === 'vsix' ? 'npm run package' : 'npm run build'}' (npm run test:ui does)`);
+    if (!existsSync(artifact))
+      throw new Error(
+        `${artifact} is missing: run '${options.extension === 'vsix' ? 'npm run package' : 'npm run build'}' (npm run test:ui does)`,
+      );
     const outputDir = path.join(OUTPUT_ROOT, options.name);
     rmSync(outputDir, { recursive: true, force: true });
     mkdirSync(outputDir, { recursive: true });
@@ -80,7 +83,12 @@ export class VsCode {
     const server = await startCodeServer(tools.codeServer, dirs, KERNEL_CACHE, 60_000, options.restricted === true);
     let browser: Browser | undefined;
     try {
-      browser = await launchBrowser(tools.playwrightCore, tools.chromium, path.join(tempDir, 'chromium'), path.join(outputDir, 'browser-console.log'));
+      browser = await launchBrowser(
+        tools.playwrightCore,
+        tools.chromium,
+        path.join(tempDir, 'chromium'),
+        path.join(outputDir, 'browser-console.log'),
+      );
       const vscode = new VsCode(browser.page, server, browser, outputDir, tempDir);
       await browser.page.goto(workbenchUrl(server.origin, options), { timeout: 60_000, waitUntil: 'domcontentloaded' });
       await vscode.step('workbench ready', async () => {
@@ -101,7 +109,10 @@ export class VsCode {
   /** Runs one step of a scenario and screenshots the workbench after it (also when it fails). */
   async step<T>(name: string, action: () => Promise<T>): Promise<T> {
     this.stepNumber += 1;
-    const file = path.join(this.outputDir, `${String(this.stepNumber).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '')}.png`);
+    const file = path.join(
+      this.outputDir,
+      `${String(this.stepNumber).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '')}.png`,
+    );
     const started = Date.now();
     try {
       const result = await action();
@@ -118,7 +129,9 @@ export class VsCode {
   }
 
   private async screenshot(file: string): Promise<void> {
-    await this.page.screenshot({ path: file, timeout: 15_000 }).catch((error: unknown) => console.error(`  screenshot ${file} failed: ${String(error)}`));
+    await this.page
+      .screenshot({ path: file, timeout: 15_000 })
+      .catch((error: unknown) => console.error(`  screenshot ${file} failed: ${String(error)}`));
   }
 
   /**
@@ -127,7 +140,11 @@ export class VsCode {
    */
   sessionProcesses(): ProcessInfo[] {
     const all = listProcesses();
-    const found = new Map(descendants(this.server.pid, all).filter(isSessionProcess).map((p) => [p.pid, p]));
+    const found = new Map(
+      descendants(this.server.pid, all)
+        .filter(isSessionProcess)
+        .map((p) => [p.pid, p]),
+    );
     for (const p of markedSessionProcesses(this.tempDir, all)) found.set(p.pid, p);
     return [...found.values()];
   }
@@ -141,12 +158,16 @@ export class VsCode {
     const escaped = markedSessionProcesses(this.tempDir).filter((p) => !leftovers.some((left) => left.pid === p.pid));
     const all = [...leftovers, ...escaped];
     for (const p of all) await killTree(p.pid, 'SIGKILL');
-    const stillAlive = await waitGone(all.map((p) => p.pid), 5_000);
+    const stillAlive = await waitGone(
+      all.map((p) => p.pid),
+      5_000,
+    );
     // KERNEL_QEMU_UI_KEEP=1 keeps the user-data dir (VS Code's logs: user-data/logs/*/exthost*).
     if (process.env.KERNEL_QEMU_UI_KEEP === '1') console.log(`  kept ${this.tempDir}`);
     else rmSync(this.tempDir, { recursive: true, force: true });
     if (all.length > 0) {
-      const describe = (p: ProcessInfo) => `  ${p.pid} (parent ${p.ppid}${p.ppid === 1 ? ', reparented to init' : ''}) ${p.cmdline.slice(0, 200)}`;
+      const describe = (p: ProcessInfo) =>
+        `  ${p.pid} (parent ${p.ppid}${p.ppid === 1 ? ', reparented to init' : ''}) ${p.cmdline.slice(0, 200)}`;
       throw new Error(
         `QEMU/gdb/virtiofsd still running when the test ended (killed now${stillAlive.length ? `, but ${stillAlive.join(', ')} survived` : ''}):\n` +
           [...leftovers.map(describe), ...escaped.map((p) => `${describe(p)} [outlived code-server]`)].join('\n'),

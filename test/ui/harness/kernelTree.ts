@@ -31,7 +31,12 @@ export function builtKernelTreeStandIn(dir: string, kernel: Kernel, makefile: re
 
 /** code-server on a stand-in tree, which cannot really build: launches skip the Build Kernel task. */
 export function openOnStandInTree(name: string, folder: string): Promise<VsCode> {
-  return VsCode.open({ name, folder, extension: 'vsix', settings: { 'kernelQemu.buildBeforeLaunch': false, 'kernelQemu.serialTerminal': 'never' } });
+  return VsCode.open({
+    name,
+    folder,
+    extension: 'vsix',
+    settings: { 'kernelQemu.buildBeforeLaunch': false, 'kernelQemu.serialTerminal': 'never' },
+  });
 }
 
 /** Ends what openOnStandInTree opened, then removes the tree. */

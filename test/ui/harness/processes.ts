@@ -33,7 +33,7 @@ export function descendants(root: number, all: readonly ProcessInfo[] = listProc
   const below = new Set([root]);
   const found: ProcessInfo[] = [];
   // Parents may have higher pids than children (pid reuse): iterate to a fixed point.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (!below.has(p.pid) && below.has(p.ppid)) {

@@ -19,7 +19,10 @@ let cached: UiTools | undefined;
 /** Runs the (idempotent) install script once per process; fails with its output when it cannot install. */
 export function uiTools(): UiTools {
   if (cached) return cached;
-  const dir = execFileSync('bash', [path.join(ROOT, 'scripts/install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir = execFileSync('bash', [path.join(ROOT, 'scripts/install-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const tools: UiTools = {
     codeServer: path.join(dir, 'node_modules/code-server/out/node/entry.js'),
     playwrightCore: path.join(dir, 'node_modules/playwright-core'),

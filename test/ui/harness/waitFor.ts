@@ -1,5 +1,10 @@
 // Polling with a deadline and a message that says what was expected and what was seen.
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => Promise<string> = async () => ''): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => Promise<string> = async () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let value: T | undefined;

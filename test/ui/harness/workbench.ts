@@ -37,7 +37,11 @@ export class Workbench {
     const item = this.page.locator('.part.activitybar .action-item').filter({ has: label }).first();
     await item.waitFor({ state: 'visible', timeout: 30_000 });
     if (!/\bchecked\b/.test((await item.getAttribute('class')) ?? '')) await item.click();
-    await until(`the ${title} view container`, async () => (/\bchecked\b/.test((await item.getAttribute('class')) ?? '') ? true : undefined), 15_000);
+    await until(
+      `the ${title} view container`,
+      async () => (/\bchecked\b/.test((await item.getAttribute('class')) ?? '') ? true : undefined),
+      15_000,
+    );
   }
 
   /** A key (or chord, "Shift+F5") to whatever has the focus, as a person would press it. */
@@ -82,7 +86,10 @@ export class Workbench {
       async () => {
         await this.openQuickInput('F1');
         await this.page.keyboard.insertText(title);
-        const listed = await row.waitFor({ state: 'attached', timeout: 3_000 }).then(() => true, () => false);
+        const listed = await row.waitFor({ state: 'attached', timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        );
         await this.page.keyboard.press('Escape');
         return listed ? true : undefined;
       },
@@ -92,7 +99,10 @@ export class Workbench {
   }
 
   async openQuickInput(key: string): Promise<void> {
-    await this.page.locator(SELECTORS.workbench).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    await this.page
+      .locator(SELECTORS.workbench)
+      .click({ position: { x: 5, y: 5 } })
+      .catch(() => undefined);
     await this.page.keyboard.press(key);
     await this.page.locator(SELECTORS.quickInputBox).waitFor({ state: 'visible', timeout: 15_000 });
   }
@@ -100,9 +110,17 @@ export class Workbench {
   /** Waits for a quick-input row with this label, then picks it (Enter on the focused row, else a click). */
   async pickQuickInputRow(label: string, timeoutMs = 30_000): Promise<void> {
     const row = this.page.locator(SELECTORS.quickInputRows).filter({ hasText: label }).first();
-    await until(`a quick-pick row "${label}"`, async () => ((await row.count()) > 0 ? true : undefined), timeoutMs, () => this.text(SELECTORS.quickInputRows));
+    await until(
+      `a quick-pick row "${label}"`,
+      async () => ((await row.count()) > 0 ? true : undefined),
+      timeoutMs,
+      () => this.text(SELECTORS.quickInputRows),
+    );
     await row.click();
-    await this.page.locator(SELECTORS.quickInputBox).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+    await this.page
+      .locator(SELECTORS.quickInputBox)
+      .waitFor({ state: 'hidden', timeout: 15_000 })
+      .catch(() => undefined);
   }
 
   /** Opens a file by its absolute path through Quick Open (Ctrl+P), as a person would. */
