@@ -364,6 +364,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
    * ends with resumeAfterSilentHalt). A user's pause on its way is waited for, and shown.
    */
   async haltSilently(): Promise<boolean> {
+    // A resume on its way to gdb first: it may fail (then nothing runs, and an interrupt would get no stop).
+    await this.resumes;
     if (!this.running) return false;
     if (this.pauseRequested) {
       await new Promise((resolve) => this.once('stopped', resolve));

@@ -130,3 +130,33 @@ test("an error no handler named: gdb's bad thread id is a stale reference, anoth
   assert.equal(namedErrorOf(new MiConnectionClosedError('gdb exited (code 1)'))?.code, ErrorCode.GdbExited);
   assert.equal(namedErrorOf(new TypeError("Cannot read properties of undefined (reading 'x')")), undefined);
 });
+
+test('a silent halt (a breakpoint change) waits for a step on its way to gdb: the step is refused, nothing runs, and no interrupt is sent', async () => {
+  const { EventEmitter: Emitter } = await import('node:events');
+  const { RunControl } = await import('../../src/adapter/runControl');
+  const { MiCommandError } = await import('../../src/mi/connection');
+  const sent: string[] = [];
+  const mi = Object.assign(new Emitter(), {
+    send: async (command: { text: string }) => {
+      sent.push(command.text);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (command.text.startsWith('-exec-next')) throw new MiCommandError('Invalid thread id: 999999', command.text);
+      return { results: {} };
+    },
+  });
+  const run = new RunControl(mi as never, {} as never);
+  run.markConfigured();
+  const step = run.step('next', 999_999);
+  step.catch(() => undefined);
+  // The step is marked running and sent; gdb's refusal comes 20 ms later.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(run.isRunning, true);
+  const halted = run.haltSilently();
+  await assert.rejects(step, /Invalid thread id/);
+  assert.equal(await halted, false, 'nothing was running to halt');
+  assert.deepEqual(
+    sent.filter((text) => text.startsWith('-exec-')),
+    ['-exec-next --thread 999999'],
+  );
+  assert.equal(run.isRunning, false);
+});
