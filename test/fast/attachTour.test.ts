@@ -124,6 +124,10 @@ for (const arch of ['x86_64', 'aarch64'] as const)
       assert.equal(hit.body.text, 'breakpoint 1', 'gdb numbered the first source breakpoint 1');
     });
 
+    test('threads: the vCPU is named by its CPU number and the task it runs (the breakpoint hit in /init)', () => {
+      assert.deepEqual(seen.threads, [{ id: 1, name: 'CPU 0 · init (pid 1)' }]);
+    });
+
     test('stackTrace: do_sys_openat2 on top at the breakpoint line, in the source tree, with its callers', () => {
       const [top, caller] = seen.frames;
       assert.equal(top?.name, 'do_sys_openat2');

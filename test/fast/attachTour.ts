@@ -74,6 +74,7 @@ export async function continueToBreakpoint(client: DebugClient, threadId: number
 }
 
 export interface Inspection {
+  threads: DebugProtocol.Thread[];
   frames: DebugProtocol.StackFrame[];
   scopes: DebugProtocol.Scope[];
   locals: DebugProtocol.Variable[];
@@ -81,8 +82,9 @@ export interface Inspection {
   bad: DebugProtocol.Response;
 }
 
-/** At the breakpoint: the stack, the top frame's scopes and locals, a watch expression and one gdb refuses. */
+/** At the breakpoint, as VS Code asks: the threads, the stack, the top frame's scopes and locals, a watch expression and one gdb refuses. */
 export async function inspect(client: DebugClient, threadId: number): Promise<Inspection> {
+  const threads = (await client.threadsRequest()).body.threads;
   const frames = (await client.stackTraceRequest({ threadId, startFrame: 0, levels: 20 })).body.stackFrames;
   const top = frames[0];
   if (!top) throw new Error('no frames');
@@ -93,5 +95,5 @@ export async function inspect(client: DebugClient, threadId: number): Promise<In
   const watch = await client.evaluateRequest({ expression: TOUR.watch, frameId: top.id, context: 'watch' });
   // The raw response: DebugClient turns a failure into an Error that keeps only the message.
   const bad = await rawRequest(client, 'evaluate', { expression: TOUR.badExpression, frameId: top.id, context: 'watch' });
-  return { frames, scopes, locals, watch, bad };
+  return { threads, frames, scopes, locals, watch, bad };
 }
