@@ -132,6 +132,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.emit('breakpointsChanged', await this.breakpoints.enterBootPhase());
     this.runToBreakpoint = undefined;
     this.entryBreakpoint = undefined;
+    this.silentlyHalted = false;
     const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter((number): number is string => number !== undefined);
     if (internal.length > 0) await this.mi.send(mi.breakDelete(internal)).catch(() => undefined);
     this.moduleHook = undefined;
@@ -359,12 +360,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   /** Between haltSilently and the resume after it: a pause then is owed a stop of its own. */
   private silentlyHalted = false;
 
-  /**
-   * Stops a running target without telling VS Code; true when it was running (then the caller
-   * ends with resumeAfterSilentHalt). A user's pause on its way is waited for, and shown.
-   */
+  /** Stops a running target unseen; true when it was running (the caller ends with resumeAfterSilentHalt). */
   async haltSilently(): Promise<boolean> {
-    // A resume on its way to gdb first: it may fail (then nothing runs, and an interrupt would get no stop).
+    // A resume on its way to gdb may fail: then nothing runs, and an interrupt would get no stop. A pause on its way is waited for, and shown.
     await this.resumes;
     if (!this.running) return false;
     if (this.pauseRequested) {
@@ -396,11 +394,13 @@ export class RunControl extends EventEmitter<RunControlEvents> {
    * the kernel is past its boot phase, and the new state is shown as a stop, or runs on.
    */
   async stateReplaced(show: { description: string; threadId?: number } | 'resume'): Promise<void> {
+    this.silentlyHalted = false;
     this.entryBreakpoint = undefined;
     this.lastStop = undefined;
     await this.bootFinished();
     if (show === 'resume') return this.continue();
     if (show.threadId !== undefined) this.lastThreadId = show.threadId;
+    this.pauseRequested = false; // a pause asked for during the load: this stop answers it
     this.emit('stopped', { reason: 'entry', description: show.description, threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
   }
 
