@@ -340,7 +340,6 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     return this.silent.next();
   }
 
-
   /**
    * The target's state was replaced under a stopped gdb and gdb still has to be brought in
    * line before it resumes it (a VM snapshot load: see snapshots.ts). `resync` runs once,
