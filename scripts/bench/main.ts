@@ -36,7 +36,8 @@ import { upToDateScenario } from './upToDate';
 import { soakScenario } from './soak';
 import { reverseScenario } from './reverse';
 import { cdtTool } from './cdtTool';
-import { kernelQemuTool, rawTool, STOP_FUNCTION, type Tool, type ToolName, type ToolSession } from './tools';
+import { rawTool } from './rawTool';
+import { kernelQemuTool, STOP_FUNCTION, type Tool, type ToolName, type ToolSession } from './tools';
 
 interface Options {
   arch: Arch;
