@@ -3,7 +3,10 @@
 // register groups say which registers are raw (group "all") and which are float/vector/
 // system; QEMU's x86 target description puts everything in one feature, so names decide
 // the rest.
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { GuestArch } from '../arch';
+import { mi, type FrameContext } from '../mi/commands';
+import type { MiConnection } from '../mi/connection';
 
 export interface RegisterInfo {
   number: number;
@@ -65,4 +68,31 @@ export function groupRegisters(arch: GuestArch, registers: readonly RegisterInfo
     groups.get(rule?.group ?? 'Other')!.push(register);
   }
   return [...groups.entries()].filter(([, members]) => members.length > 0).map(([name, members]) => ({ name, registers: members }));
+}
+
+/** The Registers scope's reads: the groups (asked of gdb once a session) and a group's values at a frame. */
+export class RegisterReader {
+  private registerGroups: Promise<RegisterGroup[]> | undefined;
+
+  constructor(
+    private readonly connection: MiConnection,
+    private readonly arch: GuestArch,
+  ) {}
+
+  groups(): Promise<RegisterGroup[]> {
+    this.registerGroups ??= this.connection
+      .send(mi.consoleCommand('maint print register-groups'))
+      .then((result) => groupRegisters(this.arch, parseRegisterGroups(result.console)));
+    return this.registerGroups;
+  }
+
+  async values(context: FrameContext, group: RegisterGroup): Promise<DebugProtocol.Variable[]> {
+    const numbers = group.registers.map((register) => register.number);
+    const result = await this.connection.send(mi.listRegisterValues(context, 'x', numbers));
+    const names = new Map(group.registers.map((register) => [register.number, register.name]));
+    return result.results.tuples('register-values').flatMap((register) => {
+      const name = names.get(register.int('number'));
+      return name ? [{ name, value: register.str('value'), variablesReference: 0, evaluateName: `$${name}` }] : [];
+    });
+  }
 }

@@ -10,10 +10,11 @@ import { ErrorCode, errors, errorText, UserError } from './errors';
 import type { EvaluationPolicy } from './evaluationPolicy';
 import { kernelValueKind } from './kernel/kernelValues';
 import { isWalkableHead, type KernelLists, type ListShape, type ListWalk, listSummary } from './kernel/lists';
-import type { PerCpuCopy, PerCpuValues } from './kernel/perCpu';
+import type { PerCpuValues } from './kernel/perCpu';
+import { PerCpuVariables } from './kernel/perCpuVariables';
 import { type UserMemory, userStringValue } from './kernel/userMemory';
 import type { GuestArch } from '../arch';
-import { groupRegisters, parseRegisterGroups, type RegisterGroup } from './registers';
+import { RegisterReader, type RegisterGroup } from './registers';
 import { childrenFromPrint, expands } from './printedChildren';
 import { childPath, isCharPointer, isExpandablePointer, pointerValue, type VariablePath } from './variablePaths';
 
@@ -49,7 +50,7 @@ export interface EvaluateResult {
 export class VariableService {
   private handles = new Handles<VariableContainer>();
   private varobjRoots: string[] = [];
-  private registerGroups: Promise<RegisterGroup[]> | undefined;
+  private readonly registers: RegisterReader;
   private readonly summaries: ValueSummaries;
   /** gdb's print of values shown at this stop, by frame and expression: their children come from it. */
   private printedValues = new Map<string, string>();
@@ -57,13 +58,14 @@ export class VariableService {
 
   constructor(
     private readonly mi: MiConnection,
-    private readonly arch: GuestArch,
+    arch: GuestArch,
     private readonly policy: EvaluationPolicy,
     private readonly userMemory?: UserMemory,
     private readonly perCpu?: PerCpuValues,
     private readonly lists?: KernelLists,
   ) {
     this.layouts = new StructLayouts(mi);
+    this.registers = new RegisterReader(mi, arch);
     this.summaries = new ValueSummaries(mi);
   }
 
@@ -97,20 +99,23 @@ export class VariableService {
       case 'locals':
         return this.locals(container.context);
       case 'registers':
-        return (await this.groups()).map((group) => ({
+        return (await this.registers.groups()).map((group) => ({
           name: group.name,
           value: `${group.registers.length} registers`,
           variablesReference: this.handles.create({ kind: 'registerGroup', context: container.context, group }),
           presentationHint: { kind: 'virtual' },
         }));
       case 'registerGroup':
-        return this.registerValues(container.context, container.group);
+        return this.registers.values(container.context, container.group);
       case 'expression': {
         const root = await this.createVarobj(container.expression, container.context);
         return this.children(root.name, container.context, { expression: container.expression, type: root.type });
       }
       case 'varobj':
-        return (container.path && (await this.printedChildren(container.path, container.context))) ?? this.children(container.name, container.context, container.path);
+        return (
+          (container.path && (await this.printedChildren(container.path, container.context))) ??
+          this.children(container.name, container.context, container.path)
+        );
       case 'struct': {
         const printed = await this.printedChildren(container.path, container.context);
         if (printed) return printed;
@@ -118,13 +123,18 @@ export class VariableService {
         return this.children(root.name, container.context, container.path);
       }
       case 'perCpu':
-        return this.perCpuCopies(container.expression, container.type, container.context);
+        return this.perCpuShown().copies(container.expression, container.type, container.context);
       case 'list':
         return container.walk.entries.map((entry) => ({
           name: `[${entry.key ?? entry.index}]`,
-          value: entry.plain ?? `(${container.shape.entryType} *) 0x${entry.address.toString(16)}${entry.label !== undefined ? ` ${JSON.stringify(entry.label)}` : ''}`,
+          value:
+            entry.plain ??
+            `(${container.shape.entryType} *) 0x${entry.address.toString(16)}${entry.label !== undefined ? ` ${JSON.stringify(entry.label)}` : ''}`,
           ...(entry.plain === undefined ? { type: container.shape.entryType, evaluateName: entry.expression } : {}),
-          variablesReference: entry.plain === undefined ? this.handles.create({ kind: 'expression', context: container.context, expression: entry.expression }) : 0,
+          variablesReference:
+            entry.plain === undefined
+              ? this.handles.create({ kind: 'expression', context: container.context, expression: entry.expression })
+              : 0,
           memoryReference: `0x${entry.address.toString(16)}`,
         }));
     }
@@ -147,13 +157,19 @@ export class VariableService {
     // A var-object says whether the value expands; gdb's printed value reads better for
     // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip,
     // sent with the per-CPU question (they only read): the answer waits for neither.
-    const reads = mode === 'read' ? this.policy.readOnly([mi.varCreate(expression, context), mi.evaluate(expression, context)] as const) : undefined;
+    const reads =
+      mode === 'read' ? this.policy.readOnly([mi.varCreate(expression, context), mi.evaluate(expression, context)] as const) : undefined;
     reads?.catch(() => undefined); // a per-CPU question that fails leaves it unawaited
     const perCpu = await perCpuType;
     if (perCpu) {
       const [unused] = (await reads?.catch(() => undefined)) ?? [];
       if (unused?.status === 'fulfilled') this.varobjRoots.push(unused.value.results.str('name'));
-      return this.perCpuValue(expression, perCpu, context);
+      return this.perCpuShown().value(
+        expression,
+        perCpu,
+        context,
+        this.handles.create({ kind: 'perCpu', context, expression, type: perCpu }),
+      );
     }
     let created: PromiseSettledResult<MiResult>;
     let printed: PromiseSettledResult<MiResult>;
@@ -162,7 +178,10 @@ export class VariableService {
     } else {
       [printed] = await Promise.allSettled([this.mi.send(mi.evaluate(expression, context))]);
       // Unguarded, the var-object would evaluate it a second time.
-      created = refusal || printed.status === 'rejected' ? { status: 'rejected', reason: undefined } : (await this.policy.readOnly([mi.varCreate(expression, context)] as const))[0];
+      created =
+        refusal || printed.status === 'rejected'
+          ? { status: 'rejected', reason: undefined }
+          : (await this.policy.readOnly([mi.varCreate(expression, context)] as const))[0];
     }
     if (created.status === 'fulfilled') this.varobjRoots.push(created.value.results.str('name'));
     if (printed.status === 'rejected') throw printed.reason;
@@ -176,7 +195,10 @@ export class VariableService {
     const list = isWalkableHead(type) ? await this.lists?.fromExpression(expression, context, type).catch(() => undefined) : undefined;
     if (list) return this.listValue(list, context);
     const value =
-      (await this.summaries.summary(expression, type, context)) ?? (await this.userString(printedValue, type, context)) ?? (numchild > 0 ? printedValue : undefined) ?? (varobj.optStr('value') || printedValue);
+      (await this.summaries.summary(expression, type, context)) ??
+      (await this.userString(printedValue, type, context)) ??
+      (numchild > 0 ? printedValue : undefined) ??
+      (varobj.optStr('value') || printedValue);
     const memoryReference = pointerValue(value, type);
     return {
       result: value,
@@ -197,7 +219,11 @@ export class VariableService {
       case 'varobj':
       case 'struct':
       case 'expression': {
-        const parent = container.kind === 'varobj' ? container.name : (await this.createVarobj(container.kind === 'struct' ? container.path.expression : container.expression, container.context)).name;
+        const parent =
+          container.kind === 'varobj'
+            ? container.name
+            : (await this.createVarobj(container.kind === 'struct' ? container.path.expression : container.expression, container.context))
+                .name;
         const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
         const child = children.find((candidate) => candidate.optStr('exp') === name);
         if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
@@ -212,7 +238,10 @@ export class VariableService {
       case 'list':
         throw new UserError(ErrorCode.BadArgument, 'A list entry is a structure: expand it to edit its members.');
       case 'perCpu':
-        throw new UserError(ErrorCode.BadArgument, `Set one CPU's copy: expand ${container.expression} and edit CPU n, or assign in the Debug Console.`);
+        throw new UserError(
+          ErrorCode.BadArgument,
+          `Set one CPU's copy: expand ${container.expression} and edit CPU n, or assign in the Debug Console.`,
+        );
     }
   }
 
@@ -224,15 +253,32 @@ export class VariableService {
   }
 
   /** A structure's children with their summaries and walked lists, asked of gdb together. */
-  private async decorated(children: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, parent: VariablePath | undefined, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+  private async decorated(
+    children: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>,
+    parent: VariablePath | undefined,
+    context: FrameContext | undefined,
+  ): Promise<DebugProtocol.Variable[]> {
     const plain = children.map(([variable]) => variable);
-    const [summarized, listed] = await Promise.all([this.withSummaries(children, context), this.withLists(plain, parent, children.map(([, path]) => path), context)]);
+    const [summarized, listed] = await Promise.all([
+      this.withSummaries(children, context),
+      this.withLists(
+        plain,
+        parent,
+        children.map(([, path]) => path),
+        context,
+      ),
+    ]);
     // A walked list's value replaces its head's summary.
     return summarized.map((variable, index) => (listed[index] === plain[index] ? variable : listed[index]!));
   }
 
   /** A list head among a structure's members, walked when the table knows its entries; others as they are. */
-  private async withLists(variables: DebugProtocol.Variable[], parent: VariablePath | undefined, paths: ReadonlyArray<string | undefined>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+  private async withLists(
+    variables: DebugProtocol.Variable[],
+    parent: VariablePath | undefined,
+    paths: ReadonlyArray<string | undefined>,
+    context: FrameContext | undefined,
+  ): Promise<DebugProtocol.Variable[]> {
     if (!this.lists || !parent) return variables;
     return Promise.all(
       variables.map(async (variable, index) => {
@@ -246,31 +292,8 @@ export class VariableService {
     );
   }
 
-  /** A per-CPU variable: scalars list each CPU's value, anything else says how many copies it expands to. */
-  private async perCpuValue(expression: string, type: string, context: FrameContext | undefined): Promise<EvaluateResult> {
-    const variablesReference = this.handles.create({ kind: 'perCpu', context, expression, type });
-    const copies = (await this.perCpu!.copies(expression, type, context)).filter((copy) => copy.name !== 'this_cpu');
-    // The first copy tells a struct (expanded on demand) from a scalar (listed inline).
-    const [first] = await this.copyVariables(copies.slice(0, 1), type, context);
-    if (!first || first.variablesReference > 0) {
-      return { result: `per-CPU ${type}, ${copies.length} CPU${copies.length === 1 ? '' : 's'}`, type: `per-CPU ${type}`, variablesReference };
-    }
-    const values = [first, ...(await this.copyVariables(copies.slice(1, PER_CPU_SUMMARY), type, context))];
-    const shown = values.map((copy) => `${copy.name}: ${copy.value}`);
-    return { result: `{${shown.join(', ')}${copies.length > PER_CPU_SUMMARY ? ', …' : ''}}`, type: `per-CPU ${type}`, variablesReference };
-  }
-
-  private async perCpuCopies(expression: string, type: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
-    return this.copyVariables(await this.perCpu!.copies(expression, type, context), type, context);
-  }
-
-  private copyVariables(copies: readonly PerCpuCopy[], type: string, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
-    return Promise.all(
-      copies.map(async (copy): Promise<DebugProtocol.Variable> => {
-        const shown = await this.evaluate(copy.expression, context, 'read').catch((error: unknown) => ({ result: `<error: ${errorText(error)}>`, variablesReference: 0 }));
-        return { name: copy.name === 'this_cpu' ? `this_cpu (CPU ${copy.cpu})` : copy.name, value: shown.result, type, variablesReference: shown.variablesReference, evaluateName: copy.expression };
-      }),
-    );
+  private perCpuShown(): PerCpuVariables {
+    return new PerCpuVariables(this.perCpu!, (expression, context) => this.evaluate(expression, context, 'read'));
   }
 
   /** `expression = value` in the frame; gdb checks the types and prints the result. */
@@ -299,13 +322,6 @@ export class VariableService {
     return container;
   }
 
-  private groups(): Promise<RegisterGroup[]> {
-    this.registerGroups ??= this.mi
-      .send(mi.consoleCommand('maint print register-groups'))
-      .then((result) => groupRegisters(this.arch, parseRegisterGroups(result.console)));
-    return this.registerGroups;
-  }
-
   private async locals(context: FrameContext): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.stackListVariables(context));
     const locals = result.results.tuples('variables').map((variable) => {
@@ -324,17 +340,10 @@ export class VariableService {
         ...(memoryReference ? { memoryReference } : {}),
       };
     });
-    return this.withSummaries(locals.map((local): [DebugProtocol.Variable, string] => [local, local.name]), context);
-  }
-
-  private async registerValues(context: FrameContext, group: RegisterGroup): Promise<DebugProtocol.Variable[]> {
-    const numbers = group.registers.map((register) => register.number);
-    const result = await this.mi.send(mi.listRegisterValues(context, 'x', numbers));
-    const names = new Map(group.registers.map((register) => [register.number, register.name]));
-    return result.results.tuples('register-values').flatMap((register) => {
-      const name = names.get(register.int('number'));
-      return name ? [{ name, value: register.str('value'), variablesReference: 0, evaluateName: `$${name}` }] : [];
-    });
+    return this.withSummaries(
+      locals.map((local): [DebugProtocol.Variable, string] => [local, local.name]),
+      context,
+    );
   }
 
   private async createVarobj(expression: string, context: FrameContext | undefined): Promise<{ name: string; type: string | undefined }> {
@@ -346,7 +355,11 @@ export class VariableService {
     return { name, type: result.results.optStr('type') };
   }
 
-  private async children(varobjName: string, context: FrameContext | undefined, parent: VariablePath | undefined): Promise<DebugProtocol.Variable[]> {
+  private async children(
+    varobjName: string,
+    context: FrameContext | undefined,
+    parent: VariablePath | undefined,
+  ): Promise<DebugProtocol.Variable[]> {
     const result = await this.mi.send(mi.varListChildren(varobjName));
     const children = await Promise.all(
       result.results.tuples('children').map(async (child): Promise<[DebugProtocol.Variable, string | undefined]> => {
@@ -386,7 +399,11 @@ export class VariableService {
         name: child.exp,
         value: child.value,
         type,
-        variablesReference: !expandable ? 0 : kind === 'aggregate' ? this.handles.create({ kind: 'struct', context, path }) : this.handles.create({ kind: 'expression', context, expression: path.expression }),
+        variablesReference: !expandable
+          ? 0
+          : kind === 'aggregate'
+            ? this.handles.create({ kind: 'struct', context, path })
+            : this.handles.create({ kind: 'expression', context, expression: path.expression }),
         ...(memoryReference ? { memoryReference } : {}),
       };
       return [variable, path?.expression];
@@ -448,24 +465,26 @@ export class VariableService {
   }
 
   /** Each variable with its C expression: kernel types get their summaries as values; the evaluations go to gdb together. */
-  private async withSummaries(variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>, context: FrameContext | undefined): Promise<DebugProtocol.Variable[]> {
+  private async withSummaries(
+    variables: ReadonlyArray<[DebugProtocol.Variable, string | undefined]>,
+    context: FrameContext | undefined,
+  ): Promise<DebugProtocol.Variable[]> {
     const emptiness = this.summaries.listEmptiness(variables, context);
     return Promise.all(
       variables.map(async ([variable, expression], index) => {
         const kind = kernelValueKind(variable.type);
         const batched = kind === 'list_head' || kind === 'hlist_head' ? (await emptiness)?.get(index) : undefined;
-        const summary = batched ?? (await this.summaries.summary(expression, variable.type, context)) ?? (await this.userString(variable.value, variable.type, context));
+        const summary =
+          batched ??
+          (await this.summaries.summary(expression, variable.type, context)) ??
+          (await this.userString(variable.value, variable.type, context));
         return summary === undefined ? variable : { ...variable, value: summary };
       }),
     );
   }
-
 }
 
 /** The printedValues key of an expression in a frame. */
 function printedKey(expression: string, context: FrameContext | undefined): string {
   return context ? `${context.threadId}/${context.frameLevel ?? ''}/${expression}` : `-/${expression}`;
 }
-
-/** Scalar per-CPU values listed in the one-line value. */
-const PER_CPU_SUMMARY = 8;
