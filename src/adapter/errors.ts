@@ -1,5 +1,6 @@
 // Error codes the adapter reports to the user. A UserError is shown as is (it names
 // the problem and the fix); anything else is a bug and is reported with its stack.
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { MiCommandError, MiConnectionClosedError } from '../mi/connection';
 
 export enum ErrorCode {
@@ -133,6 +134,13 @@ export function namedErrorOf(error: unknown): UserError | undefined {
       `Unknown threadId ${thread[1]}: no vCPU or task thread has it now (the thread list changed since it was shown).`,
     );
   return new UserError(ErrorCode.GdbCommandFailed, `gdb refused ${error.command.trim().split(/\s/)[0]}: ${error.message}`);
+}
+
+/** A failed request's DAP error: its code and words, shown to the user unless showsUser says not. */
+export function dapMessageOf(error: unknown): DebugProtocol.Message {
+  const named = namedErrorOf(error);
+  if (named) return { id: named.code, format: named.message, variables: {}, showUser: showsUser(named.code) };
+  return { id: ErrorCode.Internal, format: errorText(error), variables: {}, showUser: true };
 }
 
 /** A gdb refusal (bad expression, wrong type, unreadable memory) is the user's to read under `code`; anything else stays a bug. */

@@ -24,6 +24,8 @@ import type { ForwardRun, RunControl } from './runControl';
 import { StallWatch } from './stallWatch';
 import type { StopInfo } from './stopReasons';
 
+/** How long an ending record session waits to learn where its recording ends (for the manifest). */
+const RECORDING_END_MS = 2_000;
 export type StepBackGranularity = 'line' | 'instruction';
 
 /** The DAP requests this service answers; the session dispatches them as steps. */
@@ -82,10 +84,16 @@ export class ReverseExecution {
     this.stoppedAt = undefined;
   }
 
-  /** A recording session ends: where its recording ends goes into its manifest, so its replay stops there. */
+  /**
+   * A recording session ends: where its recording ends goes into its manifest, so its replay
+   * stops there. Bounded: a stopped or gone QEMU answers nothing, and the session must still end.
+   */
   async recordingEnds(): Promise<void> {
     if (this.setup?.mode !== 'record') return;
-    const position = await this.position();
+    const position = await Promise.race([
+      this.position(),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), RECORDING_END_MS).unref()),
+    ]);
     if (position !== undefined)
       await writeRecordingEnd(this.setup.files, position).catch((error: unknown) =>
         this.print(`Could not note where the recording ends: ${errorText(error)}\n`),

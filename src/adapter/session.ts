@@ -1,23 +1,15 @@
 // The DAP session: thin dispatch from requests to the services that do the work.
-import {
-  ContinuedEvent,
-  DebugSession,
-  Event,
-  InitializedEvent,
-  InvalidatedEvent,
-  Response,
-  StoppedEvent,
-  TerminatedEvent,
-} from '@vscode/debugadapter';
+import { ContinuedEvent, DebugSession, Event, InitializedEvent, InvalidatedEvent, Response, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FrameContext } from '../mi/commands';
 import { BreakpointChanges } from './breakpointChanges';
 import { CAPABILITIES } from './capabilities';
+import { runToFirstStop } from './firstRun';
 import type { Connected } from './connected';
 import { runCustomRequest } from './customRequests';
 import { resolveConfig, type ResolvedConfig } from './configCheck';
 import { launchAccel } from './launchAccel';
-import { ErrorCode, errors, errorText, gdbRefusalAs, namedErrorOf, showsUser, UserError } from './errors';
+import { dapMessageOf, ErrorCode, errors, gdbRefusalAs, UserError } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
@@ -25,17 +17,13 @@ import { SESSION_INFO_EVENT } from './sessionProtocol';
 import { sessionInfoOf } from './guestConfig';
 import { useCacheDirectoryOf } from './cacheDirectory';
 import { SessionLog } from './sessionLog';
-import { buildServices, loadRunningModules, toDapModule, wireServices, type SessionHooks } from './services';
-import type { StopInfo } from './stopReasons';
-import { KaslrDetector } from './kernel/kaslr';
+import { buildServices, toDapModule, wireServices, type SessionHooks } from './services';
+import { stoppedEventOf, type StopInfo } from './stopReasons';
 import { restartKernel } from './restart';
 import { dataBreakpointInfo } from './dataBreakpointInfo';
 import { hexValue } from './valueFormat';
 import { InFlight } from './cancellation';
 import { isReverseRequest, type ReverseRequest } from './reverse';
-
-/** How long an ending record session waits to learn where its recording ends (for the manifest). */
-const RECORDING_END_MS = 2_000;
 
 export class KernelQemuSession extends DebugSession {
   private connected: Connected | undefined;
@@ -56,8 +44,13 @@ export class KernelQemuSession extends DebugSession {
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     if (request.command === 'initialize') request.arguments = { pathFormat: 'path', ...(request.arguments as object) };
     // The base class has no case for 'modules' and would treat it as a custom request.
-    if (request.command === 'modules') return this.modulesRequest(new Response(request) as DebugProtocol.ModulesResponse, (request.arguments ?? {}) as DebugProtocol.ModulesArguments);
-    if (isReverseRequest(request.command)) return this.stepRequest(new Response(request), (request.arguments ?? {}) as DebugProtocol.StepBackArguments, request.command); // reverse.ts
+    if (request.command === 'modules')
+      return this.modulesRequest(
+        new Response(request) as DebugProtocol.ModulesResponse,
+        (request.arguments ?? {}) as DebugProtocol.ModulesArguments,
+      );
+    if (isReverseRequest(request.command))
+      return this.stepRequest(new Response(request), (request.arguments ?? {}) as DebugProtocol.StepBackArguments, request.command); // reverse.ts
     super.dispatchRequest(request);
   }
 
@@ -67,24 +60,28 @@ export class KernelQemuSession extends DebugSession {
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
-    void this.handle(response, () => this.startingUp(args, async () => {
-      const config = await resolveConfig('launch', args as Record<string, unknown>);
-      if (config.request !== 'launch') throw new Error('unreachable');
-      const choice = await launchAccel(config);
-      this.print(`Accelerator: ${choice.reason}\n`);
-      this.print(`Kernel command line: ${config.commandLine}\n`);
-      const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));
-      await this.onConnected(target, config, choice.accel === 'kvm');
-    }));
+    void this.handle(response, () =>
+      this.startingUp(args, async () => {
+        const config = await resolveConfig('launch', args as Record<string, unknown>);
+        if (config.request !== 'launch') throw new Error('unreachable');
+        const choice = await launchAccel(config);
+        this.print(`Accelerator: ${choice.reason}\n`);
+        this.print(`Kernel command line: ${config.commandLine}\n`);
+        const target = await KernelTarget.launch(config, choice.accel, (text) => this.print(text));
+        await this.onConnected(target, config, choice.accel === 'kvm');
+      }),
+    );
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
-    void this.handle(response, () => this.startingUp(args, async () => {
-      const config = await resolveConfig('attach', args as Record<string, unknown>);
-      if (config.request !== 'attach') throw new Error('unreachable');
-      const target = await KernelTarget.attach(config, (text) => this.print(text));
-      await this.onConnected(target, config, false);
-    }));
+    void this.handle(response, () =>
+      this.startingUp(args, async () => {
+        const config = await resolveConfig('attach', args as Record<string, unknown>);
+        if (config.request !== 'attach') throw new Error('unreachable');
+        const target = await KernelTarget.attach(config, (text) => this.print(text));
+        await this.onConnected(target, config, false);
+      }),
+    );
   }
 
   private async onConnected(target: KernelTarget, config: ResolvedConfig, underKvm: boolean): Promise<void> {
@@ -111,47 +108,35 @@ export class KernelQemuSession extends DebugSession {
 
   private reportStop(stop: StopInfo): void {
     this.connected?.serial.flush(); // what the guest printed before it stopped comes first
-    const event: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, stop.threadId ?? this.connected?.run.currentThreadId ?? 1);
-    event.body.allThreadsStopped = true;
     const conditionError = stop.reason === 'breakpoint' ? this.conditionErrors?.take(stop.breakpointNumber) : undefined;
-    if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
-    // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
-    if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
-    this.sendEvent(event);
+    this.sendEvent(stoppedEventOf(stop, this.connected?.run.currentThreadId ?? 1, conditionError));
   }
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
-    void this.handle(response, async () => {
-      const { target, run } = this.require();
-      const config = target.config;
-      run.markConfigured();
-      run.entryFunction = config.entryFunction;
-      // QEMU is halted (paused at reset, or wherever the attached VM was).
-      const here = { reason: 'entry' as const, threadId: undefined, breakpointNumber: undefined, frame: undefined };
-      if (config.request === 'attach') {
-        await loadRunningModules(this.require().modules, (event) => this.sendEvent(event));
-        await run.armModuleHook();
-        return this.reportStop(here);
-      }
-      // Started from a VM snapshot (-loadvm): the kernel is past booting; show where it was saved.
-      if (config.snapshot !== undefined) return run.stateReplaced(config.stopAtEntry ? { description: `Started from snapshot "${config.snapshot}"` } : 'resume');
-      if (config.kaslr && !config.stopAtConnect) return run.bootWithKaslr(new KaslrDetector(target.mi, config.arch, target.qemu?.qmp), config.program, config.stopAtEntry);
-      if (!config.stopAtConnect) return run.runToEntry(config.stopAtEntry);
-      await run.armEntry(config.stopAtEntry);
-      this.reportStop(here);
-    });
+    void this.handle(response, () =>
+      runToFirstStop(
+        this.require(),
+        (stop) => this.reportStop(stop),
+        (event) => this.sendEvent(event),
+      ),
+    );
   }
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     void this.handle(response, async () => {
       const file = args.source.path;
       if (!file) throw new UserError(ErrorCode.BadArgument, 'Breakpoints need a source file with a path.');
-      const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []));
+      const breakpoints = await this.breakpointChanges.change(() =>
+        this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []),
+      );
       response.body = { breakpoints };
     });
   }
 
-  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     void this.handle(response, async () => {
       const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setFunctionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
@@ -189,9 +174,13 @@ export class KernelQemuSession extends DebugSession {
     });
   }
 
-  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     void this.handle(response, async () => {
-      for (const warning of await this.breakpointChanges.change(() => this.require().exceptions.setFilters(args.filters))) this.print(warning);
+      for (const warning of await this.breakpointChanges.change(() => this.require().exceptions.setFilters(args.filters)))
+        this.print(warning);
     });
   }
 
@@ -208,20 +197,29 @@ export class KernelQemuSession extends DebugSession {
     });
   }
 
-  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+  protected setInstructionBreakpointsRequest(
+    response: DebugProtocol.SetInstructionBreakpointsResponse,
+    args: DebugProtocol.SetInstructionBreakpointsArguments,
+  ): void {
     void this.handle(response, async () => {
       const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setInstructionBreakpoints(args.breakpoints));
       response.body = { breakpoints };
     });
   }
 
-  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     void this.handle(response, async () => {
       response.body = dataBreakpointInfo(args, this.require().variables);
     });
   }
 
-  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+  protected setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
     void this.handle(response, async () => {
       const breakpoints = await this.breakpointChanges.change(() => this.require().breakpoints.setDataBreakpoints(args.breakpoints));
       response.body = { breakpoints };
@@ -253,8 +251,14 @@ export class KernelQemuSession extends DebugSession {
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     void this.handle(response, async () => {
       this.requireStopped();
-      const result = await this.require().variables.setVariable(args.variablesReference, args.name, args.value).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
-      response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
+      const result = await this.require()
+        .variables.setVariable(args.variablesReference, args.name, args.value)
+        .catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
+      response.body = {
+        value: result.result,
+        ...(result.type ? { type: result.type } : {}),
+        variablesReference: result.variablesReference,
+      };
     });
   }
 
@@ -262,8 +266,14 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       this.requireStopped();
       const context = args.frameId !== undefined ? this.frameContext(args.frameId) : undefined;
-      const result = await this.require().variables.assign(args.expression, args.value, context).catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
-      response.body = { value: result.result, ...(result.type ? { type: result.type } : {}), variablesReference: result.variablesReference };
+      const result = await this.require()
+        .variables.assign(args.expression, args.value, context)
+        .catch(gdbRefusalAs(ErrorCode.GdbCommandFailed));
+      response.body = {
+        value: result.result,
+        ...(result.type ? { type: result.type } : {}),
+        variablesReference: result.variablesReference,
+      };
     });
   }
 
@@ -271,7 +281,11 @@ export class KernelQemuSession extends DebugSession {
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     void this.handle(response, async () => {
       const { run, stack, tasks } = this.require();
-      response.body = { threads: run.isRunning ? this.lastThreads : (this.lastThreads = await stack.threads((cpu, threadId) => tasks.current(cpu, threadId))) };
+      response.body = {
+        threads: run.isRunning
+          ? this.lastThreads
+          : (this.lastThreads = await stack.threads((cpu, threadId) => tasks.current(cpu, threadId))),
+      };
     });
   }
 
@@ -298,7 +312,9 @@ export class KernelQemuSession extends DebugSession {
       }
       const start = Math.max(0, args.start ?? 0);
       const list = (await variables.variables(args.variablesReference)).slice(start, args.count ? start + args.count : undefined);
-      response.body = { variables: args.format?.hex ? list.map((variable) => ({ ...variable, value: hexValue(variable.value, variable.type) })) : list };
+      response.body = {
+        variables: args.format?.hex ? list.map((variable) => ({ ...variable, value: hexValue(variable.value, variable.type) })) : list,
+      };
     });
   }
 
@@ -352,7 +368,9 @@ export class KernelQemuSession extends DebugSession {
       this.requireConfigured();
       await this.breakpointChanges.done();
       this.requireStopped();
-      await (isReverseRequest(kind) ? this.require().reverse.request(kind, args) : this.require().run.step(kind, args.threadId, args.singleThread ?? false));
+      await (isReverseRequest(kind)
+        ? this.require().reverse.request(kind, args)
+        : this.require().run.step(kind, args.threadId, args.singleThread ?? false));
     });
   }
 
@@ -378,7 +396,11 @@ export class KernelQemuSession extends DebugSession {
   /** Custom requests from the extension's views and commands (see customRequests.ts). */
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     void this.handle(response, async () => {
-      const context = () => ({ ...this.require(), print: (text: string) => this.print(text), sendEvent: (event: DebugProtocol.Event) => this.sendEvent(event) });
+      const context = () => ({
+        ...this.require(),
+        print: (text: string) => this.print(text),
+        sendEvent: (event: DebugProtocol.Event) => this.sendEvent(event),
+      });
       const body = await runCustomRequest(command, context, args, this.log);
       if (body !== undefined) response.body = body;
     });
@@ -412,8 +434,7 @@ export class KernelQemuSession extends DebugSession {
       await this.startup;
       const connected = this.connected;
       this.connected = undefined;
-      // Bounded: a stopped or gone QEMU answers nothing, and the session must still end.
-      if (connected && !connected.target.isStopping) await Promise.race([connected.reverse.recordingEnds(), new Promise((resolve) => setTimeout(resolve, RECORDING_END_MS).unref())]);
+      if (connected && !connected.target.isStopping) await connected.reverse.recordingEnds();
       await connected?.target.stop(killQemu);
     })();
     return this.ending;
@@ -470,12 +491,7 @@ export class KernelQemuSession extends DebugSession {
       if (this.inFlight.end(response)) this.sendResponse(response);
     } catch (error) {
       if (!this.inFlight.end(response)) return;
-      const named = namedErrorOf(error);
-      if (named) {
-        this.sendErrorResponse(response, { id: named.code, format: named.message, variables: {}, showUser: showsUser(named.code) });
-      } else {
-        this.sendErrorResponse(response, { id: ErrorCode.Internal, format: errorText(error), variables: {}, showUser: true });
-      }
+      this.sendErrorResponse(response, dapMessageOf(error));
     }
   }
 }

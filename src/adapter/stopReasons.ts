@@ -1,4 +1,6 @@
 // gdb's *stopped reasons -> DAP StoppedEvent reasons, in one table.
+import { StoppedEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MiTuple } from '../mi/records';
 
 export type DapStopReason =
@@ -59,4 +61,14 @@ export function mapStop(results: MiTuple, pauseRequested: boolean): StopInfo {
     breakpointNumber: results.optStr('bkptno'),
     frame: results.optTuple('frame'),
   };
+}
+
+/** The DAP stopped event of a stop: every vCPU stopped; a condition gdb could not evaluate, or the stop's own words, as its description. */
+export function stoppedEventOf(stop: StopInfo, currentThreadId: number, conditionError: string | undefined): DebugProtocol.StoppedEvent {
+  const event: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, stop.threadId ?? currentThreadId);
+  event.body.allThreadsStopped = true;
+  if (stop.description ?? conditionError) event.body.description = stop.description ?? conditionError;
+  // An exception's text is its description (VS Code's exception widget shows it), not "breakpoint 2".
+  if (stop.breakpointNumber && stop.reason !== 'exception') event.body.text = `breakpoint ${stop.breakpointNumber}`;
+  return event;
 }
