@@ -8,17 +8,17 @@ import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
 import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
 import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
+import { bootWithKaslr, type KaslrBootRun } from './kernel/kaslrBoot';
 import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errors, errorText } from './errors';
 import { formatLogMessage } from './logpointMessage';
+import { SchedulerLock } from './schedulerLock';
 import { SilentStop } from './silentStop';
 import { StepOverGuard } from './stepOverGuard';
 import { mapStop, type StopInfo } from './stopReasons';
 
 export const ENTRY_FUNCTION = 'start_kernel';
-const KASLR_POLL_MS = 100;
-const KASLR_GIVE_UP_MS = 120_000;
 
 export interface RunControlEvents {
   stopped: [StopInfo];
@@ -63,6 +63,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   /** The last forward resume from a breakpoint, run again once when its step over the breakpoint was lost. */
   private again: { what: string; run: () => Promise<void> } | undefined;
   private readonly stepOver: StepOverGuard;
+  private readonly scheduler: SchedulerLock;
 
   constructor(
     private readonly mi: MiConnection,
@@ -72,15 +73,13 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   ) {
     super();
     this.stepOver = new StepOverGuard(mi);
+    this.scheduler = new SchedulerLock(mi);
     mi.on('exec', (record) => {
       this.onExec(record).catch((error: unknown) => this.stopHandlingFailed(record, error));
     });
   }
 
-  /**
-   * Handling a stop failed part way (a read or breakpoint change refused): the stop is still
-   * shown, as gdb reported it, so the session is not left looking like it runs.
-   */
+  /** A stop whose handling failed part way (a read or change refused) is still shown as gdb said: the session must not look running. */
   private stopHandlingFailed(record: AsyncRecord, error: unknown): void {
     this.emit('output', `kernel-qemu could not finish handling a stop (${errorText(error)}); it is shown as gdb reported it.\n`);
     if (record.asyncClass === 'stopped' && !this.running) this.emit('stopped', mapStop(record.results, false));
@@ -106,10 +105,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     return this.lastThreadId;
   }
 
-  /**
-   * A temporary hardware breakpoint on start_kernel (it is not mapped yet, so software would
-   * fail) marks the end of the boot phase; it is reported only when stopAtEntry is set.
-   */
+  /** A temporary hardware breakpoint on start_kernel (not mapped yet: software fails) ends the boot phase; shown with stopAtEntry. */
   async armEntry(stopAtEntry: boolean): Promise<void> {
     this.stopAtEntry = stopAtEntry;
     try {
@@ -133,7 +129,9 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.runToBreakpoint = undefined;
     this.entryBreakpoint = undefined;
     this.silentlyHalted = false;
-    const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter((number): number is string => number !== undefined);
+    const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter(
+      (number): number is string => number !== undefined,
+    );
     if (internal.length > 0) await this.mi.send(mi.breakDelete(internal)).catch(() => undefined);
     this.moduleHook = undefined;
     if (kaslr) return this.bootWithKaslr(kaslr.detector, kaslr.program, stopAtEntry);
@@ -195,40 +193,32 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await this.continue();
   }
 
-  /**
-   * A randomized kernel: boot without an entry breakpoint (its address is unknown), stop
-   * silently every KASLR_POLL_MS until the kernel has set up its vector table, rebase the
-   * symbols, then stop at start_kernel if it has not run yet, or where the kernel is.
-   */
+  /** A randomized kernel: the boot finds its offset on the way (kernel/kaslrBoot.ts). */
   async bootWithKaslr(kaslr: KaslrDetector, program: string, stopAtEntry: boolean): Promise<void> {
     this.stopAtEntry = stopAtEntry;
-    await this.continue();
-    void this.pollForKaslr(kaslr, program).catch((error: unknown) => this.emit('output', `KASLR detection failed: ${errorText(error)}\n`));
+    const run: KaslrBootRun = {
+      isClosed: () => this.mi.isClosed,
+      continue: () => this.continue(),
+      haltSilently: () => this.haltSilently(),
+      resumeAfterSilentHalt: () => this.resumeAfterSilentHalt(),
+      output: (text) => this.emit('output', text),
+      rebased: (found) => this.afterRebase(found),
+    };
+    await bootWithKaslr(run, kaslr, program);
   }
 
-  private async pollForKaslr(kaslr: KaslrDetector, program: string): Promise<void> {
-    const deadline = Date.now() + KASLR_GIVE_UP_MS;
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, KASLR_POLL_MS));
-      if (this.mi.isClosed || !(await this.haltSilently())) return; // ended, or the user stopped it
-      const found = await kaslr.detect().catch(() => undefined);
-      if (found) return this.afterRebase(kaslr, program, found);
-      if (Date.now() > deadline) {
-        this.emit('output', `No KASLR offset found after ${KASLR_GIVE_UP_MS / 1000} s; symbols stay at vmlinux's addresses.\n`);
-        return this.continue();
-      }
-      await this.continue();
-    }
-  }
-
-  private async afterRebase(kaslr: KaslrDetector, program: string, found: KaslrOffset): Promise<void> {
-    await kaslr.rebase(program, found.offset);
-    this.emit('output', `KASLR: the kernel runs 0x${found.offset.toString(16)} above vmlinux's link address; symbols and breakpoints were moved there.\n`);
+  private async afterRebase(found: KaslrOffset): Promise<void> {
     if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
     await this.bootFinished();
     if (!this.stopAtEntry) return this.continue();
     if (this.entryFunction && (await this.armRunTo(this.entryFunction))) return this.continue();
-    this.emit('stopped', { reason: 'entry', description: 'KASLR offset found; symbols rebased', threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
+    this.emit('stopped', {
+      reason: 'entry',
+      description: 'KASLR offset found; symbols rebased',
+      threadId: this.lastThreadId,
+      breakpointNumber: undefined,
+      frame: undefined,
+    });
   }
 
   private forwardGuard: ((run: ForwardRun) => Promise<void>) | undefined;
@@ -245,32 +235,23 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.arming;
       await this.settleResync();
       await this.forwardGuard?.('continue');
-      await this.lockScheduler(onlyThread !== undefined);
+      await this.scheduler.set(onlyThread !== undefined);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
       this.again = { what: 'continuing', run: () => this.continue(onlyThread, true) };
       this.markRunning();
-      await this.mi.send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread)).catch((error: unknown) => this.resumeFailed(error));
+      await this.mi
+        .send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread))
+        .catch((error: unknown) => this.resumeFailed(error));
     });
   }
 
-  /** Resumes go to gdb one by one, each deciding in its turn: a second at once would be refused by gdb and mark a running kernel stopped. */
+  /** Resumes go to gdb one by one, each deciding in its turn (a second at once is refused by gdb). */
   private resumes: Promise<void> = Promise.resolve();
 
   private oneResumeAtATime(work: () => Promise<void>): Promise<void> {
     const turn = this.resumes.then(work);
     this.resumes = turn.catch(() => undefined);
     return turn;
-  }
-
-  /**
-   * gdb's scheduler-locking decides whether a resume of one thread lets the others run; QEMU's
-   * stub honours it per vCPU (vCont with one thread's action). Switched only when it changes.
-   */
-  private schedulerLocked = false;
-  private async lockScheduler(on: boolean): Promise<void> {
-    if (on === this.schedulerLocked) return;
-    await this.mi.send(mi.gdbSet('scheduler-locking', on ? 'on' : 'off'));
-    this.schedulerLocked = on;
   }
 
   async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
@@ -291,7 +272,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       if (this.running) throw errors.kernelRunning();
       await this.arming;
       await this.settleResync();
-      await this.lockScheduler(singleThread);
+      await this.scheduler.set(singleThread);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
       this.again = { what: 'stepping again', run: () => this.forwardStep(command, singleThread, true) };
       this.markRunning();
@@ -305,7 +286,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       if (this.running) throw errors.kernelRunning();
       await this.arming;
       await this.settleResync();
-      await this.lockScheduler(singleThread);
+      await this.scheduler.set(singleThread);
       this.stepOver.disarm();
       this.again = undefined;
       this.markRunning();
@@ -361,7 +342,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   /** Stops a running target unseen; true when it was running (the caller ends with resumeAfterSilentHalt). */
   async haltSilently(): Promise<boolean> {
-    // A resume on its way to gdb may fail: then nothing runs, and an interrupt would get no stop. A pause on its way is waited for, and shown.
+    // A resume on its way to gdb may fail (then an interrupt gets no stop); a pause on its way is shown.
     await this.resumes;
     if (!this.running) return false;
     if (this.pauseRequested) {
@@ -400,7 +381,13 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     if (show === 'resume') return this.continue();
     if (show.threadId !== undefined) this.lastThreadId = show.threadId;
     this.pauseRequested = false; // a pause asked for during the load: this stop answers it
-    this.emit('stopped', { reason: 'entry', description: show.description, threadId: this.lastThreadId, breakpointNumber: undefined, frame: undefined });
+    this.emit('stopped', {
+      reason: 'entry',
+      description: show.description,
+      threadId: this.lastThreadId,
+      breakpointNumber: undefined,
+      frame: undefined,
+    });
   }
 
   private markRunning(): void {
@@ -442,13 +429,21 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     this.lastStop = stop;
     if (await this.stepOver.isLostStepOver(stop)) {
       const again = this.again;
-      this.emit('output', `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); ${again?.what ?? 'continuing'}.\n`);
-      await (again?.run() ?? this.continue(undefined, true)).catch((error: unknown) => this.emit('output', `Could not resume: ${errorText(error)}\n`));
+      this.emit(
+        'output',
+        `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); ${again?.what ?? 'continuing'}.\n`,
+      );
+      await (again?.run() ?? this.continue(undefined, true)).catch((error: unknown) =>
+        this.emit('output', `Could not resume: ${errorText(error)}\n`),
+      );
       return;
     }
     if (this.silent.claim(stop)) return;
 
-    if (this.entryBreakpoint !== undefined && (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)) {
+    if (
+      this.entryBreakpoint !== undefined &&
+      (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)
+    ) {
       // At start_kernel, whether gdb reported our entry breakpoint or a user's at the same place.
       const entryWasReported = stop.breakpointNumber === this.entryBreakpoint;
       if (!entryWasReported) await this.mi.send(mi.breakDelete([this.entryBreakpoint])).catch(() => undefined);
@@ -469,10 +464,14 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       return;
     }
     if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {
-      const module = await this.modules.onModuleLoad(stop.threadId ?? this.lastThreadId).catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
+      const module = await this.modules
+        .onModuleLoad(stop.threadId ?? this.lastThreadId)
+        .catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
       await this.breakpoints.checkPlacedLocations();
       this.emit('moduleLoaded', module);
-      await this.continue().catch((error: unknown) => this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`));
+      await this.continue().catch((error: unknown) =>
+        this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`),
+      );
       return;
     }
     const exception = this.exceptions?.filterOf(stop);
