@@ -13,7 +13,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SnapshotListBody, SnapshotOperationBody } from '../../src/adapter/snapshotProtocol';
 import { SNAPSHOT_REQUEST, SNAPSHOTS_CHANGED_EVENT } from '../../src/adapter/snapshotProtocol';
 import { parseQemuImgSnapshotList } from '../../src/qemu/vmSnapshots';
-import { launch, launchConfig, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
+import { launch, launchConfig, leafValues, sessionPids, startClient, stopClient, survivors, testKernel, topFrame } from './support';
 
 // State disks of these tests go to a scratch directory (the adapter reads this at launch).
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'kq-snapshots-'));
@@ -40,24 +40,13 @@ function stoppedEvent(client: DebugClient, timeout = 120_000): Promise<DebugProt
 async function seen(client: DebugClient, threadId: number): Promise<Seen> {
   const frame = await topFrame(client, threadId);
   const scopes = await client.scopesRequest({ frameId: frame.id });
-  const [locals, registers] = await Promise.all(
-    scopes.body.scopes.map((scope) => client.variablesRequest({ variablesReference: scope.variablesReference })),
-  );
-  const filename = locals!.body.variables.find((variable) => variable.name === 'filename')?.value ?? '';
-  return { name: frame.name, line: frame.line, filename, registers: await leaves(client, registers!.body.variables) };
-}
-
-/** Registers come in groups (General, Segment, ...): every register's name and value. */
-async function leaves(client: DebugClient, variables: DebugProtocol.Variable[]): Promise<Array<[string, string]>> {
-  const all: Array<[string, string]> = [];
-  for (const variable of variables) {
-    if (variable.variablesReference === 0) all.push([variable.name, variable.value]);
-    else
-      all.push(
-        ...(await leaves(client, (await client.variablesRequest({ variablesReference: variable.variablesReference })).body.variables)),
-      );
-  }
-  return all;
+  const [localsScope, registersScope] = scopes.body.scopes;
+  const [locals, registers] = await Promise.all([
+    client.variablesRequest({ variablesReference: localsScope!.variablesReference }),
+    leafValues(client, registersScope!.variablesReference),
+  ]);
+  const filename = locals.body.variables.find((variable) => variable.name === 'filename')?.value ?? '';
+  return { name: frame.name, line: frame.line, filename, registers };
 }
 
 /** Terminates the session and checks its QEMU and gdb are gone (then the image is free). */

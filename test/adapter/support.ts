@@ -215,3 +215,13 @@ export async function guestTasks(client: DebugClient): Promise<GuestTask[]> {
 export async function threadName(client: DebugClient, threadId: number): Promise<string> {
   return (await client.threadsRequest()).body.threads.find((candidate) => candidate.id === threadId)?.name ?? '';
 }
+
+/** Every leaf under a variables reference as [name, value] (registers come in groups: General, Segment, ...). */
+export async function leafValues(client: DebugClient, variablesReference: number): Promise<Array<[string, string]>> {
+  const all: Array<[string, string]> = [];
+  for (const variable of (await client.variablesRequest({ variablesReference })).body.variables) {
+    if (variable.variablesReference === 0) all.push([variable.name, variable.value]);
+    else all.push(...(await leafValues(client, variable.variablesReference)));
+  }
+  return all;
+}

@@ -23,7 +23,7 @@ import {
   startIsolated,
   toolsOf,
 } from '../adapter/faultSupport';
-import { launchConfig, testKernel, topFrame } from '../adapter/support';
+import { leafValues, launchConfig, testKernel, topFrame } from '../adapter/support';
 
 const CYCLES = Number(process.env.STRESS_SNAPSHOT_CYCLES ?? 200);
 const BREAKPOINTS = ['do_sys_openat2', 'vfs_read'];
@@ -39,17 +39,7 @@ async function seen(client: DebugClient, threadId: number): Promise<Seen> {
   const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
   const registers = scopes.find((scope) => scope.name === 'Registers');
   assert.ok(registers, `a Registers scope among ${scopes.map((scope) => scope.name).join(', ')}`);
-  return { name: frame.name, line: frame.line, registers: await leaves(client, registers.variablesReference) };
-}
-
-/** Registers come in groups (General, Segment, ...): every register's name and value. */
-async function leaves(client: DebugClient, reference: number): Promise<Array<[string, string]>> {
-  const all: Array<[string, string]> = [];
-  for (const variable of (await client.variablesRequest({ variablesReference: reference })).body.variables) {
-    if (variable.variablesReference === 0) all.push([variable.name, variable.value]);
-    else all.push(...(await leaves(client, variable.variablesReference)));
-  }
-  return all;
+  return { name: frame.name, line: frame.line, registers: await leafValues(client, registers.variablesReference) };
 }
 
 async function snapshots(client: DebugClient, command: string, args: object = {}): Promise<unknown> {
