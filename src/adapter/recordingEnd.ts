@@ -1,11 +1,9 @@
 // Where a recording ends, as its replay must know it. QEMU 7.2 replaying past the last event of
 // its log exits (which ends the session) or, after some recordings, runs on at full CPU and never
 // stops. So a Continue in a replay gets a replay-break at the end and stops there, and a forward
-// run from the end is refused with what to do instead. Steps get no replay-break: in the one CI
-// run where they had one, an aarch64 Step Over in a replay stopped in the exception vectors
-// instead of at the next line (not seen in two runs here; whether the break caused it is not
-// known, so steps go without). A record session writes its end
-// into the recording's manifest as it ends (an older recording has none: no guard then).
+// run from the end is refused with what to do instead. Steps get no replay-break (a
+// step past the end is refused from there on). A record session writes its end into the
+// recording's manifest as it ends (an older recording has none: no guard then).
 import { readFile, writeFile } from 'node:fs/promises';
 import type { QmpClient } from '../qemu/qmp';
 import type { RecordingFiles } from '../qemu/recordReplay';

@@ -13,8 +13,10 @@ import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kerne
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errors, errorText } from './errors';
 import { formatLogMessage } from './logpointMessage';
+import { InterruptedStep, type LineStep } from './kernel/interruptedStep';
 import { SchedulerLock } from './schedulerLock';
 import { SilentStop } from './silentStop';
+import { lineStepOf, STEP_COMMANDS, type StepKind } from './stepCommands';
 import { StepOverGuard } from './stepOverGuard';
 import { mapStop, type StopInfo } from './stopReasons';
 
@@ -35,7 +37,7 @@ export interface RunControlEvents {
   bootFinished: [];
 }
 
-export type StepKind = 'next' | 'stepIn' | 'stepOut' | 'nextInstruction' | 'stepInstruction';
+export type { StepKind } from './stepCommands';
 
 /** What a forward resume is, for the guards that run before it. */
 export type ForwardRun = 'continue' | 'step';
@@ -64,6 +66,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private again: { what: string; run: () => Promise<void> } | undefined;
   private readonly stepOver: StepOverGuard;
   private readonly scheduler: SchedulerLock;
+  private readonly interrupts: InterruptedStep;
 
   constructor(
     private readonly mi: MiConnection,
@@ -74,6 +77,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     super();
     this.stepOver = new StepOverGuard(mi);
     this.scheduler = new SchedulerLock(mi);
+    this.interrupts = new InterruptedStep(mi, (command) => this.sendResume(command));
+    this.on('stopped', () => this.interrupts.stepEnded());
     mi.on('exec', (record) => {
       this.onExec(record).catch((error: unknown) => this.stopHandlingFailed(record, error));
     });
@@ -238,10 +243,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.scheduler.set(onlyThread !== undefined);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
       this.again = { what: 'continuing', run: () => this.continue(onlyThread, true) };
-      this.markRunning();
-      await this.mi
-        .send(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread))
-        .catch((error: unknown) => this.resumeFailed(error));
+      await this.sendResume(onlyThread === undefined ? mi.execContinue() : mi.execContinueThread(onlyThread));
     });
   }
 
@@ -255,28 +257,21 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   }
 
   async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
-    const command = {
-      next: mi.execNext,
-      stepIn: mi.execStep,
-      stepOut: mi.execFinish,
-      nextInstruction: mi.execNextInstruction,
-      stepInstruction: mi.execStepInstruction,
-    }[kind](threadId);
     await this.forwardGuard?.('step');
-    await this.forwardStep(command, singleThread);
+    await this.forwardStep(STEP_COMMANDS[kind](threadId), singleThread, false, lineStepOf(kind, singleThread));
   }
 
   /** A step from a breakpoint is watched as a continue is: gdb steps over the breakpoint first, and that step can be lost too. */
-  private forwardStep(command: MiCommand, singleThread: boolean, afterLostStepOver = false): Promise<void> {
+  private forwardStep(command: MiCommand, singleThread: boolean, afterLostStepOver: boolean, lineStep?: LineStep): Promise<void> {
     return this.oneResumeAtATime(async () => {
       if (this.running) throw errors.kernelRunning();
       await this.arming;
       await this.settleResync();
       await this.scheduler.set(singleThread);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
-      this.again = { what: 'stepping again', run: () => this.forwardStep(command, singleThread, true) };
-      this.markRunning();
-      await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+      this.interrupts.watch(lineStep);
+      this.again = { what: 'stepping again', run: () => this.forwardStep(command, singleThread, true, lineStep) };
+      await this.sendResume(command);
     });
   }
 
@@ -289,8 +284,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.scheduler.set(singleThread);
       this.stepOver.disarm();
       this.again = undefined;
-      this.markRunning();
-      await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
+      await this.sendResume(command);
     });
   }
 
@@ -390,10 +384,12 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     });
   }
 
-  private markRunning(): void {
+  /** Sends a command that resumes the target: running from now, unless gdb refuses it. */
+  private async sendResume(command: MiCommand): Promise<void> {
     this.running = true;
     this.silentlyHalted = false;
     this.emit('resumed', true);
+    await this.mi.send(command).catch((error: unknown) => this.resumeFailed(error));
   }
 
   private resumeFailed(error: unknown): never {
@@ -439,6 +435,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       return;
     }
     if (this.silent.claim(stop)) return;
+    if (await this.interrupts.carriesOn(stop)) return;
 
     if (
       this.entryBreakpoint !== undefined &&

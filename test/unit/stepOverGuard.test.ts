@@ -2,31 +2,16 @@
 // of a stop, as -data-list-register-values prints them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MiCommand } from '../../src/mi/commands';
-import type { MiConnection, MiResult } from '../../src/mi/connection';
 import { parseMiLine } from '../../src/mi/parser';
 import type { ResultRecord } from '../../src/mi/records';
 import { StepOverGuard } from '../../src/adapter/stepOverGuard';
 import type { StopInfo } from '../../src/adapter/stopReasons';
+import { gdbAnswering } from './scriptedGdb';
 
 const AT_INIT =
   '^done,register-values=[{number="0",value="0xffffffffc0206000"},{number="7",value="0xffffc90000813e48"},{number="16",value="0xffffffffc0206000"},{number="17",value="0x246"}]';
 const RAN =
   '^done,register-values=[{number="0",value="0x0"},{number="7",value="0xffffc90000813e48"},{number="16",value="0xffffffffc0206000"},{number="17",value="0x202"}]';
-
-function gdbAnswering(lines: string[]): { connection: MiConnection; sent: string[] } {
-  const sent: string[] = [];
-  const connection = {
-    send(command: MiCommand): Promise<MiResult> {
-      sent.push(command.text);
-      const line = lines.shift();
-      if (line === undefined) return Promise.reject(new Error('no answer recorded'));
-      const record = parseMiLine(line) as ResultRecord;
-      return Promise.resolve({ results: record.results, resultClass: record.resultClass, console: '', transcript: '' });
-    },
-  } as unknown as MiConnection;
-  return { connection, sent };
-}
 
 function breakpointStop(pc: string, breakpointNumber = '1', threadId = 1): StopInfo {
   const record = parseMiLine(

@@ -1,0 +1,19 @@
+// A gdb that answers each command with the next of its recorded MI result lines, and notes what it was sent.
+import type { MiCommand } from '../../src/mi/commands';
+import type { MiConnection, MiResult } from '../../src/mi/connection';
+import { parseMiLine } from '../../src/mi/parser';
+import type { ResultRecord } from '../../src/mi/records';
+
+export function gdbAnswering(lines: string[]): { connection: MiConnection; sent: string[] } {
+  const sent: string[] = [];
+  const connection = {
+    send(command: MiCommand): Promise<MiResult> {
+      sent.push(command.text);
+      const line = lines.shift();
+      if (line === undefined) return Promise.reject(new Error(`no answer recorded for ${command.text}`));
+      const record = parseMiLine(line) as ResultRecord;
+      return Promise.resolve({ results: record.results, resultClass: record.resultClass, console: '', transcript: '' });
+    },
+  } as unknown as MiConnection;
+  return { connection, sent };
+}
