@@ -190,7 +190,8 @@ export async function guestScenario(
     const image = await images(kernel, dir, add);
     note(
       'guest',
-      `Debian bookworm minbase + ${BASE_PACKAGES.length} packages, 2 GiB ext4 in qcow2; cold builds once per tool; boot = launch to the serial autologin, ${kernel.arch}, TCG`,
+      `Debian bookworm minbase + ${BASE_PACKAGES.length} packages, 2 GiB ext4 in qcow2; cold ` +
+        `builds once per tool; boot = launch to the serial autologin, ${kernel.arch}, TCG`,
     );
     // A copy each, so neither boot changes the image the other boots.
     const copy = (name: string) => {

@@ -35,7 +35,8 @@ export function ensurePeerAdapter(log: (text: string) => void): { dir: string; v
       });
     } catch (error) {
       throw new Error(
-        `could not install ${PEER_PACKAGE}@${PEER_VERSION} into ${dir} (${error instanceof Error ? error.message : String(error)}): install build-essential (make, g++), or run the bench without it: --tools raw,kq`,
+        `could not install ${PEER_PACKAGE}@${PEER_VERSION} into ${dir} (${error instanceof Error ? error.message : String(error)}` +
+          `): install build-essential (make, g++), or run the bench without it: --tools raw,kq`,
       );
     }
   }

@@ -266,8 +266,10 @@ export function formatReport(results: Results): string {
   const counts = results.options;
   const lines = [
     '',
-    `kernel-qemu bench, ${results.arch}: medians (launch x${counts.reps} per cache state, ${counts.steps} step cycles, ${counts.dataReps} stops for 3-4, ${counts.snapshotReps} snapshots)`,
-    `${results.versions.gdb}; ${results.versions.qemu}; node ${results.versions.node}; cdt-gdb-adapter ${results.versions.cdtGdbAdapter}; ${results.versions.cpus}`,
+    `kernel-qemu bench, ${results.arch}: medians (launch x${counts.reps} per cache state, ${counts.steps}` +
+      ` step cycles, ${counts.dataReps} stops for 3-4, ${counts.snapshotReps} snapshots)`,
+    `${results.versions.gdb}; ${results.versions.qemu}; node ${results.versions.node}; ` +
+      `cdt-gdb-adapter ${results.versions.cdtGdbAdapter}; ${results.versions.cpus}`,
     '',
     table(['#', 'scenario', ...TOOLS.map((tool) => TOOL_LABEL[tool]), 'kq/raw', 'kq/cdt'], rows),
     '',

@@ -110,7 +110,8 @@ export async function reverseScenario(kernel: BenchKernel, add: Add, note: (key:
     add('reverse.step', 'raw', raw.reverseStep);
     note(
       'reverse',
-      `arm64; recorded to the third ${OPEN} hit, replayed to the second, back to the first, two lines on, one back; lines kernel-qemu ${kqLines}, raw ${raw.lines.join(' → ')}; ` +
+      `arm64; recorded to the third ${OPEN} hit, replayed to the second, back to the first, two ` +
+        `lines on, one back; lines kernel-qemu ${kqLines}, raw ${raw.lines.join(' → ')}; ` +
         "raw: the same recording, QEMU's argv from src/qemu/args.ts with the manifest's machine",
     );
   } finally {

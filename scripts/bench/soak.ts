@@ -125,8 +125,10 @@ export async function soakScenario(
     add('soak.hit', 'kq', hits.reduce((sum, value) => sum + value, 0) / Math.max(1, hits.length));
     note(
       'soak',
-      `${WARM_ROUNDS} warm-up rounds, then ${rounds * STEPS_PER_ROUND} step cycles, ${rounds} breakpoint hits, ${Math.ceil(rounds / EXPAND_EVERY)} ${BIG_STRUCT} expansions; ` +
-        `adapter ${warm.adapter.rssMiB.toFixed(1)} -> ${end.adapter.rssMiB.toFixed(1)} MiB, ${warm.adapter.fds} -> ${end.adapter.fds} fds; ` +
+      `${WARM_ROUNDS} warm-up rounds, then ${rounds * STEPS_PER_ROUND} step cycles, ${rounds} ` +
+        `breakpoint hits, ${Math.ceil(rounds / EXPAND_EVERY)} ${BIG_STRUCT} expansions; ` +
+        (`adapter ${warm.adapter.rssMiB.toFixed(1)} -> ${end.adapter.rssMiB.toFixed(1)} MiB, ${warm.adapter.fds}` +
+          ` -> ${end.adapter.fds} fds; `) +
         `gdb ${warm.gdb.rssMiB.toFixed(1)} -> ${end.gdb.rssMiB.toFixed(1)} MiB (after the warm-up -> at the end); ` +
         `adapter RSS every 100 rounds: ${rssTrail.join(', ')} MiB`,
     );

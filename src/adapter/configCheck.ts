@@ -123,7 +123,8 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   if (arch !== elfArch) {
     throw new UserError(
       ErrorCode.ArchMismatch,
-      `'program' ${program} is an ${elfArch} kernel but 'arch' is "${arch}". Set "arch": "${elfArch}" or point 'program' at the ${arch} vmlinux.`,
+      `'program' ${program} is an ${elfArch} kernel but 'arch' is "${arch}". Set "arch": "${elfArch}` +
+        `" or point 'program' at the ${arch} vmlinux.`,
     );
   }
   const common: ResolvedCommon = {
@@ -151,7 +152,8 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     if (!target && !monitor) {
       throw new UserError(
         ErrorCode.BadArgument,
-        "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or 'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).",
+        "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or " +
+          "'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).",
       );
     }
     return { ...common, request, target, monitor };
@@ -189,7 +191,8 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   ) {
     throw new UserError(
       ErrorCode.BadArgument,
-      "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records neither): remove 'network', 'ports' and 'shares' from this configuration.",
+      "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records " +
+        "neither): remove 'network', 'ports' and 'shares' from this configuration.",
     );
   }
   const guest = await resolveGuest(recording ? { ...args, network: 'none' } : args, at);
@@ -229,7 +232,9 @@ async function checkRootfsImage(image: string, qemuPath: string): Promise<void> 
   if (check.ok) return;
   throw new UserError(
     ErrorCode.RootfsDamaged,
-    `'rootfs' ${image} is a damaged qcow2 image: ${check.problem}. kernel-qemu does not boot it (the guest's writes would damage it further) and has not changed it. Repair a copy (cp it, then qemu-img check -r all COPY) and point 'rootfs' at the copy, or rebuild the image.`,
+    `'rootfs' ${image} is a damaged qcow2 image: ${check.problem}. kernel-qemu does not boot ` +
+      `it (the guest's writes would damage it further) and has not changed it. Repair a copy (cp ` +
+      `it, then qemu-img check -r all COPY) and point 'rootfs' at the copy, or rebuild the image.`,
   );
 }
 
@@ -238,7 +243,9 @@ async function checkLaunchSnapshot(name: string, image: string | undefined, qemu
   if (!image) {
     throw new UserError(
       ErrorCode.SnapshotNoStorage,
-      `'snapshot' "${name}": this configuration has no disk that holds VM snapshots. Set 'rootfs' to a qcow2 image, or save a snapshot in a session first (the Snapshots view offers a state disk).`,
+      `'snapshot' "${name}": this configuration has no disk that holds VM snapshots. Set ` +
+        `'rootfs' to a qcow2 image, or save a snapshot in a session first (the Snapshots view ` +
+        `offers a state disk).`,
     );
   }
   const qemuImg = findQemuImg(qemuPath);
@@ -304,7 +311,8 @@ function checkSingleLines(args: Record<string, unknown>): void {
     if (typeof text === 'string' && /[\r\n]/.test(text)) {
       throw new UserError(
         ErrorCode.BadArgument,
-        `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb command or path per entry; rename a file whose name has one).`,
+        `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb ` +
+          `command or path per entry; rename a file whose name has one).`,
       );
     }
   }
@@ -377,8 +385,10 @@ function nestedProblem(properties: NestedSchema | undefined, objects: readonly u
           : schema.type === 'string'
             ? typeof member === 'string' && !member.includes('\0')
             : typeof member === schema.type;
-      if (!ok)
-        return `has '${key}': ${JSON.stringify(member)}, which must be ${schema.type === 'integer' ? 'a non-negative integer' : `a ${schema.type}`}`;
+      if (!ok) {
+        const wanted = schema.type === 'integer' ? 'a non-negative integer' : `a ${schema.type}`;
+        return `has '${key}': ${JSON.stringify(member)}, which must be ${wanted}`;
+      }
     }
   }
   return undefined;
@@ -408,19 +418,24 @@ async function checkProgram(program: string): Promise<GuestArch> {
     if (!(error instanceof NotElfError)) throw error;
     throw new UserError(
       ErrorCode.ProgramNotElf,
-      `'program' ${program} is not an ELF file. Point it at vmlinux (the uncompressed kernel at the top of the build tree), not at a bzImage/Image; put the bootable image in 'kernel'.`,
+      `'program' ${program} is not an ELF file. Point it at vmlinux (the uncompressed kernel at ` +
+        `the top of the build tree), not at a bzImage/Image; put the bootable image in 'kernel'.`,
     );
   }
   if (!elf.arch) {
     throw new UserError(
       ErrorCode.ArchMismatch,
-      `'program' ${program} is a ${MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`} ELF; kernel-qemu debugs x86_64 and aarch64 kernels.`,
+      `'program' ${program} is a ${MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`} ELF; ` +
+        `kernel-qemu debugs x86_64 and aarch64 kernels.`,
     );
   }
   if (!elf.hasDebugInfo) {
     throw new UserError(
       ErrorCode.ProgramNoDebugInfo,
-      `'program' ${program} has no debug info (.debug_info). Rebuild with CONFIG_DEBUG_INFO_DWARF5=y (or DWARF4) and CONFIG_DEBUG_INFO_REDUCED off (scripts/config -e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED && make olddefconfig), or on Debian/Ubuntu use the linux-image-*-dbg package's vmlinux.`,
+      `'program' ${program} has no debug info (.debug_info). Rebuild with ` +
+        `CONFIG_DEBUG_INFO_DWARF5=y (or DWARF4) and CONFIG_DEBUG_INFO_REDUCED off (scripts/config ` +
+        `-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED && make olddefconfig), or on Debian/Ubuntu use ` +
+        `the linux-image-*-dbg package's vmlinux.`,
     );
   }
   return elf.arch;
@@ -456,7 +471,8 @@ async function checkKvm(arch: GuestArch): Promise<void> {
   } catch {
     throw new UserError(
       ErrorCode.AccelUnusable,
-      `"accel": "kvm" but /dev/kvm is missing or not accessible. Enable virtualization, add yourself to the kvm group (sudo usermod -aG kvm $USER), or use "accel": "auto".`,
+      `"accel": "kvm" but /dev/kvm is missing or not accessible. Enable virtualization, add ` +
+        `yourself to the kvm group (sudo usermod -aG kvm $USER), or use "accel": "auto".`,
     );
   }
 }

@@ -37,7 +37,10 @@ export enum ErrorCode {
   MonitorClosed = 1025,
   /** The qcow2 rootfs fails `qemu-img check` (configCheck.ts): refused before QEMU starts. */
   RootfsDamaged = 1026,
-  /** A well-formed request this session or stop cannot serve: an attached VM's serial console or reset, stepping a sleeping task, exception info away from an exception. */
+  /**
+   * A well-formed request this session or stop cannot serve: an attached VM's serial console or
+   * reset, stepping a sleeping task, exception info away from an exception.
+   */
   NotAvailableHere = 1027,
   // The guest (src/adapter/guestConfig.ts)
   /** A shared folder's host path does not exist or is not a folder. */
@@ -104,13 +107,19 @@ export const errors = {
   notResponding: (stopped: { name: string; pid: number }, request: string, via: string | undefined, waitedMs: number) =>
     new UserError(
       ErrorCode.NotResponding,
-      `${stopped.name} (pid ${stopped.pid}) is stopped (SIGSTOP, or Ctrl+Z in a terminal) and stopped responding: ${via ? `${via} waits for it, so ` : ''}${request.trim().split(/\s/)[0]} got no answer in ${(waitedMs / 1000).toFixed(1)} s. Resume it (kill -CONT ${stopped.pid}) and try again, or stop the debug session (that ends it).`,
+      `${stopped.name} (pid ${stopped.pid}) is stopped (SIGSTOP, or Ctrl+Z in a terminal) and ` +
+        `stopped responding: ${via ? `${via} waits for it, so ` : ''}${request.trim().split(/\s/)[0]}` +
+        ` got no answer in ${(waitedMs / 1000).toFixed(1)} s. Resume it (kill -CONT ${stopped.pid}` +
+        `) and try again, or stop the debug session (that ends it).`,
     ),
   /** QMP closed under a QEMU that still runs: what needs it (snapshots, restart) is gone, gdb is not. */
   monitorClosed: (what: string) =>
     new UserError(
       ErrorCode.MonitorClosed,
-      `${what} needs QEMU's QMP monitor, and its connection closed while QEMU still runs (the monitor went away): VM snapshots and Restart are unavailable in this session; breakpoints, stepping and the views go on through gdb. Stop the session and start it again to get them back.`,
+      `${what} needs QEMU's QMP monitor, and its connection closed while QEMU still runs (the ` +
+        `monitor went away): VM snapshots and Restart are unavailable in this session; ` +
+        `breakpoints, stepping and the views go on through gdb. Stop the session and start it ` +
+        `again to get them back.`,
     ),
 };
 

@@ -48,7 +48,10 @@ export class EvaluationPolicy {
     const guards = await this.readGuards();
     if (guards.get('may-write-registers')?.settable || guards.get('may-write-registers')?.value === 'off' || !writesDollarName(expression))
       return undefined;
-    return `Not evaluated here: it assigns to a $ name, and this gdb cannot forbid register writes while connected (may-write-registers). Use the Debug Console to run it.`;
+    return (
+      `Not evaluated here: it assigns to a $ name, and this gdb cannot forbid register writes ` +
+      `while connected (may-write-registers). Use the Debug Console to run it.`
+    );
   }
 
   /**

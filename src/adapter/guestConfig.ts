@@ -59,7 +59,8 @@ async function forwardOf(option: PortOption): Promise<PortForward> {
       ErrorCode.PortTaken,
       code === 'EADDRINUSE'
         ? `'ports': 127.0.0.1:${option.host} is already in use by another program. Pick another host port, or 0 for any free one.`
-        : `'ports': cannot listen on 127.0.0.1:${option.host} (${code ?? String(error)}). Ports below 1024 need root: pick a port above 1024, or 0 for any free one.`,
+        : `'ports': cannot listen on 127.0.0.1:${option.host} (${code ?? String(error)}). Ports ` +
+            `below 1024 need root: pick a port above 1024, or 0 for any free one.`,
     );
   }
   return { host: option.host, guest: option.guest };
@@ -100,7 +101,8 @@ async function shareOf(
   if (!/^\/[\w./+@-]*$/.test(option.guest)) {
     throw new UserError(
       ErrorCode.BadArgument,
-      `'shares'[${index}].guest "${option.guest}" must be an absolute path of letters, digits and . / _ - + @ (it goes on the kernel command line), e.g. "/mnt/host".`,
+      `'shares'[${index}].guest "${option.guest}" must be an absolute path of letters, digits ` +
+        `and . / _ - + @ (it goes on the kernel command line), e.g. "/mnt/host".`,
     );
   }
   const transport = transportFor(option, config);
@@ -108,7 +110,9 @@ async function shareOf(
   if (problem) {
     throw new UserError(
       ErrorCode.BadArgument,
-      `'shares'[${index}] goes over virtiofs (${option.transport === 'virtiofs' ? 'asked for' : 'the kernel has VIRTIO_FS and no 9P_FS'}), but ${problem}. Use a kernel with 9p (CONFIG_NET_9P_VIRTIO, CONFIG_9P_FS: kernel-qemu's minimal configuration has them) or fix that.`,
+      `'shares'[${index}] goes over virtiofs (${option.transport === 'virtiofs' ? 'asked for' : 'the kernel has VIRTIO_FS and no 9P_FS'}` +
+        `), but ${problem}. Use a kernel with 9p (CONFIG_NET_9P_VIRTIO, CONFIG_9P_FS: ` +
+        `kernel-qemu's minimal configuration has them) or fix that.`,
     );
   }
   return { host, guest: option.guest, readOnly: option.readOnly ?? DEFAULTS.shareReadOnly, transport, tag: `kqshare${index}` };
@@ -172,7 +176,8 @@ export function guestSummary(guest: ResolvedGuest, sshKey: string | undefined): 
   }
   for (const share of guest.devices.shares)
     lines.push(
-      `Shared folder: ${share.host} → ${share.guest} (${share.readOnly ? 'read-only' : 'read-write'}, ${share.transport} tag ${share.tag})`,
+      `Shared folder: ${share.host} → ${share.guest} ` +
+        `(${share.readOnly ? 'read-only' : 'read-write'}, ${share.transport} tag ${share.tag})`,
     );
   return lines.map((line) => `${line}\n`);
 }

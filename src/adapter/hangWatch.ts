@@ -27,7 +27,10 @@ export interface WatchedChannel {
 }
 
 const CHECK_MS = 500;
-/** A request this old is failed when a process it waits for is stopped; a shorter wait is an ordinary answer (gdb reads task_struct in ~1 s). */
+/**
+ * A request this old is failed when a process it waits for is stopped; a shorter wait is an
+ * ordinary answer (gdb reads task_struct in ~1 s).
+ */
 const GRACE_MS = 2_000;
 
 export class HangWatch {

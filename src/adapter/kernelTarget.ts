@@ -182,7 +182,8 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
         // A state disk found (not asked for) that another session holds: this one runs without it.
         if (busy === plan.stateDisk && config.stateDiskFound && config.snapshot === undefined) {
           log(
-            `The state disk ${busy} is in use by another QEMU (another session of this kernel?): this session runs without it, so it cannot save VM snapshots.\n`,
+            `The state disk ${busy} is in use by another QEMU (another session of this kernel?): this ` +
+              `session runs without it, so it cannot save VM snapshots.\n`,
           );
           snapshotStart = await planSnapshotStart({ ...config, stateDisk: undefined, stateDiskFound: false });
           delete plan.stateDisk;
@@ -315,8 +316,11 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
     hasLinuxScripts
       ? "The kernel's gdb scripts are loaded: lx-dmesg, lx-ps, lx-lsmod, lx-symbols, $lx_current() work in the Debug Console.\n"
       : !config.loadGdbScripts
-        ? "The kernel's gdb scripts (vmlinux-gdb.py) are not loaded: the workspace is not trusted. Trust it (Manage Workspace Trust) to use lx-dmesg, lx-ps and $lx_current().\n"
-        : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load automatically.\n",
+        ? "The kernel's gdb scripts (vmlinux-gdb.py) are not loaded: the workspace is not trusted. " +
+          'Trust it (Manage Workspace Trust) to use lx-dmesg, lx-ps and $lx_current().\n'
+        : "The kernel's gdb scripts (lx-dmesg, lx-ps, $lx_current()) were not found beside vmlinux: " +
+          "build the kernel with CONFIG_GDB_SCRIPTS=y and run 'make scripts_gdb'; they then load " +
+          'automatically.\n',
   );
   await runUserCommands(connection, 'setupCommands', config.setupCommands, log);
   return hasLinuxScripts;

@@ -226,27 +226,37 @@ const commonSchema: SchemaOf<CommonArgs> = {
   trace: {
     type: 'boolean',
     description:
-      "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also shown at its Trace log level without this), in other editors the gdb/MI traffic to the Debug Console.",
+      "Log the gdb/MI and QMP traffic: in VS Code to the 'Kernel QEMU' output channel (also " +
+      'shown at its Trace log level without this), in other editors the gdb/MI traffic to the ' +
+      'Debug Console.',
     default: DEFAULTS.trace,
   },
   moduleSearchPath: {
     type: 'array',
     items: { type: 'string' },
     description:
-      "Directories searched (recursively) for the .ko files of modules the guest loads, to add their symbols so breakpoints in modules hit. The directory of 'program' (the kernel tree) is always searched.",
+      'Directories searched (recursively) for the .ko files of modules the guest loads, to add ' +
+      "their symbols so breakpoints in modules hit. The directory of 'program' (the kernel tree) " +
+      'is always searched.',
     default: [],
   },
   breakOnPanic: {
     type: 'boolean',
     description:
-      "Start the session with the 'Kernel panic' exception filter on (the Breakpoints view switches it, and 'Oops and BUG' and 'WARN', during the session): stop in panic() with the kernel's formatted message. Off: the kernel halts and the panic is reported from the serial console.",
+      "Start the session with the 'Kernel panic' exception filter on (the Breakpoints view " +
+      "switches it, and 'Oops and BUG' and 'WARN', during the session): stop in panic() with the " +
+      "kernel's formatted message. Off: the kernel halts and the panic is reported from the " +
+      'serial console.',
     default: DEFAULTS.breakOnPanic,
   },
   threads: {
     type: 'string',
     enum: ['vcpus', 'tasks'],
     description:
-      "'vcpus': one thread per vCPU, named by the task it runs. 'tasks': also one thread per task that is not running ('pid 42 · sh'), whose call stack is its kernel stack unwound from the context it saved when it switched out (source, locals, frames); stacks are read when expanded. Needs gdb with Python.",
+      "'vcpus': one thread per vCPU, named by the task it runs. 'tasks': also one thread per " +
+      "task that is not running ('pid 42 · sh'), whose call stack is its kernel stack unwound " +
+      'from the context it saved when it switched out (source, locals, frames); stacks are read ' +
+      'when expanded. Needs gdb with Python.',
     default: DEFAULTS.threads,
   },
 };
@@ -262,7 +272,10 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeo
   append: {
     type: 'string',
     description:
-      "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); 'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot unwind return addresses signed by pointer authentication) unless it names arm64.nopauth or an id_aa64isar override.",
+      "Kernel command line. Default: 'console=ttyS0' (x86_64) or 'console=ttyAMA0' (aarch64); " +
+      "'nokaslr' is added unless kaslr is true, and on aarch64 'arm64.nopauth' (gdb cannot " +
+      'unwind return addresses signed by pointer authentication) unless it names arm64.nopauth ' +
+      'or an id_aa64isar override.',
   },
   kaslr: {
     type: 'boolean',
@@ -297,22 +310,34 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeo
   snapshot: {
     type: 'string',
     description:
-      'Start from this VM snapshot (QEMU -loadvm) instead of booting: the session stops where the snapshot was saved (or runs on when stopAtEntry is false). It is read from the qcow2 rootfs, else from the state disk.',
+      'Start from this VM snapshot (QEMU -loadvm) instead of booting: the session stops where ' +
+      'the snapshot was saved (or runs on when stopAtEntry is false). It is read from the qcow2 ' +
+      'rootfs, else from the state disk.',
   },
   stateDisk: {
     type: 'string',
     description:
-      'qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw rootfs, which is then not part of them): attached without a guest device, created when missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, used once the Snapshots view created it.',
+      'qcow2 file that holds VM snapshots when no qcow2 rootfs can (initrd only, or a raw ' +
+      'rootfs, which is then not part of them): attached without a guest device, created when ' +
+      'missing. Default: a file per configuration in ~/.local/state/kernel-qemu/state-disks, ' +
+      'used once the Snapshots view created it.',
   },
   record: {
     type: ['boolean', 'string'],
     description:
-      "Record this run with QEMU's record/replay (TCG only, initrd guests: no rootfs disk), to replay it later with 'replay' and step backwards. true: a new recording in kernel-qemu's cache directory (its path is printed in the Debug Console); a path: the recording's file (replaced when it exists). Beside it go a qcow2 file with its snapshots and a manifest of the kernel, initrd and machine it ran.",
+      "Record this run with QEMU's record/replay (TCG only, initrd guests: no rootfs disk), to " +
+      "replay it later with 'replay' and step backwards. true: a new recording in kernel-qemu's " +
+      "cache directory (its path is printed in the Debug Console); a path: the recording's file " +
+      '(replaced when it exists). Beside it go a qcow2 file with its snapshots and a manifest of ' +
+      'the kernel, initrd and machine it ran.',
   },
   replay: {
     type: 'string',
     description:
-      "Replay a recording made with 'record' instead of running live: the kernel runs exactly as it did, and Step Back and Reverse Continue (also to the last write of a data breakpoint) work. The kernel, initrd, memory, smp, machine, cpu and command line must be those it was recorded with (checked against its manifest).",
+      "Replay a recording made with 'record' instead of running live: the kernel runs exactly as " +
+      'it did, and Step Back and Reverse Continue (also to the last write of a data breakpoint) ' +
+      'work. The kernel, initrd, memory, smp, machine, cpu and command line must be those it was ' +
+      'recorded with (checked against its manifest).',
   },
 };
 
@@ -321,7 +346,8 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
     type: 'string',
     enum: ['user', 'none'],
     enumDescriptions: [
-      "QEMU's user-mode network on a virtio-net card: the guest reaches the host as 10.0.2.2; its ssh port is forwarded from a free port on 127.0.0.1",
+      "QEMU's user-mode network on a virtio-net card: the guest reaches the host as 10.0.2.2; " +
+        'its ssh port is forwarded from a free port on 127.0.0.1',
       'No network card',
     ],
     description:
@@ -344,7 +370,9 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
   shares: {
     type: 'array',
     description:
-      "Host folders shared with the guest, mounted by the kernel-qemu initramfs's /init: over virtio-9p (the kernel needs NET_9P, NET_9P_VIRTIO and 9P_FS), or virtiofs for kernels that have only VIRTIO_FS. QEMU cannot save a VM snapshot while one is mounted.",
+      "Host folders shared with the guest, mounted by the kernel-qemu initramfs's /init: over " +
+      'virtio-9p (the kernel needs NET_9P, NET_9P_VIRTIO and 9P_FS), or virtiofs for kernels ' +
+      'that have only VIRTIO_FS. QEMU cannot save a VM snapshot while one is mounted.',
     items: {
       type: 'object',
       required: ['host', 'guest'],
@@ -356,7 +384,8 @@ const guestSchema: SchemaOf<Pick<LaunchArgs, 'network' | 'ports' | 'shares' | 'g
           type: 'string',
           enum: ['auto', '9p', 'virtiofs'],
           description:
-            "auto: 9p when the kernel's .config beside vmlinux has 9P_FS, virtiofs when it has only VIRTIO_FS (Debian's kernels; needs virtiofsd, run as root).",
+            "auto: 9p when the kernel's .config beside vmlinux has 9P_FS, virtiofs when it has only " +
+            "VIRTIO_FS (Debian's kernels; needs virtiofsd, run as root).",
           default: 'auto',
         },
       },
@@ -381,13 +410,16 @@ const attachOnlySchema: SchemaOf<Omit<AttachArgs, keyof CommonArgs>> = {
   target: {
     type: 'string',
     description:
-      "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path. Not needed with 'monitor': the adapter starts a stub on a private unix socket.",
+      "gdb stub of a running QEMU: 'host:port' (e.g. 127.0.0.1:1234) or a unix socket path. Not " +
+      "needed with 'monitor': the adapter starts a stub on a private unix socket.",
     default: '127.0.0.1:1234',
   },
   monitor: {
     type: 'string',
     description:
-      "The running QEMU's monitor socket, HMP (-monitor unix:PATH,server,nowait) or QMP (-qmp unix:PATH,server,nowait): VM snapshots go through it, and without 'target' the adapter starts a gdb stub through it.",
+      "The running QEMU's monitor socket, HMP (-monitor unix:PATH,server,nowait) or QMP (-qmp " +
+      "unix:PATH,server,nowait): VM snapshots go through it, and without 'target' the adapter " +
+      'starts a gdb stub through it.',
   },
 };
 

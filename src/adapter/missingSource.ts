@@ -19,8 +19,10 @@ export class MissingSourceHint {
     this.said = true;
     const dir = dwarfPath.includes('/') ? dwarfPath.slice(0, dwarfPath.lastIndexOf('/')) : dwarfPath;
     this.print(
-      `Source ${dwarfPath} is not on this machine. Set "sourceRoot" in the launch configuration to the kernel tree vmlinux was built from ` +
-        `(for Debian's kernels, its linux-source package unpacked), or map the build directory with "sourceFileMap": { "${dir}": "/path/to/it" }.\n`,
+      `Source ${dwarfPath} is not on this machine. Set "sourceRoot" in the launch configuration ` +
+        `to the kernel tree vmlinux was built from ` +
+        (`(for Debian's kernels, its linux-source package unpacked), or map the build directory ` +
+          `with "sourceFileMap": { "${dir}": "/path/to/it" }.\n`),
     );
   }
 }

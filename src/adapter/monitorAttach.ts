@@ -42,7 +42,8 @@ export async function attachThroughMonitor(
     rmSync(runtimeDir, { recursive: true, force: true });
     throw new UserError(
       ErrorCode.TargetUnreachable,
-      `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`,
+      `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU ` +
+        `with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`,
     );
   }
   log(`Started a gdb stub in that QEMU on the private socket ${stub}.\n`);

@@ -31,7 +31,9 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   if (config.rootfs) {
     throw new UserError(
       ErrorCode.BadArgument,
-      `${key}: a guest with a 'rootfs' disk cannot be recorded here (its reads and writes would need QEMU's blkreplay driver, which kernel-qemu does not set up). Record an initrd-only guest: remove 'rootfs'.`,
+      `${key}: a guest with a 'rootfs' disk cannot be recorded here (its reads and writes would ` +
+        `need QEMU's blkreplay driver, which kernel-qemu does not set up). Record an initrd-only ` +
+        `guest: remove 'rootfs'.`,
     );
   }
   if (config.snapshot !== undefined) {
@@ -60,7 +62,9 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   if (differences.length > 0) {
     throw new UserError(
       ErrorCode.RecordingMismatch,
-      `'replay' ${files.log} was recorded with another kernel or machine, and replaying it with this one would run a different guest: ${differences.join('; ')}. Use the configuration it was recorded with (its manifest is ${files.manifest}), or record again.`,
+      `'replay' ${files.log} was recorded with another kernel or machine, and replaying it with ` +
+        `this one would run a different guest: ${differences.join('; ')}. Use the configuration it ` +
+        `was recorded with (its manifest is ${files.manifest}), or record again.`,
     );
   }
   return { ...base, recordReplay: { mode: 'replay', files, machine, manifest } };
@@ -83,7 +87,8 @@ async function readRecording(files: RecordingFiles): Promise<RecordingManifest> 
   if (!existsSync(files.log)) {
     throw new UserError(
       ErrorCode.RecordingMissing,
-      `'replay' ${files.log} does not exist. Record a run first ("record": true, or "record": "${files.log}"), then replay the path the Debug Console printed.`,
+      `'replay' ${files.log} does not exist. Record a run first ("record": true, or "record": "${files.log}` +
+        `"), then replay the path the Debug Console printed.`,
     );
   }
   for (const [file, what] of [
@@ -93,7 +98,8 @@ async function readRecording(files: RecordingFiles): Promise<RecordingManifest> 
     if (!existsSync(file)) {
       throw new UserError(
         ErrorCode.RecordingMissing,
-        `'replay' ${files.log}: ${what} ${file} is missing (kernel-qemu writes it beside the recording). Without it the recording cannot be replayed: record again.`,
+        `'replay' ${files.log}: ${what} ${file} is missing (kernel-qemu writes it beside the ` +
+          `recording). Without it the recording cannot be replayed: record again.`,
       );
     }
   }

@@ -35,18 +35,23 @@ export async function recordReplayArgv(config: ResolvedLaunch, log: (text: strin
     };
     await writeFile(files.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     log(
-      `Recording this run to ${files.log}${replacing ? ' (replacing the recording that was there)' : ''}. Replay it with "replay": "${files.log}" to step backwards.\n`,
+      `Recording this run to ${files.log}${replacing ? ' (replacing the recording that was there)' : ''}` +
+        `. Replay it with "replay": "${files.log}" to step backwards.\n`,
     );
   } else {
     log(
-      `Replaying ${files.log} (recorded ${setup.manifest?.recordedAt ?? 'earlier'}): the kernel runs exactly as it did then; Step Back and Reverse Continue work.\n`,
+      `Replaying ${files.log} (recorded ${setup.manifest?.recordedAt ?? 'earlier'}): the kernel ` +
+        `runs exactly as it did then; Step Back and Reverse Continue work.\n`,
     );
   }
   log(
-    'Record/replay: TCG with instruction counting (slower than plain TCG); the serial console shows output only (typed input would not replay)' +
+    'Record/replay: TCG with instruction counting (slower than plain TCG); the serial console ' +
+      'shows output only (typed input would not replay)' +
       (config.smp > 1 ? `; the ${config.smp} vCPUs run one at a time` : '') +
-      "; no network or disk devices (QEMU's filter-replay and blkreplay are not set up, and devices added with serverArgs are not recorded and may make the replay diverge)" +
-      "; the recording grows with the guest's interrupts and I/O (a boot to the busybox shell: about 2 MB); each reverse step replays the recording from its start to where it goes.\n",
+      ("; no network or disk devices (QEMU's filter-replay and blkreplay are not set up, and " +
+        'devices added with serverArgs are not recorded and may make the replay diverge)') +
+      ("; the recording grows with the guest's interrupts and I/O (a boot to the busybox shell: " +
+        'about 2 MB); each reverse step replays the recording from its start to where it goes.\n'),
   );
   return recordReplayArgs({ mode: setup.mode, files });
 }

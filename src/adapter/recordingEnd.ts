@@ -41,7 +41,9 @@ export class RecordingEnd {
     if (this.isEnd(position)) {
       throw new UserError(
         ErrorCode.EndOfRecording,
-        `This is the end of the recording (instruction ${end}): nothing after it was recorded, so the replay cannot run on. Step Back and Reverse Continue go back from here; to run the kernel on, launch again with "record" (a new recording) or without it.`,
+        `This is the end of the recording (instruction ${end}): nothing after it was recorded, so ` +
+          `the replay cannot run on. Step Back and Reverse Continue go back from here; to run the ` +
+          `kernel on, launch again with "record" (a new recording) or without it.`,
       );
     }
     if (arm) await qmp.execute('replay-break', { icount: Number(end) });

@@ -34,7 +34,8 @@ export async function replayInPlace(
     new ProgressStartEvent(progressId, 'Going back in time', `Replaying the recording to where the kernel is (instruction ${icount})`),
   );
   events.print(
-    `Going back: this recording ends here (instruction ${icount}); QEMU replays it from the start to this point, then the session goes on in the replay.\n`,
+    `Going back: this recording ends here (instruction ${icount}); QEMU replays it from the ` +
+      `start to this point, then the session goes on in the replay.\n`,
   );
   try {
     await writeRecordingEnd(files, icount).catch((error: unknown) =>
@@ -50,7 +51,8 @@ export async function replayInPlace(
       // The recording QEMU is gone and its replay did not take its place: nothing is left to debug.
       const failed = new UserError(
         ErrorCode.ReplaySwitchFailed,
-        `Going back failed while QEMU replayed the recording: ${errorText(error)}. The recording is kept: launch with "replay": "${files.log}" to step backwards in it.`,
+        `Going back failed while QEMU replayed the recording: ${errorText(error)}. The recording ` +
+          `is kept: launch with "replay": "${files.log}" to step backwards in it.`,
       );
       events.endWith(`Session ended: ${failed.message}\n`);
       throw failed;
@@ -61,7 +63,9 @@ export async function replayInPlace(
     stack.reset();
     variables.reset();
     events.print(
-      `The session now replays ${files.log}: the replay reached this stop again in ${((Date.now() - started) / 1000).toFixed(1)} s. Step Back and Reverse Continue go back from here; running forwards stops here, at the end of the recording.\n`,
+      `The session now replays ${files.log}: the replay reached this stop again in ${((Date.now() - started) / 1000).toFixed(1)}` +
+        ` s. Step Back and Reverse Continue go back from here; running forwards stops here, at the ` +
+        `end of the recording.\n`,
     );
   } finally {
     events.sendEvent(new ProgressEndEvent(progressId));

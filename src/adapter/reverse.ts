@@ -108,7 +108,8 @@ export class ReverseExecution {
     if (position === undefined)
       throw new UserError(
         ErrorCode.ReplaySwitchFailed,
-        `Going back needs the recording's position, and QEMU did not say it: end this session, then launch with "replay": "${setup.files.log}".`,
+        `Going back needs the recording's position, and QEMU did not say it: end this session, ` +
+          `then launch with "replay": "${setup.files.log}".`,
       );
     await this.switchToReplay(position);
     this.setup = { ...setup, mode: 'replay' };
@@ -183,7 +184,9 @@ export class ReverseExecution {
     }
     this.stallWatch.start((seconds) =>
       this.endWith(
-        `QEMU stopped making progress in this reverse run (no CPU time used for ${seconds} s: a deadlock of QEMU 7.2's record/replay, which happens now and then). The session ends; launch the replay again: the same steps usually go through.\n`,
+        `QEMU stopped making progress in this reverse run (no CPU time used for ${seconds} s: a ` +
+          `deadlock of QEMU 7.2's record/replay, which happens now and then). The session ends; ` +
+          `launch the replay again: the same steps usually go through.\n`,
       ),
     );
   }
@@ -287,7 +290,10 @@ export class ReverseExecution {
   /** QEMU ends a replay when its event log ends: say so instead of "QEMU exited". */
   explainEnd(message: string): string {
     if (this.setup?.mode !== 'replay' || !/code 0\b/.test(message)) return message;
-    return `The replay reached the end of the recording (QEMU stops there; ${message}). Start the replay again to go back to any point of it.`;
+    return (
+      `The replay reached the end of the recording (QEMU stops there; ${message}). Start the ` +
+      `replay again to go back to any point of it.`
+    );
   }
 
   private requireReplay(what: string): void {
@@ -295,7 +301,8 @@ export class ReverseExecution {
     throw new UserError(
       ErrorCode.NotReplaying,
       this.setup?.mode === 'record'
-        ? `${what} works when the recording is replayed: end this session, then launch the same configuration with "replay": "${this.setup.files.log}" instead of 'record'.`
+        ? `${what} works when the recording is replayed: end this session, then launch the same ` +
+            `configuration with "replay": "${this.setup.files.log}" instead of 'record'.`
         : `${what} needs a replay session: record the run ("record": true), then launch with "replay": "<the recording's path>".`,
     );
   }

@@ -179,7 +179,10 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       });
   }
 
-  /** Internal breakpoints of a running kernel: where it starts a freshly loaded module, and the kernel exception filters (attach arms them directly). */
+  /**
+   * Internal breakpoints of a running kernel: where it starts a freshly loaded module, and the
+   * kernel exception filters (attach arms them directly).
+   */
   async armModuleHook(): Promise<void> {
     for (const warning of (await this.exceptions?.arm()) ?? []) this.emit('output', warning);
     if (!this.modules || this.moduleHook !== undefined) return;
@@ -427,7 +430,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       const again = this.again;
       this.emit(
         'output',
-        `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an instruction (gdb's step over it was lost); ${again?.what ?? 'continuing'}.\n`,
+        `The kernel stopped at breakpoint ${stop.breakpointNumber} again without running an ` +
+          `instruction (gdb's step over it was lost); ${again?.what ?? 'continuing'}.\n`,
       );
       await (again?.run() ?? this.continue(undefined, true)).catch((error: unknown) =>
         this.emit('output', `Could not resume: ${errorText(error)}\n`),

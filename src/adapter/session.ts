@@ -49,8 +49,11 @@ export class KernelQemuSession extends DebugSession {
         new Response(request) as DebugProtocol.ModulesResponse,
         (request.arguments ?? {}) as DebugProtocol.ModulesArguments,
       );
-    if (isReverseRequest(request.command))
-      return this.stepRequest(new Response(request), (request.arguments ?? {}) as DebugProtocol.StepBackArguments, request.command); // reverse.ts
+    if (isReverseRequest(request.command)) {
+      // Step Back and Reverse Continue (reverse.ts) share the step handler.
+      const args = (request.arguments ?? {}) as DebugProtocol.StepBackArguments;
+      return this.stepRequest(new Response(request), args, request.command);
+    }
     super.dispatchRequest(request);
   }
 

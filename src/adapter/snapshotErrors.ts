@@ -15,13 +15,17 @@ export function snapshotFailure(what: string, error: unknown): UserError {
   if (share) {
     return new UserError(
       ErrorCode.SnapshotFailed,
-      `${what} failed: QEMU cannot save a VM snapshot while the guest has the shared folder ${share[1]} mounted (9p tag ${share[2]}). Unmount it in the guest (umount its mount point) and save again, or launch without that entry in 'shares'.`,
+      `${what} failed: QEMU cannot save a VM snapshot while the guest has the shared folder ${share[1]}` +
+        ` mounted (9p tag ${share[2]}). Unmount it in the guest (umount its mount point) and save ` +
+        `again, or launch without that entry in 'shares'.`,
     );
   }
   if (/non-migratable device '[^']*vhost-user-fs'/.test(text)) {
     return new UserError(
       ErrorCode.SnapshotFailed,
-      `${what} failed: QEMU cannot save a VM snapshot of a VM with a virtiofs share (its vhost-user-fs device cannot be migrated). Launch without that entry in 'shares', or share over 9p ("transport": "9p", with a kernel that has 9p).`,
+      `${what} failed: QEMU cannot save a VM snapshot of a VM with a virtiofs share (its ` +
+        `vhost-user-fs device cannot be migrated). Launch without that entry in 'shares', or share ` +
+        `over 9p ("transport": "9p", with a kernel that has 9p).`,
     );
   }
   return new UserError(ErrorCode.SnapshotFailed, `${what} failed: ${text}`);

@@ -29,6 +29,9 @@ export async function fullDiskError(
   if (free >= ramMiB * MIB) return undefined;
   return new UserError(
     ErrorCode.SnapshotFailed,
-    `${what} failed: the file system holding ${image} is full (${(free / MIB).toFixed(1)} MiB free; the VM state of a snapshot takes up to the guest's RAM, ${ramMiB} MiB). QEMU said: ${text}. Free space there, or point 'stateDisk' at a file on a disk with room. The VM runs on and the snapshots saved before are intact.`,
+    `${what} failed: the file system holding ${image} is full (${(free / MIB).toFixed(1)} MiB ` +
+      `free; the VM state of a snapshot takes up to the guest's RAM, ${ramMiB} MiB). QEMU said: ${text}` +
+      `. Free space there, or point 'stateDisk' at a file on a disk with room. The VM runs on ` +
+      `and the snapshots saved before are intact.`,
   );
 }

@@ -38,7 +38,10 @@ function backendOf(target: KernelTarget): SnapshotBackend {
   if (target.config.request === 'launch' && target.config.recordReplay) {
     throw new UserError(
       ErrorCode.SnapshotUnavailable,
-      `This session ${target.config.recordReplay.mode === 'record' ? 'records' : 'replays'} a run: loading a VM snapshot would fork the recording, so the Snapshots view is off for it (the recording keeps its own snapshots in ${target.config.recordReplay.files.snapshotDisk}). Use a session without 'record' or 'replay' for VM snapshots.`,
+      `This session ${target.config.recordReplay.mode === 'record' ? 'records' : 'replays'} a ` +
+        `run: loading a VM snapshot would fork the recording, so the Snapshots view is off for it ` +
+        `(the recording keeps its own snapshots in ${target.config.recordReplay.files.snapshotDisk}` +
+        `). Use a session without 'record' or 'replay' for VM snapshots.`,
     );
   }
   const qmp = target.qemu?.qmp ?? target.monitor?.qmp;
@@ -47,7 +50,9 @@ function backendOf(target: KernelTarget): SnapshotBackend {
   if (target.monitor) return target.monitor.qmp ? qmpSnapshots(target.monitor.qmp) : hmpSnapshots(target.monitor);
   throw new UserError(
     ErrorCode.SnapshotUnavailable,
-    "This session is attached to a QEMU's gdb stub only, so it has no monitor for snapshots: add 'monitor' (its -monitor unix: or -qmp unix: socket) to the attach configuration, or launch the kernel with kernel-qemu.",
+    "This session is attached to a QEMU's gdb stub only, so it has no monitor for snapshots: " +
+      "add 'monitor' (its -monitor unix: or -qmp unix: socket) to the attach configuration, or " +
+      'launch the kernel with kernel-qemu.',
   );
 }
 
@@ -283,7 +288,9 @@ const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (
     throw new UserError(
       ErrorCode.SnapshotIsOrigin,
       launchedFrom
-        ? `The session started from snapshot "${name}" and its launch configuration names it ('snapshot'): after deleting it that configuration cannot start. Delete with force to do it anyway.`
+        ? `The session started from snapshot "${name}" and its launch configuration names it ` +
+            `('snapshot'): after deleting it that configuration cannot start. Delete with force to do ` +
+            `it anyway.`
         : `The VM was last loaded from snapshot "${name}": after deleting it you cannot go back there. Delete with force to do it anyway.`,
     );
   }
@@ -304,7 +311,8 @@ function noStorage(target: KernelTarget): UserError {
     : 'this VM has no disk (only an initrd)';
   return new UserError(
     ErrorCode.SnapshotNoStorage,
-    `No disk can hold a VM snapshot: ${why}. Attach a state disk for VM-state-only snapshots (${SNAPSHOT_REQUEST.attachStateDisk}; the Snapshots view offers it)` +
+    `No disk can hold a VM snapshot: ${why}. Attach a state disk for VM-state-only snapshots (${SNAPSHOT_REQUEST.attachStateDisk}` +
+      `; the Snapshots view offers it)` +
       (raw ? ', or convert the rootfs to a new qcow2 file (qemu-img convert -O qcow2) and use it from the next launch.' : '.'),
   );
 }
@@ -329,7 +337,8 @@ const attachStateDisk: CustomRequestHandler = async (context) => {
         await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': STATE_DISK_NODE, file: { driver: 'file', filename: file } });
         if (held)
           context.print(
-            `The state disk ${config.proposedStateDisk} is in use by another QEMU (another session of this kernel?): this session uses ${file}.\n`,
+            `The state disk ${config.proposedStateDisk} is in use by another QEMU (another session of ` +
+              `this kernel?): this session uses ${file}.\n`,
           );
         return { path: file, created };
       } catch (error) {
@@ -340,7 +349,8 @@ const attachStateDisk: CustomRequestHandler = async (context) => {
     throw snapshotFailure(`Attaching a state disk beside ${config.proposedStateDisk}`, held);
   });
   context.print(
-    `State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of snapshots goes there; the guest does not see it).\n`,
+    `State disk ${body.created ? 'created and ' : ''}attached: ${body.path} (VM state of ` +
+      `snapshots goes there; the guest does not see it).\n`,
   );
   await announceChange(context);
   return body;

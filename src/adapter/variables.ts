@@ -129,7 +129,8 @@ export class VariableService {
           name: `[${entry.key ?? entry.index}]`,
           value:
             entry.plain ??
-            `(${container.shape.entryType} *) 0x${entry.address.toString(16)}${entry.label !== undefined ? ` ${JSON.stringify(entry.label)}` : ''}`,
+            `(${container.shape.entryType} *) 0x${entry.address.toString(16)}` +
+              (entry.label !== undefined ? ` ${JSON.stringify(entry.label)}` : ''),
           ...(entry.plain === undefined ? { type: container.shape.entryType, evaluateName: entry.expression } : {}),
           variablesReference:
             entry.plain === undefined

@@ -120,7 +120,9 @@ export async function buildrootLaunch(tree: BuildrootBuildTree): Promise<Outputs
   }
   if (!program) {
     return {
-      problem: `buildroot has not built the kernel yet (no ${path.join(tree.outputDir, 'build', 'linux-*', 'vmlinux')}): run Build Kernel (make linux-rebuild) or Build All.`,
+      problem:
+        `buildroot has not built the kernel yet (no ${path.join(tree.outputDir, 'build', 'linux-*', 'vmlinux')}` +
+        `): run Build Kernel (make linux-rebuild) or Build All.`,
     };
   }
   const config = tree.configFile ? await readText(tree.configFile) : undefined;

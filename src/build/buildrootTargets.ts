@@ -134,7 +134,8 @@ export async function buildrootKernelEditSteps(tree: BuildrootBuildTree, edits: 
   const tool = await buildrootConfigTool(tree);
   if (!tool)
     throw new PlanError(
-      `This buildroot has no utils/config: add the options to a kernel config fragment and list it in BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES (make menuconfig).`,
+      `This buildroot has no utils/config: add the options to a kernel config fragment and list ` +
+        `it in BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES (make menuconfig).`,
     );
   const fragment = path.join(tree.topDir, BUILDROOT_KERNEL_FRAGMENT);
   const configFile = tree.configFile;

@@ -90,7 +90,8 @@ const GUEST_GROUPS: ReadonlyArray<{ id: string; needs: readonly string[][]; edit
     id: 'guest-disk',
     needs: [['VIRTIO_PCI'], ['VIRTIO_BLK'], ['EXT4_FS']],
     edits: ['PCI', 'VIRTIO_MENU', 'VIRTIO_PCI', 'BLOCK', 'BLK_DEV', 'VIRTIO_BLK', 'EXT4_FS'],
-    message: 'No virtio disk with ext4 (VIRTIO_BLK, EXT4_FS): a rootfs image (Build Rootfs → Debian image) cannot be the root file system.',
+    message:
+      'No virtio disk with ext4 (VIRTIO_BLK, EXT4_FS): a rootfs image (Build Rootfs → Debian image) ' + 'cannot be the root file system.',
   },
   {
     id: 'guest-shares',
@@ -128,7 +129,8 @@ export function kernelFindings(config: Kconfig): Finding[] {
       edits: [enable('64BIT')],
       fixTitle: 'Enable 64BIT (x86_64)',
       message:
-        'A 32-bit x86 kernel (CONFIG_64BIT is off): kernel-qemu boots x86_64 and aarch64 guests. tinyconfig/allnoconfig turn it off unless ARCH=x86_64.',
+        'A 32-bit x86 kernel (CONFIG_64BIT is off): kernel-qemu boots x86_64 and aarch64 guests. ' +
+        'tinyconfig/allnoconfig turn it off unless ARCH=x86_64.',
     });
   } else if (!arch) {
     findings.push({
@@ -136,7 +138,9 @@ export function kernelFindings(config: Kconfig): Finding[] {
       severity: 'error',
       symbol: name === 'unknown' ? '' : name.toUpperCase(),
       edits: [],
-      message: `A kernel for ${name}: kernel-qemu boots x86_64 and aarch64 guests. Configure the tree for one of them (make ARCH=arm64 defconfig, or make x86_64_defconfig).`,
+      message:
+        `A kernel for ${name}: kernel-qemu boots x86_64 and aarch64 guests. Configure the tree for ` +
+        `one of them (make ARCH=arm64 defconfig, or make x86_64_defconfig).`,
       hint: 'Run defconfig for x86_64 or arm64.',
       action: { id: 'defconfig' },
     });
@@ -235,7 +239,8 @@ export function kernelFindings(config: Kconfig): Finding[] {
       edits: [disable('RANDOMIZE_BASE')],
       fixTitle: 'Disable RANDOMIZE_BASE (KASLR)',
       message:
-        "KASLR (RANDOMIZE_BASE) is on. kernel-qemu handles it: it boots with 'nokaslr' (or rebases the symbols with kaslr: true). Turn it off to debug the same way outside kernel-qemu.",
+        "KASLR (RANDOMIZE_BASE) is on. kernel-qemu handles it: it boots with 'nokaslr' (or rebases " +
+        'the symbols with kaslr: true). Turn it off to debug the same way outside kernel-qemu.',
     });
   }
   return findings;
@@ -260,7 +265,10 @@ export function buildrootFindings(config: Kconfig, outputs: BuildrootOutputs = {
       severity: 'error',
       symbol,
       edits: [],
-      message: `buildroot targets ${config.get('ARCH') ?? 'an unknown architecture'}: kernel-qemu boots x86_64 and aarch64 guests. Start from qemu_x86_64_defconfig or qemu_aarch64_virt_defconfig.`,
+      message:
+        `buildroot targets ${config.get('ARCH') ?? 'an unknown architecture'}: kernel-qemu boots ` +
+        `x86_64 and aarch64 guests. Start from qemu_x86_64_defconfig or ` +
+        `qemu_aarch64_virt_defconfig.`,
       hint: 'Run the qemu_x86_64_defconfig or qemu_aarch64_virt_defconfig task.',
       action: { id: 'defconfig', defconfig: 'qemu_x86_64_defconfig' },
     });
@@ -333,7 +341,8 @@ export function buildrootFindings(config: Kconfig, outputs: BuildrootOutputs = {
       edits: [],
       fixTitle: 'Convert the rootfs to qcow2',
       message:
-        'VM snapshots need a qcow2 disk: convert output/images/rootfs.ext2 to rootfs.qcow2 (qemu-img convert); launches then use the qcow2.',
+        'VM snapshots need a qcow2 disk: convert output/images/rootfs.ext2 to rootfs.qcow2 ' +
+        '(qemu-img convert); launches then use the qcow2.',
     });
   }
   if (!config.isOn('PACKAGE_HOST_GDB')) {

@@ -75,7 +75,8 @@ export async function initramfsSteps(
         const written = await writeInitramfs(output, { busybox, modulesRoot: modules.root, extraFiles });
         log(`Wrote ${output}: ${(written.bytes / 1024).toFixed(0)} KiB, ${written.entries} entries, in ${Date.now() - started} ms.`);
         log(
-          'Press F5: the launch configuration of this tree boots it (its /init brings up the network, mounts the shares, runs the configured command).',
+          'Press F5: the launch configuration of this tree boots it (its /init brings up the ' +
+            'network, mounts the shares, runs the configured command).',
         );
       },
     },

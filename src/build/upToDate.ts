@@ -15,7 +15,8 @@ export function skipWhenUnchanged(tree: KernelBuildTree, builtAt: number, steps:
       const looked = `${check.entries.toLocaleString('en-US')} files looked at in ${(check.durationMs / 1000).toFixed(2)} s`;
       if (check.changed === undefined) {
         log(
-          `Nothing changed in ${tree.name} since the build that ended at ${new Date(builtAt).toLocaleTimeString('en-GB')} (${looked}): make was not run.`,
+          `Nothing changed in ${tree.name} since the build that ended at ${new Date(builtAt).toLocaleTimeString('en-GB')}` +
+            ` (${looked}): make was not run.`,
         );
         log("To run make anyway, use the command 'Kernel QEMU: Build Kernel'.");
         return [];

@@ -116,7 +116,8 @@ async function discoverInWorkspace(folder: vscode.WorkspaceFolder | undefined): 
   if (folders.length === 0) {
     return {
       problem:
-        'kernel-qemu: no folder is open. Open the top of a built kernel tree (with vmlinux and arch/x86/boot/bzImage or arch/arm64/boot/Image), then press F5 again.',
+        'kernel-qemu: no folder is open. Open the top of a built kernel tree (with vmlinux and ' +
+        'arch/x86/boot/bzImage or arch/arm64/boot/Image), then press F5 again.',
     };
   }
   let first: string | undefined;

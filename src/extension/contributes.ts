@@ -151,7 +151,9 @@ function settings(): Record<string, Json> {
       default: '',
       scope: 'machine-overridable',
       description:
-        "QEMU to use when a launch configuration sets no 'qemuPath': a binary, or a directory holding qemu-system-x86_64 and qemu-system-aarch64 (the one for the guest's arch is used). Empty: found on PATH by the guest's arch.",
+        "QEMU to use when a launch configuration sets no 'qemuPath': a binary, or a directory " +
+        "holding qemu-system-x86_64 and qemu-system-aarch64 (the one for the guest's arch is " +
+        "used). Empty: found on PATH by the guest's arch.",
     },
     [`${SETTINGS_SECTION}.gdbPath`]: {
       type: 'string',
@@ -165,14 +167,17 @@ function settings(): Record<string, Json> {
       default: '',
       scope: 'machine-overridable',
       description:
-        "Directory for kernel-qemu's caches: gdb's symbol index cache, copies of kernel modules gdb cannot place as they are, the guest's busybox and built Debian images. Empty: $KERNEL_QEMU_CACHE, else ~/.cache/kernel-qemu ($XDG_CACHE_HOME/kernel-qemu).",
+        "Directory for kernel-qemu's caches: gdb's symbol index cache, copies of kernel modules " +
+        "gdb cannot place as they are, the guest's busybox and built Debian images. Empty: " +
+        '$KERNEL_QEMU_CACHE, else ~/.cache/kernel-qemu ($XDG_CACHE_HOME/kernel-qemu).',
     },
     [`${SETTINGS_SECTION}.adapterMode`]: {
       type: 'string',
       enum: ['inline', 'process'],
       enumDescriptions: [
         'Run the debug adapter inside the extension host (default, fastest start).',
-        'Run the debug adapter as a separate Node.js process (dist/adapter.js): isolates it from the extension host, useful to debug the adapter itself.',
+        'Run the debug adapter as a separate Node.js process (dist/adapter.js): isolates it from ' +
+          'the extension host, useful to debug the adapter itself.',
       ],
       default: 'inline',
       description: 'How VS Code runs the kernel-qemu debug adapter.',
@@ -181,13 +186,18 @@ function settings(): Record<string, Json> {
       type: 'boolean',
       default: true,
       description:
-        'Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no launch.json, the Run and Debug list) run the tree\'s Build Kernel task first (preLaunchTask): make rebuilds only what changed. In launch.json, add "preLaunchTask": "kernel-qemu: Build Kernel" for the same.',
+        'Launch configurations that kernel-qemu makes from a kernel or buildroot tree (F5 with no ' +
+        "launch.json, the Run and Debug list) run the tree's Build Kernel task first " +
+        '(preLaunchTask): make rebuilds only what changed. In launch.json, add "preLaunchTask": ' +
+        '"kernel-qemu: Build Kernel" for the same.',
     },
     [`${SETTINGS_SECTION}.shareWorkspace`]: {
       type: 'boolean',
       default: false,
       description:
-        "Share the workspace folder with every launched guest, read-only, at /mnt/workspace (an entry added to 'shares', mounted by the kernel-qemu initramfs). Off by default: QEMU cannot save VM snapshots while a share is mounted.",
+        'Share the workspace folder with every launched guest, read-only, at /mnt/workspace (an ' +
+        "entry added to 'shares', mounted by the kernel-qemu initramfs). Off by default: QEMU " +
+        'cannot save VM snapshots while a share is mounted.',
     },
   };
 }

@@ -60,19 +60,25 @@ export async function discoverKernelTree(folder: string): Promise<KernelTree | {
   const [hasProgram, hasX86, hasArm64] = await Promise.all([isFile(program), isFile(images.x86_64), isFile(images.aarch64)]);
   if (!hasProgram) {
     return {
-      problem: `${folder} has no vmlinux. Open the top of a built kernel tree (with vmlinux and ${KERNEL_IMAGES.x86_64} or ${KERNEL_IMAGES.aarch64}), or add a kernel-qemu configuration to launch.json.`,
+      problem:
+        `${folder} has no vmlinux. Open the top of a built kernel tree (with vmlinux and ${KERNEL_IMAGES.x86_64}` +
+        ` or ${KERNEL_IMAGES.aarch64}), or add a kernel-qemu configuration to launch.json.`,
     };
   }
   const arch = (await elfArch(program)) ?? (hasX86 ? 'x86_64' : hasArm64 ? 'aarch64' : undefined);
   if (!arch) {
     return {
-      problem: `${folder} has a vmlinux but no ${KERNEL_IMAGES.x86_64} or ${KERNEL_IMAGES.aarch64}. Build the bootable image (make bzImage or make Image), or set 'kernel' in launch.json.`,
+      problem:
+        `${folder} has a vmlinux but no ${KERNEL_IMAGES.x86_64} or ${KERNEL_IMAGES.aarch64}. Build ` +
+        `the bootable image (make bzImage or make Image), or set 'kernel' in launch.json.`,
     };
   }
   if (!(arch === 'x86_64' ? hasX86 : hasArm64)) {
     const target = arch === 'x86_64' ? 'bzImage' : 'Image';
     return {
-      problem: `${program} is an ${arch} kernel but ${KERNEL_IMAGES[arch]} is missing. Build it (make ${target}), or set 'kernel' in launch.json.`,
+      problem:
+        `${program} is an ${arch} kernel but ${KERNEL_IMAGES[arch]} is missing. Build it (make ${target}` +
+        `), or set 'kernel' in launch.json.`,
     };
   }
   let initrd: string | undefined;

@@ -69,7 +69,8 @@ export function kernelSettings(): Record<string, Json> {
       ],
       default: 'auto',
       description:
-        "Where the guest's serial console goes while a kernel-qemu session runs: an interactive terminal (type into the guest shell) or the Debug Console.",
+        "Where the guest's serial console goes while a kernel-qemu session runs: an interactive " +
+        'terminal (type into the guest shell) or the Debug Console.',
     },
   };
 }

@@ -25,7 +25,8 @@ export async function offerGuest(config: vscode.DebugConfiguration): Promise<boo
   const program = path.resolve(String(config.cwd ?? ''), String(config.program));
   const tree = await treeOf(program);
   const choice = await vscode.window.showWarningMessage(
-    'kernel-qemu: this configuration boots the kernel with no initrd and no rootfs, so it will panic at "VFS: Unable to mount root fs" once it has booted.',
+    'kernel-qemu: this configuration boots the kernel with no initrd and no rootfs, so it will ' +
+      'panic at "VFS: Unable to mount root fs" once it has booted.',
     {
       modal: true,
       detail: tree
@@ -57,7 +58,8 @@ export async function offerGuest(config: vscode.DebugConfiguration): Promise<boo
   );
   if (!task) {
     void vscode.window.showErrorMessage(
-      `kernel-qemu: ${tree.objDir} is not a kernel tree of this workspace: open it as a folder to build its initramfs, or set 'initrd' in launch.json.`,
+      `kernel-qemu: ${tree.objDir} is not a kernel tree of this workspace: open it as a folder ` +
+        `to build its initramfs, or set 'initrd' in launch.json.`,
     );
     return false;
   }

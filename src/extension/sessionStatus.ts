@@ -47,7 +47,9 @@ export function statusText(status: SessionStatus, sessionName: string): { text: 
   return {
     text: `$(vm) ${status.info.arch} · ${accel} · ${state}${ssh ? ` · ssh :${ssh.port}` : ''}`,
     tooltip:
-      `Kernel QEMU session "${sessionName}": ${status.info.arch} guest, ${status.info.accel === 'attach' ? 'attached to a running QEMU' : `${accel} accelerator`}, ${state}. Click for the serial console.` +
+      `Kernel QEMU session "${sessionName}": ${status.info.arch} guest, ` +
+      (status.info.accel === 'attach' ? 'attached to a running QEMU' : `${accel} accelerator`) +
+      `, ${state}. Click for the serial console.` +
       (ssh ? ` The guest's ssh is forwarded from 127.0.0.1:${ssh.port} ("Kernel QEMU: Open SSH Terminal in Guest").` : ''),
   };
 }

@@ -23,7 +23,8 @@ export function registerSshTerminal(
         );
       if (!info.ssh.withServer) {
         return void vscode.window.showErrorMessage(
-          'kernel-qemu: this guest boots an initramfs, which has no ssh server; its shell is the serial console (Show Serial Console). Build Rootfs → Debian image gives a guest with ssh.',
+          'kernel-qemu: this guest boots an initramfs, which has no ssh server; its shell is the ' +
+            'serial console (Show Serial Console). Build Rootfs → Debian image gives a guest with ssh.',
         );
       }
       const terminal = vscode.window.createTerminal({

@@ -23,14 +23,18 @@ export function walkthroughs(): Json[] {
         {
           id: 'prerequisites',
           title: 'Install QEMU and gdb',
-          description: `kernel-qemu runs qemu-system-x86_64 / qemu-system-aarch64 and gdb (gdb-multiarch).\n[Check Prerequisites](command:${CHECK_PREREQUISITES_COMMAND})`,
+          description:
+            `kernel-qemu runs qemu-system-x86_64 / qemu-system-aarch64 and gdb ` +
+            `(gdb-multiarch).\n[Check Prerequisites](command:${CHECK_PREREQUISITES_COMMAND})`,
           media: { markdown: 'media/walkthrough/prerequisites.md' },
           completionEvents: [`onContext:${TOOLS_FOUND}`],
         },
         {
           id: 'kernel',
           title: 'Get a kernel with debug info',
-          description: `Build one from a kernel tree, or install a ready-made debug kernel (Debian, Ubuntu).\n[Build Kernel](command:${BUILD_COMMAND.buildKernel})`,
+          description:
+            `Build one from a kernel tree, or install a ready-made debug kernel (Debian, ` +
+            `Ubuntu).\n[Build Kernel](command:${BUILD_COMMAND.buildKernel})`,
           media: { markdown: 'media/walkthrough/kernel.md' },
           completionEvents: [`onContext:${KERNEL_FOUND}`],
         },
@@ -38,7 +42,9 @@ export function walkthroughs(): Json[] {
           id: 'launch',
           title: 'Press F5',
           description:
-            'Add a Kernel (QEMU) configuration and start: the kernel stops at start_kernel.\n[Add Configuration](command:debug.addConfiguration)\n[Start Debugging](command:workbench.action.debug.start)',
+            'Add a Kernel (QEMU) configuration and start: the kernel stops at start_kernel.\n[Add ' +
+            'Configuration](command:debug.addConfiguration)\n[Start ' +
+            'Debugging](command:workbench.action.debug.start)',
           media: { markdown: 'media/walkthrough/launch.md' },
           completionEvents: [`onContext:${IN_SESSION}`],
         },

@@ -12,7 +12,8 @@ export const MANAGE_TRUST = 'Manage Workspace Trust';
 export async function trustedOrAsk(action: string): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const choice = await vscode.window.showWarningMessage(
-    `kernel-qemu: this workspace is in Restricted Mode. To ${action}, trust it first: that runs QEMU, gdb and the kernel's gdb scripts (vmlinux-gdb.py) from it.`,
+    `kernel-qemu: this workspace is in Restricted Mode. To ${action}, trust it first: that ` +
+      `runs QEMU, gdb and the kernel's gdb scripts (vmlinux-gdb.py) from it.`,
     { modal: true },
     MANAGE_TRUST,
   );

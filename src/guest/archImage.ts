@@ -26,6 +26,13 @@ export async function archImageProblem(): Promise<string> {
   if (!findExecutable('pacstrap')) missing.push('pacstrap is not installed (Debian: sudo apt-get install arch-install-scripts)');
   if (!(await mirrorReachable())) missing.push(`no Arch mirror answers from this machine (${new URL(MIRROR).host})`);
   if (missing.length)
-    return `An Arch Linux image cannot be made here: ${missing.join('; ')}. Build Rootfs → Debian image gives a guest with systemd and ssh instead.`;
-  return 'pacstrap and an Arch mirror work here, but kernel-qemu builds Debian images only: its Arch recipe was never run against a mirror. Build Rootfs → Debian image gives a guest with systemd and ssh.';
+    return (
+      `An Arch Linux image cannot be made here: ${missing.join('; ')}. Build Rootfs → Debian ` +
+      `image gives a guest with systemd and ssh instead.`
+    );
+  return (
+    'pacstrap and an Arch mirror work here, but kernel-qemu builds Debian images only: its ' +
+    'Arch recipe was never run against a mirror. Build Rootfs → Debian image gives a guest ' +
+    'with systemd and ssh.'
+  );
 }

@@ -42,8 +42,12 @@ export async function guestBusybox(arch: GuestArch, cacheDir: string, log: (line
       const unknownArch = arch !== hostArch() && /Unable to locate|No packages found|Can't select/i.test(text);
       throw new BusyboxError(
         unknownArch
-          ? `apt does not know ${DEBIAN_ARCH[arch]} packages, so no ${arch} busybox can be fetched: run 'sudo dpkg --add-architecture ${DEBIAN_ARCH[arch]} && sudo apt-get update', or put a static ${arch} busybox at ${cached}.`
-          : `apt-get download ${packageName} failed (${text.trim().split('\n').pop()}): install busybox-static (sudo apt-get install busybox-static), or put a static ${arch} busybox at ${cached}.`,
+          ? `apt does not know ${DEBIAN_ARCH[arch]} packages, so no ${arch} busybox can be fetched: ` +
+              `run 'sudo dpkg --add-architecture ${DEBIAN_ARCH[arch]} && sudo apt-get update', or put a ` +
+              `static ${arch} busybox at ${cached}.`
+          : `apt-get download ${packageName} failed (${text.trim().split('\n').pop()}): install ` +
+              `busybox-static (sudo apt-get install busybox-static), or put a static ${arch} busybox at ${cached}` +
+              `.`,
       );
     }
     const deb = (await readdir(scratch)).find((name) => name.endsWith('.deb'));

@@ -67,7 +67,8 @@ export function debianImageSteps(request: DebianImageRequest): Step[] {
             await rename(`${request.output}.tmp`, request.output);
             await writeFile(stampOf(request.output), id);
             innerLog(
-              `Wrote ${request.output} (${recipe.sizeMiB} MiB ext4 in qcow2). root logs in on the serial console; ssh -i ${key} root@127.0.0.1 -p <the forwarded port shown at launch>.`,
+              `Wrote ${request.output} (${recipe.sizeMiB} MiB ext4 in qcow2). root logs in on the serial ` +
+                `console; ssh -i ${key} root@127.0.0.1 -p <the forwarded port shown at launch>.`,
             );
           },
         };
@@ -121,19 +122,23 @@ async function checkTools(arch: GuestArch): Promise<void> {
   ].filter(([tool]) => !findExecutable(tool!));
   if (missing.length)
     throw new GuestBuildError(
-      `A Debian image needs ${missing.map(([tool, pkg]) => `${tool} (package ${pkg})`).join(', ')}: sudo apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`,
+      `A Debian image needs ${missing.map(([tool, pkg]) => `${tool} (package ${pkg})`).join(', ')}` +
+        `: sudo apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`,
     );
   const hostArch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
   if (arch !== hostArch) {
     // mmdebstrap checks a foreign arch with arch-test before it starts.
     if (!findExecutable('arch-test'))
       throw new GuestBuildError(
-        `A ${DEBIAN_ARCH[arch]} image needs arch-test (mmdebstrap's check of foreign-arch emulation): sudo apt-get install arch-test qemu-user-static binfmt-support`,
+        `A ${DEBIAN_ARCH[arch]} image needs arch-test (mmdebstrap's check of foreign-arch ` +
+          `emulation): sudo apt-get install arch-test qemu-user-static binfmt-support`,
       );
     const emulator = arch === 'aarch64' ? 'qemu-aarch64' : 'qemu-x86_64';
     if (!(await exists(`/proc/sys/fs/binfmt_misc/${emulator}`))) {
       throw new GuestBuildError(
-        `A ${DEBIAN_ARCH[arch]} image is built under ${emulator} emulation, which is not registered (no /proc/sys/fs/binfmt_misc/${emulator}): sudo apt-get install qemu-user-static binfmt-support, then sudo update-binfmts --enable ${emulator}.`,
+        `A ${DEBIAN_ARCH[arch]} image is built under ${emulator} emulation, which is not ` +
+          `registered (no /proc/sys/fs/binfmt_misc/${emulator}): sudo apt-get install ` +
+          `qemu-user-static binfmt-support, then sudo update-binfmts --enable ${emulator}.`,
       );
     }
   }
@@ -146,7 +151,8 @@ async function checkSpace(dir: string, sizeMiB: number): Promise<void> {
   const needMiB = sizeMiB + 1024;
   if (freeMiB < needMiB)
     throw new GuestBuildError(
-      `Not enough free space in ${dir}: ${freeMiB} MiB free, a ${sizeMiB} MiB image needs about ${needMiB} MiB while it is built. Free some space or set a smaller image size.`,
+      `Not enough free space in ${dir}: ${freeMiB} MiB free, a ${sizeMiB} MiB image needs about ${needMiB}` +
+        ` MiB while it is built. Free some space or set a smaller image size.`,
     );
 }
 

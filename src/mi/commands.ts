@@ -135,7 +135,8 @@ export const mi = {
   listRegisterNames: () => command('-data-list-register-names'),
   listRegisterValues: (context: FrameContext, format: 'x' | 'N' = 'x', registers: readonly number[] = []) =>
     command(
-      `-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}${registers.length ? ' ' + registers.join(' ') : ''}`,
+      `-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}` +
+        (registers.length ? ' ' + registers.join(' ') : ''),
     ),
   readMemoryBytes: (address: string, count: number, offset = 0) =>
     command(`-data-read-memory-bytes${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),

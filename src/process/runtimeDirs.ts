@@ -21,7 +21,10 @@ export function createRuntimeDir(base = os.tmpdir()): string {
   return dir;
 }
 
-/** Unix sockets in the directory become 0600 (QEMU makes them with the umask's mode): only the user connects, even if the directory were opened up. */
+/**
+ * Unix sockets in the directory become 0600 (QEMU makes them with the umask's mode): only the
+ * user connects, even if the directory were opened up.
+ */
 export function protectSockets(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isSocket()) chmodSync(path.join(dir, entry.name), 0o600);

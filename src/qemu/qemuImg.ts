@@ -154,7 +154,9 @@ export function checkQcow2Image(qemuImg: string, image: string): Promise<ImageCh
           const shown = errorsSeen.slice(0, 3).map((line) => line.replace(/^ERROR /, ''));
           return resolve({
             ok: false,
-            problem: `qemu-img check found ${corruptions} corruption${corruptions === 1 ? '' : 's'} in its metadata (${shown.join('; ')}${errorsSeen.length > shown.length ? '; …' : ''})`,
+            problem:
+              `qemu-img check found ${corruptions} corruption${corruptions === 1 ? '' : 's'} in its ` +
+              `metadata (${shown.join('; ')}${errorsSeen.length > shown.length ? '; …' : ''})`,
           });
         }
         resolve({ ok: false, problem: `qemu-img check could not read it: ${lastLine || (error?.message ?? 'no reason given')}` });

@@ -108,6 +108,7 @@ function fileMismatch(what: string, recorded: FileIdentity | undefined, replay: 
   if (recorded.sha256 === replay.sha256) return;
   problems.push(
     `${what}: recorded ${recorded.path} (${recorded.size} bytes, sha256 ${recorded.sha256.slice(0, 12)}…), ` +
-      `this configuration ${replay.path} (${replay.size} bytes, sha256 ${replay.sha256.slice(0, 12)}…)${recorded.path === replay.path ? ': the file changed since it was recorded' : ''}`,
+      (`this configuration ${replay.path} (${replay.size} bytes, sha256 ${replay.sha256.slice(0, 12)}` +
+        `…)${recorded.path === replay.path ? ': the file changed since it was recorded' : ''}`),
   );
 }

@@ -78,7 +78,8 @@ for (const arch of ['x86_64', 'aarch64'] as Arch[]) {
         assert.ok((await runSteps(debianImageSteps(request), { output: (text) => third.push(text) })).ok);
         assert.match(third.join(''), /is up to date .*kept, with its snapshots/);
         console.log(
-          `Debian ${arch} image: first build ${(first.durationMs / 1000).toFixed(1)} s, from the cache ${(second.durationMs / 1000).toFixed(1)} s`,
+          `Debian ${arch} image: first build ${(first.durationMs / 1000).toFixed(1)} s, from the ` +
+            `cache ${(second.durationMs / 1000).toFixed(1)} s`,
         );
       },
     );

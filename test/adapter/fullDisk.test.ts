@@ -79,7 +79,8 @@ describe('a full disk during a snapshot save (x86_64)', { skip: cannotMount }, (
     assert.match(
       saved.message ?? '',
       new RegExp(
-        `^Saving snapshot "too-big" failed: the file system holding ${stateDisk} is full \\([\\d.]+ MiB free; .*128 MiB\\)\\. QEMU said: .*Free space there, or point 'stateDisk'`,
+        `^Saving snapshot "too-big" failed: the file system holding ${stateDisk} is full ` +
+          `\\([\\d.]+ MiB free; .*128 MiB\\)\\. QEMU said: .*Free space there, or point 'stateDisk'`,
       ),
     );
     const listed = (await adapter.client.customRequest(SNAPSHOT_REQUEST.list)).body as SnapshotListBody;

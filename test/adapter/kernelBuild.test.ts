@@ -156,7 +156,8 @@ describe('real kernel build (linux-source-6.1, tinyconfig + doctor options) thro
       assert.match(lines.join(''), new RegExp(`> Build Kernel: make O=${OBJ.replace(/[.]/g, '\\.')} -j${OPTIONS.jobs}`));
       await run(tree, { id: 'scripts-gdb' });
       console.log(
-        `kernel build: ${((Date.now() - started) / 1000).toFixed(1)} s, ${progress.length} make steps (a re-run only does what make finds out of date)`,
+        `kernel build: ${((Date.now() - started) / 1000).toFixed(1)} s, ${progress.length} make ` +
+          `steps (a re-run only does what make finds out of date)`,
       );
 
       const vmlinux = path.join(OBJ, 'vmlinux');

@@ -70,7 +70,8 @@ function tree612(): string {
     : undefined;
   assert.ok(
     name,
-    `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh --series 6.12 --gdb-scripts' (npm test does it first)`,
+    `no 6.12 tree with its gdb scripts under ${src}: run 'bash scripts/fetch-kernel-source.sh ` +
+      `--series 6.12 --gdb-scripts' (npm test does it first)`,
   );
   return path.join(src, name);
 }

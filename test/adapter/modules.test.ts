@@ -76,7 +76,9 @@ for (const { arch, series } of cases) {
       const coreStop = await coreStopped;
       assert.equal(coreStop.body.reason, 'breakpoint');
       const coreFrame = await topFrame(client, coreStop.body.threadId ?? 1);
-      const where = `stopped at ${coreFrame.name} (${coreFrame.instructionPointerReference}) after init at ${initFrame.instructionPointerReference}; the stop was ${JSON.stringify(coreStop.body)}`;
+      const where =
+        `stopped at ${coreFrame.name} (${coreFrame.instructionPointerReference}) after init at ${initFrame.instructionPointerReference}` +
+        `; the stop was ${JSON.stringify(coreStop.body)}`;
       assert.equal(coreFrame.name, 'michael_setkey', `${where}; the session printed:\n${output.join('').slice(-3000)}`);
       assert.match(coreFrame.source?.path ?? '', /crypto\/michael_mic\.c$/);
       assert.ok(coreFrame.line > 0, 'the core frame has a line');

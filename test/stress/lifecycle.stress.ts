@@ -47,7 +47,8 @@ test(`${CYCLES} lifecycle cycles: no orphan, no leftover, every death reported`,
     results.push(result);
     const bad = result.problems.length + result.orphans.length + result.leftovers.length;
     console.log(
-      `cycle ${String(i + 1).padStart(3)} ${ending.padEnd(12)} while ${moment.padEnd(9)} ${wrapped ? 'wrapped' : 'plain  '} ${String(result.ms).padStart(6)} ms` +
+      `cycle ${String(i + 1).padStart(3)} ${ending.padEnd(12)} while ${moment.padEnd(9)} ${wrapped ? 'wrapped' : 'plain  '}` +
+        ` ${String(result.ms).padStart(6)} ms` +
         (bad
           ? `  PROBLEMS: ${[...result.problems, ...result.orphans.map((p) => `orphan ${p.pid} ${p.comm}`), ...result.leftovers.map((f) => `left ${f}`)].join('; ')}`
           : ''),
@@ -61,10 +62,12 @@ test(`${CYCLES} lifecycle cycles: no orphan, no leftover, every death reported`,
   const finalLeft = leftoversIn(tmpdir).filter((entry) => entry.startsWith('kernel-qemu-'));
   const counts = Object.fromEntries(ENDINGS.map((ending) => [ending, results.filter((r) => r.ending === ending).length]));
   console.log(
-    `\n${results.length} cycles in ${seconds.toFixed(0)} s (${(seconds / results.length).toFixed(1)} s each, seed ${SEED}): ${JSON.stringify(counts)}`,
+    `\n${results.length} cycles in ${seconds.toFixed(0)} s (${(seconds / results.length).toFixed(1)}` +
+      ` s each, seed ${SEED}): ${JSON.stringify(counts)}`,
   );
   console.log(
-    `orphaned processes: ${orphans}; leftover files: ${leftovers}; left at the end: ${finalLeft.length}; deaths reported with stderr: ${reported.length}/${deaths.length}`,
+    `orphaned processes: ${orphans}; leftover files: ${leftovers}; left at the end: ${finalLeft.length}` +
+      `; deaths reported with stderr: ${reported.length}/${deaths.length}`,
   );
   assert.deepEqual(
     results.flatMap((r) => r.problems.map((p) => `${r.ending} while ${r.moment}: ${p}`)),

@@ -93,7 +93,8 @@ class Driver {
     const response = await rawRequest(this.adapter.client, command, args, ANSWER_MS);
     const latency = Date.now() - started;
     this.trace(
-      `<<< #${this.sent} ${command} ${response ? `${response.success ? 'ok' : `error ${errorIdOf(response)}: ${response.message}`}` : 'NO ANSWER'} ${latency} ms\n`,
+      `<<< #${this.sent} ${command} ${response ? `${response.success ? 'ok' : `error ${errorIdOf(response)}: ${response.message}`}` : 'NO ANSWER'}` +
+        ` ${latency} ms\n`,
     );
     if (!response) {
       this.tally.problems.push(`no answer within ${ANSWER_MS} ms: ${what}`);
@@ -175,7 +176,8 @@ function report(arch: Arch, driver: Driver, seconds: number): void {
       .filter(([key]) => key.startsWith(`${command} `))
       .map(([key, n]) => `${key.slice(command.length + 1)}×${n}`);
     console.log(
-      `  ${command.padEnd(32)} ${String(values.length).padStart(5)}  p50 ${String(percentile(values, 50)).padStart(5)} ms  p99 ${String(percentile(values, 99)).padStart(6)} ms  ${outcomes.join(' ')}`,
+      `  ${command.padEnd(32)} ${String(values.length).padStart(5)}  p50 ${String(percentile(values, 50)).padStart(5)}` +
+        ` ms  p99 ${String(percentile(values, 99)).padStart(6)} ms  ${outcomes.join(' ')}`,
     );
   }
 }

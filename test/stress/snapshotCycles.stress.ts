@@ -126,11 +126,14 @@ test(
       const median = [...timings].sort((a, b) => a - b)[Math.floor(timings.length / 2)] ?? 0;
       const lost = adapter.output.filter((text) => /step over it was lost/.test(text)).length;
       console.log(
-        `${CYCLES} cycles in ${((Date.now() - started) / 1000).toFixed(0)} s (median cycle ${median} ms); lost step-overs run again: ${lost}`,
+        `${CYCLES} cycles in ${((Date.now() - started) / 1000).toFixed(0)} s (median cycle ${median}` +
+          ` ms); lost step-overs run again: ${lost}`,
       );
       if (baseline) {
         console.log(
-          `adapter RSS ${(baseline.rss / 1024).toFixed(1)} → ${(end.rss / 1024).toFixed(1)} MiB, open files ${baseline.fds} → ${end.fds}; gdb RSS ${(baseline.gdbRss / 1024).toFixed(1)} → ${(end.gdbRss / 1024).toFixed(1)} MiB`,
+          `adapter RSS ${(baseline.rss / 1024).toFixed(1)} → ${(end.rss / 1024).toFixed(1)} MiB, ` +
+            `open files ${baseline.fds} → ${end.fds}; gdb RSS ${(baseline.gdbRss / 1024).toFixed(1)} → ${(end.gdbRss / 1024).toFixed(1)}` +
+            ` MiB`,
         );
         assert.ok(end.rss - baseline.rss <= 20 * 1024, `adapter RSS grew by ${((end.rss - baseline.rss) / 1024).toFixed(1)} MiB`);
         assert.ok(end.fds <= baseline.fds + 2, `open files ${baseline.fds} → ${end.fds}`);

@@ -16,7 +16,8 @@ function scriptedGdb(): { connection: MiConnection; commands: string[] } {
     const command = line.slice(token.length);
     commands.push(command);
     const reply = command.startsWith('-break-insert')
-      ? `${token}^done,bkpt={number="${++number}",type="${command.includes(' -h ') ? 'hw breakpoint' : 'breakpoint'}",addr="0xffffffff81000${number}00",func="f",line="10"}`
+      ? `${token}^done,bkpt={number="${++number}",type="${command.includes(' -h ') ? 'hw breakpoint' : 'breakpoint'}` +
+        `",addr="0xffffffff81000${number}00",func="f",line="10"}`
       : command.startsWith('-break-watch')
         ? `${token}^done,wpt={number="${++number}",exp="jiffies"}`
         : `${token}^done`;

@@ -279,7 +279,8 @@ test('a quick fix runs scripts/config and olddefconfig as a task, and the flags 
   assert.match(
     terminal.output,
     new RegExp(
-      `> scripts/config: bash ${LINUX}/scripts/config --file ${LINUX}/\\.config -e DEBUG_KERNEL -d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -e DEBUG_INFO -e GDB_SCRIPTS`,
+      `> scripts/config: bash ${LINUX}/scripts/config --file ${LINUX}/\\.config -e DEBUG_KERNEL ` +
+        `-d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -e DEBUG_INFO -e GDB_SCRIPTS`,
     ),
   );
   assert.match(terminal.output, /> olddefconfig: make olddefconfig/);

@@ -37,7 +37,8 @@ const VECTOR_ANSWERS = [
   '^done,value="18446603336355481600"',
   '^done,value="18446603336359206320"',
   '^done,value="18446603336355462096"',
-  '^done,bkpt={number="5",type="breakpoint",disp="del",enabled="y",addr="0xffff80000839ddb0",func="do_sys_openat2",thread-groups=["i1"],cond="$sp == 0xffff80000800bbd0",times="0"}',
+  '^done,bkpt={number="5",type="breakpoint",disp="del",enabled="y",addr="0xffff80000839ddb0",func="do_sys_openat2",thread-groups=["i1"],cond="$sp ' +
+    '== 0xffff80000800bbd0",times="0"}',
 ];
 
 function stepping(answers: string[]) {

@@ -43,7 +43,9 @@ test('a WARN report starts at its cut-here line and is told by its WARNING line'
 
 test('an arm64 die() report, a bare Oops, and a log without a report', () => {
   const arm64 =
-    '[ 9.1] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n[ 9.2] Mem abort info:\n[ 9.3] Internal error: Oops: 0000000096000045 [#1] SMP';
+    '[ 9.1] Unable to handle kernel NULL pointer dereference at virtual address ' +
+    '0000000000000000\n[ 9.2] Mem abort info:\n[ 9.3] Internal error: Oops: 0000000096000045 ' +
+    '[#1] SMP';
   assert.equal(
     describeReport('oops', lastReport(arm64)),
     'Oops: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000',

@@ -7,7 +7,8 @@ import { parseStructLayout, type StructMember } from '../../src/adapter/structLa
 test('a printed struct splits into its members; strings, chars and <...> annotations stay whole', () => {
   assert.deepEqual(
     splitPrintedStruct(
-      `{a = 1, b = {c = 2, d = "x}, y"}, {e = 3}, comm = "init", '\\000' <repeats 11 times>, p = 0x10 <init_task+16>, q = <error: Cannot access memory at address 0x10>, ch = 44 ','}`,
+      `{a = 1, b = {c = 2, d = "x}, y"}, {e = 3}, comm = "init", '\\000' <repeats 11 times>, p = ` +
+        `0x10 <init_task+16>, q = <error: Cannot access memory at address 0x10>, ch = 44 ','}`,
     ),
     [
       { name: 'a', text: '1' },

@@ -61,7 +61,8 @@ test('each difference is named with both values', () => {
     commandLine: 'console=ttyS0',
   });
   assert.deepEqual(problems, [
-    `kernel: recorded /k/bzImage (100 bytes, sha256 aaaaaaaaaaaa…), this configuration /k/bzImage (101 bytes, sha256 cccccccccccc…): the file changed since it was recorded`,
+    `kernel: recorded /k/bzImage (100 bytes, sha256 aaaaaaaaaaaa…), this configuration ` +
+      `/k/bzImage (101 bytes, sha256 cccccccccccc…): the file changed since it was recorded`,
     'initrd: recorded /k/initrd.gz, this configuration none',
     'memory (MiB): recorded 512, this configuration 256',
     'smp: recorded 1, this configuration 2',

@@ -41,7 +41,8 @@ function harness(setup: RecordReplaySetup | undefined, values: string[] = [], wa
       sent.push(command.text);
       // gdb's table: 2 is the user's breakpoint, 7 the adapter's own (the module-load hook, say), 9 a watchpoint.
       const table =
-        '^done,BreakpointTable={nr_rows="3",body=[bkpt={number="2",type="breakpoint",enabled="y"},bkpt={number="7",type="breakpoint",enabled="y"},bkpt={number="9",type="hw watchpoint",enabled="y"}]}';
+        '^done,BreakpointTable={nr_rows="3",body=[bkpt={number="2",type="breakpoint",enabled="y"},bkpt={number="7",type="breakpoint",enabled="y"},bkpt={number="9",type="hw ' +
+        'watchpoint",enabled="y"}]}';
       const line =
         command.text === '-break-list'
           ? table
@@ -139,7 +140,8 @@ test("a watched value's last write: QEMU's bare SIGTRAP after the write, one ins
   await reverse.request('reverseContinue', { threadId: 1 });
   const stop = await reverse.describe(
     stopOf(
-      '*stopped,reason="signal-received",signal-name="SIGTRAP",signal-meaning="Trace/breakpoint trap",frame={addr="0xffffffff81158e5b",func="tick_do_update_jiffies64"},thread-id="1"',
+      '*stopped,reason="signal-received",signal-name="SIGTRAP",signal-meaning="Trace/breakpoint ' +
+        'trap",frame={addr="0xffffffff81158e5b",func="tick_do_update_jiffies64"},thread-id="1"',
     ),
   );
   assert.equal(stop.reason, 'data breakpoint');

@@ -8,7 +8,9 @@ import { stackLength } from '../../src/adapter/stackEnd';
 import { frameName } from '../../src/adapter/stack';
 
 function frames(...list: Array<[addr: string, func: string]>): MiTuple[] {
-  const line = `^done,stack=[${list.map(([addr, func], level) => `frame={level="${level}",addr="${addr}",func="${func}",arch="i386:x86-64"}`).join(',')}]`;
+  const line =
+    `^done,stack=[${list.map(([addr, func], level) => `frame={level="${level}",addr="${addr}",func="${func}",arch="i386:x86-64"}`).join(',')}` +
+    `]`;
   const record = parseMiLine(line);
   assert.equal(record.type, 'result');
   return record.results.tuples('stack');

@@ -15,7 +15,8 @@ const RAN =
 
 function breakpointStop(pc: string, breakpointNumber = '1', threadId = 1): StopInfo {
   const record = parseMiLine(
-    `*stopped,reason="breakpoint-hit",disp="keep",bkptno="${breakpointNumber}",frame={addr="${pc}",func="michael_mic_init"},thread-id="${threadId}"`,
+    `*stopped,reason="breakpoint-hit",disp="keep",bkptno="${breakpointNumber}",frame={addr="${pc}` +
+      `",func="michael_mic_init"},thread-id="${threadId}"`,
   );
   const results = (record as { results: ResultRecord['results'] }).results;
   return { reason: 'breakpoint', threadId, breakpointNumber, frame: results.tuple('frame') };

@@ -61,7 +61,9 @@ test('a sleeping task is a thread named by pid and comm; its commands go as vCPU
   const sent: string[] = [];
   // kthreadd's saved pc, and the frames gdb answers: the carrier's two, then the task's from that pc.
   const taskPc = 0xffffffff81e3b2c5n;
-  let frames = `[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"},frame={level="2",addr="${hex(taskPc)}",func="__schedule"},frame={level="3",addr="0xffffffff81e3b9d0",func="schedule"}]`;
+  let frames =
+    `[frame={level="0",addr="0xffffffff81e3f00b",func="default_idle"},frame={level="1",addr="0xffffffff81e3f3a0",func="default_idle_call"},frame={level="2",addr="${hex(taskPc)}` +
+    `",func="__schedule"},frame={level="3",addr="0xffffffff81e3b9d0",func="schedule"}]`;
   const toGdb = async (command: MiCommand): Promise<MiResult> => {
     sent.push(command.text);
     const line = command.text.includes('$_kernel_qemu_task_pc')

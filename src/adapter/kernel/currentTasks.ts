@@ -106,7 +106,10 @@ export function currentTasksCall(queries: readonly CurrentTaskQuery[], places: T
   return `python kernel_qemu_current_tasks([${list}], ${register}, ${perCpu}, ${layout.pid}, ${layout.comm}, ${layout.commLength})`;
 }
 
-/** The MI command for a line of this file's Python: it only reads (or defines the reader), so its answer holds while the kernel stays stopped. */
+/**
+ * The MI command for a line of this file's Python: it only reads (or defines the reader), so its
+ * answer holds while the kernel stays stopped.
+ */
 export function currentTasksCommand(call: string): MiCommand {
   return { text: `-interpreter-exec console ${quote(call)}`, expect: ['done'], stopStable: true };
 }

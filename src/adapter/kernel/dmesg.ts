@@ -19,7 +19,8 @@ export class KernelLog {
     if (!(await this.layout()).printkRing) {
       throw new UserError(
         ErrorCode.KernelLayoutUnsupported,
-        "This kernel has no lockless printk ring ('prb', Linux 5.10 and later), which dmesg reads: use the kernel's own lx-dmesg (CONFIG_GDB_SCRIPTS=y, make scripts_gdb).",
+        "This kernel has no lockless printk ring ('prb', Linux 5.10 and later), which dmesg reads: " +
+          "use the kernel's own lx-dmesg (CONFIG_GDB_SCRIPTS=y, make scripts_gdb).",
       );
     }
     const v = async (expression: string) => BigInt((await this.mi.send(mi.evaluate(expression))).results.str('value').split(' ')[0]!);

@@ -70,7 +70,8 @@ export function isWalkableHead(type: string | undefined): boolean {
 export const LIST_WALK_LIMIT = 1000;
 
 export const LIST_HINT_USAGE =
-  'list:(struct TYPE, member) EXPRESSION — e.g. list:(struct task_struct, tasks) init_task.tasks (hlist: for an hlist_head, rb: for an rb_root)';
+  'list:(struct TYPE, member) EXPRESSION — e.g. list:(struct task_struct, tasks) ' +
+  'init_task.tasks (hlist: for an hlist_head, rb: for an rb_root)';
 
 /** `list:(struct task_struct, tasks) init_task.tasks`: the hint and the head's expression; undefined when it is not the form. */
 export function parseListHint(expression: string): { shape: ListShape; head: string } | undefined {

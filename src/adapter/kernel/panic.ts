@@ -30,7 +30,8 @@ export function serialPanicReporter(stopsAtPanic: () => boolean, print: (text: s
     const panic = detector.feed(text);
     if (panic !== undefined && !stopsAtPanic()) {
       print(
-        `The guest kernel panicked: ${panic}. It is halted; pause to see where (or switch on "Kernel panic" under Breakpoints to stop in panic()).\n`,
+        `The guest kernel panicked: ${panic}. It is halted; pause to see where (or switch on ` +
+          `"Kernel panic" under Breakpoints to stop in panic()).\n`,
       );
     }
   };

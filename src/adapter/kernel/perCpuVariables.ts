@@ -35,7 +35,8 @@ export class PerCpuVariables {
     }
     const values = [first, ...(await this.copyVariables(copies.slice(1, PER_CPU_SUMMARY), type, context))];
     const shown = values.map((copy) => `${copy.name}: ${copy.value}`);
-    return { result: `{${shown.join(', ')}${copies.length > PER_CPU_SUMMARY ? ', …' : ''}}`, type: `per-CPU ${type}`, variablesReference };
+    const more = copies.length > PER_CPU_SUMMARY ? ', …' : '';
+    return { result: `{${shown.join(', ')}${more}}`, type: `per-CPU ${type}`, variablesReference };
   }
 
   /** Each CPU's copy, a variable each (this_cpu named with its CPU). */

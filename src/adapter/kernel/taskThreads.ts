@@ -157,7 +157,9 @@ export class TaskThreads {
         );
         throw new UserError(
           ErrorCode.GdbCommandFailed,
-          `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread again, or look at the task from a vCPU stop.`,
+          `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}` +
+            `; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread ` +
+            `again, or look at the task from a vCPU stop.`,
         );
       }
     }

@@ -18,7 +18,9 @@ async function pickTree(workspace: BuildWorkspace, command: Command): Promise<Fo
   const able = all.filter((entry) => entry.tree.kind === 'kernel' || entry.tree.makeDir);
   if (able.length === 0) {
     void vscode.window.showErrorMessage(
-      'kernel-qemu: no kernel or buildroot tree in this workspace. Open the top of a kernel source tree (Kconfig, arch/, scripts/config) or a buildroot tree (Makefile, Config.in, configs/).',
+      'kernel-qemu: no kernel or buildroot tree in this workspace. Open the top of a kernel ' +
+        'source tree (Kconfig, arch/, scripts/config) or a buildroot tree (Makefile, Config.in, ' +
+        'configs/).',
     );
     return undefined;
   }

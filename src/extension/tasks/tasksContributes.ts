@@ -45,7 +45,8 @@ const TARGET_DESCRIPTIONS: Readonly<Record<TargetId, string>> = {
     'Kernel: make tinyconfig + what QEMU and the guest need (virtio disk and network, 9p/virtiofs, DWARF, modules): builds in minutes.',
   initramfs: "Kernel: the kernel-qemu initramfs (busybox, /init, the tree's modules) in .kernel-qemu/initramfs.cpio.gz.",
   'debian-image':
-    "Kernel: a Debian bookworm image (mmdebstrap; serial autologin, ssh with its own key, the tree's modules) in .kernel-qemu/debian-<arch>.qcow2.",
+    'Kernel: a Debian bookworm image (mmdebstrap; serial autologin, ssh with its own key, the ' +
+    "tree's modules) in .kernel-qemu/debian-<arch>.qcow2.",
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -65,7 +66,9 @@ export function taskDefinitions(): Json[] {
         tree: {
           type: 'string',
           description:
-            'The kernel tree (Kconfig, arch/, scripts/config; or an O= build directory) or buildroot tree, relative to the workspace folder. Default: the folder itself, or the only tree in it.',
+            'The kernel tree (Kconfig, arch/, scripts/config; or an O= build directory) or buildroot ' +
+            'tree, relative to the workspace folder. Default: the folder itself, or the only tree in ' +
+            'it.',
         },
         defconfig: {
           type: 'string',
@@ -85,7 +88,8 @@ export function taskDefinitions(): Json[] {
         files: {
           type: 'array',
           description:
-            "The 'initramfs' target: host files or folders (relative to the kernel tree's source folder) copied into the initramfs, e.g. test programs or scripts.",
+            "The 'initramfs' target: host files or folders (relative to the kernel tree's source " +
+            'folder) copied into the initramfs, e.g. test programs or scripts.',
           items: {
             type: 'object',
             required: ['host', 'guest'],

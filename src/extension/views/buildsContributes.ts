@@ -37,7 +37,9 @@ export function buildsViewsWelcome(): Json[] {
     {
       view: BUILDS_VIEW_ID,
       contents:
-        'No kernel or buildroot tree in this workspace. Open the top of a kernel source tree (Kconfig, arch/, scripts/config), a kernel O= build directory, or a buildroot tree (Makefile, Config.in, configs/).\n[Open Folder](command:workbench.action.files.openFolder)',
+        'No kernel or buildroot tree in this workspace. Open the top of a kernel source tree ' +
+        '(Kconfig, arch/, scripts/config), a kernel O= build directory, or a buildroot tree ' +
+        '(Makefile, Config.in, configs/).\n[Open Folder](command:workbench.action.files.openFolder)',
     },
   ];
 }

@@ -201,8 +201,12 @@ async function offerStorage(session: vscode.DebugSession, body: SnapshotListBody
   const convert = 'Convert Rootfs to qcow2…';
   const raw = body.unsavedDisks[0];
   const detail = raw
-    ? `A state disk (${body.stateDisk.path}) can hold the VM state, but the raw disk is then not part of snapshots: loading one after the guest wrote to that disk can corrupt its file system. Converting writes a new qcow2 file (the original is only read) for the next launch.`
-    : `A small qcow2 state disk (${body.stateDisk.path}) holds the VM state; the guest does not see it. Launches of this configuration use it from now on.`;
+    ? `A state disk (${body.stateDisk.path}) can hold the VM state, but the raw disk is then not ` +
+      `part of snapshots: loading one after the guest wrote to that disk can corrupt its file ` +
+      `system. Converting writes a new qcow2 file (the original is only read) for the next ` +
+      `launch.`
+    : `A small qcow2 state disk (${body.stateDisk.path}) holds the VM state; the guest does not ` +
+      `see it. Launches of this configuration use it from now on.`;
   const choice = await vscode.window.showWarningMessage(
     `Cannot save a VM snapshot yet. ${storageProblem(body)}`,
     { modal: true, detail },
@@ -294,7 +298,8 @@ async function remove(view: SnapshotsView, node?: Node): Promise<void> {
   const source = picked.source;
   const origin = source.kind === 'session' && source.body.origin === name;
   const detail = origin
-    ? 'The running VM came from this snapshot: you cannot go back to it afterwards, and a launch configuration whose "snapshot" names it cannot start.'
+    ? 'The running VM came from this snapshot: you cannot go back to it afterwards, and a launch ' +
+      'configuration whose "snapshot" names it cannot start.'
     : `It is removed from ${source.kind === 'session' ? source.body.image : source.image}.`;
   if ((await vscode.window.showWarningMessage(`Delete snapshot "${name}"?`, { modal: true, detail }, 'Delete')) !== 'Delete') return;
   if (source.kind === 'session') {

@@ -34,13 +34,18 @@ export function snapshotViewsWelcome(): Json[] {
   return [
     {
       view: SNAPSHOTS_VIEW_ID,
-      contents: `No VM snapshots yet.\n[Save Snapshot](command:${SNAPSHOT_COMMAND.save})\nSave one while a kernel-qemu session runs; with no session this lists the snapshots in each launch configuration's qcow2 rootfs or state disk.`,
+      contents:
+        `No VM snapshots yet.\n[Save Snapshot](command:${SNAPSHOT_COMMAND.save})\nSave one while a ` +
+        `kernel-qemu session runs; with no session this lists the snapshots in each launch ` +
+        `configuration's qcow2 rootfs or state disk.`,
       when: IN_SESSION,
     },
     {
       view: SNAPSHOTS_VIEW_ID,
       contents:
-        "No VM snapshots. Start a kernel-qemu session and save one here; they are kept in the qcow2 'rootfs' or, for an initrd or a raw disk, in a state disk.\n[Convert a Raw Rootfs to qcow2](command:" +
+        'No VM snapshots. Start a kernel-qemu session and save one here; they are kept in the ' +
+        "qcow2 'rootfs' or, for an initrd or a raw disk, in a state disk.\n[Convert a Raw Rootfs " +
+        'to qcow2](command:' +
         `${SNAPSHOT_COMMAND.convertRootfs})`,
       when: `!(${IN_SESSION})`,
     },

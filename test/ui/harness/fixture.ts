@@ -169,7 +169,8 @@ export class VsCode {
       const describe = (p: ProcessInfo) =>
         `  ${p.pid} (parent ${p.ppid}${p.ppid === 1 ? ', reparented to init' : ''}) ${p.cmdline.slice(0, 200)}`;
       throw new Error(
-        `QEMU/gdb/virtiofsd still running when the test ended (killed now${stillAlive.length ? `, but ${stillAlive.join(', ')} survived` : ''}):\n` +
+        `QEMU/gdb/virtiofsd still running when the test ended (killed now${stillAlive.length ? `, but ${stillAlive.join(', ')} survived` : ''}` +
+          `):\n` +
           [...leftovers.map(describe), ...escaped.map((p) => `${describe(p)} [outlived code-server]`)].join('\n'),
       );
     }
