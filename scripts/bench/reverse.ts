@@ -1,10 +1,10 @@
 // Scenario 13 (not run by default: --scenarios 13; arm64, where QEMU 7.2's reverse runs work):
 // time travel. A boot of Debian's arm64 kernel is recorded through the adapter to the third
 // do_sys_openat2 hit; the boot to the first hit is timed with and without recording (the record
-// overhead). The recording is then replayed twice to its second hit: by kernel-qemu over DAP
-// (Reverse Continue, then Step Back after two Step Overs, each until VS Code has shown the stop)
-// and by raw gdb/MI on QEMU started by hand with the same machine and the same recording
-// (-exec-continue --reverse, -exec-next --reverse, each followed by the same reads).
+// overhead). The recording is then replayed twice to its second hit: by raw gdb/MI on QEMU
+// started by hand with the same machine and the same recording (-exec-continue --reverse,
+// -exec-next --reverse, each followed by the same reads), and by kernel-qemu over DAP (Reverse
+// Continue, then Step Back after two Step Overs, each until VS Code has shown the stop).
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -92,6 +92,12 @@ export async function reverseScenario(kernel: BenchKernel, add: Add, note: (key:
       }
     }
 
+    // Raw gdb first: it saves no snapshots, so it replays the recording as it was recorded; the
+    // adapter's replay then saves its own along the way (replaySnapshots.ts), as a user's would.
+    const raw = await rawReplay(kernel, log);
+    add('reverse.continue', 'raw', raw.reverseContinue);
+    add('reverse.step', 'raw', raw.reverseStep);
+
     const kq = await Dap.start();
     let kqLines = '';
     try {
@@ -105,9 +111,6 @@ export async function reverseScenario(kernel: BenchKernel, add: Add, note: (key:
       await kq.close();
     }
 
-    const raw = await rawReplay(kernel, log);
-    add('reverse.continue', 'raw', raw.reverseContinue);
-    add('reverse.step', 'raw', raw.reverseStep);
     note(
       'reverse',
       `arm64; recorded to the third ${OPEN} hit, replayed to the second, back to the first, two ` +

@@ -77,6 +77,8 @@ export interface LaunchArgs extends CommonArgs {
   record?: boolean | string;
   /** Replay this recording instead of running live: Step Back and Reverse Continue work. */
   replay?: string;
+  /** At most this many snapshots saved along a replay, so reverse steps replay a short stretch (0: none). */
+  replaySnapshots?: number;
 }
 
 export interface AttachArgs extends CommonArgs {
@@ -104,6 +106,7 @@ export const DEFAULTS = {
   smp: 1,
   network: 'user',
   shareReadOnly: true,
+  replaySnapshots: 8,
 } as const satisfies {
   stopAtEntry: boolean;
   stopAtConnect: boolean;
@@ -117,6 +120,7 @@ export const DEFAULTS = {
   smp: number;
   network: NonNullable<LaunchArgs['network']>;
   shareReadOnly: boolean;
+  replaySnapshots: number;
 };
 
 export type KernelQemuLaunchRequest = DebugProtocol.LaunchRequestArguments & LaunchArgs;
@@ -338,6 +342,16 @@ const launchOnlySchema: SchemaOf<Omit<LaunchArgs, keyof CommonArgs | keyof typeo
       'it did, and Step Back and Reverse Continue (also to the last write of a data breakpoint) ' +
       'work. The kernel, initrd, memory, smp, machine, cpu and command line must be those it was ' +
       'recorded with (checked against its manifest).',
+  },
+  replaySnapshots: {
+    type: 'integer',
+    description:
+      'Replay sessions (and a record session once it goes back): at a stop far from the last ' +
+      'snapshot before it, a VM snapshot is saved in the recording, so Step Back and Reverse ' +
+      'Continue near there replay a short stretch instead of the whole run from its start. At ' +
+      'most this many are kept (about the guest memory in use each); 0: none are saved.',
+    default: DEFAULTS.replaySnapshots,
+    minimum: 0,
   },
 };
 

@@ -9,6 +9,7 @@ import { fileIdentity, machineMismatches, parseManifest, type RecordedMachine, t
 import { cacheDirectory } from './cacheDirectory';
 import type { ResolvedLaunch } from './configCheck';
 import { ErrorCode, UserError } from './errors';
+import { DEFAULTS } from './launchArgs';
 
 /** A launch without 'record' or 'replay' is returned as it is. */
 export async function withRecordReplay(config: ResolvedLaunch, args: Record<string, unknown>): Promise<ResolvedLaunch> {
@@ -50,11 +51,12 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   }
   const at = (file: string) => path.resolve(config.cwd ?? process.cwd(), file);
   const machine = await machineOf(config);
+  const snapshotLimit = typeof args.replaySnapshots === 'number' ? args.replaySnapshots : DEFAULTS.replaySnapshots;
   // The Snapshots view's state disk is never attached: a snapshot of it loaded into a recording would fork the run.
   const base: ResolvedLaunch = { ...config, accel: 'tcg', stateDisk: undefined, stateDiskFound: false, snapshotImage: undefined };
   if (replay === undefined) {
     const log = typeof record === 'string' ? at(record) : defaultRecordingPath(config.arch);
-    return { ...base, recordReplay: { mode: 'record', files: recordingFiles(log), machine } };
+    return { ...base, recordReplay: { mode: 'record', files: recordingFiles(log), machine, snapshotLimit } };
   }
   const files = recordingFiles(at(replay));
   const manifest = await readRecording(files);
@@ -67,7 +69,7 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
         `was recorded with (its manifest is ${files.manifest}), or record again.`,
     );
   }
-  return { ...base, recordReplay: { mode: 'replay', files, machine, manifest } };
+  return { ...base, recordReplay: { mode: 'replay', files, machine, manifest, snapshotLimit } };
 }
 
 async function machineOf(config: ResolvedLaunch): Promise<RecordedMachine> {

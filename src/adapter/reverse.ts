@@ -5,12 +5,11 @@
 // A live recorded session goes back too: its first Step Back or Reverse Continue turns it into
 // the replay of its own recording, stopped where it was (replaySwitch.ts), then steps back.
 //
-// Measured on QEMU 7.2 + gdb 13.1 (x86_64 6.1 kernel, busybox initramfs): every reverse step
-// replays from the recording's start (its `init` snapshot) to one instruction before where it
-// is; reverse-next does that once per instruction of the line it steps back over, and
-// reverse-continue twice (find the last hit, then go to it). Snapshots saved while replaying
-// (savevm) made the next reverse step hang QEMU (with icount shift=auto, not retried with the
-// fixed shift used now), so none are taken automatically.
+// Measured on QEMU 7.2 + gdb 13.1: every reverse step replays from the nearest earlier snapshot
+// of the recording to one instruction before where it goes; reverse-next does that once per
+// instruction of the line it steps back over, and reverse-continue twice (find the last hit,
+// then go to it). With only the recording's `init` that is the whole run so far (seconds);
+// replaySnapshots.ts saves snapshots along the replay, which makes it a short stretch.
 import { CapabilitiesEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type MiCommand } from '../mi/commands';
@@ -20,6 +19,7 @@ import type { QmpClient } from '../qemu/qmp';
 import type { RecordReplaySetup } from '../qemu/recordReplay';
 import { ErrorCode, errorText, UserError } from './errors';
 import { RecordingEnd, writeRecordingEnd } from './recordingEnd';
+import { ReplaySnapshots } from './replaySnapshots';
 import type { ForwardRun, RunControl } from './runControl';
 import { StallWatch } from './stallWatch';
 import type { StopInfo } from './stopReasons';
@@ -48,6 +48,7 @@ export class ReverseExecution {
   private reversing = false;
   private switchToReplay: ReplaySwitch | undefined;
   private readonly end: RecordingEnd;
+  private readonly snapshots: ReplaySnapshots | undefined;
   /** The position of the last stop, until the target runs again. */
   private stoppedAt: string | undefined;
 
@@ -65,6 +66,7 @@ export class ReverseExecution {
     private readonly endWith: (message: string) => void = () => undefined,
   ) {
     this.end = new RecordingEnd(qmp, setup?.manifest?.endIcount);
+    this.snapshots = setup && new ReplaySnapshots(qmp, { limit: setup.snapshotLimit, disk: setup.files.snapshotDisk }, print);
   }
 
   /** A replay session, or a recording that can become one: the target can execute backwards. */
@@ -209,6 +211,7 @@ export class ReverseExecution {
     this.stoppedAt = position;
     const where = position === undefined ? '' : `instruction ${position} of the recording`;
     if (where) this.print(`${this.setup?.mode === 'record' ? 'Recording' : 'Replay'} position: ${where}\n`);
+    if (position !== undefined && this.setup?.mode === 'replay') await this.snapshots?.atStop(position);
     let description = stop.description;
     if (stop.gdbReason === 'no-history' || (reversed && position === '0')) {
       description = 'Reached the start of the recording: nothing earlier was recorded';

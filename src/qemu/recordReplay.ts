@@ -39,6 +39,8 @@ export interface RecordReplaySetup {
   machine: RecordedMachine;
   /** Replay: the recording's manifest. */
   manifest?: RecordingManifest;
+  /** At most this many snapshots saved along a replay (adapter/replaySnapshots.ts). */
+  snapshotLimit: number;
 }
 
 export interface RecordReplayPlan {

@@ -5,6 +5,7 @@
 // Continue stops where jiffies was last written, with the value before and after. Recordings of
 // another kernel or machine, missing ones and record under KVM are refused before QEMU starts.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -149,6 +150,11 @@ for (const arch of ['x86_64', 'aarch64'] as const satisfies readonly Arch[]) {
       await stopAfter(() => session.continueRequest({ threadId }));
       assert.equal(await evaluate('filename'), recordedHits[1]);
       assert.match(output.join(''), /Replay position: instruction \d+ of the recording/);
+      // A boot's worth of instructions from the recording's start: a snapshot is saved there, in the recording's disk.
+      const saved = /Time travel: saved a replay snapshot at instruction (\d+) in [\d.]+ s/.exec(output.join(''));
+      assert.ok(saved, `no replay snapshot was saved at the second hit:\n${output.join('').slice(-1500)}`);
+      const listed = execFileSync('qemu-img', ['snapshot', '-l', '-U', `${recording}.snapshots.qcow2`], { encoding: 'utf8' });
+      assert.match(listed, new RegExp(`kq-replay-${saved[1]} .* ${saved[1]}\\s*$`, 'm'), listed);
     });
 
     test('Reverse Continue stops at the previous hit of the breakpoint', { timeout: REVERSE_MS, skip: reverseSkip }, async () => {

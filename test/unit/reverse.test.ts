@@ -23,7 +23,8 @@ const machine = {
   smp: 1,
   commandLine: '',
 };
-const replaying: RecordReplaySetup = { mode: 'replay', files: recordingFiles('/r/boot.rr'), machine };
+// No snapshots along the replay here: replaySnapshots.test.ts has them.
+const replaying: RecordReplaySetup = { mode: 'replay', files: recordingFiles('/r/boot.rr'), machine, snapshotLimit: 0 };
 
 function stopOf(line: string): StopInfo {
   const record = parseMiLine(line);
