@@ -12,6 +12,9 @@ import { errorText } from './errors';
 
 /** The names of the snapshots this file saves: the instruction count they were saved at. */
 const NAME_PREFIX = 'kq-replay-';
+const NAME = new RegExp(`^${NAME_PREFIX}(\\d+)$`);
+
+const ascending = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * How far (in instructions) a stop must be from the snapshot before it for another one to be
@@ -50,7 +53,7 @@ export class ReplaySnapshots {
       const started = performance.now();
       await this.hmp(qmp, `savevm ${NAME_PREFIX}${at}`);
       saved.push(at);
-      saved.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      saved.sort(ascending);
       const dropped = await this.trim(qmp, saved, at);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const previous = before === 0n ? 'the start of the recording' : `instruction ${before}`;
@@ -68,7 +71,8 @@ export class ReplaySnapshots {
 
   /**
    * Over the limit: the snapshot whose loss leaves the shortest stretch without one goes (never
-   * the one just saved), so the rest stay spread over the recording.
+   * the one just saved), so the rest stay spread over the recording. The last one (a replay
+   * before this one may have gone further) counts the stretch from the one before it.
    */
   private async trim(qmp: QmpClient, saved: bigint[], keep: bigint): Promise<bigint | undefined> {
     if (saved.length <= this.options.limit) return undefined;
@@ -76,7 +80,7 @@ export class ReplaySnapshots {
     let shortest: bigint | undefined;
     for (let index = 0; index < saved.length; index++) {
       if (saved[index] === keep) continue;
-      const gap = (saved[index + 1] ?? keep) - (saved[index - 1] ?? 0n);
+      const gap = (saved[index + 1] ?? saved[index]!) - (saved[index - 1] ?? 0n);
       if (shortest === undefined || gap < shortest) [drop, shortest] = [index, gap];
     }
     const [dropped] = saved.splice(drop, 1);
@@ -86,10 +90,10 @@ export class ReplaySnapshots {
 
   private async list(qmp: QmpClient): Promise<bigint[]> {
     return parseQemuImgSnapshotList(await qmp.humanMonitorCommand('info snapshots'))
-      .map((snapshot) => /^kq-replay-(\d+)$/.exec(snapshot.name)?.[1])
+      .map((snapshot) => NAME.exec(snapshot.name)?.[1])
       .filter((icount): icount is string => icount !== undefined)
       .map(BigInt)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(ascending);
   }
 
   /** HMP answers a successful savevm/delvm with nothing; anything else is QEMU's error. */

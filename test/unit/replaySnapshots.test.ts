@@ -78,3 +78,12 @@ test("a refused savevm is said once, with QEMU's words, and no more saves are tr
   await off.snapshots.atStop(after(0n, 100n));
   assert.deepEqual(off.sent, []);
 });
+
+test('a snapshot beyond the stop (from an earlier, longer replay) is weighed by the stretch before it', async () => {
+  const { snapshots, sent } = harness(2);
+  const late = after(1014520546n, 40n);
+  const early = after(1014520546n, 2n);
+  await snapshots.atStop(late); // [existing, late]
+  await snapshots.atStop(early); // [existing, early, late]: dropping existing leaves 0 → early, the shortest
+  assert.deepEqual(sent.slice(1), [`savevm kq-replay-${late}`, `savevm kq-replay-${early}`, 'delvm kq-replay-1014520546']);
+});
