@@ -261,7 +261,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
 
   async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
     await this.forwardGuard?.('step');
-    await this.forwardStep(STEP_COMMANDS[kind](threadId), singleThread, false, lineStepOf(kind, singleThread));
+    const from = this.lastStop?.threadId === threadId ? this.lastStop.frame?.optStr('addr') : undefined;
+    await this.forwardStep(STEP_COMMANDS[kind](threadId), singleThread, false, lineStepOf(kind, singleThread, from));
   }
 
   /** A step from a breakpoint is watched as a continue is: gdb steps over the breakpoint first, and that step can be lost too. */

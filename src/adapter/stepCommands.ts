@@ -13,6 +13,6 @@ export const STEP_COMMANDS: Readonly<Record<StepKind, StepCommand>> = {
 };
 
 /** Step Over and Step Into go by lines, which an interrupt can break into (kernel/interruptedStep.ts); the others do not. */
-export function lineStepOf(kind: StepKind, singleThread: boolean): LineStep | undefined {
-  return kind === 'next' || kind === 'stepIn' ? { command: STEP_COMMANDS[kind], singleThread } : undefined;
+export function lineStepOf(kind: StepKind, singleThread: boolean, from?: string): LineStep | undefined {
+  return kind === 'next' || kind === 'stepIn' ? { command: STEP_COMMANDS[kind], singleThread, from } : undefined;
 }

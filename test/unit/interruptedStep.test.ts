@@ -93,6 +93,34 @@ test('a breakpoint shown inside the interrupt ends the step, and the return brea
   assert.equal(await interrupts.carriesOn(RETURNED), false, 'a later hit of the deleted breakpoint was taken for the step');
 });
 
+test('an interrupt before the first instruction of a step from a breakpoint returns to that breakpoint: gdb reports it, the step goes on', async () => {
+  const atUserBreakpoint = (line: string) =>
+    stopOf(
+      `*stopped,reason="breakpoint-hit",disp="keep",bkptno="2",frame={addr="0xffff80000839ddb0",func="do_sys_openat2",args=[],file="fs/open.c",line="${line}"},thread-id="1",stopped-threads="all"`,
+    );
+  const fromBreakpoint = (answers: string[]) => {
+    const run = stepping([...VECTOR_ANSWERS, ...answers]);
+    run.interrupts.watch({ command: mi.execNext, singleThread: false, from: '0xffff80000839ddb0' });
+    return run;
+  };
+
+  const same = fromBreakpoint(['^done,value="18446603336355462096"', '^done']);
+  assert.equal(await same.interrupts.carriesOn(IN_VECTORS), true);
+  assert.equal(await same.interrupts.carriesOn(atUserBreakpoint('1306')), true, 'the return was shown as a second hit that ran nothing');
+  assert.deepEqual(same.gdb.sent.slice(4), ['-data-evaluate-expression --thread 1 --frame 0 "(unsigned long)($sp)"', '-break-delete 5']);
+  assert.deepEqual(same.resumed, ['-exec-continue', '-exec-next --thread 1']);
+
+  const otherTask = fromBreakpoint(['^done,value="18446603336355470000"']);
+  await otherTask.interrupts.carriesOn(IN_VECTORS);
+  assert.equal(await otherTask.interrupts.carriesOn(atUserBreakpoint('1306')), false, 'another stack at that breakpoint is a hit');
+
+  const fromElsewhere = stepping([...VECTOR_ANSWERS]);
+  fromElsewhere.interrupts.watch({ command: mi.execNext, singleThread: false, from: '0xffff80000839dda8' });
+  await fromElsewhere.interrupts.carriesOn(IN_VECTORS);
+  assert.equal(await fromElsewhere.interrupts.carriesOn(atUserBreakpoint('1306')), false, 'a breakpoint mid-step is where the step stops');
+  assert.equal(fromElsewhere.gdb.sent.length, 4, 'nothing read for a breakpoint the step would stop at');
+});
+
 test('past a vector slot start, a step by instruction, or a continue, the stop is shown as it is', async () => {
   const midVector = stepping(['^done,value="18446603336355481592"']);
   assert.equal(await midVector.interrupts.carriesOn(IN_VECTORS), false, 'mid-vector: sp is no longer the interrupted one');

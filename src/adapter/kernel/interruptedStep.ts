@@ -17,6 +17,8 @@ export type StepCommand = (threadId: number) => MiCommand;
 export interface LineStep {
   command: StepCommand;
   singleThread: boolean;
+  /** The stepped vCPU's pc when the step began, when known. */
+  from?: string;
 }
 
 interface Interrupted {
@@ -36,6 +38,11 @@ const X86_ERROR_CODE_ENTRIES = new Set([
   'asm_exc_control_protection',
 ]);
 
+async function readAddress(connection: MiConnection, threadId: number, expression: string): Promise<string> {
+  const result = await connection.send(mi.evaluate(`(unsigned long)(${expression})`, { threadId, frameLevel: 0 }));
+  return hex(unsigned64(result.results.str('value')));
+}
+
 /**
  * Where the interrupt at this stop will return, when the stop is at an exception entry's first
  * instruction. arm64: ELR_EL1 holds the interrupted pc, and sp is still the interrupted one (an
@@ -46,10 +53,7 @@ async function interruptedAt(connection: MiConnection, stop: StopInfo): Promise<
   const name = stop.frame?.optStr('func');
   const threadId = stop.threadId;
   if (name === undefined || threadId === undefined) return undefined;
-  const read = async (expression: string) =>
-    hex(
-      unsigned64((await connection.send(mi.evaluate(`(unsigned long)(${expression})`, { threadId, frameLevel: 0 }))).results.str('value')),
-    );
+  const read = (expression: string) => readAddress(connection, threadId, expression);
   if (name === 'vectors') {
     // Past a vector's first instruction the entry code has moved sp already.
     const pc = stop.frame?.optStr('addr');
@@ -65,6 +69,7 @@ export class InterruptedStep {
   private lineStep: LineStep | undefined;
   /** The temporary breakpoint where the interrupt returns, while the interrupt runs. */
   private returnBreakpoint: string | undefined;
+  private interrupted: Interrupted | undefined;
 
   constructor(
     private readonly connection: MiConnection,
@@ -76,6 +81,7 @@ export class InterruptedStep {
   watch(lineStep: LineStep | undefined): void {
     this.lineStep = lineStep;
     this.returnBreakpoint = undefined;
+    this.interrupted = undefined;
   }
 
   /** A stop was shown: the step ended there (in the interrupt, when a breakpoint or a pause stopped it: its return breakpoint goes). */
@@ -95,7 +101,9 @@ export class InterruptedStep {
     const lineStep = this.lineStep;
     if (!lineStep) return false;
     if (this.returnBreakpoint !== undefined) {
-      if (stop.reason !== 'breakpoint' || stop.breakpointNumber !== this.returnBreakpoint || stop.threadId === undefined) return false;
+      if (stop.threadId === undefined || !(await this.isReturn(stop, stop.threadId, lineStep))) return false;
+      if (stop.breakpointNumber !== this.returnBreakpoint)
+        await this.connection.send(mi.breakDelete([this.returnBreakpoint])).catch(() => undefined);
       this.returnBreakpoint = undefined;
       await this.resume(lineStep.command(stop.threadId));
       return true;
@@ -108,7 +116,26 @@ export class InterruptedStep {
       .catch(() => undefined);
     if (!inserted) return false;
     this.returnBreakpoint = inserted.results.tuple('bkpt').str('number');
+    this.interrupted = interrupted;
     await this.resume(lineStep.singleThread && stop.threadId !== undefined ? mi.execContinueThread(stop.threadId) : mi.execContinue());
     return true;
+  }
+
+  /**
+   * Whether `stop` is the interrupt's return. An interrupt taken before the step's first
+   * instruction returns to where the step began: from a breakpoint, gdb then reports the user's
+   * breakpoint there (the lower number) rather than ours; the same stack tells it from another
+   * task reaching that breakpoint. Elsewhere a user's breakpoint at the interrupted instruction
+   * is one the step would have stopped at anyway: shown.
+   */
+  private async isReturn(stop: StopInfo, threadId: number, lineStep: LineStep): Promise<boolean> {
+    if (stop.reason !== 'breakpoint') return false;
+    if (stop.breakpointNumber === this.returnBreakpoint) return true;
+    const interrupted = this.interrupted;
+    const pc = stop.frame?.optStr('addr');
+    if (interrupted === undefined || pc === undefined || BigInt(pc) !== BigInt(interrupted.pc) || lineStep.from === undefined) return false;
+    if (BigInt(lineStep.from) !== BigInt(pc)) return false;
+    const sp = await readAddress(this.connection, threadId, '$sp').catch(() => undefined);
+    return sp !== undefined && BigInt(sp) === BigInt(interrupted.sp);
   }
 }
