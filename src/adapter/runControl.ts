@@ -272,7 +272,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
       await this.arming;
       await this.settleResync();
       await this.scheduler.set(singleThread);
-      await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver);
+      await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver, 'step');
       this.interrupts.watch(lineStep);
       this.again = { what: 'stepping again', run: () => this.forwardStep(command, singleThread, true, lineStep) };
       await this.sendResume(command);

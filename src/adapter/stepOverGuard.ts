@@ -5,16 +5,30 @@
 // vCPU's registers before a continue or step from a breakpoint; when the next stop is the same
 // breakpoint on the same vCPU with every register as it was, no instruction ran, and the
 // resume is run once more instead of showing a stop that never happened (or a Step Over that
-// did not move). A real second hit always changes a register (sp, the flags, a counter).
+// did not move).
+//
+// A step cannot meet its own breakpoint again on the same stack. A continue can, with every
+// register alike: busybox ash reads a typed line a byte at a time, each read(0, &c, 1) entering
+// vfs_read from the same stack with the same arguments (the snapshot stress met one in ~200
+// cycles). What tells them apart is the stack below sp: the calls made between two real hits
+// (the read itself, the echo's write) leave their locals there, and a lost step leaves it as it
+// was. So a continue also notes those bytes, and only a stop that left both alike is retried.
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { StopInfo } from './stopReasons';
+
+/** How much of the stack below sp a continue compares: the dead frames of the calls just made. */
+const DEAD_STACK_BYTES = 512;
+
+export type GuardedRun = 'continue' | 'step';
 
 interface Armed {
   threadId: number;
   pc: string;
   breakpointNumber: string;
   registers: string;
+  /** For a continue: the bytes below sp. */
+  deadStack?: string;
 }
 
 /** The stop's registers as gdb prints them (hex, every register the stub has). */
@@ -26,6 +40,14 @@ async function registersAt(connection: MiConnection, threadId: number): Promise<
     .join(' ');
 }
 
+async function deadStackAt(connection: MiConnection, threadId: number): Promise<string> {
+  const result = await connection.send(mi.readMemoryBytes(`$sp - ${DEAD_STACK_BYTES}`, DEAD_STACK_BYTES, 0, { threadId, frameLevel: 0 }));
+  return result.results
+    .tuples('memory')
+    .map((block) => block.str('contents'))
+    .join('');
+}
+
 export class StepOverGuard {
   private armed: Armed | undefined;
   /** One retry per continue: a second lost step in a row is shown as it is. */
@@ -34,14 +56,22 @@ export class StepOverGuard {
   constructor(private readonly connection: MiConnection) {}
 
   /** Before a forward continue or step: note where the last stop was, when it was at a breakpoint. */
-  async beforeContinue(lastStop: StopInfo | undefined, retry = false): Promise<void> {
+  async beforeContinue(lastStop: StopInfo | undefined, retry = false, run: GuardedRun = 'continue'): Promise<void> {
     this.armed = undefined;
     this.retried = retry;
     const pc = lastStop?.frame?.optStr('addr');
     if (lastStop?.reason !== 'breakpoint' || lastStop.threadId === undefined || lastStop.breakpointNumber === undefined || pc === undefined)
       return;
-    const registers = await registersAt(this.connection, lastStop.threadId).catch(() => undefined);
-    if (registers !== undefined) this.armed = { threadId: lastStop.threadId, pc, breakpointNumber: lastStop.breakpointNumber, registers };
+    const { threadId, breakpointNumber } = lastStop;
+    const registers = await registersAt(this.connection, threadId).catch(() => undefined);
+    if (registers === undefined) return;
+    if (run === 'step') {
+      this.armed = { threadId, pc, breakpointNumber, registers };
+      return;
+    }
+    // Unreadable, a continue's second hit could not be told from a lost step: it is shown.
+    const deadStack = await deadStackAt(this.connection, threadId).catch(() => undefined);
+    if (deadStack !== undefined) this.armed = { threadId, pc, breakpointNumber, registers, deadStack };
   }
 
   /** Whether `stop` is the armed breakpoint again with nothing run: the step over it was lost. */
@@ -52,7 +82,10 @@ export class StepOverGuard {
     if (stop.threadId !== armed.threadId || stop.breakpointNumber !== armed.breakpointNumber || stop.frame?.optStr('addr') !== armed.pc)
       return false;
     const registers = await registersAt(this.connection, armed.threadId).catch(() => undefined);
-    return registers === armed.registers;
+    if (registers !== armed.registers) return false;
+    if (armed.deadStack === undefined) return true;
+    const deadStack = await deadStackAt(this.connection, armed.threadId).catch(() => undefined);
+    return deadStack === armed.deadStack;
   }
 
   /** A resume that is not watched (reverse execution) ends the watch. Any other resume ends it at its stop. */

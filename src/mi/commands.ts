@@ -138,8 +138,9 @@ export const mi = {
       `-data-list-register-values${contextOptions(context)} --skip-unavailable ${format}` +
         (registers.length ? ' ' + registers.join(' ') : ''),
     ),
-  readMemoryBytes: (address: string, count: number, offset = 0) =>
-    command(`-data-read-memory-bytes${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),
+  /** `address` may be an expression; with `context` it is evaluated in that thread and frame ($sp, say). */
+  readMemoryBytes: (address: string, count: number, offset = 0, context?: FrameContext) =>
+    command(`-data-read-memory-bytes${contextOptions(context)}${offset ? ` -o ${offset}` : ''} ${quote(address)} ${count}`),
   writeMemoryBytes: (address: string, hexBytes: string) => command(`-data-write-memory-bytes ${quote(address)} ${hexBytes}`),
   /** The whole function that holds `location` (a name or an address), instructions only. */
   disassembleFunction: (location: string) => command(`-data-disassemble -a ${quote(location)} -- 0`),
