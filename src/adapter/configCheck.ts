@@ -9,7 +9,8 @@ import { findExecutable } from '../process/which';
 import { DEFAULT_QEMU, kernelCommandLine } from '../qemu/args';
 import { checkQcow2Image, diskFormat, findQemuImg, listImageSnapshots, snapshotStorage, stateDiskDirectory } from '../qemu/qemuImg';
 import type { RecordReplaySetup } from '../qemu/recordReplay';
-import { ErrorCode, errorText, UserError } from './errors';
+import { UserError } from './errors';
+import { launchErrors, type LaunchFileKey, type ToolKey } from './launchErrors';
 import { resolveGuest, type ResolvedGuest } from './guestConfig';
 import { TRUST_ARGUMENT } from './sessionProtocol';
 import type { GuestArch } from '../arch';
@@ -103,13 +104,13 @@ export async function checkConfig(request: 'launch' | 'attach', args: Record<str
     return undefined;
   } catch (error) {
     if (error instanceof UserError) return error;
-    return new UserError(ErrorCode.BadArgument, `Invalid kernel-qemu configuration: ${String(error)}`);
+    return launchErrors.unreadable(error);
   }
 }
 
 export async function resolveConfig(request: 'launch' | 'attach', args: Record<string, unknown>): Promise<ResolvedConfig> {
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new UserError(ErrorCode.BadArgument, 'The kernel-qemu configuration must be an object.');
+    throw launchErrors.notAnObject();
   }
   const schema = request === 'launch' ? launchSchema : attachSchema;
   checkShapes(schema.properties, schema.required, args);
@@ -121,11 +122,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
   const elfArch = await checkProgram(program);
   const arch = (optString(args.arch) as GuestArch | undefined) ?? elfArch;
   if (arch !== elfArch) {
-    throw new UserError(
-      ErrorCode.ArchMismatch,
-      `'program' ${program} is an ${elfArch} kernel but 'arch' is "${arch}". Set "arch": "${elfArch}` +
-        `" or point 'program' at the ${arch} vmlinux.`,
-    );
+    throw launchErrors.archMismatch(program, elfArch, arch);
   }
   const common: ResolvedCommon = {
     program,
@@ -150,24 +147,20 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
     const target = optString(args.target);
     const monitor = optString(args.monitor) === undefined ? undefined : at(args.monitor as string);
     if (!target && !monitor) {
-      throw new UserError(
-        ErrorCode.BadArgument,
-        "An attach needs 'target' (QEMU's gdb stub, e.g. 127.0.0.1:1234 or a unix socket) or " +
-          "'monitor' (its -monitor unix: or -qmp unix: socket; the adapter then starts a stub).",
-      );
+      throw launchErrors.attachNeedsTarget();
     }
     return { ...common, request, target, monitor };
   }
 
   const kernel = at(args.kernel as string);
-  await checkFile(kernel, 'kernel', ErrorCode.KernelMissing, 'the bootable image (arch/x86/boot/bzImage or arch/arm64/boot/Image)');
+  await checkFile(kernel, 'kernel');
   const initrd = optString(args.initrd) === undefined ? undefined : at(args.initrd as string);
-  if (initrd) await checkFile(initrd, 'initrd', ErrorCode.InitrdMissing, 'an initramfs (cpio archive)');
+  if (initrd) await checkFile(initrd, 'initrd');
   const rootfsPath = optString(args.rootfs) === undefined ? undefined : at(args.rootfs as string);
-  if (rootfsPath) await checkFile(rootfsPath, 'rootfs', ErrorCode.RootfsMissing, 'a disk image (ext4/raw or qcow2)');
+  if (rootfsPath) await checkFile(rootfsPath, 'rootfs');
   const accel = (optString(args.accel) as Accel | undefined) ?? DEFAULTS.accel;
   if (accel === 'kvm' && args.record === undefined && args.replay === undefined) await checkKvm(arch); // record/replay refuses KVM itself
-  const qemuPath = resolveTool(optString(args.qemuPath) ?? DEFAULT_QEMU[arch], 'qemuPath', ErrorCode.QemuNotFound);
+  const qemuPath = resolveTool(optString(args.qemuPath) ?? DEFAULT_QEMU[arch], 'qemuPath');
   const kaslr = (args.kaslr as boolean | undefined) ?? DEFAULTS.kaslr;
   const rootfs = rootfsPath ? { path: rootfsPath, format: await diskFormat(rootfsPath) } : undefined;
   if (rootfs?.format === 'qcow2') await checkRootfsImage(rootfs.path, qemuPath);
@@ -189,11 +182,7 @@ export async function resolveConfig(request: 'launch' | 'attach', args: Record<s
       (Array.isArray(args.ports) && args.ports.length > 0) ||
       (Array.isArray(args.shares) && args.shares.length > 0))
   ) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      "'record' and 'replay' runs have no network and no shared folders (QEMU 7.2 records " +
-        "neither): remove 'network', 'ports' and 'shares' from this configuration.",
-    );
+    throw launchErrors.recordingWithGuestNetwork();
   }
   const guest = await resolveGuest(recording ? { ...args, network: 'none' } : args, at);
   const userLine = kernelCommandLine({ arch, append: optString(args.append), kaslr, hasRootfs: rootfsPath !== undefined });
@@ -230,23 +219,13 @@ async function checkRootfsImage(image: string, qemuPath: string): Promise<void> 
   if (!qemuImg) return; // QEMU itself refuses an image it cannot open
   const check = await checkQcow2Image(qemuImg, image);
   if (check.ok) return;
-  throw new UserError(
-    ErrorCode.RootfsDamaged,
-    `'rootfs' ${image} is a damaged qcow2 image: ${check.problem}. kernel-qemu does not boot ` +
-      `it (the guest's writes would damage it further) and has not changed it. Repair a copy (cp ` +
-      `it, then qemu-img check -r all COPY) and point 'rootfs' at the copy, or rebuild the image.`,
-  );
+  throw launchErrors.rootfsDamaged(image, check.problem);
 }
 
 /** A launch from a snapshot fails here, naming what exists, instead of QEMU exiting at start. */
 async function checkLaunchSnapshot(name: string, image: string | undefined, qemuPath: string): Promise<void> {
   if (!image) {
-    throw new UserError(
-      ErrorCode.SnapshotNoStorage,
-      `'snapshot' "${name}": this configuration has no disk that holds VM snapshots. Set ` +
-        `'rootfs' to a qcow2 image, or save a snapshot in a session first (the Snapshots view ` +
-        `offers a state disk).`,
-    );
+    throw launchErrors.snapshotWithoutDisk(name);
   }
   const qemuImg = findQemuImg(qemuPath);
   if (!qemuImg) return; // QEMU itself reports a missing snapshot
@@ -254,18 +233,15 @@ async function checkLaunchSnapshot(name: string, image: string | undefined, qemu
   try {
     snapshots = await listImageSnapshots(qemuImg, image);
   } catch (error) {
-    throw new UserError(ErrorCode.SnapshotMissing, `'snapshot' "${name}": cannot read the snapshots of ${image}: ${errorText(error)}`);
+    throw launchErrors.snapshotsUnreadable(name, image, error);
   }
   const found = snapshots.find((snapshot) => snapshot.name === name);
   const names = snapshots.filter((snapshot) => snapshot.vmStateSize > 0).map((snapshot) => `"${snapshot.name}"`);
   if (!found) {
-    throw new UserError(
-      ErrorCode.SnapshotMissing,
-      `'snapshot' "${name}" is not in ${image}. ${names.length ? `It has ${names.join(', ')}.` : 'It has no VM snapshots.'}`,
-    );
+    throw launchErrors.snapshotNotInImage(name, image, names);
   }
   if (found.vmStateSize === 0) {
-    throw new UserError(ErrorCode.SnapshotMissing, `'snapshot' "${name}" in ${image} is a disk-only snapshot (no VM state to start from).`);
+    throw launchErrors.snapshotDiskOnly(name, image);
   }
 }
 
@@ -277,14 +253,14 @@ function optString(value: unknown): string | undefined {
 function checkShapes(properties: Record<string, PropertySchema>, required: readonly string[], args: Record<string, unknown>): void {
   for (const key of required) {
     if (typeof args[key] !== 'string' || args[key].trim() === '') {
-      throw new UserError(ErrorCode.BadArgument, `'${key}' is required: ${properties[key]!.description}`);
+      throw launchErrors.required(key, properties[key]!.description);
     }
   }
   for (const [key, property] of Object.entries(properties)) {
     const value = args[key];
     if (value === undefined || value === null) continue;
     const problem = shapeProblem(property, value);
-    if (problem) throw new UserError(ErrorCode.BadArgument, `'${key}' ${problem}. ${property.description}`);
+    if (problem) throw launchErrors.badValue(key, problem, property.description);
   }
 }
 
@@ -309,11 +285,7 @@ function checkSingleLines(args: Record<string, unknown>): void {
   ];
   for (const [key, text] of texts) {
     if (typeof text === 'string' && /[\r\n]/.test(text)) {
-      throw new UserError(
-        ErrorCode.BadArgument,
-        `'${key}' ${JSON.stringify(text)} contains a line break, which gdb cannot take (one gdb ` +
-          `command or path per entry; rename a file whose name has one).`,
-      );
+      throw launchErrors.lineBreak(key, text);
     }
   }
 }
@@ -394,86 +366,63 @@ function nestedProblem(properties: NestedSchema | undefined, objects: readonly u
   return undefined;
 }
 
-async function checkFile(file: string, key: string, code: ErrorCode, what: string): Promise<void> {
+async function checkFile(file: string, key: LaunchFileKey): Promise<void> {
   let info;
   try {
     info = await stat(file);
   } catch {
-    throw new UserError(code, `'${key}' ${file} does not exist. Set '${key}' to ${what}.`);
+    throw launchErrors.fileMissing(key, file);
   }
-  if (!info.isFile()) throw new UserError(code, `'${key}' ${file} is not a file. Set '${key}' to ${what}.`);
+  if (!info.isFile()) throw launchErrors.notAFile(key, file);
   try {
     await access(file, constants.R_OK);
   } catch {
-    throw new UserError(code, `'${key}' ${file} is not readable by this user.`);
+    throw launchErrors.fileUnreadable(key, file);
   }
 }
 
 async function checkProgram(program: string): Promise<GuestArch> {
-  await checkFile(program, 'program', ErrorCode.ProgramMissing, 'the vmlinux built with CONFIG_DEBUG_INFO (not the compressed bzImage)');
+  await checkFile(program, 'program');
   let elf;
   try {
     elf = await readElfSummary(program);
   } catch (error) {
     if (!(error instanceof NotElfError)) throw error;
-    throw new UserError(
-      ErrorCode.ProgramNotElf,
-      `'program' ${program} is not an ELF file. Point it at vmlinux (the uncompressed kernel at ` +
-        `the top of the build tree), not at a bzImage/Image; put the bootable image in 'kernel'.`,
-    );
+    throw launchErrors.programNotElf(program);
   }
   if (!elf.arch) {
-    throw new UserError(
-      ErrorCode.ArchMismatch,
-      `'program' ${program} is a ${MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`} ELF; ` +
-        `kernel-qemu debugs x86_64 and aarch64 kernels.`,
-    );
+    throw launchErrors.programOtherMachine(program, MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`);
   }
   if (!elf.hasDebugInfo) {
-    throw new UserError(
-      ErrorCode.ProgramNoDebugInfo,
-      `'program' ${program} has no debug info (.debug_info). Rebuild with ` +
-        `CONFIG_DEBUG_INFO_DWARF5=y (or DWARF4) and CONFIG_DEBUG_INFO_REDUCED off (scripts/config ` +
-        `-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED && make olddefconfig), or on Debian/Ubuntu use ` +
-        `the linux-image-*-dbg package's vmlinux.`,
-    );
+    throw launchErrors.noDebugInfo(program);
   }
   return elf.arch;
 }
 
-function resolveTool(name: string, key: string, code: ErrorCode): string {
+function resolveTool(name: string, key: ToolKey): string {
   const found = findExecutable(name);
   if (found) return found;
-  const pkg = DEBIAN_PACKAGE[path.basename(name)];
-  const install = pkg ? ` Install it (Debian/Ubuntu: sudo apt-get install ${pkg})` : ' Install it';
-  throw new UserError(code, `${name} was not found.${install} or set '${key}' to its path.`);
+  throw launchErrors.toolMissing(key, name, DEBIAN_PACKAGE[path.basename(name)]);
 }
 
 function resolveGdb(configured: string | undefined, arch: GuestArch): string {
-  if (configured) return resolveTool(configured, 'gdbPath', ErrorCode.GdbNotFound);
+  if (configured) return resolveTool(configured, 'gdbPath');
   // The host's gdb only debugs the host's arch; gdb-multiarch debugs both.
   if (arch === HOST_ARCH) {
     const native = findExecutable('gdb') ?? findExecutable('gdb-multiarch');
     if (native) return native;
   }
-  return resolveTool('gdb-multiarch', 'gdbPath', ErrorCode.GdbNotFound);
+  return resolveTool('gdb-multiarch', 'gdbPath');
 }
 
 async function checkKvm(arch: GuestArch): Promise<void> {
   if (arch !== HOST_ARCH) {
-    throw new UserError(
-      ErrorCode.AccelUnusable,
-      `"accel": "kvm" needs the guest arch to match the host (${HOST_ARCH ?? process.arch}); an ${arch} guest runs under "tcg".`,
-    );
+    throw launchErrors.kvmOtherArch(HOST_ARCH ?? process.arch, arch);
   }
   try {
     await access('/dev/kvm', constants.R_OK | constants.W_OK);
   } catch {
-    throw new UserError(
-      ErrorCode.AccelUnusable,
-      `"accel": "kvm" but /dev/kvm is missing or not accessible. Enable virtualization, add ` +
-        `yourself to the kvm group (sudo usermod -aG kvm $USER), or use "accel": "auto".`,
-    );
+    throw launchErrors.kvmUnusable();
   }
 }
 
@@ -491,10 +440,7 @@ function entryOf(value: boolean | string | undefined): { stopAtEntry: boolean; e
   if (typeof value !== 'string') return { stopAtEntry: value ?? DEFAULTS.stopAtEntry, entryFunction: undefined };
   const name = value.trim();
   if (!/^[A-Za-z_][\w.]*$/.test(name)) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `'stopAtEntry' "${value}" is not a function name: give true, false or a kernel function such as "do_sys_openat2".`,
-    );
+    throw launchErrors.badEntryFunction(value);
   }
   return { stopAtEntry: true, entryFunction: name === 'start_kernel' ? undefined : name };
 }

@@ -10,7 +10,7 @@ import { sshKeyOf } from '../guest/debianImage';
 import { createServer } from 'node:net';
 import { guestCommandLineWords } from '../guest/guestCommandLine';
 import type { GuestDevices, GuestShare, PortForward } from '../guest/qemuGuestArgs';
-import { ErrorCode, UserError } from './errors';
+import { launchErrors } from './launchErrors';
 import { DEFAULTS } from './launchArgs';
 import type { SessionInfo } from './sessionProtocol';
 
@@ -55,13 +55,7 @@ async function forwardOf(option: PortOption): Promise<PortForward> {
     await loopbackPort(option.host);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      ErrorCode.PortTaken,
-      code === 'EADDRINUSE'
-        ? `'ports': 127.0.0.1:${option.host} is already in use by another program. Pick another host port, or 0 for any free one.`
-        : `'ports': cannot listen on 127.0.0.1:${option.host} (${code ?? String(error)}). Ports ` +
-            `below 1024 need root: pick a port above 1024, or 0 for any free one.`,
-    );
+    throw launchErrors.portTaken(option.host, code, error);
   }
   return { host: option.host, guest: option.guest };
 }
@@ -92,28 +86,16 @@ async function shareOf(
   const host = at(option.host);
   const info = await stat(host).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new UserError(
-      ErrorCode.ShareMissing,
-      `'shares'[${index}]: ${host} ${info ? 'is not a folder' : 'does not exist'}. A share is a host folder: create it or fix 'host'.`,
-    );
+    throw launchErrors.shareMissing(index, host, info !== undefined);
   }
   // The mount point travels on the kernel command line as tag:path:mode: no spaces, colons or commas.
   if (!/^\/[\w./+@-]*$/.test(option.guest)) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `'shares'[${index}].guest "${option.guest}" must be an absolute path of letters, digits ` +
-        `and . / _ - + @ (it goes on the kernel command line), e.g. "/mnt/host".`,
-    );
+    throw launchErrors.badShareMountPoint(index, option.guest);
   }
   const transport = transportFor(option, config);
   const problem = transport === 'virtiofs' ? virtiofsProblem() : undefined;
   if (problem) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `'shares'[${index}] goes over virtiofs (${option.transport === 'virtiofs' ? 'asked for' : 'the kernel has VIRTIO_FS and no 9P_FS'}` +
-        `), but ${problem}. Use a kernel with 9p (CONFIG_NET_9P_VIRTIO, CONFIG_9P_FS: ` +
-        `kernel-qemu's minimal configuration has them) or fix that.`,
-    );
+    throw launchErrors.virtiofsUnusable(index, option.transport === 'virtiofs', problem);
   }
   return { host, guest: option.guest, readOnly: option.readOnly ?? DEFAULTS.shareReadOnly, transport, tag: `kqshare${index}` };
 }
@@ -125,15 +107,10 @@ export async function resolveGuest(args: Record<string, unknown>, at: (value: st
     for (const side of ['host', 'guest'] as const) {
       const value = port[side];
       const lowest = side === 'host' ? 0 : 1;
-      if (!Number.isInteger(value) || value < lowest || value > 65535)
-        throw new UserError(
-          ErrorCode.BadArgument,
-          `'ports'[${index}].${side} must be a port number ${lowest}–65535${side === 'host' ? ' (0: any free port)' : ''}.`,
-        );
+      if (!Number.isInteger(value) || value < lowest || value > 65535) throw launchErrors.badPort(index, side, lowest);
     }
   }
-  if (network === 'none' && ports.length)
-    throw new UserError(ErrorCode.BadArgument, `'ports' forwards need the network: remove them or set "network": "user".`);
+  if (network === 'none' && ports.length) throw launchErrors.portsWithoutNetwork();
   const shareOptions = (args.shares as ShareOption[] | undefined) ?? [];
   const kernelConfig = shareOptions.length
     ? await kernelConfigBeside(typeof args.program === 'string' ? at(args.program) : undefined)
@@ -149,8 +126,7 @@ export async function resolveGuest(args: Record<string, unknown>, at: (value: st
   }
   const modules = (args.modprobe as string[] | undefined) ?? [];
   const badModule = modules.find((name) => !/^[\w-]+$/.test(name));
-  if (badModule !== undefined)
-    throw new UserError(ErrorCode.BadArgument, `'modprobe': "${badModule}" is not a module name (letters, digits, _ and -).`);
+  if (badModule !== undefined) throw launchErrors.badModuleName(badModule);
   const commandLineWords = guestCommandLineWords({
     network,
     shares: shares.map((share) => ({ tag: share.tag, guestPath: share.guest, readOnly: share.readOnly, transport: share.transport })),

@@ -8,7 +8,7 @@ import { recordingFiles, type RecordingFiles } from '../qemu/recordReplay';
 import { fileIdentity, machineMismatches, parseManifest, type RecordedMachine, type RecordingManifest } from '../qemu/recordingManifest';
 import { cacheDirectory } from './cacheDirectory';
 import type { ResolvedLaunch } from './configCheck';
-import { ErrorCode, UserError } from './errors';
+import { launchErrors } from './launchErrors';
 import { DEFAULTS } from './launchArgs';
 
 /** A launch without 'record' or 'replay' is returned as it is. */
@@ -18,36 +18,19 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   if (record === undefined && replay === undefined) return config;
   const key = replay !== undefined ? "'replay'" : "'record'";
   if (record !== undefined && replay !== undefined) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      "'record' and 'replay' cannot both be set: record a run first, then replay it in another session.",
-    );
+    throw launchErrors.recordAndReplay();
   }
   if (config.accel === 'kvm') {
-    throw new UserError(
-      ErrorCode.AccelUnusable,
-      `${key}: QEMU records and replays TCG runs only, not KVM ones. Set "accel": "tcg" (or leave it at "auto", which then picks TCG).`,
-    );
+    throw launchErrors.recordingUnderKvm(key);
   }
   if (config.rootfs) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `${key}: a guest with a 'rootfs' disk cannot be recorded here (its reads and writes would ` +
-        `need QEMU's blkreplay driver, which kernel-qemu does not set up). Record an initrd-only ` +
-        `guest: remove 'rootfs'.`,
-    );
+    throw launchErrors.recordingWithRootfs(key);
   }
   if (config.snapshot !== undefined) {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `${key}: a recorded or replayed run starts from its own first instruction, not from a VM snapshot: remove 'snapshot'.`,
-    );
+    throw launchErrors.recordingFromSnapshot(key);
   }
   if (typeof args.stateDisk === 'string' && args.stateDisk !== '') {
-    throw new UserError(
-      ErrorCode.BadArgument,
-      `${key}: a recorded or replayed run keeps its snapshots in the recording's own disk, not in a state disk: remove 'stateDisk'.`,
-    );
+    throw launchErrors.recordingWithStateDisk(key);
   }
   const at = (file: string) => path.resolve(config.cwd ?? process.cwd(), file);
   const machine = await machineOf(config);
@@ -62,12 +45,7 @@ export async function withRecordReplay(config: ResolvedLaunch, args: Record<stri
   const manifest = await readRecording(files);
   const differences = machineMismatches(manifest, machine);
   if (differences.length > 0) {
-    throw new UserError(
-      ErrorCode.RecordingMismatch,
-      `'replay' ${files.log} was recorded with another kernel or machine, and replaying it with ` +
-        `this one would run a different guest: ${differences.join('; ')}. Use the configuration it ` +
-        `was recorded with (its manifest is ${files.manifest}), or record again.`,
-    );
+    throw launchErrors.recordingMismatch(files.log, differences, files.manifest);
   }
   return { ...base, recordReplay: { mode: 'replay', files, machine, manifest, snapshotLimit } };
 }
@@ -87,30 +65,18 @@ async function machineOf(config: ResolvedLaunch): Promise<RecordedMachine> {
 
 async function readRecording(files: RecordingFiles): Promise<RecordingManifest> {
   if (!existsSync(files.log)) {
-    throw new UserError(
-      ErrorCode.RecordingMissing,
-      `'replay' ${files.log} does not exist. Record a run first ("record": true, or "record": "${files.log}` +
-        `"), then replay the path the Debug Console printed.`,
-    );
+    throw launchErrors.recordingMissing(files.log);
   }
   for (const [file, what] of [
     [files.manifest, 'its manifest'],
     [files.snapshotDisk, 'its snapshot disk'],
   ] as const) {
     if (!existsSync(file)) {
-      throw new UserError(
-        ErrorCode.RecordingMissing,
-        `'replay' ${files.log}: ${what} ${file} is missing (kernel-qemu writes it beside the ` +
-          `recording). Without it the recording cannot be replayed: record again.`,
-      );
+      throw launchErrors.recordingPartMissing(files.log, what, file);
     }
   }
   const parsed = parseManifest(await readFile(files.manifest, 'utf8'));
-  if (typeof parsed === 'string')
-    throw new UserError(
-      ErrorCode.RecordingMissing,
-      `'replay' ${files.log}: its manifest ${files.manifest} cannot be read: ${parsed}. Record again.`,
-    );
+  if (typeof parsed === 'string') throw launchErrors.manifestUnreadable(files.log, files.manifest, parsed);
   return parsed;
 }
 

@@ -3,7 +3,8 @@
 // seen in test/adapter/fullDisk.test.ts), which names neither the disk nor the fix.
 import { statfs } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errorText, type UserError } from './errors';
+import { snapshotErrors } from './snapshotErrors';
 
 const MIB = 1024 * 1024;
 /** When the guest's RAM size is unknown (an attached VM): a VM state smaller than this is rare. */
@@ -27,11 +28,5 @@ export async function fullDiskError(
   }
   const ramMiB = guestMiB ?? UNKNOWN_RAM_MIB;
   if (free >= ramMiB * MIB) return undefined;
-  return new UserError(
-    ErrorCode.SnapshotFailed,
-    `${what} failed: the file system holding ${image} is full (${(free / MIB).toFixed(1)} MiB ` +
-      `free; the VM state of a snapshot takes up to the guest's RAM, ${ramMiB} MiB). QEMU said: ${text}` +
-      `. Free space there, or point 'stateDisk' at a file on a disk with room. The VM runs on ` +
-      `and the snapshots saved before are intact.`,
-  );
+  return snapshotErrors.diskFull(what, image, free, ramMiB, text);
 }

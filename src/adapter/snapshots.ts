@@ -16,8 +16,8 @@ import type { QmpClient } from '../qemu/qmp';
 import { hmpSnapshots, qmpSnapshots, type SnapshotBackend } from '../qemu/snapshotBackend';
 import { snapshotNameProblem, STATE_DISK_NODE, suggestSnapshotName, type SnapshotLayout, type VmSnapshot } from '../qemu/vmSnapshots';
 import type { CustomRequestContext, CustomRequestHandler } from './connected';
-import { ErrorCode, errors, errorText, UserError } from './errors';
-import { requireQemuImg, snapshotFailure } from './snapshotErrors';
+import { errors, errorText, type UserError } from './errors';
+import { requireQemuImg, snapshotErrors, snapshotFailure } from './snapshotErrors';
 import { fullDiskError } from './snapshotSpace';
 import type { SnapshotState } from './snapshotState';
 import type { KernelTarget } from './kernelTarget';
@@ -36,29 +36,18 @@ const RESYNC_STOP_TIMEOUT_MS = 5000;
 /** The session's snapshot backend: the QEMU it started, else the monitor it attached through. */
 function backendOf(target: KernelTarget): SnapshotBackend {
   if (target.config.request === 'launch' && target.config.recordReplay) {
-    throw new UserError(
-      ErrorCode.SnapshotUnavailable,
-      `This session ${target.config.recordReplay.mode === 'record' ? 'records' : 'replays'} a ` +
-        `run: loading a VM snapshot would fork the recording, so the Snapshots view is off for it ` +
-        `(the recording keeps its own snapshots in ${target.config.recordReplay.files.snapshotDisk}` +
-        `). Use a session without 'record' or 'replay' for VM snapshots.`,
-    );
+    throw snapshotErrors.recordingSession(target.config.recordReplay.mode, target.config.recordReplay.files.snapshotDisk);
   }
   const qmp = target.qemu?.qmp ?? target.monitor?.qmp;
   if (qmp?.isClosed) throw errors.monitorClosed('VM snapshots');
   if (target.qemu) return qmpSnapshots(target.qemu.qmp);
   if (target.monitor) return target.monitor.qmp ? qmpSnapshots(target.monitor.qmp) : hmpSnapshots(target.monitor);
-  throw new UserError(
-    ErrorCode.SnapshotUnavailable,
-    "This session is attached to a QEMU's gdb stub only, so it has no monitor for snapshots: " +
-      "add 'monitor' (its -monitor unix: or -qmp unix: socket) to the attach configuration, or " +
-      'launch the kernel with kernel-qemu.',
-  );
+  throw snapshotErrors.noMonitor();
 }
 
 function qmpOf(target: KernelTarget): QmpClient {
   const qmp = backendOf(target).qmp;
-  if (!qmp) throw new UserError(ErrorCode.SnapshotUnavailable, 'This needs QMP, and the session is attached through an HMP monitor.');
+  if (!qmp) throw snapshotErrors.needsQmp();
   return qmp;
 }
 
@@ -77,7 +66,7 @@ function toEntry(snapshot: VmSnapshot): SnapshotEntry {
 
 /** One snapshot operation at a time per VM: QEMU runs one snapshot job at a time anyway. */
 async function exclusive<T>(state: SnapshotState, what: string, work: () => Promise<T>): Promise<T> {
-  if (state.busy) throw new UserError(ErrorCode.SnapshotBusy, `QEMU is busy ${state.busy}: try again when that is done.`);
+  if (state.busy) throw snapshotErrors.busy(state.busy);
   state.busy = what;
   try {
     return await work();
@@ -87,7 +76,7 @@ async function exclusive<T>(state: SnapshotState, what: string, work: () => Prom
 }
 
 function requireName(args: Record<string, unknown>, request: string): string {
-  if (typeof args.name !== 'string') throw new UserError(ErrorCode.BadArgument, `${request} needs a "name" string.`);
+  if (typeof args.name !== 'string') throw snapshotErrors.nameMissing(request);
   return args.name;
 }
 
@@ -95,11 +84,7 @@ function missing(name: string, layout: SnapshotLayout, running: boolean): UserEr
   const names = vmSnapshots(layout)
     .filter((snapshot) => snapshot.vmStateSize > 0)
     .map((snapshot) => `"${snapshot.name}"`);
-  const there = names.length ? `The VM has ${names.join(', ')}.` : 'The VM has no snapshots.';
-  return new UserError(
-    ErrorCode.SnapshotMissing,
-    `There is no snapshot "${name}". ${there} Nothing was changed: the kernel ${running ? 'keeps running' : 'stays where it is'}.`,
-  );
+  return snapshotErrors.missing(name, names, running);
 }
 
 async function suggestedName(context: CustomRequestContext, taken: readonly string[]): Promise<string> {
@@ -166,17 +151,14 @@ function operation(
 
 const save = operation(SNAPSHOT_REQUEST.save, 'saving', 'saved', async (context, name, args) => {
   const problem = snapshotNameProblem(name);
-  if (problem) throw new UserError(ErrorCode.BadArgument, problem);
+  if (problem) throw snapshotErrors.badName(problem);
   const { target, run } = context;
   const backend = backendOf(target);
   const layout = await backend.layout();
   if (!layout.vmstate) throw noStorage(target);
   const exists = layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name));
   if (exists && args.overwrite !== true) {
-    throw new UserError(
-      ErrorCode.SnapshotExists,
-      `A snapshot named "${name}" exists already: save with overwrite to replace it, or choose another name.`,
-    );
+    throw snapshotErrors.exists(name);
   }
   const halted = await run.haltSilently();
   const jobStarted = Date.now();
@@ -285,14 +267,7 @@ const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (
   if (!layout.devices.some((node) => node.snapshots.some((snapshot) => snapshot.name === name))) throw missing(name, layout, run.isRunning);
   if (name === state.origin && args.force !== true) {
     const launchedFrom = target.config.request === 'launch' && target.config.snapshot === name;
-    throw new UserError(
-      ErrorCode.SnapshotIsOrigin,
-      launchedFrom
-        ? `The session started from snapshot "${name}" and its launch configuration names it ` +
-            `('snapshot'): after deleting it that configuration cannot start. Delete with force to do ` +
-            `it anyway.`
-        : `The VM was last loaded from snapshot "${name}": after deleting it you cannot go back there. Delete with force to do it anyway.`,
-    );
+    throw snapshotErrors.isOrigin(name, launchedFrom);
   }
   const jobStarted = Date.now();
   try {
@@ -305,16 +280,8 @@ const remove = operation(SNAPSHOT_REQUEST.delete, 'deleting', 'deleted', async (
 });
 
 function noStorage(target: KernelTarget): UserError {
-  const raw = target.config.request === 'launch' && target.config.rootfs?.format === 'raw';
-  const why = raw
-    ? `the rootfs ${target.config.request === 'launch' ? target.config.rootfs?.path : ''} is raw, which cannot take snapshots`
-    : 'this VM has no disk (only an initrd)';
-  return new UserError(
-    ErrorCode.SnapshotNoStorage,
-    `No disk can hold a VM snapshot: ${why}. Attach a state disk for VM-state-only snapshots (${SNAPSHOT_REQUEST.attachStateDisk}` +
-      `; the Snapshots view offers it)` +
-      (raw ? ', or convert the rootfs to a new qcow2 file (qemu-img convert -O qcow2) and use it from the next launch.' : '.'),
-  );
+  const rootfs = target.config.request === 'launch' ? target.config.rootfs : undefined;
+  return snapshotErrors.noStorage(rootfs?.format === 'raw' ? rootfs.path : undefined);
 }
 
 /** Attaches the session's state disk (creating it in its private directory) without a guest device. */
@@ -323,7 +290,7 @@ const attachStateDisk: CustomRequestHandler = async (context) => {
   const qmp = qmpOf(target);
   const state = context.snapshots;
   const config = target.config;
-  if (config.request !== 'launch') throw new UserError(ErrorCode.SnapshotUnavailable, 'Only a launched session can get a state disk.');
+  if (config.request !== 'launch') throw snapshotErrors.stateDiskNeedsLaunch();
   const body = await exclusive(state, 'attaching a state disk', async () => {
     const layout = await layoutOf(target);
     const attached = layout.devices.find((node) => node.node === STATE_DISK_NODE);
