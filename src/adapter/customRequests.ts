@@ -1,7 +1,7 @@
 // DAP custom requests: the only channel between the extension (views, commands) and the
 // adapter. Each handler gets the connected session (connected.ts) and the request's arguments.
 import { mi } from '../mi/commands';
-import { ErrorCode, errors, UserError } from './errors';
+import { errors } from './errors';
 import { resolveLocation } from './kernel/locations';
 import { KERNEL_REQUEST, type DmesgBody, type ResolvedLocationBody, type SerialTerminalBody, type TasksBody } from './kernelProtocol';
 import type { RunControl } from './runControl';
@@ -11,9 +11,8 @@ import { snapshotRequests } from './snapshots';
 import type { CustomRequestContext, CustomRequestHandler } from './connected';
 
 const serialInput: CustomRequestHandler = async ({ target }, args) => {
-  if (typeof args.text !== 'string') throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.serialInput} needs a "text" string.`);
-  if (!target.qemu)
-    throw new UserError(ErrorCode.NotAvailableHere, 'The serial console belongs to the QEMU that launched it; this session is attached.');
+  if (typeof args.text !== 'string') throw errors.missingArgument(KERNEL_REQUEST.serialInput, 'text');
+  if (!target.qemu) throw errors.serialAttached();
   target.qemu.sendSerialInput(args.text);
   return undefined;
 };
@@ -40,8 +39,7 @@ const tasks: CustomRequestHandler = async ({ run, tasks: inspector }): Promise<T
 
 const location: CustomRequestHandler = async ({ run, target, disassembly }, args): Promise<ResolvedLocationBody> => {
   requireStopped(run);
-  if (typeof args.location !== 'string')
-    throw new UserError(ErrorCode.BadArgument, `${KERNEL_REQUEST.resolveLocation} needs a "location" string.`);
+  if (typeof args.location !== 'string') throw errors.missingArgument(KERNEL_REQUEST.resolveLocation, 'location');
   return resolveLocation(target.mi, disassembly, args.location);
 };
 
@@ -65,6 +63,6 @@ export async function runCustomRequest(
   const record = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
   if (command === SET_LOG_LEVEL_REQUEST) return log.setLevel(record.level);
   const handler = customRequests[command];
-  if (!handler) throw new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`);
+  if (!handler) throw errors.unknownRequest(command);
   return handler(context(), record);
 }

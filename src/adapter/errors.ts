@@ -112,6 +112,48 @@ export const errors = {
         ` got no answer in ${(waitedMs / 1000).toFixed(1)} s. Resume it (kill -CONT ${stopped.pid}` +
         `) and try again, or stop the debug session (that ends it).`,
     ),
+  /** An expression, Debug Console command or list hint gdb or the adapter refused: `text` says why. */
+  evaluationFailed: (text: string) => new UserError(ErrorCode.EvaluationFailed, text),
+  /** A custom request without the string argument it needs. */
+  missingArgument: (request: string, argument: string) => new UserError(ErrorCode.BadArgument, `${request} needs a "${argument}" string.`),
+  unknownRequest: (command: string) => new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`),
+  /** `subject`: what needs the path, with its verb ("Breakpoints need"). */
+  needsSourcePath: (subject: 'Breakpoints need' | 'Set Next Statement needs') =>
+    new UserError(ErrorCode.BadArgument, `${subject} a source file with a path.`),
+  /** A read sent for the last stop that reached gdb after the kernel ran on. */
+  readAfterResume: () => new UserError(ErrorCode.UnknownReference, 'The kernel runs again: this read belonged to the last stop.'),
+
+  // Memory
+  notAnAddress: (reference: string) => new UserError(ErrorCode.BadArgument, `'${reference}' is not a memory address.`),
+  outsideAddressSpace: (reference: string, offset: number) =>
+    new UserError(ErrorCode.BadArgument, `Address ${reference}${offset ? ` + ${offset}` : ''} is outside the 64-bit address space.`),
+  writeTooLarge: (maxBytes: number) => new UserError(ErrorCode.BadArgument, `Writes are limited to ${maxBytes} bytes per request.`),
+
+  // Set Variable
+  noMemberToSet: (name: string) => new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`),
+  registerGroupEdit: () => new UserError(ErrorCode.BadArgument, 'Expand a register group to edit a register.'),
+  listEntryEdit: () => new UserError(ErrorCode.BadArgument, 'A list entry is a structure: expand it to edit its members.'),
+  perCpuEdit: (expression: string) =>
+    new UserError(ErrorCode.BadArgument, `Set one CPU's copy: expand ${expression} and edit CPU n, or assign in the Debug Console.`),
+
+  // Set Next Statement
+  gotoOtherFunction: (currentFunction: string, line: number, lineFunction: string) =>
+    new UserError(ErrorCode.BadArgument, `Set Next Statement moves the pc within ${currentFunction}; line ${line} is in ${lineFunction}.`),
+  unknownGotoTarget: (targetId: number) =>
+    new UserError(ErrorCode.UnknownReference, `Unknown goto target ${targetId}: ask for the line's targets again.`),
+
+  // What an attached session or a stop does not have
+  noException: () => new UserError(ErrorCode.NotAvailableHere, 'The kernel did not stop at a panic, Oops or WARN.'),
+  serialAttached: () =>
+    new UserError(ErrorCode.NotAvailableHere, 'The serial console belongs to the QEMU that launched it; this session is attached.'),
+  restartAttached: () =>
+    new UserError(
+      ErrorCode.NotAvailableHere,
+      'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).',
+    ),
+  /** `notDone`: what did not happen, as a sentence without its end ("The VM did not reset"). */
+  timedOut: (notDone: string, ms: number) => new UserError(ErrorCode.Timeout, `${notDone} within ${ms / 1000} s.`),
+
   /** QMP closed under a QEMU that still runs: what needs it (snapshots, restart) is gone, gdb is not. */
   monitorClosed: (what: string) =>
     new UserError(

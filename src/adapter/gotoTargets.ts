@@ -4,7 +4,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errors, errorText } from './errors';
 import type { SourceMapper } from './sourceMap';
 
 interface Target {
@@ -39,10 +39,7 @@ export class GotoTargets {
     const place = parseInfoLine(answer);
     if (!place) return [];
     if (currentFunction && place.functionName !== currentFunction) {
-      throw new UserError(
-        ErrorCode.BadArgument,
-        `Set Next Statement moves the pc within ${currentFunction}; line ${line} is in ${place.functionName}.`,
-      );
+      throw errors.gotoOtherFunction(currentFunction, line, place.functionName);
     }
     const id = this.nextId++;
     this.targets.set(id, { address: place.address, line, functionName: place.functionName });
@@ -52,7 +49,7 @@ export class GotoTargets {
   /** Moves the thread's pc to the target; the caller reports the stop (reason 'goto'). */
   async goto(threadId: number, targetId: number): Promise<void> {
     const target = this.targets.get(targetId);
-    if (!target) throw new UserError(ErrorCode.UnknownReference, `Unknown goto target ${targetId}: ask for the line's targets again.`);
+    if (!target) throw errors.unknownGotoTarget(targetId);
     await this.mi.send(mi.evaluate(`$pc = ${target.address}`, { threadId, frameLevel: 0 }));
   }
 }

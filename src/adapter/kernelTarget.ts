@@ -24,7 +24,8 @@ import { recordReplayArgs, type RecordingFiles } from '../qemu/recordReplay';
 import type { ResolvedAttach, ResolvedConfig, ResolvedLaunch } from './configCheck';
 import type { SetupCommand } from './launchArgs';
 import { cacheDirectory } from './cacheDirectory';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errorText, UserError } from './errors';
+import { launchErrors } from './launchErrors';
 import { HangWatch, type WatchedChannel } from './hangWatch';
 import { isStopped } from '../process/processState';
 import { killGroup } from '../process/processGroup';
@@ -189,10 +190,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
           delete plan.stateDisk;
           qemu = await QemuInstance.start(config.qemuPath, plan, config.cwd, serialPipe);
         } else {
-          throw new UserError(
-            ErrorCode.DiskInUse,
-            `${busy} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`,
-          );
+          throw launchErrors.diskInUse(busy);
         }
       }
       protectSockets(runtimeDir);
@@ -254,10 +252,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     } catch (error) {
       if (error instanceof UserError) throw error; // gdb or QEMU stopped meanwhile (hangWatch.ts)
       const hint = this.qemu ? '' : ' Is QEMU running with -gdb (e.g. -gdb tcp:127.0.0.1:1234) and is the address right?';
-      throw new UserError(
-        ErrorCode.TargetUnreachable,
-        `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`,
-      );
+      throw launchErrors.stubUnreachable(endpoint, error, hint);
     }
   }
 
@@ -308,7 +303,7 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
     await connection.send(mi.fileExecAndSymbols(config.program));
   } catch (error) {
     if (error instanceof UserError) throw error; // gdb stopped meanwhile (hangWatch.ts), not the file's fault
-    throw new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${config.program}: ${errorText(error)}`);
+    throw launchErrors.symbolsUnloadable(config.program, error);
   }
   log(`Symbols loaded from ${config.program} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const hasLinuxScripts = config.loadGdbScripts && (await loadLinuxScripts(connection, config.program));
@@ -338,7 +333,7 @@ async function runUserCommands(
       const result = await connection.send(mi.consoleCommand(command.text));
       if (result.console) log(result.console);
     } catch (error) {
-      if (!command.ignoreFailures) throw new UserError(ErrorCode.GdbCommandFailed, `${key}: "${command.text}" failed: ${errorText(error)}`);
+      if (!command.ignoreFailures) throw launchErrors.setupCommandFailed(key, command.text, error);
       log(`${key}: "${command.text}" failed (ignored): ${errorText(error)}\n`);
     }
   }
@@ -411,8 +406,8 @@ async function deathDuringStartup(error: unknown, qemu: ManagedProcess | undefin
   if (!watched.some((process) => process.hasExited)) {
     await Promise.race([...watched.map((process) => process.exited), new Promise((resolve) => setTimeout(resolve, 250).unref())]);
   }
-  if (qemu?.hasExited) return new UserError(ErrorCode.QemuExited, `QEMU stopped while the session started: ${qemu.describeExit()}`);
-  if (gdb?.hasExited) return new UserError(ErrorCode.GdbExited, `gdb stopped while the session started: ${gdb.describeExit()}`);
+  if (qemu?.hasExited) return launchErrors.qemuExitedAtStart(qemu.describeExit());
+  if (gdb?.hasExited) return launchErrors.gdbExitedAtStart(gdb.describeExit());
   return error;
 }
 

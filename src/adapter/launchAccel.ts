@@ -2,7 +2,7 @@
 // KVM was asked for by name and does not run guests here.
 import { chooseAccel, type AccelChoice } from '../qemu/accel';
 import { HOST_ARCH, kvmDeviceUsable, type ResolvedLaunch } from './configCheck';
-import { ErrorCode, UserError } from './errors';
+import { launchErrors } from './launchErrors';
 
 export async function launchAccel(config: ResolvedLaunch): Promise<AccelChoice> {
   const choice = await chooseAccel({
@@ -14,10 +14,7 @@ export async function launchAccel(config: ResolvedLaunch): Promise<AccelChoice> 
     kvmDevice: kvmDeviceUsable,
   });
   if (choice.unusable) {
-    throw new UserError(
-      ErrorCode.AccelUnusable,
-      `"accel": "kvm" but KVM does not run guests on this host: ${choice.unusable}. Use "accel": "auto" (it falls back to TCG) or "tcg".`,
-    );
+    throw launchErrors.kvmNotRunning(choice.unusable);
   }
   return choice;
 }

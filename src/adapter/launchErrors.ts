@@ -162,7 +162,43 @@ export const launchErrors = {
   badModuleName: (name: string) =>
     new UserError(ErrorCode.BadArgument, `'modprobe': "${name}" is not a module name (letters, digits, _ and -).`),
 
+  // Starting: QEMU, gdb, the stub, the monitor
+  diskInUse: (file: string) =>
+    new UserError(
+      ErrorCode.DiskInUse,
+      `${file} is in use by another QEMU (another kernel-qemu session?): end that session, or give this one a disk of its own.`,
+    ),
+  /** `hint`: for an attach, what to check on the user's QEMU (empty for a launch). */
+  stubUnreachable: (endpoint: string, error: unknown, hint: string) =>
+    new UserError(ErrorCode.TargetUnreachable, `gdb could not connect to the QEMU gdb stub at ${endpoint}: ${errorText(error)}.${hint}`),
+  symbolsUnloadable: (program: string, error: unknown) =>
+    new UserError(ErrorCode.ProgramNoDebugInfo, `gdb could not load ${program}: ${errorText(error)}`),
+  /** A 'setupCommands' or 'postConnectCommands' entry gdb refused (one without ignoreFailures). */
+  setupCommandFailed: (key: string, text: string, error: unknown) =>
+    new UserError(ErrorCode.GdbCommandFailed, `${key}: "${text}" failed: ${errorText(error)}`),
+  /** `exit`: how it ended (its code or signal, and its last words). */
+  qemuExitedAtStart: (exit: string) => new UserError(ErrorCode.QemuExited, `QEMU stopped while the session started: ${exit}`),
+  gdbExitedAtStart: (exit: string) => new UserError(ErrorCode.GdbExited, `gdb stopped while the session started: ${exit}`),
+  kvmNotRunning: (why: string) =>
+    new UserError(
+      ErrorCode.AccelUnusable,
+      `"accel": "kvm" but KVM does not run guests on this host: ${why}. Use "accel": "auto" (it falls back to TCG) or "tcg".`,
+    ),
+  monitorUnreachable: (problem: string) => new UserError(ErrorCode.TargetUnreachable, `'monitor': ${problem}`),
+  /** `answer`: the monitor's reply to gdbserver, if any. */
+  monitorStartedNoStub: (socket: string, answer: string) =>
+    new UserError(
+      ErrorCode.TargetUnreachable,
+      `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU ` +
+        `with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`,
+    ),
+
   // Record and replay
+  recordingNeedsQemuImg: () =>
+    new UserError(
+      ErrorCode.QemuNotFound,
+      "'record' needs qemu-img for the recording's snapshot disk: install it (Debian/Ubuntu: sudo apt-get install qemu-utils).",
+    ),
   recordingWithGuestNetwork: () =>
     new UserError(
       ErrorCode.BadArgument,

@@ -2,17 +2,16 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
-import { ErrorCode, UserError } from './errors';
+import { errors } from './errors';
 
 /** One request never reads more than this; VS Code pages through larger views. */
 export const MAX_READ_BYTES = 1 << 20;
 
 export function parseMemoryReference(reference: string, offset = 0): bigint {
   const text = reference.trim();
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UserError(ErrorCode.BadArgument, `'${reference}' is not a memory address.`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw errors.notAnAddress(reference);
   const address = BigInt(text) + BigInt(offset);
-  if (address < 0n || address >= 1n << 64n)
-    throw new UserError(ErrorCode.BadArgument, `Address ${reference}${offset ? ` + ${offset}` : ''} is outside the 64-bit address space.`);
+  if (address < 0n || address >= 1n << 64n) throw errors.outsideAddressSpace(reference, offset);
   return address;
 }
 
@@ -55,8 +54,7 @@ export class MemoryService {
     const start = parseMemoryReference(args.memoryReference, args.offset ?? 0);
     const data = Buffer.from(args.data, 'base64');
     if (data.length === 0) return { bytesWritten: 0 };
-    if (data.length > MAX_READ_BYTES)
-      throw new UserError(ErrorCode.BadArgument, `Writes are limited to ${MAX_READ_BYTES} bytes per request.`);
+    if (data.length > MAX_READ_BYTES) throw errors.writeTooLarge(MAX_READ_BYTES);
     await this.mi.send(mi.writeMemoryBytes(hexAddress(start), data.toString('hex')));
     return { offset: args.offset ?? 0, bytesWritten: data.length };
   }

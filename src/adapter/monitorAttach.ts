@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectMonitor, MonitorError, type HumanMonitor } from '../qemu/monitor';
 import { createRuntimeDir } from '../process/runtimeDirs';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errorText } from './errors';
+import { launchErrors } from './launchErrors';
 
 export interface MonitorAttach {
   monitor: HumanMonitor;
@@ -25,7 +26,7 @@ export async function attachThroughMonitor(
   try {
     monitor = await connectMonitor(socket);
   } catch (error) {
-    throw new UserError(ErrorCode.TargetUnreachable, `'monitor': ${error instanceof MonitorError ? error.message : errorText(error)}`);
+    throw launchErrors.monitorUnreachable(error instanceof MonitorError ? error.message : errorText(error));
   }
   log(`Connected to the QEMU monitor ${socket} (${monitor.protocol.toUpperCase()}).\n`);
   if (target) return { monitor, endpoint: target, release: async () => monitor.close() };
@@ -40,11 +41,7 @@ export async function attachThroughMonitor(
   if (!/Waiting for gdb connection/.test(answer)) {
     monitor.close();
     rmSync(runtimeDir, { recursive: true, force: true });
-    throw new UserError(
-      ErrorCode.TargetUnreachable,
-      `The QEMU monitor ${socket} did not start a gdb stub: ${answer || 'no answer'}. Start QEMU ` +
-        `with -gdb unix:PATH,server=on,wait=off and set 'target' to PATH instead.`,
-    );
+    throw launchErrors.monitorStartedNoStub(socket, answer);
   }
   log(`Started a gdb stub in that QEMU on the private socket ${stub}.\n`);
   return {

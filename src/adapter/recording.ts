@@ -8,7 +8,7 @@ import { createStateDisk, findQemuImg } from '../qemu/qemuImg';
 import { recordReplayArgs } from '../qemu/recordReplay';
 import { MANIFEST_VERSION, type RecordingManifest } from '../qemu/recordingManifest';
 import type { ResolvedLaunch } from './configCheck';
-import { ErrorCode, UserError } from './errors';
+import { launchErrors } from './launchErrors';
 
 /** QEMU's extra argv for the launch's record/replay (none without it). */
 export async function recordReplayArgv(config: ResolvedLaunch, log: (text: string) => void): Promise<string[]> {
@@ -17,11 +17,7 @@ export async function recordReplayArgv(config: ResolvedLaunch, log: (text: strin
   const { files } = setup;
   if (setup.mode === 'record') {
     const qemuImg = findQemuImg(config.qemuPath);
-    if (!qemuImg)
-      throw new UserError(
-        ErrorCode.QemuNotFound,
-        "'record' needs qemu-img for the recording's snapshot disk: install it (Debian/Ubuntu: sudo apt-get install qemu-utils).",
-      );
+    if (!qemuImg) throw launchErrors.recordingNeedsQemuImg();
     mkdirSync(path.dirname(files.log), { recursive: true });
     const replacing = existsSync(files.log);
     // The old snapshots belong to the old recording: replaying the new one from them would fork it.

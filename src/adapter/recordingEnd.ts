@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { QmpClient } from '../qemu/qmp';
 import type { RecordingFiles } from '../qemu/recordReplay';
-import { ErrorCode, UserError } from './errors';
+import { reverseErrors } from './reverseErrors';
 
 export class RecordingEnd {
   constructor(
@@ -39,12 +39,7 @@ export class RecordingEnd {
     const qmp = this.qmp();
     if (end === undefined || !qmp) return;
     if (this.isEnd(position)) {
-      throw new UserError(
-        ErrorCode.EndOfRecording,
-        `This is the end of the recording (instruction ${end}): nothing after it was recorded, so ` +
-          `the replay cannot run on. Step Back and Reverse Continue go back from here; to run the ` +
-          `kernel on, launch again with "record" (a new recording) or without it.`,
-      );
+      throw reverseErrors.endOfRecording(end);
     }
     if (arm) await qmp.execute('replay-break', { icount: Number(end) });
   }

@@ -6,7 +6,7 @@
 // are gdb's words, shown where the input was typed.
 import { mi, type FrameContext } from '../mi/commands';
 import { MiCommandError, type MiConnection } from '../mi/connection';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errors, errorText, UserError } from './errors';
 import type { EvaluationPolicy } from './evaluationPolicy';
 import type { RunControl } from './runControl';
 import type { EvaluateResult, VariableService } from './variables';
@@ -138,7 +138,7 @@ export class Repl {
       const result = await this.host.mi.send(mi.userCommand(command));
       return { result: result.transcript.replace(/\n$/, ''), variablesReference: 0 };
     } catch (error) {
-      if (error instanceof MiCommandError) throw new UserError(ErrorCode.EvaluationFailed, failureText(error.transcript, error.message));
+      if (error instanceof MiCommandError) throw errors.evaluationFailed(failureText(error.transcript, error.message));
       throw error;
     } finally {
       this.host.afterCommand();
@@ -152,7 +152,7 @@ export class Repl {
       const fields = Object.keys(result.results.fields).length ? ` ${JSON.stringify(result.results.fields)}` : '';
       return { result: `${result.transcript}^${result.resultClass}${fields}`, variablesReference: 0 };
     } catch (error) {
-      throw new UserError(ErrorCode.EvaluationFailed, errorText(error));
+      throw errors.evaluationFailed(errorText(error));
     } finally {
       this.host.afterCommand();
     }
@@ -162,7 +162,7 @@ export class Repl {
     try {
       return await this.host.evaluate(expression, context);
     } catch (error) {
-      if (error instanceof MiCommandError || error instanceof UserError) throw new UserError(ErrorCode.EvaluationFailed, error.message);
+      if (error instanceof MiCommandError || error instanceof UserError) throw errors.evaluationFailed(error.message);
       throw error;
     }
   }

@@ -8,7 +8,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { QemuInstance } from '../qemu/process';
 import type { RecordingFiles } from '../qemu/recordReplay';
 import type { Connected } from './connected';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errorText } from './errors';
+import { reverseErrors } from './reverseErrors';
 import { writeRecordingEnd } from './recordingEnd';
 
 const PROGRESS_EVERY_MS = 1_000;
@@ -49,11 +50,7 @@ export async function replayInPlace(
     } catch (error) {
       cancel();
       // The recording QEMU is gone and its replay did not take its place: nothing is left to debug.
-      const failed = new UserError(
-        ErrorCode.ReplaySwitchFailed,
-        `Going back failed while QEMU replayed the recording: ${errorText(error)}. The recording ` +
-          `is kept: launch with "replay": "${files.log}" to step backwards in it.`,
-      );
+      const failed = reverseErrors.switchFailed(error, files.log);
       events.endWith(`Session ended: ${failed.message}\n`);
       throw failed;
     }

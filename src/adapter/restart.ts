@@ -4,7 +4,7 @@
 // phase (under KVM software ones would be overwritten as the kernel is loaded again), the
 // entry breakpoint on start_kernel, the internal breakpoints after it.
 import type { Connected } from './connected';
-import { ErrorCode, errors, UserError } from './errors';
+import { errors } from './errors';
 import { KaslrDetector } from './kernel/kaslr';
 
 /** How long gdb takes to say where the target is after reconnecting; it is not shown. */
@@ -14,12 +14,7 @@ const RESET_TIMEOUT_MS = 5_000;
 async function withTimeout(work: Promise<void>, ms: number, message: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      work,
-      new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new UserError(ErrorCode.Timeout, `${message} within ${ms / 1000} s.`)), ms)),
-      ),
-    ]);
+    await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(errors.timedOut(message, ms)), ms)))]);
   } finally {
     clearTimeout(timer);
   }
@@ -29,10 +24,7 @@ export async function restartKernel({ target, run, stack, variables }: Connected
   const config = target.config;
   const qmp = target.qemu?.qmp;
   if (config.request !== 'launch' || !qmp) {
-    throw new UserError(
-      ErrorCode.NotAvailableHere,
-      'Restart resets a VM this session started; an attached VM is not ours to reset (disconnect and attach again).',
-    );
+    throw errors.restartAttached();
   }
   if (qmp.isClosed) throw errors.monitorClosed('Restart');
   await run.haltSilently();

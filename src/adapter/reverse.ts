@@ -17,7 +17,8 @@ import type { MiConnection } from '../mi/connection';
 import type { BreakpointService } from './breakpoints';
 import type { QmpClient } from '../qemu/qmp';
 import type { RecordReplaySetup } from '../qemu/recordReplay';
-import { ErrorCode, errorText, UserError } from './errors';
+import { errorText } from './errors';
+import { reverseErrors } from './reverseErrors';
 import { RecordingEnd, writeRecordingEnd } from './recordingEnd';
 import { ReplaySnapshots } from './replaySnapshots';
 import type { ForwardRun, RunControl } from './runControl';
@@ -107,12 +108,7 @@ export class ReverseExecution {
     const setup = this.setup;
     if (setup?.mode !== 'record' || !this.switchToReplay) return;
     const position = this.stoppedAt ?? (await this.position());
-    if (position === undefined)
-      throw new UserError(
-        ErrorCode.ReplaySwitchFailed,
-        `Going back needs the recording's position, and QEMU did not say it: end this session, ` +
-          `then launch with "replay": "${setup.files.log}".`,
-      );
+    if (position === undefined) throw reverseErrors.positionUnknown(setup.files.log);
     await this.switchToReplay(position);
     this.setup = { ...setup, mode: 'replay' };
     this.end.endsAt(position);
@@ -301,12 +297,6 @@ export class ReverseExecution {
 
   private requireReplay(what: string): void {
     if (this.canReverse) return;
-    throw new UserError(
-      ErrorCode.NotReplaying,
-      this.setup?.mode === 'record'
-        ? `${what} works when the recording is replayed: end this session, then launch the same ` +
-            `configuration with "replay": "${this.setup.files.log}" instead of 'record'.`
-        : `${what} needs a replay session: record the run ("record": true), then launch with "replay": "<the recording's path>".`,
-    );
+    throw reverseErrors.notReplaying(what, this.setup?.mode === 'record' ? this.setup.files.log : undefined);
   }
 }

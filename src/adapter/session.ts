@@ -9,7 +9,7 @@ import type { Connected } from './connected';
 import { runCustomRequest } from './customRequests';
 import { resolveConfig, type ResolvedConfig } from './configCheck';
 import { launchAccel } from './launchAccel';
-import { dapMessageOf, ErrorCode, errors, gdbRefusalAs, UserError } from './errors';
+import { dapMessageOf, ErrorCode, errors, gdbRefusalAs } from './errors';
 import { readConditionErrors, type ConditionErrorReader } from './conditionErrors';
 import { KernelTarget } from './kernelTarget';
 import type { StepKind } from './runControl';
@@ -128,7 +128,7 @@ export class KernelQemuSession extends DebugSession {
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     void this.handle(response, async () => {
       const file = args.source.path;
-      if (!file) throw new UserError(ErrorCode.BadArgument, 'Breakpoints need a source file with a path.');
+      if (!file) throw errors.needsSourcePath('Breakpoints need');
       const breakpoints = await this.breakpointChanges.change(() =>
         this.require().breakpoints.setSourceBreakpoints(file, args.breakpoints ?? []),
       );
@@ -159,7 +159,7 @@ export class KernelQemuSession extends DebugSession {
     void this.handle(response, async () => {
       this.requireStopped();
       const { gotoTargets, run } = this.require();
-      if (!args.source.path) throw new UserError(ErrorCode.BadArgument, 'Set Next Statement needs a source file with a path.');
+      if (!args.source.path) throw errors.needsSourcePath('Set Next Statement needs');
       response.body = { targets: await gotoTargets.targetsFor(args.source.path, args.line, run.currentThreadId) };
     });
   }
@@ -190,7 +190,7 @@ export class KernelQemuSession extends DebugSession {
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     void this.handle(response, async () => {
       const exception = this.require().exceptions.lastException;
-      if (!exception) throw new UserError(ErrorCode.NotAvailableHere, 'The kernel did not stop at a panic, Oops or WARN.');
+      if (!exception) throw errors.noException();
       response.body = {
         exceptionId: exception.filter,
         description: exception.description,

@@ -29,7 +29,6 @@ export const snapshotErrors = {
   needsQmp: () => new UserError(ErrorCode.SnapshotUnavailable, 'This needs QMP, and the session is attached through an HMP monitor.'),
   stateDiskNeedsLaunch: () => new UserError(ErrorCode.SnapshotUnavailable, 'Only a launched session can get a state disk.'),
   busy: (doing: string) => new UserError(ErrorCode.SnapshotBusy, `QEMU is busy ${doing}: try again when that is done.`),
-  nameMissing: (request: string) => new UserError(ErrorCode.BadArgument, `${request} needs a "name" string.`),
   /** `problem`: what snapshotNameProblem said of the name. */
   badName: (problem: string) => new UserError(ErrorCode.BadArgument, problem),
   exists: (name: string) =>

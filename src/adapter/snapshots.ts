@@ -76,7 +76,7 @@ async function exclusive<T>(state: SnapshotState, what: string, work: () => Prom
 }
 
 function requireName(args: Record<string, unknown>, request: string): string {
-  if (typeof args.name !== 'string') throw snapshotErrors.nameMissing(request);
+  if (typeof args.name !== 'string') throw errors.missingArgument(request, 'name');
   return args.name;
 }
 

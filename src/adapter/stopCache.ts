@@ -7,7 +7,7 @@
 // evaluation made under the evaluation policy (hover, watch) only read, by gdb's own guard.
 import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
-import { ErrorCode, UserError } from './errors';
+import { errors } from './errors';
 import type { StackService } from './stack';
 import type { TaskInspector } from './kernel/tasks';
 
@@ -144,8 +144,7 @@ export class StopCache {
     // takes such reads in the middle of its step over a breakpoint. Where a step-over was
     // lost all the same, stepOverGuard.ts resumes the kernel again.
     // Answered like a stale frame or variables reference: VS Code asks again at the next stop, no notification.
-    if (this.resumed && readsTarget(command))
-      return Promise.reject(new UserError(ErrorCode.UnknownReference, 'The kernel runs again: this read belonged to the last stop.'));
+    if (this.resumed && readsTarget(command)) return Promise.reject(errors.readAfterResume());
     const kind = classify(command);
     if (kind === 'changes') this.answers.clear();
     if (kind !== 'cached') return toGdb(command);

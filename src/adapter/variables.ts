@@ -6,7 +6,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type FrameContext } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
 import { MiTuple } from '../mi/records';
-import { ErrorCode, errors, errorText, UserError } from './errors';
+import { errors, errorText, type UserError } from './errors';
 import type { EvaluationPolicy } from './evaluationPolicy';
 import { kernelValueKind } from './kernel/kernelValues';
 import { isWalkableHead, type KernelLists, type ListShape, type ListWalk, listSummary } from './kernel/lists';
@@ -153,7 +153,7 @@ export class VariableService {
     const refusal = await this.policy.refusal(expression);
     const hinted = refusal ? undefined : await this.lists?.fromHint(expression, context);
     if (hinted) return this.listValue(hinted, context);
-    if (mode === 'read' && refusal) throw new UserError(ErrorCode.EvaluationFailed, refusal);
+    if (mode === 'read' && refusal) throw errors.evaluationFailed(refusal);
     const perCpuType = refusal ? undefined : this.perCpu?.perCpuType(expression, context);
     // A var-object says whether the value expands; gdb's printed value reads better for
     // arrays and structs (a var-object shows a char[16] as "[16]"). Both in one round trip,
@@ -227,7 +227,7 @@ export class VariableService {
                 .name;
         const children = (await this.mi.send(mi.varListChildren(parent))).results.tuples('children');
         const child = children.find((candidate) => candidate.optStr('exp') === name);
-        if (!child) throw new UserError(ErrorCode.UnknownReference, `No member '${name}' to set.`);
+        if (!child) throw errors.noMemberToSet(name);
         // As a C assignment, gdb's refusal keeps its reason (-var-assign only says "Could not assign expression to variable object").
         const path = await this.pathExpression(child.str('name'));
         if (path !== undefined) return this.assign(path, value, container.context);
@@ -235,14 +235,11 @@ export class VariableService {
         return { result: assigned.results.optStr('value') ?? value, variablesReference: 0 };
       }
       case 'registers':
-        throw new UserError(ErrorCode.BadArgument, 'Expand a register group to edit a register.');
+        throw errors.registerGroupEdit();
       case 'list':
-        throw new UserError(ErrorCode.BadArgument, 'A list entry is a structure: expand it to edit its members.');
+        throw errors.listEntryEdit();
       case 'perCpu':
-        throw new UserError(
-          ErrorCode.BadArgument,
-          `Set one CPU's copy: expand ${container.expression} and edit CPU n, or assign in the Debug Console.`,
-        );
+        throw errors.perCpuEdit(container.expression);
     }
   }
 
@@ -429,7 +426,7 @@ export class VariableService {
   /** gdb's own reason why `expression` cannot be evaluated (for var-object errors that do not say). */
   private async gdbReason(expression: string, context: FrameContext | undefined): Promise<UserError | undefined> {
     const [answer] = await this.policy.readOnly([mi.evaluate(expression, context)] as const).catch(() => [undefined]);
-    return answer?.status === 'rejected' ? new UserError(ErrorCode.EvaluationFailed, errorText(answer.reason)) : undefined;
+    return answer?.status === 'rejected' ? errors.evaluationFailed(errorText(answer.reason)) : undefined;
   }
 
   private pathExpression(varobjName: string): Promise<string | undefined> {

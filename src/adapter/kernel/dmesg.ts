@@ -3,7 +3,7 @@
 // lx-dmesg reads it, with struct layouts asked from gdb rather than assumed.
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
-import { ErrorCode, UserError } from '../errors';
+import { kernelErrors } from './kernelErrors';
 import type { KernelLayout } from './kernelLayout';
 
 const COMMITTED = 1n;
@@ -17,11 +17,7 @@ export class KernelLog {
 
   async read(): Promise<string> {
     if (!(await this.layout()).printkRing) {
-      throw new UserError(
-        ErrorCode.KernelLayoutUnsupported,
-        "This kernel has no lockless printk ring ('prb', Linux 5.10 and later), which dmesg reads: " +
-          "use the kernel's own lx-dmesg (CONFIG_GDB_SCRIPTS=y, make scripts_gdb).",
-      );
+      throw kernelErrors.noPrintkRing();
     }
     const v = async (expression: string) => BigInt((await this.mi.send(mi.evaluate(expression))).results.str('value').split(' ')[0]!);
     const [countBits, descsAddress, infosAddress, tailId, headId, sizeBits, dataAddress] = await Promise.all([

@@ -5,7 +5,7 @@
 // nodes (container_of); a tree in order. Walks are bounded and stop, saying why, at a NULL
 // pointer or a node seen before.
 import type { FrameContext } from '../../mi/commands';
-import { ErrorCode, UserError } from '../errors';
+import { kernelErrors } from './kernelErrors';
 import { isPureExpression } from '../stopCache';
 import { walkXarray } from './xarray';
 import type { ChainRead } from './chainWalk';
@@ -80,7 +80,7 @@ export function parseListHint(expression: string): { shape: ListShape; head: str
   const match = /^\s*(h?list|rb):\s*\(\s*((?:struct|union)\s+\w+|\w+)\s*,\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\)\s*(\S.*)$/.exec(
     expression,
   );
-  if (!match) throw new UserError(ErrorCode.EvaluationFailed, `Not a list hint: write ${LIST_HINT_USAGE}.`);
+  if (!match) throw kernelErrors.notAListHint(LIST_HINT_USAGE);
   const entryType = match[2]!.replace(/\s+/g, ' ');
   const label = [...Object.values(GLOBAL_LISTS), ...Object.values(MEMBER_LISTS)].find(
     (shape) => shape.entryType === entryType && shape.label,
@@ -343,15 +343,10 @@ export class KernelLists {
   async fromHint(expression: string, context: FrameContext | undefined): Promise<{ shape: ListShape; walk: ListWalk } | undefined> {
     const hint = parseListHint(expression);
     if (!hint) return undefined;
-    if (!isPureExpression(hint.head))
-      throw new UserError(
-        ErrorCode.EvaluationFailed,
-        `The list head ${hint.head} must only read (no call, assignment or ++): ${LIST_HINT_USAGE}.`,
-      );
+    if (!isPureExpression(hint.head)) throw kernelErrors.listHeadNotReadOnly(hint.head, LIST_HINT_USAGE);
     const type = bareStruct(await this.reader.type(hint.head, context));
     const expected = HEAD_TYPES[hint.shape.kind].join(' or ');
-    if (!HEAD_TYPES[hint.shape.kind].includes(type))
-      throw new UserError(ErrorCode.EvaluationFailed, `${hint.head} has type ${type}, not ${expected}: ${LIST_HINT_USAGE}.`);
+    if (!HEAD_TYPES[hint.shape.kind].includes(type)) throw kernelErrors.listHeadType(hint.head, type, expected, LIST_HINT_USAGE);
     return { shape: hint.shape, walk: await walkList(this.reader, hint.head, hint.shape, context) };
   }
 

@@ -2,7 +2,7 @@
 import type { DisassemblyService } from '../disassembly';
 import { mi } from '../../mi/commands';
 import type { MiConnection } from '../../mi/connection';
-import { ErrorCode, UserError } from '../errors';
+import { kernelErrors } from './kernelErrors';
 
 export interface ResolvedLocation {
   path?: string;
@@ -15,7 +15,7 @@ export function locationExpression(location: string): string {
   const text = location.trim();
   if (/^0x[0-9a-f]+$/i.test(text)) return text;
   const match = /^([A-Za-z_.$][\w.$]*)(?:\+(0x[0-9a-f]+|\d+))?(?:\/(0x[0-9a-f]+|\d+))?(?:\s+\[[\w-]+\])?$/i.exec(text);
-  if (!match) throw new UserError(ErrorCode.BadArgument, `'${location}' is not a kernel location (func+0x1a/0x40 or an address).`);
+  if (!match) throw kernelErrors.notALocation(location);
   return `(unsigned long)&${match[1]} + ${match[2] ?? '0'}`;
 }
 

@@ -13,7 +13,7 @@
 // tells gdb where registers were saved.
 import { mi, type MiCommand } from '../../mi/commands';
 import type { MiResult, MiSendHook } from '../../mi/connection';
-import { ErrorCode, UserError } from '../errors';
+import { kernelErrors } from './kernelErrors';
 import type { GuestArch } from '../../arch';
 import type { ThreadsMode } from '../launchArgs';
 import { hex, type KernelReader, littleEndian64, unsigned64 } from './kernelReader';
@@ -125,17 +125,9 @@ export class TaskThreads {
 
   private async asTask(command: MiCommand, threadId: number, next: (command: MiCommand) => Promise<MiResult>): Promise<MiResult> {
     const task = this.addresses.get(threadId);
-    if (task === undefined)
-      throw new UserError(
-        ErrorCode.UnknownReference,
-        `Task thread ${threadId} is not in the task list of this stop (the task may have exited): pick a thread from the Call Stack again.`,
-      );
+    if (task === undefined) throw kernelErrors.taskGone(threadId);
     if (/^-exec-(continue|interrupt)\b/.test(command.text)) return next(this.asCarrier(command));
-    if (/^-exec-/.test(command.text))
-      throw new UserError(
-        ErrorCode.NotAvailableHere,
-        `pid ${threadId - TASK_THREAD_BASE} is not running on a CPU and cannot be stepped: step a vCPU thread (CPU n), or Continue.`,
-      );
+    if (/^-exec-/.test(command.text)) throw kernelErrors.taskNotRunning(threadId - TASK_THREAD_BASE);
     await this.loadUnwinder(next);
     if (!/^-stack-list-frames\b/.test(command.text)) return (await this.switchedTo(task, command, next)).answer;
     // The task's frames start where its saved pc is. Without that frame gdb did not use the
@@ -155,12 +147,7 @@ export class TaskThreads {
           (result) => result.console.trim(),
           () => 'no answer',
         );
-        throw new UserError(
-          ErrorCode.GdbCommandFailed,
-          `gdb did not unwind pid ${threadId - TASK_THREAD_BASE} from the context it saved (pc ${hex(taskPc ?? 0n)}` +
-            `; the unwinder: ${unwinder}): its stack came out as the vCPU's own. Select the thread ` +
-            `again, or look at the task from a vCPU stop.`,
-        );
+        throw kernelErrors.taskUnwindFailed(threadId - TASK_THREAD_BASE, hex(taskPc ?? 0n), unwinder);
       }
     }
   }
@@ -196,10 +183,7 @@ export class TaskThreads {
       () => undefined,
       (error: unknown) => {
         this.unwinder = undefined;
-        throw new UserError(
-          ErrorCode.GdbCommandFailed,
-          `Task stacks need gdb with Python (threads: "tasks"); gdb said: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        throw kernelErrors.taskStacksNeedPython(error instanceof Error ? error.message : String(error));
       },
     );
     return this.unwinder;
