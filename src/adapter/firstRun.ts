@@ -17,18 +17,18 @@ export async function runToFirstStop(
 ): Promise<void> {
   const config = target.config;
   run.markConfigured();
-  run.entryFunction = config.entryFunction;
+  run.boot.entryFunction = config.entryFunction;
   if (config.request === 'attach') {
     await loadRunningModules(modules, sendEvent);
-    await run.armModuleHook();
+    await run.boot.armModuleHook();
     return reportStop(HERE);
   }
   // Started from a VM snapshot (-loadvm): the kernel is past booting; show where it was saved.
   if (config.snapshot !== undefined)
     return run.stateReplaced(config.stopAtEntry ? { description: `Started from snapshot "${config.snapshot}"` } : 'resume');
   if (config.kaslr && !config.stopAtConnect)
-    return run.bootWithKaslr(new KaslrDetector(target.mi, config.arch, target.qemu?.qmp), config.program, config.stopAtEntry);
-  if (!config.stopAtConnect) return run.runToEntry(config.stopAtEntry);
-  await run.armEntry(config.stopAtEntry);
+    return run.boot.bootWithKaslr(new KaslrDetector(target.mi, config.arch, target.qemu?.qmp), config.program, config.stopAtEntry);
+  if (!config.stopAtConnect) return run.boot.runToEntry(config.stopAtEntry);
+  await run.boot.armEntry(config.stopAtEntry);
   reportStop(HERE);
 }

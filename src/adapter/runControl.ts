@@ -2,14 +2,13 @@
 // to see (the boot-phase entry breakpoint when stopAtEntry is off, logpoints) are
 // handled here and never reach VS Code.
 import { EventEmitter } from 'node:events';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import type { AsyncRecord } from '../mi/records';
-import { disablePatchableEntryLocations, type BreakpointService } from './breakpoints';
-import type { KaslrDetector, KaslrOffset } from './kernel/kaslr';
-import { bootWithKaslr, type KaslrBootRun } from './kernel/kaslrBoot';
-import { MODULE_LOAD_HOOK, type LoadedModule, type ModuleTracker } from './kernel/modules';
+import { BootPhase } from './bootPhase';
+import type { BreakpointService } from './breakpoints';
+import type { KaslrDetector } from './kernel/kaslr';
+import type { ModuleTracker } from './kernel/modules';
 import type { KernelExceptions } from './kernel/kernelExceptions';
 import { errors, errorText } from './errors';
 import { formatLogMessage } from './logpointMessage';
@@ -18,24 +17,8 @@ import { SchedulerLock } from './schedulerLock';
 import { SilentStop } from './silentStop';
 import { lineStepOf, STEP_COMMANDS, type StepKind } from './stepCommands';
 import { StepOverGuard } from './stepOverGuard';
+import type { RunControlEvents } from './runEvents';
 import { mapStop, type StopInfo } from './stopReasons';
-
-export const ENTRY_FUNCTION = 'start_kernel';
-
-export interface RunControlEvents {
-  stopped: [StopInfo];
-  /** byUs: the adapter resumed it; otherwise gdb did (e.g. `continue` typed in the Debug Console). */
-  resumed: [byUs: boolean];
-  output: [text: string];
-  /** Breakpoints whose placement changed (boot-time hardware ones became software). */
-  breakpointsChanged: [DebugProtocol.Breakpoint[]];
-  /** The guest loaded a module (symbols added when its .ko was found). */
-  moduleLoaded: [LoadedModule];
-  /** gdb says the target is gone (remote closed, exited). */
-  targetExited: [reason: string];
-  /** The kernel reached start_kernel and runs from its final mapping. */
-  bootFinished: [];
-}
 
 export type { StepKind } from './stepCommands';
 
@@ -47,17 +30,12 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private pauseRequested = false;
   /** When the pause still waiting for its stop was sent (hangWatch.ts: a stopped QEMU never stops). */
   private pauseSentAt: number | undefined;
-  private entryBreakpoint: string | undefined;
-  private stopAtEntry = true;
   private lastThreadId = 1;
   /** Takes the next *stopped in silence (see swallowNextStop). */
   private readonly silent = new SilentStop();
 
-  private moduleHook: string | undefined;
-  /** stopAtEntry named a function: after start_kernel the kernel runs on to it (a temporary breakpoint). */
-  entryFunction: string | undefined;
-  private runToBreakpoint: string | undefined;
-
+  /** Until start_kernel, and the internal breakpoints of a running kernel. */
+  readonly boot: BootPhase;
   /** Work owed to gdb before the target runs again (see resyncBeforeNextResume). */
   private pendingResync: (() => Promise<void>) | undefined;
   /** The last *stopped, shown or not: a continue from a breakpoint is watched by the guard. */
@@ -71,10 +49,11 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   constructor(
     private readonly mi: MiConnection,
     private readonly breakpoints: BreakpointService,
-    private readonly modules?: ModuleTracker,
+    modules?: ModuleTracker,
     private readonly exceptions?: KernelExceptions,
   ) {
     super();
+    this.boot = new BootPhase(mi, this, breakpoints, modules, exceptions);
     this.stepOver = new StepOverGuard(mi);
     this.scheduler = new SchedulerLock(mi);
     this.interrupts = new InterruptedStep(mi, (command) => this.sendResume(command));
@@ -110,123 +89,13 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     return this.lastThreadId;
   }
 
-  /** A temporary hardware breakpoint on start_kernel (not mapped yet: software fails) ends the boot phase; shown with stopAtEntry. */
-  async armEntry(stopAtEntry: boolean): Promise<void> {
-    this.stopAtEntry = stopAtEntry;
-    try {
-      const result = await this.mi.send(mi.breakInsert({ location: ENTRY_FUNCTION, hardware: true, temporary: true }));
-      const bkpt = result.results.tuple('bkpt');
-      await disablePatchableEntryLocations(this.mi, bkpt);
-      this.entryBreakpoint = bkpt.str('number');
-    } catch (error) {
-      this.emit('output', `Could not break at ${ENTRY_FUNCTION} (${errorText(error)}); running without an entry stop.\n`);
-      await this.bootFinished();
-    }
-  }
-
   /**
-   * The VM was reset (restart): the boot phase again. Breakpoints go back to hardware and
-   * the internal ones come out (under KVM software ones would be overwritten as the kernel is
-   * loaded again); they return after start_kernel, as at launch.
+   * The VM was reset (restart): the boot phase again (bootPhase.ts); a halt for the old run's
+   * work is over.
    */
-  async rebooted(stopAtEntry: boolean, kaslr?: { detector: KaslrDetector; program: string }): Promise<void> {
-    this.emit('breakpointsChanged', await this.breakpoints.enterBootPhase());
-    this.runToBreakpoint = undefined;
-    this.entryBreakpoint = undefined;
+  rebooted(stopAtEntry: boolean, kaslr?: { detector: KaslrDetector; program: string }): Promise<void> {
     this.silentlyHalted = false;
-    const internal = [this.moduleHook, ...((await this.exceptions?.disarm()) ?? [])].filter(
-      (number): number is string => number !== undefined,
-    );
-    if (internal.length > 0) await this.mi.send(mi.breakDelete(internal)).catch(() => undefined);
-    this.moduleHook = undefined;
-    if (kaslr) return this.bootWithKaslr(kaslr.detector, kaslr.program, stopAtEntry);
-    return this.runToEntry(stopAtEntry);
-  }
-
-  /** A temporary breakpoint on the function stopAtEntry named; false (and said why) when gdb has no such function. */
-  private async armRunTo(name: string): Promise<boolean> {
-    try {
-      const result = await this.mi.send(mi.breakInsert({ location: name, temporary: true }));
-      const bkpt = result.results.tuple('bkpt');
-      await disablePatchableEntryLocations(this.mi, bkpt);
-      this.runToBreakpoint = bkpt.str('number');
-      return true;
-    } catch (error) {
-      this.emit('output', `stopAtEntry: cannot run to "${name}" (${errorText(error)}); stopped at ${ENTRY_FUNCTION} instead.\n`);
-      return false;
-    }
-  }
-
-  /** The kernel runs from its final mapping: breakpoints move to software, and module loads are watched. */
-  private async bootFinished(): Promise<void> {
-    this.emit('bootFinished');
-    this.emit('breakpointsChanged', await this.breakpoints.leaveBootPhase());
-    this.armAfterThisStop();
-  }
-
-  /** Internal breakpoints being inserted; every resume waits for them. */
-  private arming: Promise<void> = Promise.resolve();
-
-  /**
-   * The internal breakpoints go in once the stop at hand has been reported (gdb answers
-   * VS Code's reads of it first: ~20 ms sooner on screen); a continue or step waits for them.
-   */
-  private armAfterThisStop(): void {
-    this.arming = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.armModuleHook())
-      .catch((error: unknown) => {
-        this.emit('output', `Internal breakpoints not set: ${errorText(error)}\n`);
-      });
-  }
-
-  /**
-   * Internal breakpoints of a running kernel: where it starts a freshly loaded module, and the
-   * kernel exception filters (attach arms them directly).
-   */
-  async armModuleHook(): Promise<void> {
-    for (const warning of (await this.exceptions?.arm()) ?? []) this.emit('output', warning);
-    if (!this.modules || this.moduleHook !== undefined) return;
-    try {
-      const bkpt = (await this.mi.send(mi.breakInsert({ location: MODULE_LOAD_HOOK }))).results.tuple('bkpt');
-      // On arm64 the hook's first location is before do_init_module's DWARF start, where `mod` is unknown.
-      await disablePatchableEntryLocations(this.mi, bkpt);
-      this.moduleHook = bkpt.str('number');
-    } catch (error) {
-      this.emit('output', `Module symbols will not load automatically: no breakpoint on ${MODULE_LOAD_HOOK} (${errorText(error)}).\n`);
-    }
-  }
-
-  async runToEntry(stopAtEntry: boolean): Promise<void> {
-    await this.armEntry(stopAtEntry);
-    await this.continue();
-  }
-
-  /** A randomized kernel: the boot finds its offset on the way (kernel/kaslrBoot.ts). */
-  async bootWithKaslr(kaslr: KaslrDetector, program: string, stopAtEntry: boolean): Promise<void> {
-    this.stopAtEntry = stopAtEntry;
-    const run: KaslrBootRun = {
-      isClosed: () => this.mi.isClosed,
-      continue: () => this.continue(),
-      haltSilently: () => this.haltSilently(),
-      resumeAfterSilentHalt: () => this.resumeAfterSilentHalt(),
-      output: (text) => this.emit('output', text),
-      rebased: (found) => this.afterRebase(found),
-    };
-    await bootWithKaslr(run, kaslr, program);
-  }
-
-  private async afterRebase(found: KaslrOffset): Promise<void> {
-    if (found.beforeStartKernel) return this.runToEntry(this.stopAtEntry);
-    await this.bootFinished();
-    if (!this.stopAtEntry) return this.continue();
-    if (this.entryFunction && (await this.armRunTo(this.entryFunction))) return this.continue();
-    this.emit('stopped', {
-      reason: 'entry',
-      description: 'KASLR offset found; symbols rebased',
-      threadId: this.lastThreadId,
-      breakpointNumber: undefined,
-      frame: undefined,
-    });
+    return this.boot.rebooted(stopAtEntry, kaslr);
   }
 
   private forwardGuard: ((run: ForwardRun) => Promise<void>) | undefined;
@@ -240,7 +109,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   continue(onlyThread?: number, afterLostStepOver = false): Promise<void> {
     return this.oneResumeAtATime(async () => {
       if (this.running) return; // another resume went first: it runs, as asked
-      await this.arming;
+      await this.boot.arming;
       await this.settleResync();
       await this.forwardGuard?.('continue');
       await this.scheduler.set(onlyThread !== undefined);
@@ -269,7 +138,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   private forwardStep(command: MiCommand, singleThread: boolean, afterLostStepOver: boolean, lineStep?: LineStep): Promise<void> {
     return this.oneResumeAtATime(async () => {
       if (this.running) throw errors.kernelRunning();
-      await this.arming;
+      await this.boot.arming;
       await this.settleResync();
       await this.scheduler.set(singleThread);
       await this.stepOver.beforeContinue(this.lastStop, afterLostStepOver, 'step');
@@ -283,7 +152,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   resume(command: MiCommand, singleThread = false): Promise<void> {
     return this.oneResumeAtATime(async () => {
       if (this.running) throw errors.kernelRunning();
-      await this.arming;
+      await this.boot.arming;
       await this.settleResync();
       await this.scheduler.set(singleThread);
       this.stepOver.disarm();
@@ -373,9 +242,8 @@ export class RunControl extends EventEmitter<RunControlEvents> {
    */
   async stateReplaced(show: { description: string; threadId?: number } | 'resume'): Promise<void> {
     this.silentlyHalted = false;
-    this.entryBreakpoint = undefined;
     this.lastStop = undefined;
-    await this.bootFinished();
+    await this.boot.stateReplaced();
     if (show === 'resume') return this.continue();
     if (show.threadId !== undefined) this.lastThreadId = show.threadId;
     this.pauseRequested = false; // a pause asked for during the load: this stop answers it
@@ -442,40 +310,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     if (this.silent.claim(stop)) return;
     if (await this.interrupts.carriesOn(stop)) return;
 
-    if (
-      this.entryBreakpoint !== undefined &&
-      (stop.breakpointNumber === this.entryBreakpoint || stop.frame?.optStr('func') === ENTRY_FUNCTION)
-    ) {
-      // At start_kernel, whether gdb reported our entry breakpoint or a user's at the same place.
-      const entryWasReported = stop.breakpointNumber === this.entryBreakpoint;
-      if (!entryWasReported) await this.mi.send(mi.breakDelete([this.entryBreakpoint])).catch(() => undefined);
-      this.entryBreakpoint = undefined;
-      await this.bootFinished();
-      if (!entryWasReported) this.breakpoints.noteHit(stop.breakpointNumber);
-      if (entryWasReported && this.stopAtEntry && this.entryFunction && (await this.armRunTo(this.entryFunction))) {
-        await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
-        return;
-      }
-      if (!entryWasReported || this.stopAtEntry) this.emit('stopped', entryWasReported ? { ...stop, reason: 'entry' } : stop);
-      else await this.continue().catch((error: unknown) => this.emit('output', `Could not continue: ${errorText(error)}\n`));
-      return;
-    }
-    if (this.runToBreakpoint !== undefined && stop.breakpointNumber === this.runToBreakpoint) {
-      this.runToBreakpoint = undefined;
-      this.emit('stopped', { ...stop, reason: 'entry', description: `Stopped at ${this.entryFunction} (stopAtEntry)` });
-      return;
-    }
-    if (this.moduleHook !== undefined && stop.breakpointNumber === this.moduleHook && this.modules) {
-      const module = await this.modules
-        .onModuleLoad(stop.threadId ?? this.lastThreadId)
-        .catch((error: unknown) => ({ name: '?', problem: errorText(error) }));
-      await this.breakpoints.checkPlacedLocations();
-      this.emit('moduleLoaded', module);
-      await this.continue().catch((error: unknown) =>
-        this.emit('output', `Could not continue after loading module symbols: ${errorText(error)}\n`),
-      );
-      return;
-    }
+    if (await this.boot.handles(stop)) return;
     const exception = this.exceptions?.filterOf(stop);
     if (exception && this.exceptions) {
       const { description } = await this.exceptions.describe(exception, stop.threadId ?? this.lastThreadId);
