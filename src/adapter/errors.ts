@@ -114,6 +114,11 @@ export const errors = {
     ),
   /** An expression, Debug Console command or list hint gdb or the adapter refused: `text` says why. */
   evaluationFailed: (text: string) => new UserError(ErrorCode.EvaluationFailed, text),
+  expressionTooLong: (length: number, most: number) =>
+    new UserError(
+      ErrorCode.EvaluationFailed,
+      `This expression is ${length} characters long; kernel-qemu sends at most ${most} to gdb (it would take seconds to read it).`,
+    ),
   /** A custom request without the string argument it needs. */
   missingArgument: (request: string, argument: string) => new UserError(ErrorCode.BadArgument, `${request} needs a "${argument}" string.`),
   unknownRequest: (command: string) => new UserError(ErrorCode.BadArgument, `Unknown request '${command}'.`),

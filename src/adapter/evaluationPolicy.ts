@@ -12,6 +12,13 @@
 import { mi, type MiCommand } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
 
+/**
+ * The longest expression or Debug Console line sent to gdb. gdb takes seconds to refuse a 100,000
+ * character name (1.5 s here without a target, over 20 s once in CI), and answers nothing else
+ * meanwhile; no expression a person types comes near this.
+ */
+export const MAX_EXPRESSION_CHARS = 4096;
+
 const GUARDS = ['may-write-memory', 'may-write-registers', 'may-call-functions'] as const;
 type Guard = (typeof GUARDS)[number];
 

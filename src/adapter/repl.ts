@@ -7,7 +7,7 @@
 import { mi, type FrameContext } from '../mi/commands';
 import { MiCommandError, type MiConnection } from '../mi/connection';
 import { errors, errorText, UserError } from './errors';
-import type { EvaluationPolicy } from './evaluationPolicy';
+import { MAX_EXPRESSION_CHARS, type EvaluationPolicy } from './evaluationPolicy';
 import type { RunControl } from './runControl';
 import type { EvaluateResult, VariableService } from './variables';
 
@@ -67,6 +67,7 @@ export class Repl {
   constructor(private readonly host: ReplHost) {}
 
   async evaluate(text: string, context: FrameContext | undefined): Promise<EvaluateResult> {
+    if (text.length > MAX_EXPRESSION_CHARS) throw errors.expressionTooLong(text.length, MAX_EXPRESSION_CHARS);
     const input = parseInput(text);
     switch (input.kind) {
       case 'empty':

@@ -7,7 +7,7 @@ import { mi, type FrameContext } from '../mi/commands';
 import type { MiConnection, MiResult } from '../mi/connection';
 import { MiTuple } from '../mi/records';
 import { errors, errorText, type UserError } from './errors';
-import type { EvaluationPolicy } from './evaluationPolicy';
+import { MAX_EXPRESSION_CHARS, type EvaluationPolicy } from './evaluationPolicy';
 import { kernelValueKind } from './kernel/kernelValues';
 import { isWalkableHead, type KernelLists, type ListShape, type ListWalk, listSummary } from './kernel/lists';
 import type { PerCpuValues } from './kernel/perCpu';
@@ -150,6 +150,7 @@ export class VariableService {
    * var-object says "-var-create: unable to create variable object", or shows "" for it.
    */
   async evaluate(expression: string, context: FrameContext | undefined, mode: EvaluationMode = 'read'): Promise<EvaluateResult> {
+    if (expression.length > MAX_EXPRESSION_CHARS) throw errors.expressionTooLong(expression.length, MAX_EXPRESSION_CHARS);
     const refusal = await this.policy.refusal(expression);
     const hinted = refusal ? undefined : await this.lists?.fromHint(expression, context);
     if (hinted) return this.listValue(hinted, context);

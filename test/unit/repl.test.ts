@@ -90,3 +90,24 @@ test('a frame variable named like a command is evaluated; the command runs other
     '-interpreter-exec console "s 2"',
   ]);
 });
+
+test('a line longer than gdb reads in reasonable time is refused before it reaches gdb', async () => {
+  const sent: string[] = [];
+  const host = {
+    mi: { send: async (command: MiCommand) => void sent.push(command.text) } as unknown as MiConnection,
+    evaluate: async (expression: string) => ({ result: `value of ${expression}`, variablesReference: 0 }),
+    beforeCommand: async () => undefined,
+    afterCommand: () => undefined,
+    frameVariables: async () => [],
+  };
+  const repl = new Repl(host);
+  await assert.rejects(repl.evaluate('x'.repeat(100_000), { threadId: 1, frameLevel: 0 }), (error: Error) => {
+    assert.match(error.message, /100000 characters long; kernel-qemu sends at most 4096 to gdb/);
+    return true;
+  });
+  assert.deepEqual(sent, []);
+  assert.equal(
+    (await repl.evaluate(`(init_task.pid) + ${'0'.repeat(4000)}`, undefined)).result,
+    'value of (init_task.pid) + ' + '0'.repeat(4000),
+  );
+});
