@@ -22,6 +22,9 @@ import { mapStop, type StopInfo } from './stopReasons';
 
 export type { StepKind } from './stepCommands';
 
+/** How long work that halts the kernel waits for the stop of a pause already on its way. */
+const PAUSE_STOP_MS = 10_000;
+
 /** What a forward resume is, for the guards that run before it. */
 export type ForwardRun = 'continue' | 'step';
 
@@ -213,7 +216,7 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     await this.resumes;
     if (!this.running) return false;
     if (this.pauseRequested) {
-      await new Promise((resolve) => this.once('stopped', resolve));
+      await this.pauseStop();
       return false;
     }
     this.silentlyHalted = true;
@@ -225,6 +228,23 @@ export class RunControl extends EventEmitter<RunControlEvents> {
     });
     await stopped;
     return true;
+  }
+
+  /** The stop of a pause on its way, bounded: a stopped QEMU sends none (hangWatch.ts says why). */
+  private pauseStop(): Promise<void> {
+    let onStop: () => void = () => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    return new Promise<void>((resolve, reject) => {
+      onStop = resolve;
+      this.once('stopped', onStop);
+      timer = setTimeout(
+        () => reject(errors.timedOut('The kernel did not stop for the pause asked for before this', PAUSE_STOP_MS)),
+        PAUSE_STOP_MS,
+      );
+    }).finally(() => {
+      clearTimeout(timer);
+      this.off('stopped', onStop);
+    });
   }
 
   /** After a silent halt's work: the kernel runs on, unless the user paused meanwhile (then that stop is shown). */
