@@ -63,15 +63,15 @@ export class StepOverGuard {
     if (lastStop?.reason !== 'breakpoint' || lastStop.threadId === undefined || lastStop.breakpointNumber === undefined || pc === undefined)
       return;
     const { threadId, breakpointNumber } = lastStop;
-    const registers = await registersAt(this.connection, threadId).catch(() => undefined);
+    // Both reads go to gdb at once: one round trip before the resume, not two.
+    const [registers, deadStack] = await Promise.all([
+      registersAt(this.connection, threadId).catch(() => undefined),
+      run === 'continue' ? deadStackAt(this.connection, threadId).catch(() => undefined) : undefined,
+    ]);
     if (registers === undefined) return;
-    if (run === 'step') {
-      this.armed = { threadId, pc, breakpointNumber, registers };
-      return;
-    }
+    if (run === 'step') this.armed = { threadId, pc, breakpointNumber, registers };
     // Unreadable, a continue's second hit could not be told from a lost step: it is shown.
-    const deadStack = await deadStackAt(this.connection, threadId).catch(() => undefined);
-    if (deadStack !== undefined) this.armed = { threadId, pc, breakpointNumber, registers, deadStack };
+    else if (deadStack !== undefined) this.armed = { threadId, pc, breakpointNumber, registers, deadStack };
   }
 
   /** Whether `stop` is the armed breakpoint again with nothing run: the step over it was lost. */
