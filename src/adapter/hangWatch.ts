@@ -1,15 +1,13 @@
 // Fails the requests that cannot be answered because gdb or QEMU is stopped (SIGSTOP, Ctrl+Z,
 // a tracer holding it): without this a request waits forever (gdb stopped: no answer at all)
-// or gets a garbled one (QEMU stopped: gdb's remote protocol times out and resyncs, seen as
-// "Invalid hex digit 116" after 14 s). A stopped process is seen in /proc (state T or t), so
+// (QEMU stopped: gdb waits for its stub). A stopped process is seen in /proc (state T or t), so
 // the error can name it and what to do; the session itself stays, for a `kill -CONT`. What a
-// failed command does once gdb runs it late is undone (undoLateEffects), and gdb waits for a
-// stopped QEMU instead of timing out (stubPatience.ts).
+// failed command does once gdb runs it late is undone (undoLateEffects). gdb waits for a
+// stopped QEMU without resending its packet (remotetimeout, set in kernelTarget.ts).
 import { mi } from '../mi/commands';
 import type { MiConnection } from '../mi/connection';
 import { isStopped } from '../process/processState';
 import { errors } from './errors';
-import { StubPatience } from './stubPatience';
 
 /** A connection whose requests can be waiting: gdb/MI or QMP. */
 export interface PendingRequests {
@@ -55,14 +53,9 @@ export class HangWatch {
       { requests: () => qemu()?.qmp, waitsFor: () => [qemuProcess()], reader: 'QEMU' },
     ]);
     watch.start();
-    watch.patience = new StubPatience(gdb.connection, () => qemu()?.process.pid);
-    watch.patience.start();
     undoLateEffects(gdb.connection);
     return watch;
   }
-
-  /** gdb told to wait for a stopped QEMU's stub (stubPatience.ts), for a session's watch. */
-  private patience: StubPatience | undefined;
 
   /** Watches one more channel (a pause waiting for its stop). */
   add(channel: WatchedChannel): void {
@@ -78,7 +71,6 @@ export class HangWatch {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.patience?.stop();
   }
 
   /** One look at every channel (the timer's work; tests call it directly). */

@@ -26,6 +26,7 @@ import type { SetupCommand } from './launchArgs';
 import { cacheDirectory } from './cacheDirectory';
 import { errorText, UserError } from './errors';
 import { launchErrors } from './launchErrors';
+import { runOnPastStop } from './recordingEnd';
 import { HangWatch, type WatchedChannel } from './hangWatch';
 import { isStopped } from '../process/processState';
 import { killGroup } from '../process/processGroup';
@@ -96,7 +97,7 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     // Its exit is ours, not a death that ends the session. Quit, not kill: QEMU writes the end of
     // its event log as it exits.
     this.current = undefined;
-    await recording.stop(RECORDING_QUIT_MS);
+    await this.quitRecording(recording);
     const plan: QemuPlan = {
       ...this.qemuStart.plan,
       extraArgs: [...recordReplayArgs({ mode: 'replay', files }), ...this.config.serverArgs],
@@ -275,6 +276,20 @@ export class KernelTarget extends EventEmitter<TargetEvents> {
     return this.stopping;
   }
 
+  /**
+   * A recording quits, not killed: QEMU writes the end of its event log as it exits. gdb let go
+   * with `target disconnect`, which leaves the VM paused (at the end of a session gdb detaches,
+   * which resumes it): it first runs past the stop (runOnPastStop).
+   */
+  private async quitRecording(recording: QemuInstance): Promise<void> {
+    if (!recording.process.hasExited && !recording.qmp.isClosed) {
+      await runOnPastStop(recording.qmp).catch((error: unknown) =>
+        this.emit('log', `The recording could not run on past its last stop (${errorText(error)}): its replay may exit there.\n`),
+      );
+    }
+    await recording.stop(RECORDING_QUIT_MS);
+  }
+
   private onDeath(message: string): void {
     if (this.stopping) return;
     this.emit('died', message);
@@ -291,6 +306,13 @@ async function prepareGdb(connection: MiConnection, config: ResolvedConfig, log:
     'height 0',
     'print pretty off',
     'breakpoint pending off',
+    // gdb resends a packet its stub has not acknowledged within remotetimeout (2 s). Over a
+    // socket nothing is lost, so a resend only ever reaches a QEMU that was slow or stopped
+    // (SIGSTOP, a long snapshot job): it answers every copy, and each later answer is the one
+    // before it (wrong memory, a SIGINT stop nobody asked for). Measured: QEMU stopped for 12 s
+    // under a read got it four times. The session's own requests have their deadlines
+    // (hangWatch.ts); gdb just waits.
+    `remotetimeout ${STUB_PATIENCE_SECONDS}`,
   ]) {
     await connection.send(mi.gdbSet(...splitSetting(setting)));
   }
@@ -370,6 +392,9 @@ export function gdbOptions(config: ResolvedConfig): GdbStartOptions {
     extraArgs: config.gdbArgs,
   };
 }
+
+/** How long gdb waits for its stub before it resends (see prepareGdb): never, in practice. */
+const STUB_PATIENCE_SECONDS = 3600;
 
 /** gdb retries a refused port and waits out a peer that never answers (30 s); a session start does not. */
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -194,13 +194,46 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
     );
     const pc = await answered(adapter, 'evaluate', { expression: 'p $pc', context: 'repl' });
     assert.ok(pc.success, pc.message);
-    // gdb waited for the stub instead of resending (stubPatience.ts): a continue runs until paused,
-    // with no stray SIGINT stop of a desynchronised remote protocol.
+    // gdb waited for the stub instead of resending (remotetimeout: kernelTarget.ts): a continue
+    // runs until paused, with no stray SIGINT stop of a desynchronised remote protocol.
     const stopped = nextEvent<DebugProtocol.StoppedEvent>(adapter.client, 'stopped', 10_000);
     await adapter.client.continueRequest({ threadId: 1 });
     await sleep(500);
     await adapter.client.pauseRequest({ threadId: 1 });
-    assert.equal((await stopped)?.body.reason, 'pause');
+    const stop = await stopped;
+    assert.equal(stop?.body.reason, 'pause', stop?.body.description);
+  });
+
+  test('QEMU stopped under a read for longer than gdb used to wait: after SIGCONT each answer is its own, and a pause stops the kernel', async () => {
+    // With gdb's default 2 s remotetimeout gdb sent the read again every 2 s, QEMU answered every
+    // copy once continued, and each later answer was the one before it (a stray SIGINT stop,
+    // wrong values). Stopped first, then asked at once: gdb is waiting on the stub at once.
+    process.kill(qemuPid, 'SIGSTOP');
+    try {
+      const evaluated = await answered(adapter, 'evaluate', { expression: 'p init_task.comm', context: 'repl' });
+      assertNotResponding(evaluated, 'QEMU', qemuPid);
+      await sleep(7_000);
+    } finally {
+      process.kill(qemuPid, 'SIGCONT');
+    }
+    // Reads of other sizes than the one asked for while QEMU was stopped: a stale answer shows.
+    for (const [expression, expected] of [
+      ['p jiffies', /^\$\d+ = \d+$/],
+      ['p init_task.comm', /^\$\d+ = "swapper/],
+      ['p/x init_task.flags', /^\$\d+ = 0x[0-9a-f]+$/],
+      ['p sizeof(init_task.comm)', /^\$\d+ = 16$/],
+    ] as const) {
+      const reply = await answered(adapter, 'evaluate', { expression, context: 'repl' });
+      assert.ok(reply.success, `${expression}: ${reply.message}`);
+      assert.match((reply.body as DebugProtocol.EvaluateResponse['body']).result, expected, expression);
+    }
+    assert.doesNotMatch(adapter.output.join(''), /Ignoring packet error|Invalid hex digit/);
+    const stopped = nextEvent<DebugProtocol.StoppedEvent>(adapter.client, 'stopped', 10_000);
+    await adapter.client.continueRequest({ threadId: 1 });
+    await sleep(500);
+    await adapter.client.pauseRequest({ threadId: 1 });
+    const stop = await stopped;
+    assert.equal(stop?.body.reason, 'pause', stop?.body.description);
   });
 
   test("QMP's connection closes while QEMU runs: snapshots and restart answer with a named error, gdb goes on", async () => {

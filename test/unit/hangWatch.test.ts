@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ErrorCode, UserError } from '../../src/adapter/errors';
 import { HangWatch, undoLateEffects } from '../../src/adapter/hangWatch';
-import { StubPatience } from '../../src/adapter/stubPatience';
 import { isStopped } from '../../src/process/processState';
 import { mi } from '../../src/mi/commands';
 import { MiConnection } from '../../src/mi/connection';
@@ -121,38 +120,6 @@ test('QMP: commands and awaited events fail on a stopped QEMU, and a closed conn
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('stub patience: gdb waits for a stopped QEMU (remotetimeout raised while nothing is pending), and the old value comes back', async () => {
-  const sent: string[] = [];
-  const conn = new MiConnection((line) => sent.push(line));
-  let qemuStopped = false;
-  const patience = new StubPatience(
-    conn,
-    () => QEMU,
-    () => qemuStopped,
-  );
-  await patience.check();
-  assert.deepEqual(sent, [], 'QEMU runs: nothing to do');
-  qemuStopped = true;
-  const pending = conn.send(mi.consoleCommand('p 1'));
-  await patience.check();
-  assert.deepEqual(sent, ['1-interpreter-exec console "p 1"'], 'not while a command waits (gdb would not read it)');
-  conn.handleLine('1^done');
-  await pending;
-  const raising = patience.check();
-  conn.handleLine('2^done,value="5"');
-  await new Promise((resolve) => setImmediate(resolve));
-  conn.handleLine('3^done');
-  await raising;
-  assert.deepEqual(sent.slice(1), ['2-gdb-show remotetimeout', '3-gdb-set remotetimeout 3600']);
-  await patience.check();
-  assert.equal(sent.length, 3, 'raised once');
-  qemuStopped = false;
-  const restoring = patience.check();
-  conn.handleLine('4^done');
-  await restoring;
-  assert.equal(sent[3], '4-gdb-set remotetimeout 5');
 });
 
 test('a breakpoint insert failed by the watch but done by gdb after all is deleted again; a late var-create too', async () => {

@@ -10,6 +10,7 @@ import type { QmpClient } from '../../src/qemu/qmp';
 import { recordingFiles, type RecordReplaySetup } from '../../src/qemu/recordReplay';
 import type { BreakpointService } from '../../src/adapter/breakpoints';
 import { ReverseExecution } from '../../src/adapter/reverse';
+import { runOnPastStop } from '../../src/adapter/recordingEnd';
 import type { RunControl } from '../../src/adapter/runControl';
 import { mapStop, type StopInfo } from '../../src/adapter/stopReasons';
 
@@ -205,4 +206,21 @@ test('a replay whose recording ends at a known instruction stops there forwards,
   await earlier.reverse.beforeForward('step');
   assert.equal(earlier.sent.filter((text) => text.includes('replay-break')).length, 1);
   await assert.rejects(atEnd.reverse.beforeForward('step'), /This is the end of the recording/);
+});
+
+test('a paused recording runs on until QEMU has executed past its stop, then lets it quit; a silent QEMU is given up on', async () => {
+  const sent: string[] = [];
+  const counts = [500n, 500n, 500n, 512n];
+  const moving = {
+    execute: async (command: string) => {
+      sent.push(command);
+      return command === 'query-replay' ? { mode: 'record', icount: Number(counts.shift() ?? 512n) } : {};
+    },
+  } as unknown as QmpClient;
+  await runOnPastStop(moving);
+  assert.deepEqual(sent, ['query-replay', 'cont', 'query-replay', 'query-replay', 'query-replay']);
+  const silent = { execute: () => new Promise(() => undefined) } as unknown as QmpClient;
+  const started = Date.now();
+  await assert.rejects(runOnPastStop(silent), /QMP did not answer within 1 s/);
+  assert.ok(Date.now() - started < 3_000);
 });
