@@ -1,6 +1,6 @@
 // Fails the requests that cannot be answered because gdb or QEMU is stopped (SIGSTOP, Ctrl+Z,
-// a tracer holding it): without this a request waits forever (gdb stopped: no answer at all)
-// (QEMU stopped: gdb waits for its stub). A stopped process is seen in /proc (state T or t), so
+// a tracer holding it): without this a request waits forever (gdb stopped: no answer at all;
+// QEMU stopped: gdb waits for its stub). A stopped process is seen in /proc (state T or t), so
 // the error can name it and what to do; the session itself stays, for a `kill -CONT`. What a
 // failed command does once gdb runs it late is undone (undoLateEffects). gdb waits for a
 // stopped QEMU without resending its packet (remotetimeout, set in kernelTarget.ts).
