@@ -78,6 +78,16 @@ function closeQmpUnder(qemuPid: number, qmpSocket: string): void {
   execFileSync('python3', ['-c', script, String(qemuPid), fd]);
 }
 
+/** A Continue, then a Pause: the stop is the pause's (a desynchronised remote protocol stops at once, with a SIGINT nobody sent). */
+async function continueThenPause(adapter: IsolatedAdapter): Promise<void> {
+  const stopped = nextEvent<DebugProtocol.StoppedEvent>(adapter.client, 'stopped', 10_000);
+  await adapter.client.continueRequest({ threadId: 1 });
+  await sleep(500);
+  await adapter.client.pauseRequest({ threadId: 1 });
+  const stop = await stopped;
+  assert.equal(stop?.body.reason, 'pause', stop?.body.description);
+}
+
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -196,12 +206,7 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
     assert.ok(pc.success, pc.message);
     // gdb waited for the stub instead of resending (remotetimeout: kernelTarget.ts): a continue
     // runs until paused, with no stray SIGINT stop of a desynchronised remote protocol.
-    const stopped = nextEvent<DebugProtocol.StoppedEvent>(adapter.client, 'stopped', 10_000);
-    await adapter.client.continueRequest({ threadId: 1 });
-    await sleep(500);
-    await adapter.client.pauseRequest({ threadId: 1 });
-    const stop = await stopped;
-    assert.equal(stop?.body.reason, 'pause', stop?.body.description);
+    await continueThenPause(adapter);
   });
 
   test('QEMU stopped under a read for longer than gdb used to wait: after SIGCONT each answer is its own, and a pause stops the kernel', async () => {
@@ -228,12 +233,7 @@ describe('gdb and QEMU stopped or cut off under a session (x86_64, one boot)', (
       assert.match((reply.body as DebugProtocol.EvaluateResponse['body']).result, expected, expression);
     }
     assert.doesNotMatch(adapter.output.join(''), /Ignoring packet error|Invalid hex digit/);
-    const stopped = nextEvent<DebugProtocol.StoppedEvent>(adapter.client, 'stopped', 10_000);
-    await adapter.client.continueRequest({ threadId: 1 });
-    await sleep(500);
-    await adapter.client.pauseRequest({ threadId: 1 });
-    const stop = await stopped;
-    assert.equal(stop?.body.reason, 'pause', stop?.body.description);
+    await continueThenPause(adapter);
   });
 
   test("QMP's connection closes while QEMU runs: snapshots and restart answer with a named error, gdb goes on", async () => {
