@@ -1,11 +1,14 @@
 // A running QEMU: started paused from an argv array, ready once QMP answers, its serial
 // console streamed out, and torn down (QMP quit, then the process tree) however the session ends.
 import { ManagedProcess } from '../process/managedProcess';
+import { watchForStopped } from '../process/processState';
 import { buildQemuArgs, type QemuPlan } from './args';
 import { QmpClient } from './qmp';
 import { SerialPipe } from './serialPipe';
 
 const READY_TIMEOUT_MS = 15_000;
+/** A QEMU stopped (SIGSTOP, Ctrl+Z) this long before QMP answers is given up on: it answers nothing until resumed. */
+const STOPPED_GIVE_UP_MS = 2_000;
 
 export class QemuInstance {
   private constructor(
@@ -20,15 +23,23 @@ export class QemuInstance {
     const serial = serialPipe ? SerialPipe.create(serialPipe) : undefined;
     const argv = buildQemuArgs({ ...plan, ...(serial ? { serialPipe: serial.basePath } : {}) });
     const process = ManagedProcess.start('QEMU', qemuPath, argv, { cwd });
+    const stall = process.pid === undefined ? undefined : watchForStopped(process.pid, STOPPED_GIVE_UP_MS);
     try {
-      const qmp = await QmpClient.connect(plan.qmpSocket, READY_TIMEOUT_MS, process.exited);
+      const gaveUp = Promise.race([process.exited, ...(stall ? [stall.stopped] : [])]);
+      const qmp = await QmpClient.connect(plan.qmpSocket, READY_TIMEOUT_MS, gaveUp);
       return new QemuInstance(process, qmp, argv, serial);
     } catch (error) {
       const diedOnItsOwn = process.hasExited; // after kill() it has exited too, by our hand
       await process.kill();
       serial?.close();
-      const reason = diedOnItsOwn ? process.describeExit() : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
+      const reason = diedOnItsOwn
+        ? process.describeExit()
+        : stall?.seen
+          ? `it was stopped (pid ${process.pid}: SIGSTOP, or Ctrl+Z in a terminal) before its monitor (QMP) answered. Leave it running while the session starts`
+          : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
       throw new Error(`QEMU did not start: ${reason}`);
+    } finally {
+      stall?.cancel();
     }
   }
 

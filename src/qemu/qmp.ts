@@ -58,20 +58,34 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
     socket.on('error', () => undefined);
   }
 
-  /** Connects, waiting up to timeoutMs for the socket to appear; stops early when `gaveUp` resolves. */
+  /**
+   * Connects, waiting up to timeoutMs for the socket to appear and QEMU to greet; stops early
+   * when `gaveUp` resolves. A QEMU stopped once it listens accepts the connection and says
+   * nothing: that wait is bounded too.
+   */
   static async connect(path: string, timeoutMs: number, gaveUp?: Promise<unknown>): Promise<QmpClient> {
     const deadline = Date.now() + timeoutMs;
     let abandoned = false;
-    void gaveUp?.then(() => (abandoned = true));
+    const givenUp = gaveUp?.then(() => {
+      abandoned = true;
+      throw new Error('stopped waiting for QMP');
+    });
+    givenUp?.catch(() => undefined);
     for (;;) {
+      const made: { client?: QmpClient; lost?: boolean } = {};
+      const attempt = (async () => {
+        made.client = new QmpClient(await connectOnce(path));
+        if (made.lost) made.client.close(); // the race below ended while it connected
+        await made.client.handshake();
+        return made.client;
+      })();
+      attempt.catch(() => undefined); // raced below; a lost attempt's client is closed there
       try {
-        const socket = await connectOnce(path);
-        const client = new QmpClient(socket);
-        await client.waitForGreeting();
-        await client.execute('qmp_capabilities');
-        return client;
+        return await beforeDeadline(attempt, deadline, givenUp);
       } catch (error) {
-        if (abandoned || Date.now() > deadline) throw error;
+        made.lost = true;
+        made.client?.close();
+        if (abandoned || Date.now() >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
@@ -135,6 +149,11 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: []; trac
 
   private greeting: Promise<void> | undefined;
   private greetingResolve: (() => void) | undefined;
+
+  private async handshake(): Promise<void> {
+    await this.waitForGreeting();
+    await this.execute('qmp_capabilities');
+  }
 
   private waitForGreeting(): Promise<void> {
     this.greeting ??= new Promise<void>((resolve, reject) => {
@@ -212,4 +231,13 @@ function connectOnce(path: string): Promise<net.Socket> {
       reject(error);
     });
   });
+}
+
+/** `work`, or a rejection at `deadline` (ms since the epoch) or when `givenUp` rejects. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number, givenUp: Promise<never> | undefined): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('QEMU accepted the QMP connection but did not greet')), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([work, late, ...(givenUp ? [givenUp] : [])]).finally(() => clearTimeout(timer));
 }

@@ -146,13 +146,14 @@ export function wrapperScript(
   dir: string,
   name: string,
   realTool: string,
-  options: { stderrLines?: string[]; sleepSeconds?: number; never?: boolean } = {},
+  options: { stderrLines?: string[]; sleepSeconds?: number; never?: boolean; stopsItself?: boolean } = {},
 ): string {
   const file = path.join(dir, name);
   const lines = ['#!/bin/sh'];
   for (const line of options.stderrLines ?? []) lines.push(`printf '%s\\n' ${shellQuote(line)} >&2`);
   if (options.never) lines.push('exec sleep 3600');
   if (options.sleepSeconds) lines.push(`sleep ${options.sleepSeconds}`);
+  if (options.stopsItself) lines.push('kill -STOP $$'); // as if Ctrl+Z reached it before it listens
   lines.push(`exec ${shellQuote(realTool)} "$@"`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   chmodSync(file, 0o755);

@@ -1,7 +1,8 @@
-// Start-up under adverse conditions: a slow QEMU, a QEMU whose stub never comes up, a port
-// taken by another program, two sessions at once, KVM present but unusable; and exposure:
-// while sessions run, no QEMU or gdb socket listens anywhere but on loopback or on a 0600
-// unix socket in a 0700 directory (checked in /proc/net and with ss).
+// Start-up under adverse conditions: a slow QEMU, a QEMU whose stub never comes up, a QEMU
+// stopped before it answers, a port taken by another program, two sessions at once, KVM
+// present but unusable; and exposure: while sessions run, no QEMU or gdb socket listens
+// anywhere but on loopback or on a 0600 unix socket in a 0700 directory (checked in /proc/net
+// and with ss).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
@@ -69,6 +70,21 @@ describe('start-up', () => {
         /QEMU did not start: QMP did not answer within 15 s/,
       );
       assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms (the QMP wait is 15 s)`);
+    } finally {
+      await expectClean(adapter);
+    }
+  });
+
+  test('a QEMU stopped (SIGSTOP) before its monitor answers fails the launch within seconds, naming it, nothing left', async () => {
+    const qemuPath = wrapperScript(scratch, 'qemu-stopped', 'qemu-system-x86_64', { stopsItself: true });
+    const adapter = await startIsolated();
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        launchToStop(adapter.client, launchConfig(testKernel('x86_64'), { qemuPath })),
+        /QEMU did not start: it was stopped \(pid \d+: SIGSTOP, or Ctrl\+Z in a terminal\) before its monitor \(QMP\) answered/,
+      );
+      assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms (given up after 2 s stopped; the QMP wait is 15 s)`);
     } finally {
       await expectClean(adapter);
     }
