@@ -147,7 +147,9 @@ export function wireServices(connected: Connected, log: SessionLog, hooks: Sessi
   const { target, run, breakpoints } = connected;
   log.attach(target);
   target.mi.on('stream', (record, attributed) => {
-    if (!attributed && showsUnsolicited(record)) hooks.print(record.text);
+    // Once the session ends, what gdb says as it exits (with the kernel running: "Cannot execute
+    // this command while the target is running") is not for the user.
+    if (!attributed && !target.isStopping && showsUnsolicited(record)) hooks.print(record.text);
   });
   target.on('serial', (text) => connected.serial.output(text));
   target.on('died', (message) => hooks.endWith(`Session ended: ${connected.reverse.explainEnd(message)}\n`));
