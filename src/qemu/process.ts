@@ -35,7 +35,7 @@ export class QemuInstance {
       const reason = diedOnItsOwn
         ? process.describeExit()
         : stall?.seen
-          ? `it was stopped (pid ${process.pid}: SIGSTOP, or Ctrl+Z in a terminal) before its monitor (QMP) answered. Leave it running while the session starts`
+          ? `it was stopped (pid ${process.pid}: SIGSTOP, or Ctrl+Z in a terminal) before its monitor (QMP) answered. Start the session again, with QEMU left running.`
           : `QMP did not answer within ${READY_TIMEOUT_MS / 1000} s (${String(error)})`;
       throw new Error(`QEMU did not start: ${reason}`);
     } finally {
