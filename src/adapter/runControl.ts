@@ -15,7 +15,7 @@ import { formatLogMessage } from './logpointMessage';
 import { InterruptedStep, type LineStep } from './kernel/interruptedStep';
 import { SchedulerLock } from './schedulerLock';
 import { SilentStop } from './silentStop';
-import { lineStepOf, STEP_COMMANDS, type StepKind } from './stepCommands';
+import { instructionStepFor, lineStepOf, STEP_COMMANDS, type StepKind } from './stepCommands';
 import { StepOverGuard } from './stepOverGuard';
 import type { RunControlEvents } from './runEvents';
 import { mapStop, type StopInfo } from './stopReasons';
@@ -134,7 +134,18 @@ export class RunControl extends EventEmitter<RunControlEvents> {
   async step(kind: StepKind, threadId: number, singleThread = false): Promise<void> {
     await this.forwardGuard?.('step');
     const from = this.lastStop?.threadId === threadId ? this.lastStop.frame?.optStr('addr') : undefined;
-    await this.forwardStep(STEP_COMMANDS[kind](threadId), singleThread, false, lineStepOf(kind, singleThread, from));
+    try {
+      await this.forwardStep(STEP_COMMANDS[kind](threadId), singleThread, false, lineStepOf(kind, singleThread, from));
+    } catch (error) {
+      // No line information here (assembly, or no symbol at all): one instruction, as gdb's nexti/stepi.
+      const instead = instructionStepFor(kind, errorText(error));
+      if (!instead) throw error;
+      this.emit(
+        'output',
+        `No line information at ${from ?? 'this address'}: ${kind === 'next' ? 'Step Over' : 'Step Into'} went one instruction.\n`,
+      );
+      await this.forwardStep(STEP_COMMANDS[instead](threadId), singleThread, false);
+    }
   }
 
   /** A step from a breakpoint is watched as a continue is: gdb steps over the breakpoint first, and that step can be lost too. */

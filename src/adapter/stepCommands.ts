@@ -16,3 +16,12 @@ export const STEP_COMMANDS: Readonly<Record<StepKind, StepCommand>> = {
 export function lineStepOf(kind: StepKind, singleThread: boolean, from?: string): LineStep | undefined {
   return kind === 'next' || kind === 'stepIn' ? { command: STEP_COMMANDS[kind], singleThread, from } : undefined;
 }
+
+/** gdb steps by lines only where it knows the function's line range (not in assembly, nor outside any symbol). */
+const NO_LINE_BOUNDS = /Cannot find bounds of current function/;
+
+/** Where Step Over or Step Into cannot go by lines, the instruction step that takes their place. */
+export function instructionStepFor(kind: StepKind, refusal: string): StepKind | undefined {
+  if (!NO_LINE_BOUNDS.test(refusal)) return undefined;
+  return kind === 'next' ? 'nextInstruction' : kind === 'stepIn' ? 'stepInstruction' : undefined;
+}

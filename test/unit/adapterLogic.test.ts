@@ -118,6 +118,57 @@ test('two continues at once send one -exec-continue; a step sent while they go i
   assert.equal(run.isRunning, true, 'a refused step leaves the kernel marked running');
 });
 
+test('Step Over and Step Into where gdb has no line range step one instruction instead, and say so; other refusals stay errors', async () => {
+  const { EventEmitter: Emitter } = await import('node:events');
+  const { MiCommandError } = await import('../../src/mi/connection');
+  const { RunControl } = await import('../../src/adapter/runControl');
+  const sent: string[] = [];
+  // gdb 13 in a function without line information (an assembly entry, an address outside any symbol).
+  const mi = Object.assign(new Emitter(), {
+    send: async (command: { text: string }) => {
+      sent.push(command.text);
+      if (/-exec-(next|step) /.test(command.text)) throw new MiCommandError('Cannot find bounds of current function', command.text);
+      if (/-exec-finish/.test(command.text)) throw new MiCommandError('"finish" not meaningful in the outermost frame.', command.text);
+      return { results: {} };
+    },
+  });
+  const run = new RunControl(mi as never, {} as never);
+  run.markConfigured();
+  const output: string[] = [];
+  run.on('output', (text) => output.push(text));
+  await run.step('next', 1);
+  assert.deepEqual(
+    sent.filter((line) => line.startsWith('-exec')),
+    ['-exec-next --thread 1', '-exec-next-instruction --thread 1'],
+  );
+  assert.equal(run.isRunning, true, 'the instruction step runs');
+  assert.match(output.join(''), /No line information at this address: Step Over went one instruction/);
+  // Its stop, then Step Into the same way.
+  mi.emit(
+    'exec',
+    (await import('../../src/mi/parser')).parseMiLine(
+      '*stopped,reason="end-stepping-range",frame={addr="0xffffffff81e00010"},thread-id="1"',
+    ),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  sent.length = 0;
+  await run.step('stepIn', 1);
+  assert.deepEqual(
+    sent.filter((line) => line.startsWith('-exec')),
+    ['-exec-step --thread 1', '-exec-step-instruction --thread 1'],
+  );
+  assert.match(output.join(''), /No line information at 0xffffffff81e00010: Step Into went one instruction/);
+  mi.emit(
+    'exec',
+    (await import('../../src/mi/parser')).parseMiLine(
+      '*stopped,reason="end-stepping-range",frame={addr="0xffffffff81e00014"},thread-id="1"',
+    ),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  await assert.rejects(run.step('stepOut', 1), /not meaningful in the outermost frame/);
+  assert.equal(run.isRunning, false);
+});
+
 test("an error no handler named: gdb's bad thread id is a stale reference, another gdb refusal GdbCommandFailed, gdb gone GdbExited, a bug stays Internal", async () => {
   const { MiCommandError, MiConnectionClosedError } = await import('../../src/mi/connection');
   const { namedErrorOf } = await import('../../src/adapter/errors');
